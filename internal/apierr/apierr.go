@@ -1,0 +1,175 @@
+// Package apierr owns the table of errors connectfed answers with: for each error, its AWS type
+// in the restJson1 protocol, its code in the query (XML) protocol, its HTTP status, and whether the
+// fault is the sender's. Domain packages return *Error values built from this table; the wire
+// encoders in awsproto turn them into bodies. Nothing here knows about net/http, so the domain
+// can depend on it.
+package apierr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code names one row of the error table.
+type Code int
+
+// The rows of the table. Keep them grouped by the layer that raises them.
+const (
+	// InternalFailure is the fault of the server; its message never carries details.
+	InternalFailure Code = iota
+
+	// Authentication: raised while a request's signature is checked.
+	MissingAuthenticationToken
+	IncompleteSignature
+	UnrecognizedClient
+	InvalidSignature
+	ExpiredToken
+	AccessDenied
+
+	// Routing and protocol.
+	UnknownOperation
+	InvalidAction
+	MissingAction
+	SerializationError
+	RequestTooLarge
+
+	// IAM and STS (query protocol).
+	ValidationError
+	NoSuchEntity
+	EntityAlreadyExists
+	DeleteConflict
+	LimitExceeded
+	MalformedPolicyDocument
+
+	// Connect (restJson1).
+	InvalidParameter
+	InvalidRequest
+	ResourceNotFound
+	UserNotFound
+	DuplicateResource
+	ServiceUnavailable
+)
+
+// Spec is what a Code means on the wire.
+type Spec struct {
+	// JSONType is the type restJson1 services put in X-Amzn-ErrorType.
+	JSONType string
+	// QueryCode is the <Code> query-protocol services put in their XML error.
+	QueryCode string
+	// Status is the HTTP status of the answer.
+	Status int
+	// Sender is true when the caller is at fault (<Type>Sender</Type>), false for Receiver.
+	Sender bool
+	// Message is used when an Error carries none of its own.
+	Message string
+}
+
+var table = map[Code]Spec{
+	InternalFailure: {"InternalServiceException", "InternalFailure", 500, false,
+		"The request processing has failed because of an unknown error, exception or failure."},
+
+	MissingAuthenticationToken: {"MissingAuthenticationTokenException", "MissingAuthenticationToken", 403, true,
+		"Missing Authentication Token"},
+	IncompleteSignature: {"IncompleteSignatureException", "IncompleteSignature", 400, true,
+		"The request signature does not conform to AWS standards."},
+	UnrecognizedClient: {"UnrecognizedClientException", "InvalidClientTokenId", 403, true,
+		"The security token included in the request is invalid."},
+	InvalidSignature: {"InvalidSignatureException", "SignatureDoesNotMatch", 403, true,
+		"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."},
+	ExpiredToken: {"ExpiredTokenException", "ExpiredToken", 403, true,
+		"The security token included in the request is expired"},
+	AccessDenied: {"AccessDeniedException", "AccessDenied", 403, true,
+		"Access denied"},
+
+	UnknownOperation: {"UnknownOperationException", "InvalidAction", 404, true,
+		"Unknown operation"},
+	InvalidAction: {"UnknownOperationException", "InvalidAction", 400, true,
+		"The action or operation requested is invalid. Verify that the action is typed correctly."},
+	MissingAction: {"UnknownOperationException", "MissingAction", 400, true,
+		"Missing Action"},
+	SerializationError: {"SerializationException", "MalformedQueryString", 400, true,
+		"The request could not be parsed."},
+	RequestTooLarge: {"RequestEntityTooLargeException", "RequestEntityTooLarge", 413, true,
+		"Request body too large."},
+
+	ValidationError: {"ValidationException", "ValidationError", 400, true,
+		"The input fails to satisfy the constraints specified by the service."},
+	NoSuchEntity: {"ResourceNotFoundException", "NoSuchEntity", 404, true,
+		"The entity cannot be found."},
+	EntityAlreadyExists: {"DuplicateResourceException", "EntityAlreadyExists", 409, true,
+		"The entity already exists."},
+	DeleteConflict: {"ResourceConflictException", "DeleteConflict", 409, true,
+		"Cannot delete entity, must remove referenced objects first."},
+	LimitExceeded: {"LimitExceededException", "LimitExceeded", 409, true,
+		"A quota was exceeded."},
+	MalformedPolicyDocument: {"InvalidParameterException", "MalformedPolicyDocument", 400, true,
+		"The policy document is malformed."},
+
+	InvalidParameter: {"InvalidParameterException", "InvalidParameterValue", 400, true,
+		"One or more of the specified parameters are not valid."},
+	InvalidRequest: {"InvalidRequestException", "InvalidRequest", 400, true,
+		"The request is not valid."},
+	ResourceNotFound: {"ResourceNotFoundException", "NoSuchEntity", 404, true,
+		"The specified resource was not found."},
+	UserNotFound: {"UserNotFoundException", "NoSuchEntity", 404, true,
+		"No user with the specified credentials was found"},
+	DuplicateResource: {"DuplicateResourceException", "EntityAlreadyExists", 409, true,
+		"A resource with the specified name already exists."},
+	ServiceUnavailable: {"InternalServiceException", "ServiceUnavailable", 503, false,
+		"The service is unavailable. Please try again later."},
+}
+
+// Lookup returns the wire meaning of c. An unknown code is an internal failure.
+func Lookup(c Code) Spec {
+	if s, ok := table[c]; ok {
+		return s
+	}
+	return table[InternalFailure]
+}
+
+// Error is an answer the caller is meant to see: a row of the table and the message for this
+// occurrence. Messages must never carry a secret, a signature or a token.
+type Error struct {
+	Code    Code
+	Message string
+}
+
+func (e *Error) Error() string {
+	s := Lookup(e.Code)
+	return s.JSONType + ": " + e.Text()
+}
+
+// Text is the message sent to the caller.
+func (e *Error) Text() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return Lookup(e.Code).Message
+}
+
+// Spec is the wire meaning of e.
+func (e *Error) Spec() Spec { return Lookup(e.Code) }
+
+// New returns an Error whose message is format filled with args.
+func New(c Code, format string, args ...any) *Error {
+	if len(args) == 0 {
+		return &Error{Code: c, Message: format}
+	}
+	return &Error{Code: c, Message: fmt.Sprintf(format, args...)}
+}
+
+// Of returns err as an *Error when it is one (or wraps one). Anything else becomes an
+// InternalFailure with the table's message, so internal detail never reaches a caller.
+func Of(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: InternalFailure}
+}
+
+// Is reports whether err is an *Error with code c.
+func Is(err error, c Code) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == c
+}

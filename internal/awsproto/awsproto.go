@@ -1,0 +1,166 @@
+// Package awsproto owns connectfed's server-side wire encoders: restJson1 bodies and errors
+// (Amazon Connect) and the query protocol's XML results and errors (IAM, STS). Handlers hand it
+// values and *apierr.Error; they never build a body by hand. It knows nothing of the domain.
+package awsproto
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+)
+
+// Protocol says how a request expects its answer.
+type Protocol int
+
+const (
+	// RestJSON is restJson1: JSON bodies, the error type in X-Amzn-ErrorType.
+	RestJSON Protocol = iota
+	// Query is the query protocol: form-encoded requests, XML answers.
+	Query
+)
+
+// Header names every answer carries.
+const (
+	HeaderRequestID = "X-Amzn-RequestId"
+	HeaderErrorType = "X-Amzn-ErrorType"
+)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func write(w http.ResponseWriter, status int, contentType string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// WriteJSON answers a restJson1 success with v encoded as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		WriteJSONError(w, apierr.Of(err))
+		return
+	}
+	write(w, status, "application/json", bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+type jsonError struct {
+	Message string `json:"message"`
+}
+
+// WriteJSONError answers a restJson1 error: the type in X-Amzn-ErrorType (where the SDKs look
+// first) and {"message": ...} in the body.
+func WriteJSONError(w http.ResponseWriter, e *apierr.Error) {
+	spec := e.Spec()
+	w.Header().Set(HeaderErrorType, spec.JSONType)
+	body, _ := json.Marshal(jsonError{Message: e.Text()})
+	write(w, spec.Status, "application/json", body)
+}
+
+// WriteError answers e in protocol p. xmlns is the query service's namespace (ignored for
+// restJson1).
+func WriteError(w http.ResponseWriter, p Protocol, xmlns, requestID string, e *apierr.Error) {
+	if p == Query {
+		WriteQueryError(w, xmlns, requestID, e)
+		return
+	}
+	WriteJSONError(w, e)
+}
+
+// Namespaces of the query-protocol services.
+const (
+	IAMNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
+	STSNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+)
+
+type queryErrorBody struct {
+	XMLName   xml.Name `xml:"ErrorResponse"`
+	Xmlns     string   `xml:"xmlns,attr,omitempty"`
+	Error     queryErr `xml:"Error"`
+	RequestID string   `xml:"RequestId"`
+}
+
+type queryErr struct {
+	Type    string `xml:"Type"`
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+// WriteQueryError answers a query-protocol error as IAM and STS do.
+func WriteQueryError(w http.ResponseWriter, xmlns, requestID string, e *apierr.Error) {
+	spec := e.Spec()
+	kind := "Sender"
+	if !spec.Sender {
+		kind = "Receiver"
+	}
+	writeXML(w, spec.Status, queryErrorBody{
+		Xmlns:     xmlns,
+		Error:     queryErr{Type: kind, Code: spec.QueryCode, Message: e.Text()},
+		RequestID: requestID,
+	})
+}
+
+type responseMetadata struct {
+	RequestID string `xml:"RequestId"`
+}
+
+type queryResponse struct {
+	XMLName  xml.Name
+	Xmlns    string `xml:"xmlns,attr"`
+	Result   any
+	Metadata responseMetadata `xml:"ResponseMetadata"`
+}
+
+// WriteQueryResult answers a query-protocol success: <ActionResponse><ActionResult>result
+// </ActionResult><ResponseMetadata>...</ResponseMetadata></ActionResponse>. result is a struct
+// whose fields are the members of ActionResult; nil writes no result element, as IAM does for
+// actions that return nothing.
+func WriteQueryResult(w http.ResponseWriter, xmlns, action, requestID string, result any) {
+	resp := queryResponse{
+		XMLName:  xml.Name{Local: action + "Response"},
+		Xmlns:    xmlns,
+		Metadata: responseMetadata{RequestID: requestID},
+	}
+	if result != nil {
+		resp.Result = resultElement{name: action + "Result", v: result}
+	}
+	writeXML(w, http.StatusOK, resp)
+}
+
+// resultElement names the element of a result after the action, so result types need no
+// XMLName of their own.
+type resultElement struct {
+	name string
+	v    any
+}
+
+func (r resultElement) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	return e.EncodeElement(r.v, xml.StartElement{Name: xml.Name{Local: r.name}})
+}
+
+func writeXML(w http.ResponseWriter, status int, v any) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	buf.WriteString(xml.Header)
+	if err := xml.NewEncoder(buf).Encode(v); err != nil {
+		buf.Reset()
+		buf.WriteString(xml.Header)
+		_ = xml.NewEncoder(buf).Encode(queryErrorBody{Error: queryErr{Type: "Receiver", Code: "InternalFailure",
+			Message: apierr.Lookup(apierr.InternalFailure).Message}})
+		status = http.StatusInternalServerError
+	}
+	write(w, status, "text/xml", buf.Bytes())
+}
+
+// Timestamp formats a time as the query protocol's ISO 8601 (what IAM prints).
+func Timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }

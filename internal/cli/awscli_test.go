@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// awsCLI runs the real AWS CLI against a connectfed endpoint with exactly the given credentials
+// (no profile, config or instance metadata leaks in).
+type awsCLI struct {
+	t        *testing.T
+	endpoint string
+	home     string
+}
+
+type awsCreds struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+func newAWSCLI(t *testing.T, endpoint string) *awsCLI {
+	t.Helper()
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI (aws) is not installed: skipping the end-to-end test; .ci/run installs it")
+	}
+	return &awsCLI{t: t, endpoint: endpoint, home: t.TempDir()}
+}
+
+// run returns stdout, stderr and the exit code.
+func (a *awsCLI) run(c awsCreds, args ...string) (string, string, int) {
+	a.t.Helper()
+	cmd := exec.Command("aws", append([]string{"--endpoint-url", a.endpoint, "--output", "json"}, args...)...)
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + a.home,
+		"AWS_CONFIG_FILE=" + filepath.Join(a.home, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(a.home, "credentials"),
+		"AWS_DEFAULT_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1",
+		"AWS_ACCESS_KEY_ID=" + c.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey,
+	}
+	if c.SessionToken != "" {
+		cmd.Env = append(cmd.Env, "AWS_SESSION_TOKEN="+c.SessionToken)
+	}
+	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION"} {
+		if v, ok := os.LookupEnv(k); ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		a.t.Fatalf("aws %v: %v", args, err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// ok runs a command that must succeed and decodes its JSON output into v.
+func (a *awsCLI) ok(c awsCreds, v any, args ...string) {
+	a.t.Helper()
+	out, errOut, code := a.run(c, args...)
+	if code != 0 {
+		a.t.Fatalf("aws %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
+	}
+	if v != nil {
+		if err := json.Unmarshal([]byte(out), v); err != nil {
+			a.t.Fatalf("aws %s: %v in %q", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// fails runs a command that must fail with the AWS CLI's error line for code.
+func (a *awsCLI) fails(c awsCreds, code, operation string, args ...string) string {
+	a.t.Helper()
+	_, errOut, exit := a.run(c, args...)
+	want := "An error occurred (" + code + ") when calling the " + operation + " operation: "
+	if exit == 0 || !strings.Contains(errOut, want) {
+		a.t.Errorf("aws %s: exit %d, stderr %q, want %q", strings.Join(args, " "), exit, errOut, want)
+	}
+	return errOut
+}
+
+func (a *awsCLI) callerARN(c awsCreds) string {
+	a.t.Helper()
+	var id struct{ Arn, Account, UserId string }
+	a.ok(c, &id, "sts", "get-caller-identity")
+	return id.Arn
+}
+
+// skewedClock is a clock a test can move while the server runs.
+type skewedClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *skewedClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *skewedClock) set(d time.Duration) {
+	c.mu.Lock()
+	c.offset = d
+	c.mu.Unlock()
+}
+
+// TestAWSCLIEndToEnd drives the AWS CLI through the identity flow a user follows, then through
+// each authentication failure, then across a restart.
+func TestAWSCLIEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end with the AWS CLI; skipped with -short")
+	}
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00001", SecretAccessKey: "root/secret/for/the/e2e/test/0000000000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	dir := t.TempDir()
+	clock := &skewedClock{}
+	o := testOptions(dir)
+	o.now = clock.now
+	srv := startServe(t, o)
+	cli := newAWSCLI(t, srv.endpoint)
+
+	if got := cli.callerARN(root); got != "arn:aws:iam::123456789012:root" {
+		t.Fatalf("root is %q", got)
+	}
+	cli.ok(root, nil, "iam", "create-user", "--user-name", "alice")
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey, Status string }
+	}
+	cli.ok(root, &key, "iam", "create-access-key", "--user-name", "alice")
+	alice := awsCreds{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
+	if got := cli.callerARN(alice); got != "arn:aws:iam::123456789012:user/alice" {
+		t.Fatalf("alice is %q", got)
+	}
+
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`
+	var role struct {
+		Role struct{ Arn, AssumeRolePolicyDocument any }
+	}
+	cli.ok(root, &role, "iam", "create-role", "--role-name", "ConnectAgent", "--assume-role-policy-document", trust)
+	var got struct {
+		Role struct{ AssumeRolePolicyDocument map[string]any }
+	}
+	cli.ok(root, &got, "iam", "get-role", "--role-name", "ConnectAgent")
+	if got.Role.AssumeRolePolicyDocument["Version"] != "2012-10-17" {
+		t.Errorf("the AWS CLI did not read back the trust policy: %v", got.Role.AssumeRolePolicyDocument)
+	}
+
+	var assumed struct {
+		Credentials     struct{ AccessKeyId, SecretAccessKey, SessionToken, Expiration string }
+		AssumedRoleUser struct{ Arn, AssumedRoleId string }
+	}
+	cli.ok(alice, &assumed, "sts", "assume-role", "--role-arn", "arn:aws:iam::123456789012:role/ConnectAgent",
+		"--role-session-name", "agent1", "--duration-seconds", "900")
+	session := awsCreds{assumed.Credentials.AccessKeyId, assumed.Credentials.SecretAccessKey, assumed.Credentials.SessionToken}
+	if got := cli.callerARN(session); got != "arn:aws:sts::123456789012:assumed-role/ConnectAgent/agent1" {
+		t.Fatalf("the session is %q", got)
+	}
+
+	// Each authentication failure, as the AWS CLI reports it.
+	wrong := alice
+	wrong.SecretAccessKey = strings.Repeat("x", 40)
+	cli.fails(wrong, "SignatureDoesNotMatch", "GetCallerIdentity", "sts", "get-caller-identity")
+	cli.fails(awsCreds{AccessKeyID: "AKIANOSUCHKEY0000000", SecretAccessKey: wrong.SecretAccessKey},
+		"InvalidClientTokenId", "GetCallerIdentity", "sts", "get-caller-identity")
+	cli.fails(alice, "MissingAuthenticationToken", "GetCallerIdentity", "sts", "get-caller-identity", "--no-sign-request")
+	noToken := session
+	noToken.SessionToken = ""
+	cli.fails(noToken, "InvalidClientTokenId", "GetCallerIdentity", "sts", "get-caller-identity")
+	cli.fails(root, "AccessDenied", "AssumeRole", "sts", "assume-role", "--role-arn",
+		"arn:aws:iam::123456789012:role/ConnectAgent", "--role-session-name", "root")
+	clock.set(10 * time.Minute)
+	cli.fails(alice, "SignatureDoesNotMatch", "GetCallerIdentity", "sts", "get-caller-identity")
+	clock.set(-10 * time.Minute)
+	cli.fails(alice, "SignatureDoesNotMatch", "GetCallerIdentity", "sts", "get-caller-identity")
+	// Past the session's 15 minutes, and within the signing window of the moved clock.
+	clock.set(16 * time.Minute)
+	o2 := o
+	o2.clockSkew = time.Hour
+	srv.stop()
+	srv = startServe(t, o2)
+	cli.endpoint = srv.endpoint
+	cli.fails(session, "ExpiredToken", "GetCallerIdentity", "sts", "get-caller-identity")
+
+	// A restart keeps everything: alice's key still signs, the role is still there.
+	clock.set(0)
+	srv.stop()
+	srv = startServe(t, o)
+	cli.endpoint = srv.endpoint
+	if got := cli.callerARN(alice); got != "arn:aws:iam::123456789012:user/alice" {
+		t.Fatalf("after a restart alice is %q", got)
+	}
+	cli.ok(root, nil, "iam", "get-role", "--role-name", "ConnectAgent")
+	cli.fails(root, "NoSuchEntity", "GetUser", "iam", "get-user", "--user-name", "nobody")
+}

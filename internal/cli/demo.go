@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/identity"
+)
+
+// The demo's fixtures.
+const (
+	demoUser            = "ops"
+	demoRole            = "ConnectAgent"
+	demoCredentialsFile = "demo-credentials"
+	demoRegion          = "us-east-1"
+)
+
+type demoFixtures struct {
+	ops     keyPair
+	roleARN string
+}
+
+// seedDemo makes the demo user, its key and the demo role exist; a second run changes nothing.
+// The user's key is kept in <data-dir>/demo-credentials so later runs can print it again.
+func seedDemo(ctx context.Context, ids *identity.Service, o serveOptions) (demoFixtures, error) {
+	root := identity.Principal{Kind: identity.Root, AccountID: o.accountID, ARN: identity.RootARN(o.accountID)}
+	if _, err := ids.CreateUser(ctx, root, demoUser, ""); err != nil && !apierr.Is(err, apierr.EntityAlreadyExists) {
+		return demoFixtures{}, err
+	}
+	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, o.accountID)
+	role, err := ids.CreateRole(ctx, root, identity.RoleInput{Name: demoRole, TrustPolicy: trust,
+		Description:        "connectfed demo: agents assume it, their session name is their Connect username",
+		MaxSessionDuration: 43200})
+	if apierr.Is(err, apierr.EntityAlreadyExists) {
+		role, err = ids.GetRole(ctx, root, demoRole)
+	}
+	if err != nil {
+		return demoFixtures{}, err
+	}
+	d := demoFixtures{roleARN: identity.RoleARN(role.AccountID, role.Path, role.Name)}
+
+	path := filepath.Join(o.dataDir, demoCredentialsFile)
+	creds, err := readCredentialsFile(path)
+	if err == nil {
+		if k, ok := creds[demoUser]; ok {
+			if _, err := ids.Lookup(ctx, k.AccessKeyID); err == nil {
+				d.ops = k
+				return d, nil
+			}
+		}
+		// The file names a key the store no longer has: replace both.
+		if err := os.Remove(path); err != nil {
+			return d, err
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return d, err
+	}
+	key, err := ids.CreateAccessKey(ctx, root, demoUser)
+	if err != nil {
+		return d, fmt.Errorf("create the %s user's key (delete one of its keys if it has two): %w", demoUser, err)
+	}
+	d.ops = keyPair{key.ID, key.Secret}
+	return d, writeCredentialsFile(path, map[string]keyPair{demoUser: d.ops})
+}
+
+func printDemo(w io.Writer, endpoint, accountID string, d demoFixtures) {
+	fmt.Fprintf(w, `
+Demo: IAM user %[1]q (key below) and role %[2]q, which any principal of account %[3]s may assume.
+Paste these into another shell:
+
+  export AWS_ACCESS_KEY_ID=%[4]s
+  export AWS_SECRET_ACCESS_KEY=%[5]s
+  export AWS_DEFAULT_REGION=%[6]s
+  export AWS_ENDPOINT_URL=%[7]s
+
+  aws sts get-caller-identity
+  aws iam list-users
+  aws sts assume-role --role-arn %[8]s --role-session-name agent1
+
+  curl --aws-sigv4 "aws:amz:%[6]s:sts" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+    -d 'Action=GetCallerIdentity&Version=2011-06-15' %[7]s/
+
+`, demoUser, demoRole, accountID, d.ops.AccessKeyID, d.ops.SecretAccessKey, demoRegion, endpoint, d.roleARN)
+}

@@ -1,0 +1,275 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/server"
+	"github.com/connectfed/connectfed/internal/store/sqlite"
+)
+
+// serveOptions are serve's flags.
+type serveOptions struct {
+	addr            string
+	dataDir         string
+	accountID       string
+	clockSkew       time.Duration
+	maxBody         int64
+	shutdownTimeout time.Duration
+	demo            bool
+	logFormat       string
+	logLevel        string
+	// now is the server's clock; tests set it, the command line cannot.
+	now func() time.Time
+}
+
+// The root credentials come from these two variables, together or not at all.
+const (
+	envRootKeyID  = "CONNECTFED_ROOT_ACCESS_KEY_ID"
+	envRootSecret = "CONNECTFED_ROOT_SECRET_ACCESS_KEY"
+)
+
+func newServeCommand() *cobra.Command {
+	o := serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the connectfed server",
+		Long: `Run the connectfed server: SigV4-authenticated AWS endpoints for connect, iam and sts.
+
+The account root's credentials come from CONNECTFED_ROOT_ACCESS_KEY_ID and
+CONNECTFED_ROOT_SECRET_ACCESS_KEY when both are set. Otherwise they are generated on the first
+start, written to <data-dir>/root-credentials (mode 0600, an AWS shared credentials file) and
+printed once; later starts reuse them.`,
+		Example: `  # Try it: seed a demo user and role and print commands that use them
+  connectfed serve --demo
+
+  # Fixed root credentials, another port, data elsewhere
+  CONNECTFED_ROOT_ACCESS_KEY_ID=AKIAEXAMPLEROOT0001 \
+  CONNECTFED_ROOT_SECRET_ACCESS_KEY=secret \
+  connectfed serve --addr 127.0.0.1:9000 --data-dir /var/lib/connectfed
+
+  # Then, with those credentials in the environment
+  aws --endpoint-url http://127.0.0.1:9000 sts get-caller-identity`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&o.dataDir, "data-dir", "./connectfed-data", "directory of the embedded database and generated credentials")
+	f.StringVar(&o.accountID, "account-id", "123456789012", "the default account's id (12 digits)")
+	f.DurationVar(&o.clockSkew, "clock-skew", 5*time.Minute, "how far a request's X-Amz-Date may be from the server clock")
+	f.Int64Var(&o.maxBody, "max-body-bytes", 1<<20, "largest request body accepted")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may finish after SIGINT or SIGTERM")
+	f.BoolVar(&o.demo, "demo", false, "seed an IAM user 'ops' with a key and a role 'ConnectAgent', and print commands that use them")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return cmd
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error {
+	log, err := newLogger(stderr, o.logFormat, o.logLevel)
+	if err != nil {
+		return err
+	}
+	if !identity.ValidAccountID(o.accountID) {
+		return fmt.Errorf("--account-id %q: an account id is 12 digits", o.accountID)
+	}
+	if o.clockSkew <= 0 {
+		return fmt.Errorf("--clock-skew %s: must be positive", o.clockSkew)
+	}
+	envKey, envSecret := os.Getenv(envRootKeyID), os.Getenv(envRootSecret)
+	if (envKey == "") != (envSecret == "") {
+		return fmt.Errorf("set both %s and %s, or neither (then root credentials are generated in %s)",
+			envRootKeyID, envRootSecret, filepath.Join(o.dataDir, rootCredentialsFile))
+	}
+
+	st, err := sqlite.Open(filepath.Join(o.dataDir, "connectfed.db"))
+	if err != nil {
+		return fmt.Errorf("open the store in %s: %w", o.dataDir, err)
+	}
+	defer st.Close()
+	ids := identity.New(st, o.now)
+	if err := ids.EnsureAccount(ctx, o.accountID); err != nil {
+		return err
+	}
+	root, generated, err := rootCredentials(ctx, ids, o, envKey, envSecret)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	// Seed before saying we listen, so whoever waits for that line finds the demo in place.
+	var demo demoFixtures
+	if o.demo {
+		if demo, err = seedDemo(ctx, ids, o); err != nil {
+			ln.Close()
+			return fmt.Errorf("seed the demo: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "connectfed %s listening on %s (account %s)\n", Version, endpoint, o.accountID)
+	fmt.Fprintln(stdout, "IAM policies are not enforced yet: every authenticated principal may call every operation AWS does not forbid it.")
+	if generated {
+		fmt.Fprintf(stdout, "\nGenerated the account root's credentials (shown once; kept in %s):\n  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n",
+			filepath.Join(o.dataDir, rootCredentialsFile), root.AccessKeyID, root.SecretAccessKey)
+	}
+	if o.demo {
+		printDemo(stdout, endpoint, o.accountID, demo)
+	}
+
+	srv := server.New(server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now}, ids)
+	go purgeSessions(ctx, ids, log)
+	err = srv.Serve(ctx, ln, o.shutdownTimeout)
+	log.Info("stopped")
+	return err
+}
+
+// purgeSessions removes STS sessions a day after they expired, so the store does not grow
+// without bound.
+func purgeSessions(ctx context.Context, ids *identity.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := ids.PurgeExpiredSessions(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
+			log.Warn("purge expired sessions", "err", err)
+		} else if n > 0 {
+			log.Info("purged expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+const rootCredentialsFile = "root-credentials"
+
+// rootCredentials makes the account's root key exist: from the environment when given, from
+// <data-dir>/root-credentials when an earlier start wrote it, else freshly generated and written
+// there. generated says whether they are new (and so must be shown).
+func rootCredentials(ctx context.Context, ids *identity.Service, o serveOptions, envKey, envSecret string) (identity.RootKey, bool, error) {
+	if envKey != "" {
+		k := identity.RootKey{AccessKeyID: envKey, SecretAccessKey: envSecret}
+		if err := ids.EnsureRootKey(ctx, o.accountID, k); err != nil {
+			return k, false, fmt.Errorf("%s: %w", envRootKeyID, err)
+		}
+		return k, false, nil
+	}
+	path := filepath.Join(o.dataDir, rootCredentialsFile)
+	creds, err := readCredentialsFile(path)
+	if err == nil {
+		k, ok := creds["default"]
+		if !ok {
+			return identity.RootKey{}, false, fmt.Errorf("%s: no [default] profile", path)
+		}
+		if err := ids.EnsureRootKey(ctx, o.accountID, identity.RootKey{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}); err != nil {
+			return identity.RootKey{}, false, fmt.Errorf("%s: %w", path, err)
+		}
+		return identity.RootKey{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}, false, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return identity.RootKey{}, false, err
+	}
+	k, err := ids.NewRootKey(ctx, o.accountID)
+	if err != nil {
+		return k, false, err
+	}
+	if err := writeCredentialsFile(path, map[string]keyPair{"default": {k.AccessKeyID, k.SecretAccessKey}}); err != nil {
+		return k, false, err
+	}
+	return k, true, nil
+}
+
+// keyPair is one profile of an AWS shared credentials file.
+type keyPair struct {
+	AccessKeyID, SecretAccessKey string
+}
+
+// writeCredentialsFile writes profiles in the AWS shared credentials format, mode 0600, and
+// never over an existing file.
+func writeCredentialsFile(path string, profiles map[string]keyPair) error {
+	var b strings.Builder
+	for name, k := range profiles {
+		fmt.Fprintf(&b, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", name, k.AccessKeyID, k.SecretAccessKey)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("write credentials: %w", err)
+	}
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// readCredentialsFile reads the profiles of an AWS shared credentials file.
+func readCredentialsFile(path string) (map[string]keyPair, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]keyPair{}
+	profile := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			profile = strings.TrimSpace(line[1 : len(line)-1])
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || profile == "" {
+			continue
+		}
+		p := out[profile]
+		switch strings.TrimSpace(k) {
+		case "aws_access_key_id":
+			p.AccessKeyID = strings.TrimSpace(v)
+		case "aws_secret_access_key":
+			p.SecretAccessKey = strings.TrimSpace(v)
+		}
+		out[profile] = p
+	}
+	for name, p := range out {
+		if p.AccessKeyID == "" || p.SecretAccessKey == "" {
+			return nil, fmt.Errorf("%s: profile [%s] needs aws_access_key_id and aws_secret_access_key", path, name)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// running is a connectfed server started by runServe inside the test process.
+type running struct {
+	endpoint string
+	stdout   *lockedBuffer
+	stop     func()
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func testOptions(dataDir string) serveOptions {
+	return serveOptions{addr: "127.0.0.1:0", dataDir: dataDir, accountID: "123456789012",
+		clockSkew: 5 * time.Minute, maxBody: 1 << 20, shutdownTimeout: 5 * time.Second,
+		logFormat: "text", logLevel: "warn"}
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startServe runs the serve command until the test ends (or stop is called) and waits for it to
+// listen.
+func startServe(t *testing.T, o serveOptions) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		err := runServe(ctx, o, pw, io.Discard)
+		pw.CloseWithError(io.EOF)
+		done <- err
+	}()
+	endpoint := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			out.Write([]byte(sc.Text() + "\n"))
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				endpoint <- m[1]
+			}
+		}
+	}()
+	var once sync.Once
+	r := &running{stdout: out}
+	r.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(r.stop)
+	select {
+	case r.endpoint = <-endpoint:
+	case err := <-done:
+		t.Fatalf("serve stopped before listening: %v\n%s", err, out.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("serve did not listen:\n%s", out.String())
+	}
+	return r
+}
+
+func TestServeGeneratesRootCredentialsOnce(t *testing.T) {
+	dir := t.TempDir()
+	first := startServe(t, testOptions(dir))
+	first.stop()
+	if !strings.Contains(first.stdout.String(), "Generated the account root's credentials") {
+		t.Fatalf("first start did not show the generated credentials:\n%s", first.stdout.String())
+	}
+	path := filepath.Join(dir, rootCredentialsFile)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", path, st.Mode().Perm())
+	}
+	creds, err := readCredentialsFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := creds["default"]
+	if !strings.Contains(first.stdout.String(), key.SecretAccessKey) {
+		t.Errorf("the printed secret is not the one written to %s", path)
+	}
+
+	second := startServe(t, testOptions(dir))
+	defer second.stop()
+	if strings.Contains(second.stdout.String(), "Generated") || strings.Contains(second.stdout.String(), key.SecretAccessKey) {
+		t.Errorf("a restart showed the root credentials again:\n%s", second.stdout.String())
+	}
+	again, err := readCredentialsFile(path)
+	if err != nil || again["default"] != key {
+		t.Errorf("root credentials changed across a restart: %v", err)
+	}
+}
+
+func TestServeRefusesHalfTheRootCredentials(t *testing.T) {
+	t.Setenv(envRootKeyID, "AKIAEXAMPLEROOT00001")
+	t.Setenv(envRootSecret, "")
+	err := runServe(context.Background(), testOptions(t.TempDir()), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "set both "+envRootKeyID+" and "+envRootSecret) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestServeRefusesBadFlags(t *testing.T) {
+	o := testOptions(t.TempDir())
+	o.accountID = "12345"
+	if err := runServe(context.Background(), o, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "12 digits") {
+		t.Errorf("short account id: %v", err)
+	}
+	o = testOptions(t.TempDir())
+	o.logFormat = "xml"
+	if err := runServe(context.Background(), o, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--log-format") {
+		t.Errorf("bad log format: %v", err)
+	}
+}
+
+func TestDemoIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	o := testOptions(dir)
+	o.demo = true
+	first := startServe(t, o)
+	first.stop()
+	second := startServe(t, o)
+	second.stop()
+	key := regexp.MustCompile(`export AWS_ACCESS_KEY_ID=(AKIA\w+)`)
+	a, b := key.FindStringSubmatch(first.stdout.String()), key.FindStringSubmatch(second.stdout.String())
+	if a == nil || b == nil || a[1] != b[1] {
+		t.Fatalf("demo key differs between runs: %v vs %v\n%s", a, b, second.stdout.String())
+	}
+	for _, want := range []string{"aws sts assume-role --role-arn arn:aws:iam::123456789012:role/ConnectAgent", "curl --aws-sigv4"} {
+		if !strings.Contains(second.stdout.String(), want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+}
+
+func TestFlagsFromEnvironment(t *testing.T) {
+	t.Setenv("CONNECTFED_DATA_DIR", "/from/env")
+	t.Setenv("CONNECTFED_CLOCK_SKEW", "not-a-duration")
+	cmd := newServeCommand()
+	if err := cmd.ParseFlags([]string{"--clock-skew", "1m"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := flagsFromEnv(cmd.Flags()); err != nil {
+		t.Fatalf("a flag given on the command line must win over its variable: %v", err)
+	}
+	if got, _ := cmd.Flags().GetString("data-dir"); got != "/from/env" {
+		t.Errorf("data-dir = %q, want it from CONNECTFED_DATA_DIR", got)
+	}
+	cmd = newServeCommand()
+	t.Setenv("CONNECTFED_CLOCK_SKEW", "soon")
+	if err := flagsFromEnv(cmd.Flags()); err == nil || !strings.Contains(err.Error(), "CONNECTFED_CLOCK_SKEW") {
+		t.Errorf("a bad variable must be named in the error: %v", err)
+	}
+}

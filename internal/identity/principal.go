@@ -1,0 +1,68 @@
+// Package identity owns who is calling: accounts, IAM users, roles, access keys and STS
+// sessions, the principals they authenticate as, and the IAM and STS operations on them. It
+// answers "which secret signs for this access key, and who is that" for the server's SigV4
+// check, and enforces what AWS forbids regardless of policy. It knows nothing of HTTP or of the
+// wire formats; it returns *apierr.Error for everything a caller may see.
+package identity
+
+// Kind is the sort of principal that signed a request.
+type Kind int
+
+const (
+	// Root is the account root user.
+	Root Kind = iota
+	// IAMUser is an IAM user signing with a long-term access key.
+	IAMUser
+	// AssumedRole is a role session from STS AssumeRole.
+	AssumedRole
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Root:
+		return "root"
+	case IAMUser:
+		return "user"
+	case AssumedRole:
+		return "assumed-role"
+	}
+	return "unknown"
+}
+
+// Principal is an authenticated caller.
+type Principal struct {
+	Kind      Kind
+	AccountID string
+	// ARN is what GetCallerIdentity answers: arn:aws:iam::ACCOUNT:root,
+	// arn:aws:iam::ACCOUNT:user/PATH/NAME or arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.
+	ARN string
+	// UserID is what GetCallerIdentity answers as UserId: the account id for root, AIDA... for a
+	// user, AROA...:SESSION for a role session.
+	UserID string
+	// UserName is the IAM user's name (IAMUser only).
+	UserName string
+	// RoleName, RoleID and SessionName describe a role session (AssumedRole only).
+	RoleName    string
+	RoleID      string
+	SessionName string
+	// AccessKeyID is the key the request was signed with.
+	AccessKeyID string
+}
+
+// RootARN is the ARN of an account's root user.
+func RootARN(accountID string) string { return "arn:aws:iam::" + accountID + ":root" }
+
+// UserARN is the ARN of an IAM user.
+func UserARN(accountID, path, name string) string {
+	return "arn:aws:iam::" + accountID + ":user" + path + name
+}
+
+// RoleARN is the ARN of an IAM role.
+func RoleARN(accountID, path, name string) string {
+	return "arn:aws:iam::" + accountID + ":role" + path + name
+}
+
+// AssumedRoleARN is the ARN of a role session.
+func AssumedRoleARN(accountID, roleName, sessionName string) string {
+	return "arn:aws:sts::" + accountID + ":assumed-role/" + roleName + "/" + sessionName
+}

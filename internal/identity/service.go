@@ -1,0 +1,173 @@
+package identity
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+// credentialTTL bounds how long a cached credential is trusted without reading the store
+// again. Changes made through this Service invalidate the cache at once; the TTL is the safety
+// net for changes made elsewhere (another process on the same database).
+const credentialTTL = 30 * time.Second
+
+// Service is the identity domain over a store.
+type Service struct {
+	store store.Store
+	now   func() time.Time
+
+	mu    sync.RWMutex
+	cache map[string]cachedCredential
+}
+
+type cachedCredential struct {
+	cred    Credential
+	fetched time.Time
+}
+
+// New returns a Service over s. now is the clock (time.Now when nil).
+func New(s store.Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: s, now: now, cache: make(map[string]cachedCredential)}
+}
+
+// Credential is what the SigV4 check needs for one access key: the secret to verify with, and
+// once verified, the principal it stands for.
+type Credential struct {
+	Secret    string
+	principal Principal
+	// Session credentials only.
+	tokenHash []byte
+	expiresAt time.Time
+}
+
+// Lookup finds the credential of an access key. An unknown or inactive key is
+// UnrecognizedClient, as AWS answers.
+func (s *Service) Lookup(ctx context.Context, accessKeyID string) (Credential, error) {
+	now := s.now()
+	s.mu.RLock()
+	c, ok := s.cache[accessKeyID]
+	s.mu.RUnlock()
+	if ok && now.Sub(c.fetched) < credentialTTL {
+		return c.cred, nil
+	}
+	cred, err := s.load(ctx, accessKeyID)
+	if err != nil {
+		return Credential{}, err
+	}
+	s.mu.Lock()
+	s.cache[accessKeyID] = cachedCredential{cred: cred, fetched: now}
+	s.mu.Unlock()
+	return cred, nil
+}
+
+func (s *Service) forget(accessKeyID string) {
+	s.mu.Lock()
+	delete(s.cache, accessKeyID)
+	s.mu.Unlock()
+}
+
+// forgetUser drops every cached credential of an IAM user, for changes (a deleted user) that
+// touch keys the caller did not name.
+func (s *Service) forgetUser(accountID, userName string) {
+	s.mu.Lock()
+	for id, c := range s.cache {
+		p := c.cred.principal
+		if p.AccountID == accountID && p.Kind == IAMUser && strings.EqualFold(p.UserName, userName) {
+			delete(s.cache, id)
+		}
+	}
+	s.mu.Unlock()
+}
+
+func (s *Service) load(ctx context.Context, accessKeyID string) (Credential, error) {
+	if strings.HasPrefix(accessKeyID, prefixSession) {
+		sess, err := s.store.GetSession(ctx, accessKeyID)
+		if errors.Is(err, store.ErrNotFound) {
+			return Credential{}, apierr.New(apierr.UnrecognizedClient, "")
+		}
+		if err != nil {
+			return Credential{}, fmt.Errorf("identity: lookup session: %w", err)
+		}
+		return Credential{
+			Secret: sess.Secret,
+			principal: Principal{
+				Kind:        AssumedRole,
+				AccountID:   sess.AccountID,
+				ARN:         AssumedRoleARN(sess.AccountID, sess.RoleName, sess.SessionName),
+				UserID:      sess.RoleID + ":" + sess.SessionName,
+				RoleName:    sess.RoleName,
+				RoleID:      sess.RoleID,
+				SessionName: sess.SessionName,
+				AccessKeyID: accessKeyID,
+			},
+			tokenHash: sess.TokenHash,
+			expiresAt: sess.ExpiresAt,
+		}, nil
+	}
+	key, err := s.store.GetAccessKey(ctx, accessKeyID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Credential{}, apierr.New(apierr.UnrecognizedClient, "")
+	}
+	if err != nil {
+		return Credential{}, fmt.Errorf("identity: lookup access key: %w", err)
+	}
+	if !key.Active {
+		return Credential{}, apierr.New(apierr.UnrecognizedClient, "")
+	}
+	if key.UserName == "" {
+		return Credential{Secret: key.Secret, principal: Principal{
+			Kind: Root, AccountID: key.AccountID, ARN: RootARN(key.AccountID),
+			UserID: key.AccountID, AccessKeyID: accessKeyID,
+		}}, nil
+	}
+	u, err := s.store.GetUser(ctx, key.AccountID, key.UserName)
+	if errors.Is(err, store.ErrNotFound) {
+		return Credential{}, apierr.New(apierr.UnrecognizedClient, "")
+	}
+	if err != nil {
+		return Credential{}, fmt.Errorf("identity: lookup key owner: %w", err)
+	}
+	return Credential{Secret: key.Secret, principal: Principal{
+		Kind: IAMUser, AccountID: key.AccountID, ARN: UserARN(key.AccountID, u.Path, u.Name),
+		UserID: u.ID, UserName: u.Name, AccessKeyID: accessKeyID,
+	}}, nil
+}
+
+// Admit is called once the signature has been verified with c.Secret: it checks the session
+// token a request carried and says who the caller is. Session credentials need their exact
+// token and must not have expired; long-term keys must not carry one.
+func (c Credential) Admit(sessionToken string, now time.Time) (Principal, error) {
+	if c.tokenHash == nil {
+		if sessionToken != "" {
+			return Principal{}, apierr.New(apierr.UnrecognizedClient, "")
+		}
+		return c.principal, nil
+	}
+	sum := sha256.Sum256([]byte(sessionToken))
+	if sessionToken == "" || subtle.ConstantTimeCompare(sum[:], c.tokenHash) != 1 {
+		return Principal{}, apierr.New(apierr.UnrecognizedClient, "")
+	}
+	if !now.Before(c.expiresAt) {
+		return Principal{}, apierr.New(apierr.ExpiredToken, "")
+	}
+	return c.principal, nil
+}
+
+// Ready reports whether the store answers.
+func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// PurgeExpiredSessions removes sessions that expired more than grace ago.
+func (s *Service) PurgeExpiredSessions(ctx context.Context, grace time.Duration) (int, error) {
+	return s.store.DeleteExpiredSessions(ctx, s.now().Add(-grace))
+}

@@ -1,0 +1,63 @@
+package identity
+
+import (
+	"fmt"
+	"regexp"
+	"unicode/utf8"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+)
+
+// The patterns of the IAM and STS models, with the text AWS prints for each.
+var (
+	namePattern    = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	namePatternDoc = `[\w+=,.@-]+`
+	pathPattern    = regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`)
+	pathPatternDoc = `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`
+)
+
+// validationError is AWS's one-line validation message for the query services.
+func validationError(member, value, constraint string) error {
+	return apierr.New(apierr.ValidationError,
+		"1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, member, constraint)
+}
+
+func required(member, value string) error {
+	if value == "" {
+		return apierr.New(apierr.ValidationError,
+			"1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+	}
+	return nil
+}
+
+// checkName checks a required IAM name (user, role, session) against its length and pattern.
+func checkName(member, value string, minLen, maxLen int) error {
+	if err := required(member, value); err != nil {
+		return err
+	}
+	n := utf8.RuneCountInString(value)
+	if n < minLen {
+		return validationError(member, value, fmt.Sprintf("Member must have length greater than or equal to %d", minLen))
+	}
+	if n > maxLen {
+		return validationError(member, value, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
+	}
+	if !namePattern.MatchString(value) {
+		return validationError(member, value, "Member must satisfy regular expression pattern: "+namePatternDoc)
+	}
+	return nil
+}
+
+// checkPath checks an optional IAM path; "" means "/".
+func checkPath(value string) (string, error) {
+	if value == "" {
+		return "/", nil
+	}
+	if len(value) > 512 {
+		return "", validationError("path", value, "Member must have length less than or equal to 512")
+	}
+	if !pathPattern.MatchString(value) {
+		return "", validationError("path", value, "Member must satisfy regular expression pattern: "+pathPatternDoc)
+	}
+	return value, nil
+}

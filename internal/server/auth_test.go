@@ -1,0 +1,193 @@
+package server_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+)
+
+const (
+	msgMismatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+	msgBadKey   = "The security token included in the request is invalid."
+)
+
+// The same failures answer in XML for the query services and in JSON for connect.
+func TestAuthFailuresThroughSDKs(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	describe := func(c aws.Credentials) error {
+		_, err := connect.NewFromConfig(e.config(c)).DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: aws.String("abc")})
+		return err
+	}
+	caller := func(c aws.Credentials) error {
+		_, err := e.sts(c).GetCallerIdentity(ctx, nil)
+		return err
+	}
+
+	wrongSecret := e.root
+	wrongSecret.SecretAccessKey = "x" + e.root.SecretAccessKey[1:]
+	wantAPIError(t, caller(wrongSecret), "SignatureDoesNotMatch", 403, msgMismatch)
+	wantAPIError(t, describe(wrongSecret), "InvalidSignatureException", 403, msgMismatch)
+
+	unknown := aws.Credentials{AccessKeyID: "AKIAUNKNOWNUNKNOWN00", SecretAccessKey: e.root.SecretAccessKey}
+	wantAPIError(t, caller(unknown), "InvalidClientTokenId", 403, msgBadKey)
+	wantAPIError(t, describe(unknown), "UnrecognizedClientException", 403, msgBadKey)
+
+	// The server's clock runs ahead: the request's date is too old.
+	e.clock.Advance(6 * time.Minute)
+	wantAPIError(t, caller(e.root), "SignatureDoesNotMatch", 403, "Signature expired: ")
+	wantAPIError(t, describe(e.root), "InvalidSignatureException", 403, "- 5 min.)")
+	// And behind: the request's date is in the future.
+	e.clock.Advance(-12 * time.Minute)
+	wantAPIError(t, caller(e.root), "SignatureDoesNotMatch", 403, "Signature not yet current: ")
+	e.clock.Advance(6 * time.Minute)
+
+	// Past authentication, connect has no operations yet.
+	wantAPIError(t, describe(e.root), "UnknownOperationException", 404, "Unknown operation")
+}
+
+// rawAnswer is what a hand-made request got back.
+type rawAnswer struct {
+	status    int
+	errorType string // X-Amzn-ErrorType
+	requestID string
+	body      string
+}
+
+func do(t *testing.T, req *http.Request) rawAnswer {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return rawAnswer{resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), resp.Header.Get("X-Amzn-RequestId"), string(b)}
+}
+
+func (a rawAnswer) queryError(t *testing.T) (code, message string) {
+	t.Helper()
+	var doc struct {
+		Error struct {
+			Type, Code, Message string
+		}
+		RequestID string `xml:"RequestId"`
+	}
+	if err := xml.Unmarshal([]byte(a.body), &doc); err != nil {
+		t.Fatalf("not an XML error (%v): %q", err, a.body)
+	}
+	if doc.RequestID != a.requestID || doc.Error.Type != "Sender" {
+		t.Errorf("RequestId %q (header %q), Type %q", doc.RequestID, a.requestID, doc.Error.Type)
+	}
+	return doc.Error.Code, doc.Error.Message
+}
+
+func (a rawAnswer) jsonMessage(t *testing.T) string {
+	t.Helper()
+	var doc struct{ Message string }
+	if err := json.Unmarshal([]byte(a.body), &doc); err != nil {
+		t.Fatalf("not a JSON error (%v): %q", err, a.body)
+	}
+	return doc.Message
+}
+
+func TestUnsignedAndMalformed(t *testing.T) {
+	e := newEnv(t)
+
+	form := func(auth string) *http.Request {
+		r, _ := http.NewRequest("POST", e.url+"/", strings.NewReader("Action=GetCallerIdentity&Version=2011-06-15"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+			r.Header.Set("X-Amz-Date", time.Now().UTC().Format("20060102T150405Z"))
+		}
+		return r
+	}
+	a := do(t, form(""))
+	if code, msg := a.queryError(t); a.status != 403 || code != "MissingAuthenticationToken" || msg != "Missing Authentication Token" {
+		t.Errorf("unsigned form post: %d %s %q", a.status, code, msg)
+	}
+
+	get, _ := http.NewRequest("GET", e.url+"/user/federate/abc", nil)
+	a = do(t, get)
+	if a.status != 403 || a.errorType != "MissingAuthenticationTokenException" || a.jsonMessage(t) != "Missing Authentication Token" || a.requestID == "" {
+		t.Errorf("unsigned GET: %+v", a)
+	}
+
+	for _, auth := range []string{
+		"AWS4-HMAC-SHA256 Credential=abc",
+		"AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/sts/aws4_request, SignedHeaders=host",
+		"AWS4-HMAC-SHA512 Credential=AKIAEXAMPLE/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00",
+		"garbage",
+	} {
+		a := do(t, form(auth))
+		if code, _ := a.queryError(t); a.status != 400 || code != "IncompleteSignature" {
+			t.Errorf("Authorization %q: %d %s", auth, a.status, code)
+		}
+	}
+}
+
+// signed builds a request signed by aws-sdk-go-v2's signer, for what the service clients cannot
+// send (an unknown action, an oversized body).
+func (e *env) signed(t *testing.T, service, method, path, body string, c aws.Credentials) *http.Request {
+	t.Helper()
+	r, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(context.Background(), c, r, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRoutingFailures(t *testing.T) {
+	e := newEnv(t)
+
+	a := do(t, e.signed(t, "sts", "POST", "/", "Action=Bogus&Version=2011-06-15", e.root))
+	if code, msg := a.queryError(t); a.status != 400 || code != "InvalidAction" || msg != "Could not find operation Bogus for version 2011-06-15" {
+		t.Errorf("unknown STS action: %d %s %q", a.status, code, msg)
+	}
+	a = do(t, e.signed(t, "iam", "POST", "/", "Version=2010-05-08", e.root))
+	if code, _ := a.queryError(t); a.status != 400 || code != "MissingAction" {
+		t.Errorf("no action: %d %s", a.status, code)
+	}
+	a = do(t, e.signed(t, "iam", "POST", "/", "Action=CreateUser&UserName=%zz", e.root))
+	if code, _ := a.queryError(t); a.status != 400 || code != "MalformedQueryString" {
+		t.Errorf("bad form: %d %s", a.status, code)
+	}
+	a = do(t, e.signed(t, "s3", "GET", "/bucket", "", e.root))
+	if a.status != 404 || a.errorType != "UnknownOperationException" {
+		t.Errorf("unknown service: %+v", a)
+	}
+	big := "Action=CreateUser&UserName=" + strings.Repeat("a", 2<<20)
+	a = do(t, e.signed(t, "iam", "POST", "/", big, e.root))
+	if code, _ := a.queryError(t); a.status != 413 || code != "RequestEntityTooLarge" {
+		t.Errorf("oversized body: %d %s", a.status, code)
+	}
+}
+
+func TestHealth(t *testing.T) {
+	e := newEnv(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		r, _ := http.NewRequest("GET", e.url+path, nil)
+		if a := do(t, r); a.status != 200 || a.body != "ok\n" || a.requestID == "" {
+			t.Errorf("%s: %+v", path, a)
+		}
+	}
+}

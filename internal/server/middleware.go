@@ -1,0 +1,107 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/awsproto"
+)
+
+// requestInfo is filled in as a request travels and read by the access log at the end.
+type requestInfo struct {
+	id        string
+	principal string
+	operation string
+	status    int
+	// errorCode is the AWS error type of a failed request, for the log.
+	errorCode string
+	// protocol and xmlns say how to answer an error raised outside a handler (a panic).
+	protocol awsproto.Protocol
+	xmlns    string
+	wrote    bool
+}
+
+type infoKey struct{}
+
+func info(ctx context.Context) *requestInfo {
+	ri, _ := ctx.Value(infoKey{}).(*requestInfo)
+	if ri == nil {
+		return &requestInfo{}
+	}
+	return ri
+}
+
+// statusWriter remembers the status for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	ri *requestInfo
+}
+
+func (w statusWriter) WriteHeader(code int) {
+	if !w.ri.wrote {
+		w.ri.status, w.ri.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w statusWriter) Write(b []byte) (int, error) {
+	if !w.ri.wrote {
+		w.ri.status, w.ri.wrote = http.StatusOK, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// newRequestID returns a random UUID, the form AWS request ids take.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+// withMiddleware gives the request an id, recovers from panics as an InternalFailure in the
+// request's protocol, and logs one line. The line carries the path without its query, which
+// can hold a presigned signature or a session token.
+func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
+	start := s.cfg.Now()
+	ri := &requestInfo{id: newRequestID()}
+	w.Header().Set(awsproto.HeaderRequestID, ri.id)
+	sw := statusWriter{ResponseWriter: w, ri: ri}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic serving request", "request_id", ri.id, "panic", p)
+			if !ri.wrote {
+				awsproto.WriteError(sw, ri.protocol, ri.xmlns, ri.id, apierr.New(apierr.InternalFailure, ""))
+			}
+		}
+		s.log.Info("request",
+			"request_id", ri.id,
+			"method", r.Method,
+			"path", r.URL.Path,
+			"principal", ri.principal,
+			"operation", ri.operation,
+			"status", ri.status,
+			"error", ri.errorCode,
+			"duration_ms", float64(s.cfg.Now().Sub(start).Microseconds())/1000,
+			"remote", r.RemoteAddr,
+		)
+	}()
+	next(sw, r.WithContext(context.WithValue(r.Context(), infoKey{}, ri)))
+}

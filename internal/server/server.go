@@ -1,0 +1,122 @@
+// Package server owns connectfed's HTTP surface: the listener and its timeouts, the middleware
+// every request passes (request id, access log, panic recovery, body limit), SigV4
+// authentication, routing by the credential scope's service, and the handlers that translate
+// between the wire (through awsproto) and the domain packages. It holds no business rules.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/sigv4"
+)
+
+// Config is what the server needs besides the domain services.
+type Config struct {
+	// Skew is the allowed difference between a request's X-Amz-Date and the server clock.
+	Skew time.Duration
+	// MaxBodyBytes caps a request body; larger bodies are refused with 413.
+	MaxBodyBytes int64
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger receives one line per request; slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// Server is connectfed's HTTP handler.
+type Server struct {
+	cfg      Config
+	identity *identity.Service
+	log      *slog.Logger
+	mux      *http.ServeMux
+	sigOpts  sigv4.Options
+	// services maps a credential scope's service to its handler.
+	services map[string]service
+	iam, sts queryService
+}
+
+// New returns a server over the identity service.
+func New(cfg Config, id *identity.Service) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Skew == 0 {
+		cfg.Skew = 5 * time.Minute
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{cfg: cfg, identity: id, log: cfg.Logger, sigOpts: sigv4.Options{Skew: cfg.Skew}}
+	s.iam, s.sts = s.iamService(), s.stsService()
+	s.services = s.routeServices()
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("/", s.serveAWS)
+	return s
+}
+
+// ServeHTTP runs every request through the middleware and the routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.withMiddleware(w, r, s.mux.ServeHTTP)
+}
+
+// HTTPServer returns an http.Server for s with timeouts a slow client cannot hold open.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve answers on ln until ctx is done, then stops taking connections and lets requests in
+// flight finish (for at most grace).
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	hs := s.HTTPServer(ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	return err
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.identity.Ready(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("store unreachable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}

@@ -1,0 +1,173 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+func wantCaller(t *testing.T, e *env, c aws.Credentials, arn string) *sts.GetCallerIdentityOutput {
+	t.Helper()
+	out, err := e.sts(c).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatalf("GetCallerIdentity as %s: %v", arn, err)
+	}
+	if aws.ToString(out.Arn) != arn || aws.ToString(out.Account) != testAccount {
+		t.Fatalf("GetCallerIdentity = %s in %s, want %s", aws.ToString(out.Arn), aws.ToString(out.Account), arn)
+	}
+	return out
+}
+
+// newUser creates an IAM user with a key and returns its credentials.
+func (e *env) newUser(name string) aws.Credentials {
+	e.t.Helper()
+	ctx := context.Background()
+	c := e.iam(e.root)
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
+		e.t.Fatal(err)
+	}
+	k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}
+}
+
+// newRole creates a role trusting principal ("*", an account or an ARN).
+func (e *env) newRole(name, principal string, maxSession int32) string {
+	e.t.Helper()
+	trust := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"sts:AssumeRole"}}`
+	out, err := e.iam(e.root).CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String(name),
+		AssumeRolePolicyDocument: aws.String(trust), MaxSessionDuration: aws.Int32(maxSession)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return aws.ToString(out.Role.Arn)
+}
+
+func assume(e *env, as aws.Credentials, roleARN, session string, seconds int32) (aws.Credentials, *sts.AssumeRoleOutput, error) {
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String(session)}
+	if seconds != 0 {
+		in.DurationSeconds = aws.Int32(seconds)
+	}
+	out, err := e.sts(as).AssumeRole(context.Background(), in)
+	if err != nil {
+		return aws.Credentials{}, nil, err
+	}
+	c := out.Credentials
+	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken: aws.ToString(c.SessionToken)}, out, nil
+}
+
+func TestSTSCallerIdentity(t *testing.T) {
+	e := newEnv(t)
+	root := wantCaller(t, e, e.root, "arn:aws:iam::"+testAccount+":root")
+	if aws.ToString(root.UserId) != testAccount {
+		t.Errorf("root UserId = %q", aws.ToString(root.UserId))
+	}
+	alice := e.newUser("alice")
+	out := wantCaller(t, e, alice, "arn:aws:iam::"+testAccount+":user/alice")
+	if !strings.HasPrefix(aws.ToString(out.UserId), "AIDA") {
+		t.Errorf("user UserId = %q", aws.ToString(out.UserId))
+	}
+}
+
+func TestSTSAssumeRole(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	bob := e.newUser("bob")
+	agent := e.newRole("ConnectAgent", "arn:aws:iam::"+testAccount+":root", 7200)
+
+	sess, out, err := assume(e, alice, agent, "agent.one@example.com", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(sess.AccessKeyID, "ASIA") || sess.SessionToken == "" || len(sess.SecretAccessKey) != 40 {
+		t.Errorf("credentials = %s / token %d bytes", sess.AccessKeyID, len(sess.SessionToken))
+	}
+	if d := time.Until(aws.ToTime(out.Credentials.Expiration)); d < 59*time.Minute || d > 61*time.Minute {
+		t.Errorf("Expiration in %v, want about an hour", d)
+	}
+	wantARN := "arn:aws:sts::" + testAccount + ":assumed-role/ConnectAgent/agent.one@example.com"
+	if aws.ToString(out.AssumedRoleUser.Arn) != wantARN {
+		t.Errorf("AssumedRoleUser.Arn = %q", aws.ToString(out.AssumedRoleUser.Arn))
+	}
+	id := aws.ToString(out.AssumedRoleUser.AssumedRoleId)
+	if !strings.HasPrefix(id, "AROA") || !strings.HasSuffix(id, ":agent.one@example.com") {
+		t.Errorf("AssumedRoleId = %q", id)
+	}
+	caller := wantCaller(t, e, sess, wantARN)
+	if aws.ToString(caller.UserId) != id {
+		t.Errorf("session UserId = %q, want %q", aws.ToString(caller.UserId), id)
+	}
+
+	// The session may assume again (role chaining), for at most an hour.
+	if _, _, err := assume(e, sess, agent, "chained", 3600); err != nil {
+		t.Errorf("role chaining: %v", err)
+	}
+	_, _, err = assume(e, sess, agent, "chained", 3601)
+	wantAPIError(t, err, "ValidationError", 400, "1 hour session limit")
+
+	_, _, err = assume(e, e.root, agent, "rootsession", 0)
+	wantAPIError(t, err, "AccessDenied", 403, "Roles may not be assumed by root accounts.")
+
+	aliceOnly := e.newRole("AliceOnly", "arn:aws:iam::"+testAccount+":user/alice", 3600)
+	if _, _, err := assume(e, alice, aliceOnly, "s1", 0); err != nil {
+		t.Errorf("alice on a role trusting her: %v", err)
+	}
+	_, _, err = assume(e, bob, aliceOnly, "s1", 0)
+	wantAPIError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+testAccount+":user/bob is not authorized to perform: sts:AssumeRole on resource: "+aliceOnly)
+	_, _, err = assume(e, bob, "arn:aws:iam::"+testAccount+":role/Missing", "s1", 0)
+	wantAPIError(t, err, "AccessDenied", 403, "not authorized to perform: sts:AssumeRole")
+
+	anyone := e.newRole("Anyone", "*", 3600)
+	if _, _, err := assume(e, bob, anyone, "s1", 900); err != nil {
+		t.Errorf("a role trusting *: %v", err)
+	}
+
+	_, _, err = assume(e, alice, agent, "x", 0)
+	wantAPIError(t, err, "ValidationError", 400, "Member must have length greater than or equal to 2")
+	_, _, err = assume(e, alice, agent, "has space", 0)
+	wantAPIError(t, err, "ValidationError", 400, "roleSessionName")
+	_, _, err = assume(e, alice, agent, "s1", 7201)
+	wantAPIError(t, err, "ValidationError", 400, "exceeds the MaxSessionDuration set for this role")
+	_, _, err = assume(e, alice, agent, "s1", 899)
+	wantAPIError(t, err, "ValidationError", 400, "greater than or equal to 900")
+	_, _, err = assume(e, alice, "not-an-arn-but-long-enough", "s1", 0)
+	wantAPIError(t, err, "ValidationError", 400, "is invalid")
+}
+
+func TestSTSSessionTokens(t *testing.T) {
+	e := newEnvWith(t, 48*time.Hour)
+	alice := e.newUser("alice")
+	agent := e.newRole("ConnectAgent", testAccount, 3600)
+	sess, _, err := assume(e, alice, agent, "agent1", 900)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	noToken := sess
+	noToken.SessionToken = ""
+	_, err = e.sts(noToken).GetCallerIdentity(context.Background(), nil)
+	wantAPIError(t, err, "InvalidClientTokenId", 403, "The security token included in the request is invalid.")
+
+	wrong := sess
+	wrong.SessionToken = sess.SessionToken[:len(sess.SessionToken)-4] + "AAAA"
+	_, err = e.sts(wrong).GetCallerIdentity(context.Background(), nil)
+	wantAPIError(t, err, "InvalidClientTokenId", 403, "invalid")
+
+	// A long-term key does not carry a session token.
+	withToken := alice
+	withToken.SessionToken = sess.SessionToken
+	_, err = e.sts(withToken).GetCallerIdentity(context.Background(), nil)
+	wantAPIError(t, err, "InvalidClientTokenId", 403, "invalid")
+
+	e.clock.Advance(901 * time.Second)
+	_, err = e.sts(sess).GetCallerIdentity(context.Background(), nil)
+	wantAPIError(t, err, "ExpiredToken", 403, "The security token included in the request is expired")
+}

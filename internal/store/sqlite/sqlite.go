@@ -1,0 +1,139 @@
+// Package sqlite owns connectfed's SQLite backend: opening the database file with the
+// settings that make it durable and safe under concurrency, and the sqlstore.Flavor that
+// tells the shared SQL implementation how SQLite differs. It uses modernc.org/sqlite, a pure
+// Go driver, so connectfed builds without cgo.
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/connectfed/connectfed/internal/store/sqlstore"
+)
+
+// Flavor describes SQLite to sqlstore. Queries keep their $N placeholders: modernc binds
+// $N to the N-th argument. Constraint violations are recognised by SQLite's extended result
+// codes, which modernc enables on every connection.
+func Flavor() sqlstore.Flavor {
+	return sqlstore.Flavor{
+		Name:      "sqlite",
+		BytesType: "BLOB",
+		KeyType:   "TEXT", // SQLite's default collation, BINARY, already compares bytewise.
+		IsUniqueViolation: func(err error) bool {
+			return hasCode(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+		},
+		IsForeignKeyViolation: func(err error) bool {
+			return hasCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY)
+		},
+	}
+}
+
+func hasCode(err error, codes ...int) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && slices.Contains(codes, e.Code())
+}
+
+// Connection settings, applied by the driver to every connection the pool opens (a PRAGMA
+// run once through database/sql would reach only whichever connection ran it):
+//
+//   - busy_timeout(5000): wait up to 5s for a lock held by another process (a backup, the
+//     sqlite3 shell) instead of failing at once with SQLITE_BUSY. It comes first so the
+//     other pragmas wait too.
+//   - foreign_keys(1): SQLite ignores foreign keys unless asked, per connection; the store
+//     relies on them to refuse records of accounts that do not exist.
+//   - journal_mode(WAL): readers do not block the writer nor it them, and a commit is one
+//     append to the log.
+//   - synchronous(FULL): every commit is fsynced to the WAL before it returns. A write the
+//     server acknowledged (a created key, a revoked one) must survive a crash or power
+//     loss; NORMAL, the usual WAL pairing, may lose the last commits on power loss.
+//   - _txlock=immediate: transactions take the write lock at BEGIN, waiting under
+//     busy_timeout, rather than on their first write, when SQLite can only fail with
+//     SQLITE_BUSY if another connection wrote since the transaction's first read.
+var filePragmas = []string{"busy_timeout(5000)", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)"}
+
+// dsn is the modernc data source name for the SQLite URI (file:...) with the pragmas. The
+// URI form lets the path be escaped, so a path containing '?' or '#' cannot spill into the
+// query.
+func dsn(uri string, pragmas []string) string {
+	return uri + "?" + url.Values{"_pragma": pragmas, "_txlock": {"immediate"}}.Encode()
+}
+
+// Open opens (creating it if missing) the SQLite database at path and migrates it to
+// sqlstore.SchemaVersion(). A missing parent directory is created with mode 0700, and a
+// new database file with mode 0600: it holds secret access keys. Open refuses a database
+// whose schema is newer than this binary knows.
+func Open(path string) (*sqlstore.Store, error) {
+	if path == "" {
+		return nil, errors.New("store: open sqlite: empty path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
+	}
+	// Create the file ourselves so it never exists with SQLite's default mode (0644 less
+	// umask) even for a moment. SQLite gives the -wal and -shm files it creates later the
+	// database file's mode. An existing file keeps the mode its owner chose.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
+		}
+	case !errors.Is(err, fs.ErrExist):
+		return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
+	}
+	s, err := open(dsn((&url.URL{Scheme: "file", Path: abs}).String(), filePragmas))
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
+	}
+	return s, nil
+}
+
+// OpenMemory opens a private in-memory database, for tests: it is lost on Close. The pool's
+// single connection (see open) is what keeps it one database: every new connection to
+// :memory: would be a new, empty one.
+func OpenMemory() (*sqlstore.Store, error) {
+	s, err := open(dsn("file::memory:", []string{"busy_timeout(5000)", "foreign_keys(1)"}))
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite memory: %w", err)
+	}
+	return s, nil
+}
+
+func open(dsn string) (*sqlstore.Store, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	// One connection. SQLite admits one writer at a time; with several pooled connections,
+	// concurrent writers would contend for the file lock inside SQLite, whose busy handler
+	// polls with sleeps and gives up with SQLITE_BUSY after busy_timeout. With one
+	// connection, database/sql queues callers in the process instead, in order and honouring
+	// their contexts, so no request of this process ever sees SQLITE_BUSY; busy_timeout and
+	// _txlock only matter against other processes. Reads queue behind writes too, but
+	// connectfed's queries are single-row lookups that take microseconds; if reads ever
+	// become the bottleneck, add a separate read-only pool rather than widening this one.
+	// The connection is kept forever: it holds the in-memory database of OpenMemory, and
+	// reopening costs the pragmas.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	s, err := sqlstore.New(db, Flavor())
+	if err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return s, nil
+}

@@ -1,0 +1,150 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/store"
+	"github.com/connectfed/connectfed/internal/store/sqlstore"
+	"github.com/connectfed/connectfed/internal/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "missing-dir", "connectfed.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestConformanceMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := OpenMemory()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// A restart loses nothing the store acknowledged.
+func TestReopen(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "connectfed.db")
+	created := time.Date(2025, 1, 2, 3, 4, 5, 678901000, time.UTC)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := store.AccessKey{ID: "AKIAREOPEN000000001", Secret: "s", AccountID: "111111111111", UserName: "Alice", Active: true, CreatedAt: created}
+	for _, err := range []error{
+		s.CreateAccount(ctx, store.Account{ID: key.AccountID, CreatedAt: created}),
+		s.CreateUser(ctx, store.User{AccountID: key.AccountID, Name: "Alice", ID: "AIDAREOPEN000000001", CreatedAt: created}),
+		s.CreateAccessKey(ctx, key),
+		s.Close(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.GetUser(ctx, key.AccountID, "alice"); err != nil {
+		t.Errorf("user after reopen: %v", err)
+	}
+	if got, err := s.GetAccessKey(ctx, key.ID); err != nil || got != key {
+		t.Errorf("access key after reopen = %+v, %v; want %+v", got, err, key)
+	}
+}
+
+// A database migrated by a newer connectfed is refused, saying what to do.
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "connectfed.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	newer := sqlstore.SchemaVersion() + 2
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE schema_version SET version = $1`, newer); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(path)
+	want := fmt.Sprintf("database schema version %d is newer than this connectfed knows (%d); upgrade connectfed",
+		newer, sqlstore.SchemaVersion())
+	if err == nil {
+		s.Close()
+		t.Fatal("Open of a newer schema succeeded")
+	}
+	var tooNew *sqlstore.SchemaTooNewError
+	if !strings.Contains(err.Error(), want) || !errors.As(err, &tooNew) {
+		t.Errorf("Open of a newer schema: %v\nwant an error saying %q", err, want)
+	}
+}
+
+// The database holds secrets: only its owner may read it.
+func TestFileModes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	path := filepath.Join(dir, "connectfed.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for name, want := range map[string]os.FileMode{dir: 0o700 | os.ModeDir, path: 0o600, path + "-wal": 0o600} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		} else if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", name, fi.Mode(), want)
+		}
+	}
+}
+
+// Every pooled connection, not just the first, gets the pragmas from the DSN.
+func TestPragmas(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "connectfed.db")
+	db, err := sql.Open("sqlite", dsn((&url.URL{Scheme: "file", Path: path}).String(), filePragmas))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	want := map[string]string{"busy_timeout": "5000", "foreign_keys": "1", "journal_mode": "wal", "synchronous": "2"}
+	for i := range 3 {
+		conn, err := db.Conn(ctx) // held open, so each iteration gets a new connection
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for pragma, v := range want {
+			var got string
+			if err := conn.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil || got != v {
+				t.Errorf("connection %d: %s = %q, %v; want %q", i, pragma, got, err, v)
+			}
+		}
+	}
+}

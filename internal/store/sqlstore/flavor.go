@@ -1,0 +1,79 @@
+package sqlstore
+
+import (
+	"errors"
+	"strings"
+)
+
+// Flavor is everything that differs between the SQL databases sqlstore runs on. Each backend
+// package (sqlite, and later postgres) builds its own value, so sqlstore never imports a
+// driver and a new flavour needs no change here.
+//
+// Queries are written once, with PostgreSQL-style numbered placeholders ($1, $2, ...). Both
+// PostgreSQL and modernc.org/sqlite bind $N to the N-th argument as written, so neither
+// needs Rebind; it exists for a future driver that only understands '?'.
+//
+// Timestamps are stored as BIGINT unix microseconds and booleans as BIGINT 0/1 in every
+// flavour: both databases compare, sort and return those identically, which no native
+// timestamp or boolean type guarantees across the two, and microseconds are what a
+// PostgreSQL timestamp would keep anyway.
+type Flavor struct {
+	// Name names the flavour in errors ("sqlite", "postgres").
+	Name string
+
+	// Rebind, if not nil, rewrites a query from $N placeholders into the driver's style.
+	Rebind func(query string) string
+
+	// BytesType is the column type of byte strings: "BLOB" in SQLite, "BYTEA" in PostgreSQL.
+	BytesType string
+	// KeyType is the column type of text that is compared and sorted as keys (lower-cased
+	// names, access key ids). It must compare bytewise so that ordering and paging are the
+	// same everywhere: "TEXT" in SQLite (whose default collation is BINARY), and
+	// `TEXT COLLATE "C"` in PostgreSQL, whose default collation follows the server's
+	// locale.
+	KeyType string
+
+	// IsUniqueViolation reports whether err is the driver's error for a violated UNIQUE or
+	// PRIMARY KEY constraint; sqlstore maps it to store.ErrAlreadyExists.
+	IsUniqueViolation func(err error) bool
+	// IsForeignKeyViolation reports whether err is the driver's error for a violated
+	// FOREIGN KEY constraint; sqlstore maps it to store.ErrNotFound, since it means the
+	// account a record belongs to does not exist.
+	IsForeignKeyViolation func(err error) bool
+}
+
+func (f Flavor) validate() error {
+	var missing []string
+	if f.Name == "" {
+		missing = append(missing, "Name")
+	}
+	if f.BytesType == "" {
+		missing = append(missing, "BytesType")
+	}
+	if f.KeyType == "" {
+		missing = append(missing, "KeyType")
+	}
+	if f.IsUniqueViolation == nil {
+		missing = append(missing, "IsUniqueViolation")
+	}
+	if f.IsForeignKeyViolation == nil {
+		missing = append(missing, "IsForeignKeyViolation")
+	}
+	if len(missing) > 0 {
+		return errors.New("store: incomplete sql flavor: missing " + strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func (f Flavor) rebind(query string) string {
+	if f.Rebind == nil {
+		return query
+	}
+	return f.Rebind(query)
+}
+
+// ddl expands the column-type tokens of a schema statement for this flavour. Only the
+// migrations use it: DML is one text for every flavour.
+func (f Flavor) ddl(stmt string) string {
+	return strings.NewReplacer("{bytes}", f.BytesType, "{key}", f.KeyType).Replace(stmt)
+}

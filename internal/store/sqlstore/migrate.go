@@ -1,0 +1,181 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// migration is one step of the schema history: statements run in a single transaction
+// together with the bump of schema_version, so a step is either wholly applied or not at all.
+// Statements may use the {bytes} and {key} column-type tokens (see Flavor.ddl).
+type migration []string
+
+// migrations is the schema history. Migration N is migrations[N-1] and schema_version holds
+// how many have been applied. A released step is never edited or reordered: databases in the
+// field have already run it. Change the schema by appending a step.
+var migrations = []migration{
+	// 1: the initial schema.
+	{
+		`CREATE TABLE accounts (
+			id         {key}  NOT NULL PRIMARY KEY,
+			created_at BIGINT NOT NULL
+		)`,
+		// name_key is lower(name), computed in Go so every flavour lowers identically. The
+		// key (account_id, name_key) makes names unique per account ignoring case, as IAM
+		// does, and serves lookups, ordering and paging; name keeps the spelling the user
+		// was created with.
+		`CREATE TABLE iam_users (
+			account_id {key}  NOT NULL REFERENCES accounts (id),
+			name_key   {key}  NOT NULL,
+			name       TEXT   NOT NULL,
+			id         TEXT   NOT NULL,
+			path       TEXT   NOT NULL,
+			created_at BIGINT NOT NULL,
+			PRIMARY KEY (account_id, name_key)
+		)`,
+		// Access key ids are unique across all accounts: a request carries only the id.
+		// user_key is lower(user_name), "" for the account root. There is deliberately no
+		// foreign key to iam_users: the caller decides whether keys block a user's deletion.
+		`CREATE TABLE access_keys (
+			id         {key}  NOT NULL PRIMARY KEY,
+			secret     TEXT   NOT NULL,
+			account_id {key}  NOT NULL REFERENCES accounts (id),
+			user_name  TEXT   NOT NULL,
+			user_key   {key}  NOT NULL,
+			active     BIGINT NOT NULL,
+			created_at BIGINT NOT NULL
+		)`,
+		// Serves ListAccessKeys, including its order, without a sort.
+		`CREATE INDEX access_keys_by_user ON access_keys (account_id, user_key, created_at, id)`,
+		`CREATE TABLE roles (
+			account_id           {key}  NOT NULL REFERENCES accounts (id),
+			name_key             {key}  NOT NULL,
+			name                 TEXT   NOT NULL,
+			id                   TEXT   NOT NULL,
+			path                 TEXT   NOT NULL,
+			trust_policy         TEXT   NOT NULL,
+			description          TEXT   NOT NULL,
+			max_session_duration BIGINT NOT NULL,
+			created_at           BIGINT NOT NULL,
+			PRIMARY KEY (account_id, name_key)
+		)`,
+		// Every signed request with temporary credentials looks its session up by access
+		// key id: the primary key makes that an index lookup.
+		`CREATE TABLE sessions (
+			access_key_id {key}   NOT NULL PRIMARY KEY,
+			secret        TEXT    NOT NULL,
+			token_hash    {bytes} NOT NULL,
+			account_id    {key}   NOT NULL REFERENCES accounts (id),
+			role_name     TEXT    NOT NULL,
+			role_id       TEXT    NOT NULL,
+			session_name  TEXT    NOT NULL,
+			source_arn    TEXT    NOT NULL,
+			created_at    BIGINT  NOT NULL,
+			expires_at    BIGINT  NOT NULL
+		)`,
+		// Lets DeleteExpiredSessions find expired sessions without scanning live ones.
+		`CREATE INDEX sessions_by_expiry ON sessions (expires_at)`,
+	},
+}
+
+// SchemaVersion is the number of migrations this binary knows: the schema version it
+// migrates a database to, and the newest it accepts.
+func SchemaVersion() int { return len(migrations) }
+
+// SchemaTooNewError is returned by New when the database was migrated by a newer connectfed
+// than this one. Running on would risk misreading or corrupting data, so New refuses.
+type SchemaTooNewError struct {
+	Database int // the database's schema version
+	Known    int // the newest version this binary knows
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("database schema version %d is newer than this connectfed knows (%d); upgrade connectfed",
+		e.Database, e.Known)
+}
+
+// migrate brings the database up to len(steps) applied migrations.
+func migrate(ctx context.Context, db *sql.DB, f Flavor, steps []migration) error {
+	// schema_version has exactly one row: the id column, pinned to 1 by its CHECK, lets the
+	// insert below be idempotent when several processes start on a fresh database at once.
+	if _, err := db.ExecContext(ctx, f.rebind(`CREATE TABLE IF NOT EXISTS schema_version (
+			id      BIGINT NOT NULL PRIMARY KEY CHECK (id = 1),
+			version BIGINT NOT NULL
+		)`)); err != nil {
+		return fmt.Errorf("store: create schema_version: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, f.rebind(
+		`INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`)); err != nil {
+		return fmt.Errorf("store: initialise schema_version: %w", err)
+	}
+	for {
+		done, err := migrateStep(ctx, db, f, steps)
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// migrateStep applies the next migration, if any, in one transaction, and reports whether
+// the schema was already current.
+func migrateStep(ctx context.Context, db *sql.DB, f Flavor, steps []migration) (done bool, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("store: migrate: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, rollback(tx))
+		}
+	}()
+
+	// Write the row before reading it: that takes the write lock (SQLite) or the row lock
+	// (PostgreSQL) first, so two processes migrating at once queue here and the second reads
+	// the version the first committed, instead of both applying the same step.
+	if _, err := tx.ExecContext(ctx, f.rebind(`UPDATE schema_version SET version = version WHERE id = 1`)); err != nil {
+		return false, fmt.Errorf("store: migrate: lock schema_version: %w", err)
+	}
+	var version int
+	if err := tx.QueryRowContext(ctx, f.rebind(`SELECT version FROM schema_version WHERE id = 1`)).Scan(&version); err != nil {
+		return false, fmt.Errorf("store: migrate: read schema_version: %w", err)
+	}
+	switch {
+	case version > len(steps):
+		return false, &SchemaTooNewError{Database: version, Known: len(steps)}
+	case version < 0:
+		return false, fmt.Errorf("store: migrate: invalid schema version %d", version)
+	case version == len(steps):
+		// Nothing written but the no-op lock update; roll back to release the lock.
+		if err := tx.Rollback(); err != nil {
+			return false, fmt.Errorf("store: migrate: rollback: %w", err)
+		}
+		return true, nil
+	}
+
+	for i, stmt := range steps[version] {
+		if _, err := tx.ExecContext(ctx, f.rebind(f.ddl(stmt))); err != nil {
+			return false, fmt.Errorf("store: migration %d, statement %d: %w", version+1, i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, f.rebind(`UPDATE schema_version SET version = $1 WHERE id = 1`), version+1); err != nil {
+		return false, fmt.Errorf("store: migration %d: update schema_version: %w", version+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("store: migration %d: commit: %w", version+1, err)
+	}
+	return false, nil
+}
+
+// rollback aborts tx on an error path. sql.ErrTxDone means the transaction already ended
+// (committed, or rolled back by a cancelled context), which is not a failure.
+func rollback(tx *sql.Tx) error {
+	if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return fmt.Errorf("store: rollback: %w", err)
+	}
+	return nil
+}

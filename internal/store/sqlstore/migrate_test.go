@@ -1,0 +1,135 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite" // the sqlite package would be an import cycle here
+)
+
+// testFlavor is enough of SQLite for the migration machinery, which maps no errors.
+var testFlavor = Flavor{
+	Name:                  "test",
+	BytesType:             "BLOB",
+	KeyType:               "TEXT",
+	IsUniqueViolation:     func(error) bool { return false },
+	IsForeignKeyViolation: func(error) bool { return false },
+}
+
+func openTestDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func version(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var v int
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func tableExists(t *testing.T, db *sql.DB, name string) bool {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1`, name).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
+// A database at version N gets exactly the steps after N, and migrating again is a no-op.
+func TestMigrateStepwise(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	v1 := []migration{{`CREATE TABLE a (x {key})`}}
+	if err := migrate(ctx, db, testFlavor, v1); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(t, db); v != 1 {
+		t.Fatalf("version after one step = %d, want 1", v)
+	}
+	v2 := append(v1, migration{`CREATE TABLE b (y {bytes})`, `INSERT INTO a (x) VALUES ('from step 2')`})
+	for range 2 {
+		if err := migrate(ctx, db, testFlavor, v2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM a`).Scan(&n); err != nil || n != 1 || version(t, db) != 2 || !tableExists(t, db, "b") {
+		t.Errorf("after two steps: %d rows in a (%v), version %d, table b %v; want 1 row, version 2, table b",
+			n, err, version(t, db), tableExists(t, db, "b"))
+	}
+}
+
+// A step that fails leaves no trace: not its earlier statements, not a version bump.
+func TestMigrationStepIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	steps := []migration{
+		{`CREATE TABLE a (x TEXT)`},
+		{`CREATE TABLE b (y TEXT)`, `CREATE TABLE broken (`},
+	}
+	err := migrate(ctx, db, testFlavor, steps)
+	if err == nil || !strings.Contains(err.Error(), "migration 2, statement 2") {
+		t.Fatalf("migrate with a broken step 2: %v, want an error naming migration 2, statement 2", err)
+	}
+	if v := version(t, db); v != 1 || tableExists(t, db, "b") {
+		t.Errorf("after failed step 2: version %d, table b %v; want version 1 and no table b", v, tableExists(t, db, "b"))
+	}
+	steps[1] = migration{`CREATE TABLE b (y TEXT)`}
+	if err := migrate(ctx, db, testFlavor, steps); err != nil {
+		t.Fatalf("migrate after fixing step 2: %v", err)
+	}
+	if v := version(t, db); v != 2 {
+		t.Errorf("version after fixing step 2 = %d, want 2", v)
+	}
+}
+
+func TestSchemaTooNew(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	steps := []migration{{`CREATE TABLE a (x TEXT)`}, {`CREATE TABLE b (x TEXT)`}}
+	if err := migrate(ctx, db, testFlavor, steps); err != nil {
+		t.Fatal(err)
+	}
+	err := migrate(ctx, db, testFlavor, steps[:1])
+	var tooNew *SchemaTooNewError
+	if !errors.As(err, &tooNew) || tooNew.Database != 2 || tooNew.Known != 1 {
+		t.Fatalf("migrate of a newer database: %v, want a SchemaTooNewError{2, 1}", err)
+	}
+	const want = "database schema version 2 is newer than this connectfed knows (1); upgrade connectfed"
+	if err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+}
+
+func TestNewRejectsIncompleteFlavor(t *testing.T) {
+	f := testFlavor
+	f.IsForeignKeyViolation = nil
+	if _, err := New(openTestDB(t), f); err == nil || !strings.Contains(err.Error(), "IsForeignKeyViolation") {
+		t.Errorf("New with no IsForeignKeyViolation: %v, want an error naming it", err)
+	}
+}
+
+// Every schema statement's type tokens are expanded: a leftover would be a syntax error only
+// in the flavour that does not happen to accept it.
+func TestMigrationsExpandTokens(t *testing.T) {
+	for i, m := range migrations {
+		for j, stmt := range m {
+			if s := testFlavor.ddl(stmt); strings.ContainsAny(s, "{}") {
+				t.Errorf("migration %d, statement %d has an unknown token: %s", i+1, j+1, s)
+			}
+		}
+	}
+}
