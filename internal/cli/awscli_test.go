@@ -201,3 +201,96 @@ func TestAWSCLIEndToEnd(t *testing.T) {
 	cli.ok(root, nil, "iam", "get-role", "--role-name", "ConnectAgent")
 	cli.fails(root, "NoSuchEntity", "GetUser", "iam", "get-user", "--user-name", "nobody")
 }
+
+// TestAWSCLIFederation drives the AWS CLI through what a team does to get a federation token:
+// create a SAML instance and a user, assume a role with the username as session name, and ask;
+// then through each refusal of GetFederationToken.
+func TestAWSCLIFederation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end with the AWS CLI; skipped with -short")
+	}
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00002", SecretAccessKey: "root/secret/for/the/federation/test/000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	srv := startServe(t, testOptions(t.TempDir()))
+	cli := newAWSCLI(t, srv.endpoint)
+
+	var inst struct{ Id, Arn string }
+	cli.ok(root, &inst, "connect", "create-instance", "--identity-management-type", "SAML",
+		"--instance-alias", "acme", "--inbound-calls-enabled", "--outbound-calls-enabled")
+	var managed struct{ Id string }
+	cli.ok(root, &managed, "connect", "create-instance", "--identity-management-type", "CONNECT_MANAGED",
+		"--instance-alias", "managed", "--inbound-calls-enabled", "--no-outbound-calls-enabled")
+
+	var sp struct{ SecurityProfileSummaryList []struct{ Id, Name string } }
+	cli.ok(root, &sp, "connect", "list-security-profiles", "--instance-id", inst.Id)
+	var rp struct{ RoutingProfileSummaryList []struct{ Id, Name string } }
+	cli.ok(root, &rp, "connect", "list-routing-profiles", "--instance-id", inst.Id)
+	var agentProfile, routing string
+	for _, p := range sp.SecurityProfileSummaryList {
+		if p.Name == "Agent" {
+			agentProfile = p.Id
+		}
+	}
+	for _, p := range rp.RoutingProfileSummaryList {
+		if p.Name == "Basic Routing Profile" {
+			routing = p.Id
+		}
+	}
+	var user struct{ UserId, UserArn string }
+	cli.ok(root, &user, "connect", "create-user", "--instance-id", inst.Id, "--username", "agent1",
+		"--security-profile-ids", agentProfile, "--routing-profile-id", routing,
+		"--phone-config", "PhoneType=SOFT_PHONE,AutoAccept=false,AfterContactWorkTimeLimit=0")
+
+	cli.ok(root, nil, "iam", "create-user", "--user-name", "ops")
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
+	cli.ok(root, &key, "iam", "create-access-key", "--user-name", "ops")
+	ops := awsCreds{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`
+	cli.ok(root, nil, "iam", "create-role", "--role-name", "ConnectAgent", "--assume-role-policy-document", trust)
+	assume := func(session string) awsCreds {
+		var out struct {
+			Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+		}
+		cli.ok(ops, &out, "sts", "assume-role", "--role-arn", "arn:aws:iam::123456789012:role/ConnectAgent", "--role-session-name", session)
+		return awsCreds{out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken}
+	}
+	agent := assume("agent1")
+
+	var fed struct {
+		Credentials struct {
+			AccessToken, RefreshToken                     string
+			AccessTokenExpiration, RefreshTokenExpiration any
+		}
+		SignInUrl, UserArn, UserId string
+	}
+	cli.ok(agent, &fed, "connect", "get-federation-token", "--instance-id", inst.Id)
+	if fed.Credentials.AccessToken == "" || fed.Credentials.RefreshToken == "" || fed.UserId != user.UserId ||
+		fed.UserArn != user.UserArn || !strings.HasPrefix(fed.SignInUrl, srv.endpoint+"/federation/signin?") {
+		t.Errorf("get-federation-token = %+v", fed)
+	}
+	// AWS CLI v1 prints the epoch number as it came; v2 prints ISO 8601. Either must lie ahead.
+	switch exp := fed.Credentials.AccessTokenExpiration.(type) {
+	case float64:
+		if time.Unix(int64(exp), 0).Before(time.Now()) {
+			t.Errorf("AccessTokenExpiration %v is in the past", exp)
+		}
+	case string:
+		if ts, err := time.Parse(time.RFC3339, exp); err != nil || ts.Before(time.Now()) {
+			t.Errorf("AccessTokenExpiration %q: %v", exp, err)
+		}
+	default:
+		t.Errorf("AccessTokenExpiration is %T %v", exp, exp)
+	}
+	cli.ok(agent, nil, "connect", "get-federation-token", "--instance-id", inst.Arn)
+
+	cli.fails(root, "InvalidRequestException", "GetFederationToken", "connect", "get-federation-token", "--instance-id", inst.Id)
+	cli.fails(assume("nobody"), "UserNotFoundException", "GetFederationToken", "connect", "get-federation-token", "--instance-id", inst.Id)
+	cli.fails(agent, "ResourceNotFoundException", "GetFederationToken", "connect", "get-federation-token",
+		"--instance-id", "00000000-0000-0000-0000-000000000000")
+	cli.fails(agent, "InvalidRequestException", "GetFederationToken", "connect", "get-federation-token", "--instance-id", managed.Id)
+	cli.fails(agent, "InvalidParameterException", "GetFederationToken", "connect", "get-federation-token",
+		"--instance-id", strings.Repeat("a", 101))
+}

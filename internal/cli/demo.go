@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 )
 
@@ -18,17 +19,25 @@ const (
 	demoRole            = "ConnectAgent"
 	demoCredentialsFile = "demo-credentials"
 	demoRegion          = "us-east-1"
+	demoInstanceAlias   = "demo"
+	demoAgent           = "agent1"
 )
 
 type demoFixtures struct {
-	ops     keyPair
-	roleARN string
+	ops        keyPair
+	roleARN    string
+	instanceID string
 }
 
-// seedDemo makes the demo user, its key and the demo role exist; a second run changes nothing.
-// The user's key is kept in <data-dir>/demo-credentials so later runs can print it again.
-func seedDemo(ctx context.Context, ids *identity.Service, o serveOptions) (demoFixtures, error) {
+// seedDemo makes the demo user, its key, the demo role, a SAML instance and its agent exist; a
+// second run changes nothing. The user's key is kept in <data-dir>/demo-credentials so later
+// runs can print it again.
+func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service, o serveOptions) (demoFixtures, error) {
 	root := identity.Principal{Kind: identity.Root, AccountID: o.accountID, ARN: identity.RootARN(o.accountID)}
+	instanceID, err := seedDemoInstance(ctx, conn, connect.Caller{Principal: root, Region: demoRegion})
+	if err != nil {
+		return demoFixtures{}, err
+	}
 	if _, err := ids.CreateUser(ctx, root, demoUser, ""); err != nil && !apierr.Is(err, apierr.EntityAlreadyExists) {
 		return demoFixtures{}, err
 	}
@@ -42,7 +51,7 @@ func seedDemo(ctx context.Context, ids *identity.Service, o serveOptions) (demoF
 	if err != nil {
 		return demoFixtures{}, err
 	}
-	d := demoFixtures{roleARN: identity.RoleARN(role.AccountID, role.Path, role.Name)}
+	d := demoFixtures{roleARN: identity.RoleARN(role.AccountID, role.Path, role.Name), instanceID: instanceID}
 
 	path := filepath.Join(o.dataDir, demoCredentialsFile)
 	creds, err := readCredentialsFile(path)
@@ -68,6 +77,57 @@ func seedDemo(ctx context.Context, ids *identity.Service, o serveOptions) (demoF
 	return d, writeCredentialsFile(path, map[string]keyPair{demoUser: d.ops})
 }
 
+// seedDemoInstance makes the SAML instance "demo" and its user "agent1" exist.
+func seedDemoInstance(ctx context.Context, conn *connect.Service, c connect.Caller) (string, error) {
+	var inst string
+	for next := ""; inst == ""; {
+		page, err := conn.ListInstances(ctx, c, next, 10)
+		if err != nil {
+			return "", err
+		}
+		for _, in := range page.Items {
+			if in.Alias == demoInstanceAlias {
+				inst = in.ID
+			}
+		}
+		if next = page.NextToken; next == "" {
+			break
+		}
+	}
+	if inst == "" {
+		yes := true
+		in, err := conn.CreateInstance(ctx, c, connect.CreateInstanceInput{IdentityManagementType: connect.SAML,
+			InstanceAlias: demoInstanceAlias, InboundCallsEnabled: &yes, OutboundCallsEnabled: &yes})
+		if err != nil {
+			return "", err
+		}
+		inst = in.ID
+	}
+	_, security, err := conn.ListSecurityProfiles(ctx, c, inst, "", 100)
+	if err != nil {
+		return "", err
+	}
+	_, routing, err := conn.ListRoutingProfiles(ctx, c, inst, "", 100)
+	if err != nil {
+		return "", err
+	}
+	in := connect.CreateUserInput{Username: demoAgent, IdentityInfo: &connect.IdentityInfo{FirstName: "Agent", LastName: "One"}}
+	for _, p := range security.Items {
+		if p.Name == "Agent" {
+			in.SecurityProfileIDs = []string{p.ID}
+		}
+	}
+	for _, p := range routing.Items {
+		if p.Name == "Basic Routing Profile" {
+			in.RoutingProfileID = p.ID
+		}
+	}
+	if _, err := conn.CreateUser(ctx, c, inst, in); err != nil && !apierr.Is(err, apierr.DuplicateResource) {
+		return "", err
+	}
+	return inst, nil
+}
+
 func printDemo(w io.Writer, endpoint, accountID string, d demoFixtures) {
 	fmt.Fprintf(w, `
 Demo: IAM user %[1]q (key below) and role %[2]q, which any principal of account %[3]s may assume.
@@ -85,5 +145,13 @@ Paste these into another shell:
   curl --aws-sigv4 "aws:amz:%[6]s:sts" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
     -d 'Action=GetCallerIdentity&Version=2011-06-15' %[7]s/
 
-`, demoUser, demoRole, accountID, d.ops.AccessKeyID, d.ops.SecretAccessKey, demoRegion, endpoint, d.roleARN)
+Get a federation token as the Connect user %[10]q of the SAML instance %[11]q (%[9]s):
+assume the role with that username as session name, use the session, and ask.
+
+  creds=$(aws sts assume-role --role-arn %[8]s --role-session-name %[10]s --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
+  read AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<< "$creds"; export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+  aws connect get-federation-token --instance-id %[9]s
+
+`, demoUser, demoRole, accountID, d.ops.AccessKeyID, d.ops.SecretAccessKey, demoRegion, endpoint, d.roleARN,
+		d.instanceID, demoAgent, demoInstanceAlias)
 }

@@ -7,16 +7,20 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/server"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
+	"github.com/connectfed/connectfed/internal/token"
 )
 
 // serveOptions are serve's flags.
@@ -30,6 +34,9 @@ type serveOptions struct {
 	demo            bool
 	logFormat       string
 	logLevel        string
+	publicURL       string
+	accessTTL       time.Duration
+	refreshTTL      time.Duration
 	// now is the server's clock; tests set it, the command line cannot.
 	now func() time.Time
 }
@@ -66,7 +73,12 @@ printed once; later starts reuse them.`,
 			return runServe(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	f := cmd.Flags()
+	serveFlags(&o, cmd.Flags())
+	return cmd
+}
+
+// serveFlags registers serve's flags, with their defaults, on f.
+func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&o.dataDir, "data-dir", "./connectfed-data", "directory of the embedded database and generated credentials")
 	f.StringVar(&o.accountID, "account-id", "123456789012", "the default account's id (12 digits)")
@@ -74,9 +86,11 @@ printed once; later starts reuse them.`,
 	f.Int64Var(&o.maxBody, "max-body-bytes", 1<<20, "largest request body accepted")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may finish after SIGINT or SIGTERM")
 	f.BoolVar(&o.demo, "demo", false, "seed an IAM user 'ops' with a key and a role 'ConnectAgent', and print commands that use them")
+	f.StringVar(&o.publicURL, "public-url", "", "the URL clients reach this server at, for SignInUrl (default: http:// and the listen address)")
+	f.DurationVar(&o.accessTTL, "access-token-ttl", time.Hour, "lifetime of a federation access token")
+	f.DurationVar(&o.refreshTTL, "refresh-token-ttl", 12*time.Hour, "lifetime of a federation refresh token")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	return cmd
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
@@ -105,6 +119,14 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if o.clockSkew <= 0 {
 		return fmt.Errorf("--clock-skew %s: must be positive", o.clockSkew)
 	}
+	if o.accessTTL <= 0 || o.refreshTTL < o.accessTTL {
+		return fmt.Errorf("--access-token-ttl %s and --refresh-token-ttl %s: both positive, the refresh token living at least as long", o.accessTTL, o.refreshTTL)
+	}
+	if o.publicURL != "" {
+		if u, err := url.Parse(o.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--public-url %q: want an absolute http or https URL", o.publicURL)
+		}
+	}
 	envKey, envSecret := os.Getenv(envRootKeyID), os.Getenv(envRootSecret)
 	if (envKey == "") != (envSecret == "") {
 		return fmt.Errorf("set both %s and %s, or neither (then root credentials are generated in %s)",
@@ -130,10 +152,21 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
 	endpoint := "http://" + ln.Addr().String()
+	publicURL := strings.TrimSuffix(o.publicURL, "/")
+	if publicURL == "" {
+		publicURL = endpoint
+	}
+	tokens, err := token.NewIssuer(ctx, st, o.now)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("load token signing keys: %w", err)
+	}
+	conn := connect.New(st, tokens, connect.Config{AccessTokenTTL: o.accessTTL, RefreshTokenTTL: o.refreshTTL,
+		SignInBase: publicURL}, o.now)
 	// Seed before saying we listen, so whoever waits for that line finds the demo in place.
 	var demo demoFixtures
 	if o.demo {
-		if demo, err = seedDemo(ctx, ids, o); err != nil {
+		if demo, err = seedDemo(ctx, ids, conn, o); err != nil {
 			ln.Close()
 			return fmt.Errorf("seed the demo: %w", err)
 		}
@@ -148,7 +181,7 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 		printDemo(stdout, endpoint, o.accountID, demo)
 	}
 
-	srv := server.New(server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now}, ids)
+	srv := server.New(server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now}, ids, conn)
 	go purgeSessions(ctx, ids, log)
 	err = srv.Serve(ctx, ln, o.shutdownTimeout)
 	log.Info("stopped")

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // running is a connectfed server started by runServe inside the test process.
@@ -37,10 +39,13 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// testOptions are serve's defaults, on a free port and a test's data directory.
 func testOptions(dataDir string) serveOptions {
-	return serveOptions{addr: "127.0.0.1:0", dataDir: dataDir, accountID: "123456789012",
-		clockSkew: 5 * time.Minute, maxBody: 1 << 20, shutdownTimeout: 5 * time.Second,
-		logFormat: "text", logLevel: "warn"}
+	var o serveOptions
+	fs := pflag.NewFlagSet("serve", pflag.PanicOnError)
+	serveFlags(&o, fs)
+	fs.Parse([]string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"})
+	return o
 }
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
@@ -52,11 +57,12 @@ func startServe(t *testing.T, o serveOptions) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	out := &lockedBuffer{}
-	done := make(chan error, 1)
+	done := make(chan struct{})
+	var serveErr error
 	go func() {
-		err := runServe(ctx, o, pw, io.Discard)
+		serveErr = runServe(ctx, o, pw, io.Discard)
 		pw.CloseWithError(io.EOF)
-		done <- err
+		close(done)
 	}()
 	endpoint := make(chan string, 1)
 	go func() {
@@ -73,16 +79,17 @@ func startServe(t *testing.T, o serveOptions) *running {
 	r.stop = func() {
 		once.Do(func() {
 			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve: %v", err)
+			<-done
+			if serveErr != nil {
+				t.Errorf("serve: %v", serveErr)
 			}
 		})
 	}
 	t.Cleanup(r.stop)
 	select {
 	case r.endpoint = <-endpoint:
-	case err := <-done:
-		t.Fatalf("serve stopped before listening: %v\n%s", err, out.String())
+	case <-done:
+		t.Fatalf("serve stopped before listening: %v\n%s", serveErr, out.String())
 	case <-time.After(20 * time.Second):
 		t.Fatalf("serve did not listen:\n%s", out.String())
 	}

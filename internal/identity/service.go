@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/cache"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -23,14 +23,8 @@ const credentialTTL = 30 * time.Second
 type Service struct {
 	store store.Store
 	now   func() time.Time
-
-	mu    sync.RWMutex
-	cache map[string]cachedCredential
-}
-
-type cachedCredential struct {
-	cred    Credential
-	fetched time.Time
+	// credentials caches Lookup by access key id.
+	credentials *cache.TTL[string, Credential]
 }
 
 // New returns a Service over s. now is the clock (time.Now when nil).
@@ -38,7 +32,7 @@ func New(s store.Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: s, now: now, cache: make(map[string]cachedCredential)}
+	return &Service{store: s, now: now, credentials: cache.New[string, Credential](credentialTTL)}
 }
 
 // Credential is what the SigV4 check needs for one access key: the secret to verify with, and
@@ -55,39 +49,26 @@ type Credential struct {
 // UnrecognizedClient, as AWS answers.
 func (s *Service) Lookup(ctx context.Context, accessKeyID string) (Credential, error) {
 	now := s.now()
-	s.mu.RLock()
-	c, ok := s.cache[accessKeyID]
-	s.mu.RUnlock()
-	if ok && now.Sub(c.fetched) < credentialTTL {
-		return c.cred, nil
+	if c, ok := s.credentials.Get(accessKeyID, now); ok {
+		return c, nil
 	}
 	cred, err := s.load(ctx, accessKeyID)
 	if err != nil {
 		return Credential{}, err
 	}
-	s.mu.Lock()
-	s.cache[accessKeyID] = cachedCredential{cred: cred, fetched: now}
-	s.mu.Unlock()
+	s.credentials.Put(accessKeyID, cred, now)
 	return cred, nil
 }
 
-func (s *Service) forget(accessKeyID string) {
-	s.mu.Lock()
-	delete(s.cache, accessKeyID)
-	s.mu.Unlock()
-}
+func (s *Service) forget(accessKeyID string) { s.credentials.Delete(accessKeyID) }
 
 // forgetUser drops every cached credential of an IAM user, for changes (a deleted user) that
 // touch keys the caller did not name.
 func (s *Service) forgetUser(accountID, userName string) {
-	s.mu.Lock()
-	for id, c := range s.cache {
-		p := c.cred.principal
-		if p.AccountID == accountID && p.Kind == IAMUser && strings.EqualFold(p.UserName, userName) {
-			delete(s.cache, id)
-		}
-	}
-	s.mu.Unlock()
+	s.credentials.DeleteFunc(func(_ string, c Credential) bool {
+		p := c.principal
+		return p.AccountID == accountID && p.Kind == IAMUser && strings.EqualFold(p.UserName, userName)
+	})
 }
 
 func (s *Service) load(ctx context.Context, accessKeyID string) (Credential, error) {

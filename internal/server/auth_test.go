@@ -53,8 +53,9 @@ func TestAuthFailuresThroughSDKs(t *testing.T) {
 	wantAPIError(t, caller(e.root), "SignatureDoesNotMatch", 403, "Signature not yet current: ")
 	e.clock.Advance(6 * time.Minute)
 
-	// Past authentication, connect has no operations yet.
-	wantAPIError(t, describe(e.root), "UnknownOperationException", 404, "Unknown operation")
+	// Past authentication, an operation connectfed does not serve is unknown.
+	_, err := connect.NewFromConfig(e.config(e.root)).ListQueues(ctx, &connect.ListQueuesInput{InstanceId: aws.String("abc")})
+	wantAPIError(t, err, "UnknownOperationException", 404, "Unknown operation GET /queues-summary/abc")
 }
 
 // rawAnswer is what a hand-made request got back.
@@ -148,6 +149,9 @@ func (e *env) signed(t *testing.T, service, method, path, body string, c aws.Cre
 	}
 	if body != "" {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if service == "connect" {
+			r.Header.Set("Content-Type", "application/json")
+		}
 	}
 	sum := sha256.Sum256([]byte(body))
 	if err := v4.NewSigner().SignHTTP(context.Background(), c, r, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {

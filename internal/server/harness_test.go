@@ -15,9 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/server"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
+	"github.com/connectfed/connectfed/internal/token"
 )
 
 const testAccount = "123456789012"
@@ -70,11 +72,31 @@ func newEnvWith(t *testing.T, skew time.Duration) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Config{Now: c.Now, Skew: skew, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, ids)
-	ts := httptest.NewServer(srv)
+	tokens, err := token.NewIssuer(ctx, st, c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	conn := connect.New(st, tokens, connect.Config{SignInBase: "http://" + ts.Listener.Addr().String()}, c.Now)
+	ts.Config.Handler = server.New(server.Config{Now: c.Now, Skew: skew, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, ids, conn)
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return &env{t: t, url: ts.URL, clock: c, ids: ids,
 		root: aws.Credentials{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey}}
+}
+
+// otherAccountRoot returns root credentials of a second account on the same server.
+func (e *env) otherAccountRoot() aws.Credentials {
+	e.t.Helper()
+	ctx := context.Background()
+	if err := e.ids.EnsureAccount(ctx, "210987654321"); err != nil {
+		e.t.Fatal(err)
+	}
+	k, err := e.ids.NewRootKey(ctx, "210987654321")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return aws.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}
 }
 
 func (e *env) config(c aws.Credentials) aws.Config {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/sigv4"
 )
@@ -32,16 +33,16 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	identity *identity.Service
+	connect  *connect.Service
 	log      *slog.Logger
-	mux      *http.ServeMux
 	sigOpts  sigv4.Options
 	// services maps a credential scope's service to its handler.
 	services map[string]service
 	iam, sts queryService
 }
 
-// New returns a server over the identity service.
-func New(cfg Config, id *identity.Service) *Server {
+// New returns a server over the domain services.
+func New(cfg Config, id *identity.Service, conn *connect.Service) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -54,19 +55,31 @@ func New(cfg Config, id *identity.Service) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, identity: id, log: cfg.Logger, sigOpts: sigv4.Options{Skew: cfg.Skew}}
+	s := &Server{cfg: cfg, identity: id, connect: conn, log: cfg.Logger, sigOpts: sigv4.Options{Skew: cfg.Skew}}
 	s.iam, s.sts = s.iamService(), s.stsService()
 	s.services = s.routeServices()
-	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.HandleFunc("/", s.serveAWS)
 	return s
 }
 
-// ServeHTTP runs every request through the middleware and the routes.
+// ServeHTTP runs every request through the middleware and the routes. It routes by hand rather
+// than through http.ServeMux, which answers unclean paths ("//", "/..") with a redirect: an AWS
+// client must get an AWS answer for every path.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.withMiddleware(w, r, s.mux.ServeHTTP)
+	s.withMiddleware(w, r, s.route)
+}
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		switch r.URL.Path {
+		case "/healthz":
+			s.healthz(w, r)
+			return
+		case "/readyz":
+			s.readyz(w, r)
+			return
+		}
+	}
+	s.serveAWS(w, r)
 }
 
 // HTTPServer returns an http.Server for s with timeouts a slow client cannot hold open.

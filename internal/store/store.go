@@ -72,6 +72,51 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// Instance is an Amazon Connect instance. It belongs to an account and a region.
+type Instance struct {
+	AccountID string
+	Region    string
+	ID        string // a UUID
+	// Alias is unique per account and region, ignoring case ("" only for EXISTING_DIRECTORY
+	// instances, which need none; several may have none).
+	Alias                  string
+	IdentityManagementType string // SAML, CONNECT_MANAGED or EXISTING_DIRECTORY
+	DirectoryID            string
+	InboundCalls           bool
+	OutboundCalls          bool
+	CreatedAt              time.Time
+}
+
+// Profile is a security profile or a routing profile of an instance.
+type Profile struct {
+	InstanceID  string
+	ID          string // a UUID
+	Name        string
+	Description string
+	CreatedAt   time.Time
+}
+
+// ConnectUser is a user of a Connect instance.
+type ConnectUser struct {
+	InstanceID string
+	ID         string // a UUID
+	// Username is unique in its instance, and case-sensitive.
+	Username string
+	// Details is the rest of the user (identity info, phone config, profile ids, tags) as a
+	// JSON document the connect domain owns; the store keeps its bytes as given (empty may come
+	// back as nil).
+	Details   []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// SigningKey is a key that signs federation tokens.
+type SigningKey struct {
+	ID        string
+	Secret    []byte
+	CreatedAt time.Time
+}
+
 // Page asks for at most Limit records whose key sorts after After ("" for the first page).
 // Limit <= 0 means no limit.
 type Page struct {
@@ -114,4 +159,36 @@ type Store interface {
 	GetSession(ctx context.Context, accessKeyID string) (Session, error)
 	// DeleteExpiredSessions removes sessions that expired before t and says how many.
 	DeleteExpiredSessions(ctx context.Context, t time.Time) (int, error)
+
+	// CreateInstance creates an instance with its security and routing profiles, all or
+	// nothing. Instance ids are unique across all accounts and regions (profiles and users name
+	// their instance by id alone). ErrAlreadyExists when the alias is taken in the account and
+	// region, the id is taken anywhere, or two profiles of one kind share an id. Security and
+	// routing profiles are separate namespaces.
+	CreateInstance(ctx context.Context, in Instance, security, routing []Profile) error
+	GetInstance(ctx context.Context, accountID, region, id string) (Instance, error)
+	// ListInstances orders by id; Page.After is an id.
+	ListInstances(ctx context.Context, accountID, region string, p Page) ([]Instance, error)
+	// DeleteInstance removes the instance with its profiles and users.
+	DeleteInstance(ctx context.Context, accountID, region, id string) error
+
+	GetSecurityProfile(ctx context.Context, instanceID, id string) (Profile, error)
+	// ListSecurityProfiles and ListRoutingProfiles order by id; Page.After is an id.
+	ListSecurityProfiles(ctx context.Context, instanceID string, p Page) ([]Profile, error)
+	GetRoutingProfile(ctx context.Context, instanceID, id string) (Profile, error)
+	ListRoutingProfiles(ctx context.Context, instanceID string, p Page) ([]Profile, error)
+
+	// CreateConnectUser: ErrAlreadyExists when the username (exactly, case-sensitively) or the
+	// id exists in the instance; ErrNotFound when the instance does not exist.
+	CreateConnectUser(ctx context.Context, u ConnectUser) error
+	GetConnectUser(ctx context.Context, instanceID, id string) (ConnectUser, error)
+	// GetConnectUserByUsername matches the username exactly, case-sensitively.
+	GetConnectUserByUsername(ctx context.Context, instanceID, username string) (ConnectUser, error)
+	// ListConnectUsers orders by username, byte order; Page.After is a username.
+	ListConnectUsers(ctx context.Context, instanceID string, p Page) ([]ConnectUser, error)
+	DeleteConnectUser(ctx context.Context, instanceID, id string) error
+
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// ListSigningKeys lists every signing key, oldest first.
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 }

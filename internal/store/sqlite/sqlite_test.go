@@ -148,3 +148,37 @@ func TestPragmas(t *testing.T) {
 		}
 	}
 }
+
+// DeleteInstance removes an instance's profiles and users itself, not only through the
+// foreign keys' cascades: a connection that does not enforce foreign keys leaves none behind.
+func TestDeleteInstanceWithoutForeignKeys(t *testing.T) {
+	ctx := t.Context()
+	s, err := open(dsn("file::memory:", []string{"busy_timeout(5000)", "foreign_keys(0)"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in := store.Instance{AccountID: "111111111111", Region: "us-east-1", ID: "instance-1", Alias: "a",
+		IdentityManagementType: "CONNECT_MANAGED", CreatedAt: time.Now()}
+	profile := []store.Profile{{InstanceID: in.ID, ID: "profile-1", Name: "Admin"}}
+	user := store.ConnectUser{InstanceID: in.ID, ID: "user-1", Username: "alice", Details: []byte("{}")}
+	for _, err := range []error{
+		s.CreateAccount(ctx, store.Account{ID: in.AccountID}),
+		s.CreateInstance(ctx, in, profile, profile),
+		s.CreateConnectUser(ctx, user),
+		s.DeleteInstance(ctx, in.AccountID, in.Region, in.ID),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.GetConnectUser(ctx, in.ID, user.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetConnectUser after DeleteInstance: %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetSecurityProfile(ctx, in.ID, "profile-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetSecurityProfile after DeleteInstance: %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetRoutingProfile(ctx, in.ID, "profile-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetRoutingProfile after DeleteInstance: %v, want ErrNotFound", err)
+	}
+}

@@ -78,6 +78,73 @@ var migrations = []migration{
 		// Lets DeleteExpiredSessions find expired sessions without scanning live ones.
 		`CREATE INDEX sessions_by_expiry ON sessions (expires_at)`,
 	},
+	// 2: Amazon Connect instances with their profiles and users, and the keys that sign
+	// federation tokens.
+	{
+		// Instance ids are UUIDs, unique everywhere, so profiles and users refer to their
+		// instance by id alone; the store still looks an instance up by account, region and
+		// id, so one account's or region's instance is invisible from another.
+		// alias_key is lower(alias), computed in Go like name_key, or NULL for an instance
+		// without an alias: SQLite and PostgreSQL both let a UNIQUE constraint hold any
+		// number of NULLs, so aliases are unique per account and region ignoring case while
+		// several instances may have none.
+		`CREATE TABLE instances (
+			id                       {key}  NOT NULL PRIMARY KEY,
+			account_id               {key}  NOT NULL REFERENCES accounts (id),
+			region                   {key}  NOT NULL,
+			alias                    TEXT   NOT NULL,
+			alias_key                {key},
+			identity_management_type TEXT   NOT NULL,
+			directory_id             TEXT   NOT NULL,
+			inbound_calls            BIGINT NOT NULL,
+			outbound_calls           BIGINT NOT NULL,
+			created_at               BIGINT NOT NULL,
+			UNIQUE (account_id, region, alias_key)
+		)`,
+		// Serves ListInstances, including its order, without a sort.
+		`CREATE INDEX instances_by_region ON instances (account_id, region, id)`,
+		// Profiles and users go with their instance: the cascades let DeleteInstance remove
+		// an instance's records in one statement, and the primary keys, led by instance_id,
+		// serve both the cascades and the id-ordered lists.
+		`CREATE TABLE security_profiles (
+			instance_id {key}  NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+			id          {key}  NOT NULL,
+			name        TEXT   NOT NULL,
+			description TEXT   NOT NULL,
+			created_at  BIGINT NOT NULL,
+			PRIMARY KEY (instance_id, id)
+		)`,
+		`CREATE TABLE routing_profiles (
+			instance_id {key}  NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+			id          {key}  NOT NULL,
+			name        TEXT   NOT NULL,
+			description TEXT   NOT NULL,
+			created_at  BIGINT NOT NULL,
+			PRIMARY KEY (instance_id, id)
+		)`,
+		// Usernames are unique per instance case-sensitively, as Connect has them, so the
+		// username itself is the key; {key} makes it compare bytewise in every flavour. The
+		// index of UNIQUE (instance_id, username) serves GetConnectUserByUsername and
+		// ListConnectUsers' range and order: an instance may hold a million users, and
+		// neither may scan or sort them. details is the connect domain's JSON, kept as bytes.
+		`CREATE TABLE connect_users (
+			instance_id {key}   NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+			id          {key}   NOT NULL,
+			username    {key}   NOT NULL,
+			details     {bytes} NOT NULL,
+			created_at  BIGINT  NOT NULL,
+			updated_at  BIGINT  NOT NULL,
+			PRIMARY KEY (instance_id, id),
+			UNIQUE (instance_id, username)
+		)`,
+		// There are a handful of signing keys at any time: ListSigningKeys sorts them
+		// without an index.
+		`CREATE TABLE signing_keys (
+			id         {key}   NOT NULL PRIMARY KEY,
+			secret     {bytes} NOT NULL,
+			created_at BIGINT  NOT NULL
+		)`,
+	},
 }
 
 // SchemaVersion is the number of migrations this binary knows: the schema version it

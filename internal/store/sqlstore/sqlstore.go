@@ -68,7 +68,8 @@ func (s *Store) insertErr(op string, err error) error {
 	case s.f.IsUniqueViolation(err):
 		return store.ErrAlreadyExists
 	case s.f.IsForeignKeyViolation(err):
-		// The only foreign keys point at accounts: the account does not exist.
+		// Foreign keys point at the record's owner, an account or an instance: the owner
+		// does not exist.
 		return store.ErrNotFound
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
@@ -117,14 +118,40 @@ func boolToDB(b bool) int64 {
 // every flavour identical for any input.
 func nameKey(name string) string { return strings.ToLower(name) }
 
-// pageArgs turns a store.Page into the lower bound and the LIMIT of a list query. No limit is
-// math.MaxInt64 rather than a second query text: SQLite and PostgreSQL read it the same way.
+// pageArgs turns a store.Page of records keyed by name into the lower bound and the LIMIT of
+// a list query: After is case-folded like the names.
 func pageArgs(p store.Page) (after string, limit int64) {
+	after, limit = exactPageArgs(p)
+	return nameKey(after), limit
+}
+
+// exactPageArgs is pageArgs for records keyed by ids or case-sensitive names, whose After is
+// compared as given. No limit is math.MaxInt64 rather than a second query text: SQLite and
+// PostgreSQL read it the same way.
+func exactPageArgs(p store.Page) (after string, limit int64) {
 	limit = int64(p.Limit)
 	if p.Limit <= 0 {
 		limit = math.MaxInt64
 	}
-	return nameKey(p.After), limit
+	return p.After, limit
+}
+
+// bytesToDB binds a nil slice as an empty byte string: the driver would bind it as NULL,
+// which the NOT NULL byte columns refuse.
+func bytesToDB(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// bytesFromDB returns an empty byte string as nil, whatever the driver scanned it as, so
+// every flavour returns the same value for a nil or empty slice stored.
+func bytesFromDB(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // Ping reports whether the database answers.
@@ -386,15 +413,10 @@ func (s *Store) DeleteRole(ctx context.Context, accountID, name string) error {
 // CreateSession implements store.Store. It returns store.ErrNotFound if the account does not
 // exist.
 func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
-	hash := sess.TokenHash
-	if hash == nil {
-		// The driver would bind a nil slice as NULL, which token_hash refuses.
-		hash = []byte{}
-	}
 	_, err := s.exec(ctx, s.db, `INSERT INTO sessions (access_key_id, secret, token_hash, account_id,
 		role_name, role_id, session_name, source_arn, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		sess.AccessKeyID, sess.Secret, hash, sess.AccountID,
+		sess.AccessKeyID, sess.Secret, bytesToDB(sess.TokenHash), sess.AccountID,
 		sess.RoleName, sess.RoleID, sess.SessionName, sess.SourceARN,
 		timeToDB(sess.CreatedAt), timeToDB(sess.ExpiresAt))
 	if err != nil {

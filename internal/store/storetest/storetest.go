@@ -39,6 +39,17 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteExpiredSessions", testDeleteExpiredSessions},
 		{"AccountIsolation", testAccountIsolation},
 		{"Timestamps", testTimestamps},
+		{"Instance", testInstance},
+		{"InstanceAlias", testInstanceAlias},
+		{"InstanceIsolation", testInstanceIsolation},
+		{"InstancePaging", testInstancePaging},
+		{"CreateInstanceAtomic", testCreateInstanceAtomic},
+		{"Profiles", testProfiles},
+		{"ConnectUser", testConnectUser},
+		{"ConnectUserDetails", testConnectUserDetails},
+		{"ConnectUserPaging", testConnectUserPaging},
+		{"DeleteInstanceCascades", testDeleteInstanceCascades},
+		{"SigningKeys", testSigningKeys},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,40 +87,35 @@ func checkTime(t *testing.T, what string, got, want time.Time) {
 	}
 }
 
+// checkRecord compares two records of a comparable type: their CreatedAt within the store's
+// precision, then every other field exactly.
+func checkRecord[T comparable](t *testing.T, what string, got, want T, createdAt func(*T) *time.Time) {
+	t.Helper()
+	checkTime(t, what+" CreatedAt", *createdAt(&got), *createdAt(&want))
+	*createdAt(&got), *createdAt(&want) = time.Time{}, time.Time{}
+	if got != want {
+		t.Errorf("%s = %+v, want %+v", what, got, want)
+	}
+}
+
 func checkAccount(t *testing.T, got, want store.Account) {
 	t.Helper()
-	checkTime(t, "account "+want.ID+" CreatedAt", got.CreatedAt, want.CreatedAt)
-	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
-	if got != want {
-		t.Errorf("account = %+v, want %+v", got, want)
-	}
+	checkRecord(t, "account "+want.ID, got, want, func(a *store.Account) *time.Time { return &a.CreatedAt })
 }
 
 func checkUser(t *testing.T, got, want store.User) {
 	t.Helper()
-	checkTime(t, "user "+want.Name+" CreatedAt", got.CreatedAt, want.CreatedAt)
-	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
-	if got != want {
-		t.Errorf("user = %+v, want %+v", got, want)
-	}
+	checkRecord(t, "user "+want.Name, got, want, func(u *store.User) *time.Time { return &u.CreatedAt })
 }
 
 func checkRole(t *testing.T, got, want store.Role) {
 	t.Helper()
-	checkTime(t, "role "+want.Name+" CreatedAt", got.CreatedAt, want.CreatedAt)
-	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
-	if got != want {
-		t.Errorf("role = %+v, want %+v", got, want)
-	}
+	checkRecord(t, "role "+want.Name, got, want, func(r *store.Role) *time.Time { return &r.CreatedAt })
 }
 
 func checkAccessKey(t *testing.T, got, want store.AccessKey) {
 	t.Helper()
-	checkTime(t, "access key "+want.ID+" CreatedAt", got.CreatedAt, want.CreatedAt)
-	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
-	if got != want {
-		t.Errorf("access key = %+v, want %+v", got, want)
-	}
+	checkRecord(t, "access key "+want.ID, got, want, func(k *store.AccessKey) *time.Time { return &k.CreatedAt })
 }
 
 func checkSession(t *testing.T, got, want store.Session) {

@@ -1,0 +1,78 @@
+// Package cache owns the small in-process caches that keep the hot path off the database: a
+// map with a time-to-live per entry and explicit invalidation. Whoever changes a record deletes
+// its entries at once; the TTL bounds how long a change made elsewhere (another process on the
+// same database) can go unseen. It knows nothing of what it holds.
+package cache
+
+import (
+	"sync"
+	"time"
+)
+
+// TTL maps keys to values that are trusted for a fixed time after they were put.
+type TTL[K comparable, V any] struct {
+	ttl time.Duration
+
+	mu      sync.RWMutex
+	entries map[K]entry[V]
+}
+
+type entry[V any] struct {
+	value V
+	put   time.Time
+}
+
+// New returns a cache whose entries live for ttl.
+func New[K comparable, V any](ttl time.Duration) *TTL[K, V] {
+	return &TTL[K, V]{ttl: ttl, entries: make(map[K]entry[V])}
+}
+
+// Get returns the value of k if it was put less than the TTL before now.
+func (c *TTL[K, V]) Get(k K, now time.Time) (V, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[k]
+	c.mu.RUnlock()
+	if !ok || now.Sub(e.put) >= c.ttl || now.Before(e.put) {
+		var zero V
+		return zero, false
+	}
+	return e.value, true
+}
+
+// Put stores v under k as of now.
+func (c *TTL[K, V]) Put(k K, v V, now time.Time) {
+	c.mu.Lock()
+	c.entries[k] = entry[V]{value: v, put: now}
+	c.mu.Unlock()
+}
+
+// Delete forgets k.
+func (c *TTL[K, V]) Delete(k K) {
+	c.mu.Lock()
+	delete(c.entries, k)
+	c.mu.Unlock()
+}
+
+// DeleteFunc forgets every entry for which match is true, for changes that touch entries the
+// caller cannot name one by one (a deleted instance and all of its users).
+func (c *TTL[K, V]) DeleteFunc(match func(K, V) bool) {
+	c.mu.Lock()
+	for k, e := range c.entries {
+		if match(k, e.value) {
+			delete(c.entries, k)
+		}
+	}
+	c.mu.Unlock()
+}
+
+// Prune drops entries that have outlived the TTL, so keys that are never asked for again do
+// not pile up.
+func (c *TTL[K, V]) Prune(now time.Time) {
+	c.mu.Lock()
+	for k, e := range c.entries {
+		if now.Sub(e.put) >= c.ttl {
+			delete(c.entries, k)
+		}
+	}
+	c.mu.Unlock()
+}

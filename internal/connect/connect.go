@@ -1,0 +1,90 @@
+// Package connect owns Amazon Connect's side of connectfed: instances with their security and
+// routing profiles, Connect users, and GetFederationToken, which maps the calling IAM principal
+// to a Connect user and mints that user's tokens. Resources belong to an account and a region;
+// nothing here knows about HTTP or the wire format. Errors a caller may see are *apierr.Error.
+package connect
+
+import (
+	"time"
+
+	"github.com/connectfed/connectfed/internal/cache"
+	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/store"
+	"github.com/connectfed/connectfed/internal/token"
+)
+
+// cacheTTL bounds how long a cached instance or user is trusted without reading the store
+// again. Changes made through this Service invalidate the caches at once.
+const cacheTTL = 30 * time.Second
+
+// Config is what federation needs besides the store.
+type Config struct {
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+	// SignInBase is the server's public URL; SignInUrl points below it.
+	SignInBase string
+}
+
+// Service is the Connect domain over a store.
+type Service struct {
+	store  store.Store
+	tokens *token.Issuer
+	cfg    Config
+	now    func() time.Time
+
+	instances *cache.TTL[instanceKey, store.Instance]
+	users     *cache.TTL[userKey, store.ConnectUser]
+}
+
+type instanceKey struct{ account, region, id string }
+
+type userKey struct{ instanceID, username string }
+
+// New returns a Service. now is the clock (time.Now when nil).
+func New(s store.Store, tokens *token.Issuer, cfg Config, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if cfg.AccessTokenTTL == 0 {
+		cfg.AccessTokenTTL = time.Hour
+	}
+	if cfg.RefreshTokenTTL == 0 {
+		cfg.RefreshTokenTTL = 12 * time.Hour
+	}
+	return &Service{store: s, tokens: tokens, cfg: cfg, now: now,
+		instances: cache.New[instanceKey, store.Instance](cacheTTL),
+		users:     cache.New[userKey, store.ConnectUser](cacheTTL)}
+}
+
+// Caller is who calls a Connect operation, and where: the region is the credential scope's.
+type Caller struct {
+	Principal identity.Principal
+	Region    string
+}
+
+// Prune drops cache entries past their TTL.
+func (s *Service) Prune() {
+	now := s.now()
+	s.instances.Prune(now)
+	s.users.Prune(now)
+}
+
+// ARNs of Connect resources.
+
+// InstanceARN is arn:aws:connect:REGION:ACCOUNT:instance/ID.
+func InstanceARN(in store.Instance) string {
+	return "arn:aws:connect:" + in.Region + ":" + in.AccountID + ":instance/" + in.ID
+}
+
+// UserARN is the ARN of a Connect user: INSTANCE_ARN/agent/USER_ID.
+func UserARN(in store.Instance, userID string) string { return InstanceARN(in) + "/agent/" + userID }
+
+// SecurityProfileARN is INSTANCE_ARN/security-profile/ID.
+func SecurityProfileARN(in store.Instance, id string) string {
+	return InstanceARN(in) + "/security-profile/" + id
+}
+
+// RoutingProfileARN is INSTANCE_ARN/routing-profile/ID.
+func RoutingProfileARN(in store.Instance, id string) string {
+	return InstanceARN(in) + "/routing-profile/" + id
+}

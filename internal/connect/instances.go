@@ -1,0 +1,215 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+// Identity management types of an instance.
+const (
+	SAML              = "SAML"
+	ConnectManaged    = "CONNECT_MANAGED"
+	ExistingDirectory = "EXISTING_DIRECTORY"
+)
+
+// The profiles a new instance starts with, as a real instance does.
+var (
+	defaultSecurityProfiles = []string{"Admin", "Agent", "CallCenterManager", "QualityAnalyst"}
+	defaultRoutingProfiles  = []string{"Basic Routing Profile"}
+)
+
+// CreateInstanceInput is CreateInstance's request.
+type CreateInstanceInput struct {
+	ClientToken            string            `json:"ClientToken,omitempty"`
+	IdentityManagementType string            `json:"IdentityManagementType"`
+	InstanceAlias          string            `json:"InstanceAlias,omitempty"`
+	DirectoryID            string            `json:"DirectoryId,omitempty"`
+	InboundCallsEnabled    *bool             `json:"InboundCallsEnabled"`
+	OutboundCallsEnabled   *bool             `json:"OutboundCallsEnabled"`
+	Tags                   map[string]string `json:"Tags,omitempty"`
+}
+
+func (in CreateInstanceInput) validate() error {
+	switch in.IdentityManagementType {
+	case "":
+		return missing("identityManagementType")
+	case SAML, ConnectManaged, ExistingDirectory:
+	default:
+		return invalid("identityManagementType", in.IdentityManagementType,
+			"Member must satisfy enum value set: [SAML, CONNECT_MANAGED, EXISTING_DIRECTORY]")
+	}
+	if in.InboundCallsEnabled == nil {
+		return missing("inboundCallsEnabled")
+	}
+	if in.OutboundCallsEnabled == nil {
+		return missing("outboundCallsEnabled")
+	}
+	if len(in.ClientToken) > 500 {
+		return invalid("clientToken", in.ClientToken, "Member must have length less than or equal to 500")
+	}
+	if in.InstanceAlias != "" {
+		if err := checkLength("instanceAlias", in.InstanceAlias, 1, 45); err != nil {
+			return err
+		}
+		if !aliasPattern.MatchString(in.InstanceAlias) || strings.HasPrefix(in.InstanceAlias, "d-") {
+			return invalid("instanceAlias", in.InstanceAlias,
+				`Member must satisfy regular expression pattern: ^(?!d-)([\da-zA-Z]+)([-]*[\da-zA-Z])*$`)
+		}
+	}
+	if in.DirectoryID != "" && !directoryPattern.MatchString(in.DirectoryID) {
+		return invalid("directoryId", in.DirectoryID, "Member must satisfy regular expression pattern: ^d-[0-9a-f]{10}$")
+	}
+	switch {
+	case in.IdentityManagementType == ExistingDirectory && in.DirectoryID == "":
+		return apierr.New(apierr.InvalidRequest, "DirectoryId is required when IdentityManagementType is EXISTING_DIRECTORY.")
+	case in.IdentityManagementType != ExistingDirectory && in.DirectoryID != "":
+		return apierr.New(apierr.InvalidRequest, "DirectoryId is only valid when IdentityManagementType is EXISTING_DIRECTORY.")
+	case in.IdentityManagementType != ExistingDirectory && in.InstanceAlias == "":
+		return apierr.New(apierr.InvalidRequest, "InstanceAlias is required when IdentityManagementType is %s.", in.IdentityManagementType)
+	}
+	return checkTags(in.Tags)
+}
+
+func checkTags(tags map[string]string) error {
+	if tags == nil {
+		return nil
+	}
+	if len(tags) < 1 || len(tags) > 50 {
+		return invalid("tags", fmt.Sprint(len(tags)), "Member must have between 1 and 50 entries")
+	}
+	for k, v := range tags {
+		if err := checkLength("tags.key", k, 1, 128); err != nil {
+			return err
+		}
+		if err := checkLength("tags.value", v, 0, 256); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateInstance creates an ACTIVE instance with the default security and routing profiles.
+func (s *Service) CreateInstance(ctx context.Context, c Caller, in CreateInstanceInput) (store.Instance, error) {
+	if err := in.validate(); err != nil {
+		return store.Instance{}, err
+	}
+	now := s.now().UTC()
+	inst := store.Instance{
+		AccountID: c.Principal.AccountID, Region: c.Region, ID: uuid.NewString(),
+		Alias: in.InstanceAlias, IdentityManagementType: in.IdentityManagementType, DirectoryID: in.DirectoryID,
+		InboundCalls: *in.InboundCallsEnabled, OutboundCalls: *in.OutboundCallsEnabled, CreatedAt: now,
+	}
+	profiles := func(names []string) []store.Profile {
+		out := make([]store.Profile, len(names))
+		for i, n := range names {
+			out[i] = store.Profile{InstanceID: inst.ID, ID: uuid.NewString(), Name: n, CreatedAt: now}
+		}
+		return out
+	}
+	err := s.store.CreateInstance(ctx, inst, profiles(defaultSecurityProfiles), profiles(defaultRoutingProfiles))
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return store.Instance{}, apierr.New(apierr.DuplicateResource,
+			"An instance with the alias %s already exists in this account and region.", in.InstanceAlias)
+	}
+	if err != nil {
+		return store.Instance{}, fmt.Errorf("connect: create instance: %w", err)
+	}
+	return inst, nil
+}
+
+// instance finds the instance a reference names, in the caller's account and region, through
+// the cache.
+func (s *Service) instance(ctx context.Context, c Caller, ref instanceRef) (store.Instance, error) {
+	id, err := ref.resolve(c)
+	if err != nil {
+		return store.Instance{}, err
+	}
+	key := instanceKey{c.Principal.AccountID, c.Region, id}
+	now := s.now()
+	if in, ok := s.instances.Get(key, now); ok {
+		return in, nil
+	}
+	in, err := s.store.GetInstance(ctx, key.account, key.region, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Instance{}, instanceNotFound(string(ref))
+	}
+	if err != nil {
+		return store.Instance{}, fmt.Errorf("connect: get instance: %w", err)
+	}
+	s.instances.Put(key, in, now)
+	return in, nil
+}
+
+// DescribeInstance returns an instance of the caller's account and region.
+func (s *Service) DescribeInstance(ctx context.Context, c Caller, ref string) (store.Instance, error) {
+	return s.instance(ctx, c, instanceRef(ref))
+}
+
+// ListInstances lists the instances of the caller's account and region.
+func (s *Service) ListInstances(ctx context.Context, c Caller, nextToken string, maxResults int) (Page[store.Instance], error) {
+	p, err := pageRequest(nextToken, maxResults, 10, 10)
+	if err != nil {
+		return Page[store.Instance]{}, err
+	}
+	items, err := s.store.ListInstances(ctx, c.Principal.AccountID, c.Region, p)
+	if err != nil {
+		return Page[store.Instance]{}, fmt.Errorf("connect: list instances: %w", err)
+	}
+	return pageOf(items, p, func(in store.Instance) string { return in.ID }), nil
+}
+
+// DeleteInstance deletes an instance with its profiles and users.
+func (s *Service) DeleteInstance(ctx context.Context, c Caller, ref string) error {
+	in, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return err
+	}
+	defer s.forgetInstance(in)
+	err = s.store.DeleteInstance(ctx, in.AccountID, in.Region, in.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return instanceNotFound(ref)
+	}
+	if err != nil {
+		return fmt.Errorf("connect: delete instance: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) forgetInstance(in store.Instance) {
+	s.instances.Delete(instanceKey{in.AccountID, in.Region, in.ID})
+	s.users.DeleteFunc(func(k userKey, _ store.ConnectUser) bool { return k.instanceID == in.ID })
+}
+
+// ListSecurityProfiles lists an instance's security profiles.
+func (s *Service) ListSecurityProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (store.Instance, Page[store.Profile], error) {
+	return s.listProfiles(ctx, c, ref, nextToken, maxResults, s.store.ListSecurityProfiles)
+}
+
+// ListRoutingProfiles lists an instance's routing profiles.
+func (s *Service) ListRoutingProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (store.Instance, Page[store.Profile], error) {
+	return s.listProfiles(ctx, c, ref, nextToken, maxResults, s.store.ListRoutingProfiles)
+}
+
+func (s *Service) listProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int,
+	list func(context.Context, string, store.Page) ([]store.Profile, error)) (store.Instance, Page[store.Profile], error) {
+	in, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return in, Page[store.Profile]{}, err
+	}
+	p, err := pageRequest(nextToken, maxResults, 1000, 100)
+	if err != nil {
+		return in, Page[store.Profile]{}, err
+	}
+	items, err := list(ctx, in.ID, p)
+	if err != nil {
+		return in, Page[store.Profile]{}, fmt.Errorf("connect: list profiles: %w", err)
+	}
+	return in, pageOf(items, p, func(pr store.Profile) string { return pr.ID }), nil
+}

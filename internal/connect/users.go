@@ -1,0 +1,278 @@
+package connect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+var (
+	// usernamePattern admits what Connect's identity types allow in usernames, including every
+	// character of an STS RoleSessionName so that any session name can be a Connect username.
+	usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_+=,.@-]+$`)
+	passwordPattern = regexp.MustCompile(`^[a-zA-Z\d\S]{8,64}$`)
+	lowerPattern    = regexp.MustCompile(`[a-z]`)
+	upperPattern    = regexp.MustCompile(`[A-Z]`)
+	digitPattern    = regexp.MustCompile(`\d`)
+)
+
+// Phone types.
+const (
+	SoftPhone = "SOFT_PHONE"
+	DeskPhone = "DESK_PHONE"
+)
+
+// IdentityInfo is a user's name and contact details, in the AWS model's shape.
+type IdentityInfo struct {
+	FirstName      string `json:"FirstName,omitempty"`
+	LastName       string `json:"LastName,omitempty"`
+	Email          string `json:"Email,omitempty"`
+	SecondaryEmail string `json:"SecondaryEmail,omitempty"`
+	Mobile         string `json:"Mobile,omitempty"`
+}
+
+// PhoneConfig is a user's phone settings, in the AWS model's shape.
+type PhoneConfig struct {
+	PhoneType                 string `json:"PhoneType"`
+	AutoAccept                bool   `json:"AutoAccept"`
+	AfterContactWorkTimeLimit int    `json:"AfterContactWorkTimeLimit"`
+	DeskPhoneNumber           string `json:"DeskPhoneNumber,omitempty"`
+	PersistentConnection      bool   `json:"PersistentConnection,omitempty"`
+}
+
+// UserDetails is everything about a user beyond its id and username. It is kept in the store as
+// this JSON document.
+type UserDetails struct {
+	IdentityInfo       *IdentityInfo     `json:"IdentityInfo,omitempty"`
+	PhoneConfig        PhoneConfig       `json:"PhoneConfig"`
+	DirectoryUserID    string            `json:"DirectoryUserId,omitempty"`
+	SecurityProfileIDs []string          `json:"SecurityProfileIds"`
+	RoutingProfileID   string            `json:"RoutingProfileId"`
+	HierarchyGroupID   string            `json:"HierarchyGroupId,omitempty"`
+	Tags               map[string]string `json:"Tags,omitempty"`
+}
+
+// CreateUserInput is CreateUser's request body.
+type CreateUserInput struct {
+	Username           string            `json:"Username"`
+	Password           string            `json:"Password,omitempty"`
+	IdentityInfo       *IdentityInfo     `json:"IdentityInfo,omitempty"`
+	PhoneConfig        *PhoneConfig      `json:"PhoneConfig,omitempty"`
+	DirectoryUserID    string            `json:"DirectoryUserId,omitempty"`
+	SecurityProfileIDs []string          `json:"SecurityProfileIds"`
+	RoutingProfileID   string            `json:"RoutingProfileId"`
+	HierarchyGroupID   string            `json:"HierarchyGroupId,omitempty"`
+	Tags               map[string]string `json:"Tags,omitempty"`
+}
+
+// User is a Connect user as DescribeUser shows it.
+type User struct {
+	ID, ARN, Username string
+	UserDetails
+	LastModifiedTime   time.Time
+	LastModifiedRegion string
+}
+
+func (in CreateUserInput) validate(inst store.Instance) error {
+	if in.Username == "" {
+		return missing("username")
+	}
+	if err := checkLength("username", in.Username, 1, 100); err != nil {
+		return err
+	}
+	if !usernamePattern.MatchString(in.Username) {
+		return invalid("username", in.Username, "Member must satisfy regular expression pattern: [a-zA-Z0-9_+=,.@-]+")
+	}
+	if in.Password != "" {
+		if !passwordPattern.MatchString(in.Password) || !lowerPattern.MatchString(in.Password) ||
+			!upperPattern.MatchString(in.Password) || !digitPattern.MatchString(in.Password) {
+			// Never echo a password.
+			return apierr.New(apierr.InvalidParameter, "Password must be 8 to 64 characters with at least one lower-case letter, one upper-case letter and one digit.")
+		}
+	}
+	switch {
+	case inst.IdentityManagementType == ConnectManaged && in.Password == "":
+		return apierr.New(apierr.InvalidParameter, "Password is required for users of an instance with CONNECT_MANAGED identity management.")
+	case inst.IdentityManagementType != ConnectManaged && in.Password != "":
+		return apierr.New(apierr.InvalidParameter, "Password is only valid for users of an instance with CONNECT_MANAGED identity management; this instance uses %s.", inst.IdentityManagementType)
+	}
+	if len(in.SecurityProfileIDs) == 0 {
+		return missing("securityProfileIds")
+	}
+	if len(in.SecurityProfileIDs) > 10 {
+		return invalid("securityProfileIds", fmt.Sprint(in.SecurityProfileIDs), "Member must have length less than or equal to 10")
+	}
+	if in.RoutingProfileID == "" {
+		return missing("routingProfileId")
+	}
+	if id := in.IdentityInfo; id != nil {
+		if err := checkLength("identityInfo.firstName", id.FirstName, 0, 255); err != nil {
+			return err
+		}
+		if err := checkLength("identityInfo.lastName", id.LastName, 0, 300); err != nil {
+			return err
+		}
+		if id.Mobile != "" && !e164Pattern.MatchString(id.Mobile) {
+			return invalid("identityInfo.mobile", id.Mobile, `Member must satisfy regular expression pattern: \+[1-9]\d{1,14}$`)
+		}
+	}
+	if pc := in.PhoneConfig; pc != nil {
+		switch pc.PhoneType {
+		case "":
+			return missing("phoneConfig.phoneType")
+		case SoftPhone:
+		case DeskPhone:
+			if pc.DeskPhoneNumber == "" {
+				return apierr.New(apierr.InvalidParameter, "PhoneConfig.DeskPhoneNumber is required when PhoneType is DESK_PHONE.")
+			}
+		default:
+			return invalid("phoneConfig.phoneType", pc.PhoneType, "Member must satisfy enum value set: [SOFT_PHONE, DESK_PHONE]")
+		}
+		if pc.DeskPhoneNumber != "" && !e164Pattern.MatchString(pc.DeskPhoneNumber) {
+			return invalid("phoneConfig.deskPhoneNumber", pc.DeskPhoneNumber, `Member must satisfy regular expression pattern: \+[1-9]\d{1,14}$`)
+		}
+		if pc.AfterContactWorkTimeLimit < 0 {
+			return invalid("phoneConfig.afterContactWorkTimeLimit", fmt.Sprint(pc.AfterContactWorkTimeLimit), "Member must have value greater than or equal to 0")
+		}
+	}
+	return checkTags(in.Tags)
+}
+
+// CreateUser creates a user in an instance. The username is unique in the instance, exactly.
+// A password is checked and then dropped: connectfed signs agents in by federation only.
+func (s *Service) CreateUser(ctx context.Context, c Caller, ref string, in CreateUserInput) (User, error) {
+	inst, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return User{}, err
+	}
+	if err := in.validate(inst); err != nil {
+		return User{}, err
+	}
+	for _, id := range in.SecurityProfileIDs {
+		if _, err := s.store.GetSecurityProfile(ctx, inst.ID, id); errors.Is(err, store.ErrNotFound) {
+			return User{}, apierr.New(apierr.InvalidParameter, "SecurityProfileIds: the instance has no security profile %s.", id)
+		} else if err != nil {
+			return User{}, fmt.Errorf("connect: get security profile: %w", err)
+		}
+	}
+	if _, err := s.store.GetRoutingProfile(ctx, inst.ID, in.RoutingProfileID); errors.Is(err, store.ErrNotFound) {
+		return User{}, apierr.New(apierr.InvalidParameter, "RoutingProfileId: the instance has no routing profile %s.", in.RoutingProfileID)
+	} else if err != nil {
+		return User{}, fmt.Errorf("connect: get routing profile: %w", err)
+	}
+
+	d := UserDetails{IdentityInfo: in.IdentityInfo, PhoneConfig: PhoneConfig{PhoneType: SoftPhone},
+		DirectoryUserID: in.DirectoryUserID, SecurityProfileIDs: in.SecurityProfileIDs,
+		RoutingProfileID: in.RoutingProfileID, HierarchyGroupID: in.HierarchyGroupID, Tags: in.Tags}
+	if in.PhoneConfig != nil {
+		d.PhoneConfig = *in.PhoneConfig
+	}
+	details, err := json.Marshal(d)
+	if err != nil {
+		return User{}, fmt.Errorf("connect: encode user: %w", err)
+	}
+	now := s.now().UTC()
+	u := store.ConnectUser{InstanceID: inst.ID, ID: uuid.NewString(), Username: in.Username,
+		Details: details, CreatedAt: now, UpdatedAt: now}
+	err = s.store.CreateConnectUser(ctx, u)
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return User{}, apierr.New(apierr.DuplicateResource, "User %s already exists in the Amazon Connect instance %s.", in.Username, inst.ID)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return User{}, instanceNotFound(ref)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("connect: create user: %w", err)
+	}
+	return userOf(inst, u, d), nil
+}
+
+func userOf(inst store.Instance, u store.ConnectUser, d UserDetails) User {
+	return User{ID: u.ID, ARN: UserARN(inst, u.ID), Username: u.Username, UserDetails: d,
+		LastModifiedTime: u.UpdatedAt, LastModifiedRegion: inst.Region}
+}
+
+func userNotFound(id string) error {
+	return apierr.New(apierr.ResourceNotFound, "The user %s was not found in this instance.", id)
+}
+
+// DescribeUser returns a user of an instance.
+func (s *Service) DescribeUser(ctx context.Context, c Caller, ref, userID string) (User, error) {
+	inst, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return User{}, err
+	}
+	if userID == "" {
+		return User{}, missing("userId")
+	}
+	u, err := s.store.GetConnectUser(ctx, inst.ID, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return User{}, userNotFound(userID)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("connect: get user: %w", err)
+	}
+	var d UserDetails
+	if err := json.Unmarshal(u.Details, &d); err != nil {
+		return User{}, fmt.Errorf("connect: decode user %s: %w", u.ID, err)
+	}
+	return userOf(inst, u, d), nil
+}
+
+// UserSummary is a user as ListUsers shows it.
+type UserSummary struct {
+	ID, ARN, Username  string
+	LastModifiedTime   time.Time
+	LastModifiedRegion string
+}
+
+// ListUsers lists an instance's users by username.
+func (s *Service) ListUsers(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[UserSummary], error) {
+	inst, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return Page[UserSummary]{}, err
+	}
+	p, err := pageRequest(nextToken, maxResults, 1000, 100)
+	if err != nil {
+		return Page[UserSummary]{}, err
+	}
+	items, err := s.store.ListConnectUsers(ctx, inst.ID, p)
+	if err != nil {
+		return Page[UserSummary]{}, fmt.Errorf("connect: list users: %w", err)
+	}
+	page := pageOf(items, p, func(u store.ConnectUser) string { return u.Username })
+	out := Page[UserSummary]{NextToken: page.NextToken, Items: make([]UserSummary, len(page.Items))}
+	for i, u := range page.Items {
+		out.Items[i] = UserSummary{ID: u.ID, ARN: UserARN(inst, u.ID), Username: u.Username,
+			LastModifiedTime: u.UpdatedAt, LastModifiedRegion: inst.Region}
+	}
+	return out, nil
+}
+
+// DeleteUser deletes a user; the next federation as that user is refused, cached or not.
+func (s *Service) DeleteUser(ctx context.Context, c Caller, ref, userID string) error {
+	inst, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return err
+	}
+	if userID == "" {
+		return missing("userId")
+	}
+	defer s.users.DeleteFunc(func(k userKey, u store.ConnectUser) bool { return k.instanceID == inst.ID && u.ID == userID })
+	err = s.store.DeleteConnectUser(ctx, inst.ID, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return userNotFound(userID)
+	}
+	if err != nil {
+		return fmt.Errorf("connect: delete user: %w", err)
+	}
+	return nil
+}

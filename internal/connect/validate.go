@@ -1,0 +1,114 @@
+package connect
+
+import (
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+var (
+	aliasPattern     = regexp.MustCompile(`^[\da-zA-Z]+(-*[\da-zA-Z])*$`)
+	directoryPattern = regexp.MustCompile(`^d-[0-9a-f]{10}$`)
+	idPattern        = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
+	e164Pattern      = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
+)
+
+// invalid is AWS's one-line validation message, as InvalidParameterException.
+func invalid(member, value, constraint string) error {
+	return apierr.New(apierr.InvalidParameter,
+		"1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, member, constraint)
+}
+
+func missing(member string) error {
+	return apierr.New(apierr.InvalidParameter,
+		"1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+}
+
+// checkLength checks a string member's length in characters.
+func checkLength(member, value string, minLen, maxLen int) error {
+	n := utf8.RuneCountInString(value)
+	if n < minLen {
+		return invalid(member, value, fmt.Sprintf("Member must have length greater than or equal to %d", minLen))
+	}
+	if maxLen > 0 && n > maxLen {
+		return invalid(member, value, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
+	}
+	return nil
+}
+
+// instanceRef is an InstanceId as a caller gave it: an id, or the instance's full ARN.
+type instanceRef string
+
+// resolve checks the reference and returns the id it names. An ARN of another account or
+// region names an instance the caller cannot see, which is reported as not found.
+func (r instanceRef) resolve(c Caller) (string, error) {
+	v := string(r)
+	if err := checkLength("instanceId", v, 1, 100); err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(v, "arn:") {
+		if !idPattern.MatchString(v) {
+			return "", invalid("instanceId", v, "Member must be an instance id or an instance ARN")
+		}
+		return v, nil
+	}
+	parts := strings.SplitN(v, ":", 6)
+	if len(parts) != 6 || parts[1] != "aws" || parts[2] != "connect" || !strings.HasPrefix(parts[5], "instance/") {
+		return "", invalid("instanceId", v, "Member must be an instance id or an instance ARN")
+	}
+	id := strings.TrimPrefix(parts[5], "instance/")
+	if !idPattern.MatchString(id) {
+		return "", invalid("instanceId", v, "Member must be an instance id or an instance ARN")
+	}
+	if parts[3] != c.Region || parts[4] != c.Principal.AccountID {
+		return "", instanceNotFound(v)
+	}
+	return id, nil
+}
+
+func instanceNotFound(ref string) error {
+	return apierr.New(apierr.ResourceNotFound, "The specified instance was not found: %s", ref)
+}
+
+// pageRequest reads NextToken and MaxResults. The token is opaque to callers: the key of the
+// last item of the previous page.
+func pageRequest(nextToken string, maxResults, limit, defaultSize int) (store.Page, error) {
+	if maxResults == 0 {
+		maxResults = defaultSize
+	}
+	if maxResults < 1 {
+		return store.Page{}, invalid("maxResults", fmt.Sprint(maxResults), "Member must have value greater than or equal to 1")
+	}
+	if maxResults > limit {
+		return store.Page{}, invalid("maxResults", fmt.Sprint(maxResults), fmt.Sprintf("Member must have value less than or equal to %d", limit))
+	}
+	p := store.Page{Limit: maxResults + 1}
+	if nextToken != "" {
+		b, err := base64.RawURLEncoding.DecodeString(nextToken)
+		if err != nil || len(b) == 0 {
+			return store.Page{}, apierr.New(apierr.InvalidParameter, "The NextToken is not valid.")
+		}
+		p.After = string(b)
+	}
+	return p, nil
+}
+
+// Page is one page of a listing and the token for the next ("" on the last).
+type Page[T any] struct {
+	Items     []T
+	NextToken string
+}
+
+// pageOf trims the one extra item pageRequest asked for into a NextToken.
+func pageOf[T any](items []T, p store.Page, key func(T) string) Page[T] {
+	size := p.Limit - 1
+	if len(items) <= size {
+		return Page[T]{Items: items}
+	}
+	return Page[T]{Items: items[:size], NextToken: base64.RawURLEncoding.EncodeToString([]byte(key(items[size-1])))}
+}

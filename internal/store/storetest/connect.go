@@ -1,0 +1,691 @@
+package storetest
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+const (
+	regionA = "us-east-1"
+	regionB = "eu-west-2"
+	// missingInstance is never created.
+	missingInstance = "99999999-9999-4999-8999-999999999999"
+)
+
+// instanceID returns a distinct UUID-shaped instance id; ids of a lower n sort first.
+func instanceID(n int) string { return fmt.Sprintf("%08x-0000-4000-8000-000000000000", n) }
+
+// profileID returns a distinct UUID-shaped profile id; ids of a lower n sort first.
+func profileID(n int) string { return fmt.Sprintf("%08x-1111-4111-8111-111111111111", n) }
+
+func newInstance(account, region string, n int, alias string) store.Instance {
+	return store.Instance{
+		AccountID:              account,
+		Region:                 region,
+		ID:                     instanceID(n),
+		Alias:                  alias,
+		IdentityManagementType: "CONNECT_MANAGED",
+		DirectoryID:            fmt.Sprintf("d-%010d", n),
+		InboundCalls:           true,
+		OutboundCalls:          false,
+		CreatedAt:              t0.Add(-time.Duration(n) * time.Minute), // a later id is older
+	}
+}
+
+func newProfile(instance string, n int, name string) store.Profile {
+	return store.Profile{InstanceID: instance, ID: profileID(n), Name: name, Description: "the " + name + " profile",
+		CreatedAt: t0.Add(-time.Duration(n) * time.Second)} // a later id is older
+}
+
+// newConnectUser returns a user whose Details hold a NUL and bytes that are not UTF-8, which
+// text handling would mangle, around the JSON the connect domain would keep.
+func newConnectUser(instance, id, username string) store.ConnectUser {
+	return store.ConnectUser{
+		InstanceID: instance,
+		ID:         id,
+		Username:   username,
+		Details:    []byte("{\"name\":\"" + username + "\"}\x00\xff\xfe"),
+		CreatedAt:  t0,
+		UpdatedAt:  t0.Add(time.Hour),
+	}
+}
+
+func checkInstance(t *testing.T, got, want store.Instance) {
+	t.Helper()
+	checkRecord(t, "instance "+want.ID, got, want, func(in *store.Instance) *time.Time { return &in.CreatedAt })
+}
+
+func checkProfile(t *testing.T, got, want store.Profile) {
+	t.Helper()
+	checkRecord(t, "profile "+want.ID, got, want, func(p *store.Profile) *time.Time { return &p.CreatedAt })
+}
+
+// checkConnectUser compares Details with bytes.Equal: the contract lets a nil or empty
+// Details come back as either.
+func checkConnectUser(t *testing.T, got, want store.ConnectUser) {
+	t.Helper()
+	checkTime(t, "connect user "+want.Username+" CreatedAt", got.CreatedAt, want.CreatedAt)
+	checkTime(t, "connect user "+want.Username+" UpdatedAt", got.UpdatedAt, want.UpdatedAt)
+	if !bytes.Equal(got.Details, want.Details) {
+		t.Errorf("connect user %s Details = %q, want %q", want.Username, got.Details, want.Details)
+	}
+	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
+	got.UpdatedAt, want.UpdatedAt = time.Time{}, time.Time{}
+	got.Details, want.Details = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("connect user = %+v, want %+v", got, want)
+	}
+}
+
+func checkSigningKey(t *testing.T, got, want store.SigningKey) {
+	t.Helper()
+	checkTime(t, "signing key "+want.ID+" CreatedAt", got.CreatedAt, want.CreatedAt)
+	if got.ID != want.ID || !bytes.Equal(got.Secret, want.Secret) {
+		t.Errorf("signing key = %s %x, want %s %x", got.ID, got.Secret, want.ID, want.Secret)
+	}
+}
+
+func createInstance(t *testing.T, s store.Store, in store.Instance, security, routing []store.Profile) {
+	t.Helper()
+	must(t, "CreateInstance "+in.ID, s.CreateInstance(t.Context(), in, security, routing))
+}
+
+// checkNoInstance fails unless the instance is gone with everything it had: Get finds none,
+// and its profiles and users are neither listed nor found.
+func checkNoInstance(t *testing.T, s store.Store, in store.Instance, what string) {
+	t.Helper()
+	ctx := t.Context()
+	_, err := s.GetInstance(ctx, in.AccountID, in.Region, in.ID)
+	checkErr(t, what+": GetInstance", err, store.ErrNotFound)
+	sec, err := s.ListSecurityProfiles(ctx, in.ID, store.Page{})
+	must(t, what+": ListSecurityProfiles", err)
+	rout, err := s.ListRoutingProfiles(ctx, in.ID, store.Page{})
+	must(t, what+": ListRoutingProfiles", err)
+	users, err := s.ListConnectUsers(ctx, in.ID, store.Page{})
+	must(t, what+": ListConnectUsers", err)
+	if len(sec)+len(rout)+len(users) != 0 {
+		t.Errorf("%s: instance %s still has security profiles %+v, routing profiles %+v, users %+v", what, in.ID, sec, rout, users)
+	}
+}
+
+func testInstance(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "My-Alias")
+	in.IdentityManagementType, in.DirectoryID = "SAML", "d-9067abcdef"
+	other := newInstance(accountA, regionA, 2, "")
+	other.IdentityManagementType, other.InboundCalls, other.OutboundCalls = "EXISTING_DIRECTORY", false, true
+	createInstance(t, s, in, nil, nil)
+	createInstance(t, s, other, nil, nil)
+	for _, want := range []store.Instance{in, other} {
+		got, err := s.GetInstance(ctx, accountA, regionA, want.ID)
+		must(t, "GetInstance "+want.ID, err)
+		checkInstance(t, got, want) // the alias keeps the spelling it was created with
+	}
+	list, err := s.ListInstances(ctx, accountA, regionA, store.Page{})
+	must(t, "ListInstances", err)
+	if len(list) != 2 {
+		t.Fatalf("ListInstances = %+v, want %s and %s", list, in.ID, other.ID)
+	}
+	checkInstance(t, list[0], in)
+	checkInstance(t, list[1], other)
+
+	// Profiles and users name their instance by id alone, so an id is unique everywhere,
+	// not just in its account and region.
+	for _, dup := range []store.Instance{newInstance(accountA, regionA, 1, "another-alias"), newInstance(accountA, regionB, 1, "another-alias")} {
+		checkErr(t, "CreateInstance duplicate id in "+dup.Region, s.CreateInstance(ctx, dup, nil, nil), store.ErrAlreadyExists)
+	}
+	got, err := s.GetInstance(ctx, accountA, regionA, in.ID)
+	must(t, "GetInstance after duplicates", err)
+	checkInstance(t, got, in)
+	_, err = s.GetInstance(ctx, accountA, regionB, in.ID)
+	checkErr(t, "GetInstance of the refused duplicate", err, store.ErrNotFound)
+
+	_, err = s.GetInstance(ctx, accountA, regionA, missingInstance)
+	checkErr(t, "GetInstance missing", err, store.ErrNotFound)
+	orphan := newInstance(missingAccount, regionA, 3, "orphan")
+	err = s.CreateInstance(ctx, orphan, []store.Profile{newProfile(orphan.ID, 1, "Admin")}, []store.Profile{newProfile(orphan.ID, 2, "Basic")})
+	checkErr(t, "CreateInstance in missing account", err, store.ErrNotFound)
+	checkNoInstance(t, s, orphan, "after CreateInstance in missing account")
+
+	must(t, "DeleteInstance", s.DeleteInstance(ctx, accountA, regionA, in.ID))
+	checkNoInstance(t, s, in, "after DeleteInstance")
+	checkErr(t, "DeleteInstance again", s.DeleteInstance(ctx, accountA, regionA, in.ID), store.ErrNotFound)
+	checkErr(t, "DeleteInstance missing", s.DeleteInstance(ctx, accountA, regionA, missingInstance), store.ErrNotFound)
+	got, err = s.GetInstance(ctx, accountA, regionA, other.ID)
+	must(t, "GetInstance of the other instance", err)
+	checkInstance(t, got, other)
+}
+
+func testInstanceAlias(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA, accountB)
+	in := newInstance(accountA, regionA, 1, "Support")
+	createInstance(t, s, in, nil, nil)
+	for i, alias := range []string{"Support", "support", "SUPPORT"} {
+		dup := newInstance(accountA, regionA, 10+i, alias)
+		checkErr(t, "CreateInstance duplicate alias "+alias, s.CreateInstance(ctx, dup, nil, nil), store.ErrAlreadyExists)
+		checkNoInstance(t, s, dup, "after CreateInstance duplicate alias "+alias)
+	}
+	// The alias is unique only within its account and region.
+	elsewhere := []store.Instance{
+		newInstance(accountA, regionB, 2, "support"),
+		newInstance(accountB, regionA, 3, "SUPPORT"),
+	}
+	// Any number of instances may have no alias, in one account and region.
+	none := []store.Instance{newInstance(accountA, regionA, 4, ""), newInstance(accountA, regionA, 5, "")}
+	for i := range none {
+		none[i].IdentityManagementType = "EXISTING_DIRECTORY"
+	}
+	created := slices.Concat(elsewhere, none)
+	for _, c := range created {
+		createInstance(t, s, c, nil, nil)
+	}
+	for _, want := range append(created, in) {
+		got, err := s.GetInstance(ctx, want.AccountID, want.Region, want.ID)
+		must(t, "GetInstance "+want.ID, err)
+		checkInstance(t, got, want)
+	}
+	list, err := s.ListInstances(ctx, accountA, regionA, store.Page{})
+	must(t, "ListInstances", err)
+	if len(list) != 3 {
+		t.Errorf("ListInstances in %s %s = %+v, want 3 instances", accountA, regionA, list)
+	}
+}
+
+func testInstanceIsolation(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA, accountB)
+	in := newInstance(accountA, regionA, 1, "isolated")
+	createInstance(t, s, in, nil, nil)
+	for _, place := range []struct{ account, region string }{
+		{accountB, regionA},
+		{accountA, regionB},
+		{accountB, regionB},
+		{missingAccount, regionA},
+	} {
+		where := place.account + " " + place.region
+		_, err := s.GetInstance(ctx, place.account, place.region, in.ID)
+		checkErr(t, "GetInstance from "+where, err, store.ErrNotFound)
+		list, err := s.ListInstances(ctx, place.account, place.region, store.Page{})
+		must(t, "ListInstances in "+where, err)
+		if len(list) != 0 {
+			t.Errorf("ListInstances in %s = %+v, want none", where, list)
+		}
+		checkErr(t, "DeleteInstance from "+where, s.DeleteInstance(ctx, place.account, place.region, in.ID), store.ErrNotFound)
+	}
+	got, err := s.GetInstance(ctx, accountA, regionA, in.ID)
+	must(t, "GetInstance after foreign deletes", err)
+	checkInstance(t, got, in)
+}
+
+func testInstancePaging(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA, accountB)
+	want := map[string]store.Instance{}
+	var ids []string
+	for _, n := range []int{4, 2, 5, 1, 3} {
+		in := newInstance(accountA, regionA, n*100, fmt.Sprintf("alias-%d", n))
+		createInstance(t, s, in, nil, nil)
+		want[in.ID] = in
+		ids = append(ids, in.ID)
+	}
+	slices.Sort(ids)
+	// Sort before and between account A's instances in us-east-1, and must not appear in
+	// its lists.
+	createInstance(t, s, newInstance(accountB, regionA, 0, "b"), nil, nil)
+	createInstance(t, s, newInstance(accountA, regionB, 150, "other-region"), nil, nil)
+
+	testExactPaging(t, func(p store.Page) ([]store.Instance, error) { return s.ListInstances(ctx, accountA, regionA, p) },
+		func(in store.Instance) string { return in.ID },
+		func(got store.Instance) { checkInstance(t, got, want[got.ID]) },
+		ids)
+}
+
+// testCreateInstanceAtomic checks that a CreateInstance that fails on its last profile
+// leaves nothing behind: not the instance, not its alias, not the profiles before.
+func testCreateInstanceAtomic(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "atomic")
+	sec := []store.Profile{newProfile(in.ID, 1, "Admin"), newProfile(in.ID, 2, "Agent")}
+	rout := []store.Profile{newProfile(in.ID, 3, "Basic"), newProfile(in.ID, 4, "Sales")}
+
+	dupSec := append(slices.Clone(sec), newProfile(in.ID, 1, "Admin again"))
+	checkErr(t, "CreateInstance with a duplicate security profile", s.CreateInstance(ctx, in, dupSec, rout), store.ErrAlreadyExists)
+	checkNoInstance(t, s, in, "after a duplicate security profile")
+	dupRout := append(slices.Clone(rout), newProfile(in.ID, 4, "Sales again"))
+	checkErr(t, "CreateInstance with a duplicate routing profile", s.CreateInstance(ctx, in, sec, dupRout), store.ErrAlreadyExists)
+	checkNoInstance(t, s, in, "after a duplicate routing profile")
+	list, err := s.ListInstances(ctx, accountA, regionA, store.Page{})
+	must(t, "ListInstances after failed creates", err)
+	if len(list) != 0 {
+		t.Errorf("ListInstances after failed creates = %+v, want none", list)
+	}
+
+	// The same id and alias are free, and a security and a routing profile may share an id.
+	rout[0].ID = sec[0].ID
+	createInstance(t, s, in, sec, rout)
+	got, err := s.GetInstance(ctx, accountA, regionA, in.ID)
+	must(t, "GetInstance", err)
+	checkInstance(t, got, in)
+	checkProfiles(t, s, in.ID, sec, rout)
+
+	// A create refused for its alias writes none of its profiles.
+	taken := newInstance(accountA, regionA, 2, "ATOMIC")
+	err = s.CreateInstance(ctx, taken, []store.Profile{newProfile(taken.ID, 5, "Admin")}, []store.Profile{newProfile(taken.ID, 6, "Basic")})
+	checkErr(t, "CreateInstance with a taken alias", err, store.ErrAlreadyExists)
+	checkNoInstance(t, s, taken, "after a taken alias")
+	checkProfiles(t, s, in.ID, sec, rout)
+}
+
+// checkProfiles fails unless the instance's profiles are exactly these, each found by Get
+// and listed in id order.
+func checkProfiles(t *testing.T, s store.Store, instanceID string, security, routing []store.Profile) {
+	t.Helper()
+	ctx := t.Context()
+	for _, kind := range []struct {
+		name string
+		want []store.Profile
+		get  func(instanceID, id string) (store.Profile, error)
+		list func(instanceID string, p store.Page) ([]store.Profile, error)
+	}{
+		{"security", security,
+			func(i, id string) (store.Profile, error) { return s.GetSecurityProfile(ctx, i, id) },
+			func(i string, p store.Page) ([]store.Profile, error) { return s.ListSecurityProfiles(ctx, i, p) }},
+		{"routing", routing,
+			func(i, id string) (store.Profile, error) { return s.GetRoutingProfile(ctx, i, id) },
+			func(i string, p store.Page) ([]store.Profile, error) { return s.ListRoutingProfiles(ctx, i, p) }},
+	} {
+		want := slices.SortedFunc(slices.Values(kind.want), func(a, b store.Profile) int { return strings.Compare(a.ID, b.ID) })
+		for _, p := range want {
+			got, err := kind.get(instanceID, p.ID)
+			must(t, "Get "+kind.name+" profile "+p.ID, err)
+			checkProfile(t, got, p)
+		}
+		got, err := kind.list(instanceID, store.Page{})
+		must(t, "List "+kind.name+" profiles", err)
+		if len(got) != len(want) {
+			t.Fatalf("%s profiles of %s = %+v, want %+v", kind.name, instanceID, got, want)
+		}
+		for i := range want {
+			checkProfile(t, got[i], want[i])
+		}
+	}
+}
+
+func testProfiles(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "profiles")
+	other := newInstance(accountA, regionA, 2, "other")
+	// Created out of id order; another instance's profiles sort before and between them.
+	var sec, rout []store.Profile
+	for _, n := range []int{40, 20, 50, 10, 30} {
+		sec = append(sec, newProfile(in.ID, n, fmt.Sprintf("Security %d", n)))
+		rout = append(rout, newProfile(in.ID, n+1, fmt.Sprintf("Routing %d", n)))
+	}
+	otherSec := []store.Profile{newProfile(other.ID, 5, "Other admin"), newProfile(other.ID, 25, "Other agent")}
+	otherRout := []store.Profile{newProfile(other.ID, 6, "Other basic"), newProfile(other.ID, 26, "Other sales")}
+	createInstance(t, s, in, sec, rout)
+	createInstance(t, s, other, otherSec, otherRout)
+	checkProfiles(t, s, in.ID, sec, rout)
+	checkProfiles(t, s, other.ID, otherSec, otherRout)
+
+	// A profile is found only in its own instance, and only as its own kind.
+	_, err := s.GetSecurityProfile(ctx, other.ID, sec[0].ID)
+	checkErr(t, "GetSecurityProfile of another instance's profile", err, store.ErrNotFound)
+	_, err = s.GetRoutingProfile(ctx, other.ID, rout[0].ID)
+	checkErr(t, "GetRoutingProfile of another instance's profile", err, store.ErrNotFound)
+	_, err = s.GetRoutingProfile(ctx, in.ID, sec[0].ID)
+	checkErr(t, "GetRoutingProfile of a security profile", err, store.ErrNotFound)
+	_, err = s.GetSecurityProfile(ctx, in.ID, rout[0].ID)
+	checkErr(t, "GetSecurityProfile of a routing profile", err, store.ErrNotFound)
+	_, err = s.GetSecurityProfile(ctx, missingInstance, sec[0].ID)
+	checkErr(t, "GetSecurityProfile in missing instance", err, store.ErrNotFound)
+	list, err := s.ListRoutingProfiles(ctx, missingInstance, store.Page{})
+	must(t, "ListRoutingProfiles in missing instance", err)
+	if len(list) != 0 {
+		t.Errorf("ListRoutingProfiles in missing instance = %+v, want none", list)
+	}
+
+	for _, kind := range []struct {
+		name string
+		want []store.Profile
+		list func(p store.Page) ([]store.Profile, error)
+	}{
+		{"security", sec, func(p store.Page) ([]store.Profile, error) { return s.ListSecurityProfiles(ctx, in.ID, p) }},
+		{"routing", rout, func(p store.Page) ([]store.Profile, error) { return s.ListRoutingProfiles(ctx, in.ID, p) }},
+	} {
+		t.Run(kind.name, func(t *testing.T) {
+			byID := map[string]store.Profile{}
+			var ids []string
+			for _, p := range kind.want {
+				byID[p.ID] = p
+				ids = append(ids, p.ID)
+			}
+			slices.Sort(ids)
+			testExactPaging(t, kind.list, func(p store.Profile) string { return p.ID },
+				func(got store.Profile) { checkProfile(t, got, byID[got.ID]) }, ids)
+		})
+	}
+}
+
+func testConnectUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "users")
+	other := newInstance(accountA, regionA, 2, "other")
+	createInstance(t, s, in, nil, nil)
+	createInstance(t, s, other, nil, nil)
+
+	u := newConnectUser(in.ID, "u-0001", "Alice")
+	want := u
+	want.Details = slices.Clone(u.Details)
+	must(t, "CreateConnectUser", s.CreateConnectUser(ctx, u))
+	u.Details[0] ^= 0xff // the store must have kept its own copy
+	got, err := s.GetConnectUser(ctx, in.ID, want.ID)
+	must(t, "GetConnectUser", err)
+	checkConnectUser(t, got, want)
+	got, err = s.GetConnectUserByUsername(ctx, in.ID, "Alice")
+	must(t, "GetConnectUserByUsername", err)
+	checkConnectUser(t, got, want)
+
+	// Usernames are case-sensitive: other spellings are other users.
+	for _, name := range []string{"alice", "ALICE"} {
+		_, err := s.GetConnectUserByUsername(ctx, in.ID, name)
+		checkErr(t, "GetConnectUserByUsername "+name, err, store.ErrNotFound)
+	}
+	lower := newConnectUser(in.ID, "u-0002", "alice")
+	must(t, "CreateConnectUser differing in case", s.CreateConnectUser(ctx, lower))
+	got, err = s.GetConnectUserByUsername(ctx, in.ID, "alice")
+	must(t, "GetConnectUserByUsername alice", err)
+	checkConnectUser(t, got, lower)
+	got, err = s.GetConnectUserByUsername(ctx, in.ID, "Alice")
+	must(t, "GetConnectUserByUsername Alice after alice", err)
+	checkConnectUser(t, got, want)
+
+	dupName := newConnectUser(in.ID, "u-0003", "Alice")
+	checkErr(t, "CreateConnectUser duplicate username", s.CreateConnectUser(ctx, dupName), store.ErrAlreadyExists)
+	_, err = s.GetConnectUser(ctx, in.ID, dupName.ID)
+	checkErr(t, "GetConnectUser of the refused duplicate", err, store.ErrNotFound)
+	dupID := newConnectUser(in.ID, want.ID, "Carol")
+	checkErr(t, "CreateConnectUser duplicate id", s.CreateConnectUser(ctx, dupID), store.ErrAlreadyExists)
+	_, err = s.GetConnectUserByUsername(ctx, in.ID, "Carol")
+	checkErr(t, "GetConnectUserByUsername of the refused duplicate", err, store.ErrNotFound)
+	got, err = s.GetConnectUser(ctx, in.ID, want.ID)
+	must(t, "GetConnectUser after duplicates", err)
+	checkConnectUser(t, got, want)
+
+	// Username and id are unique per instance only.
+	elsewhere := newConnectUser(other.ID, want.ID, "Alice")
+	elsewhere.Details = []byte(`{"other":true}`)
+	must(t, "CreateConnectUser same id and username in another instance", s.CreateConnectUser(ctx, elsewhere))
+	got, err = s.GetConnectUser(ctx, other.ID, want.ID)
+	must(t, "GetConnectUser in another instance", err)
+	checkConnectUser(t, got, elsewhere)
+	got, err = s.GetConnectUser(ctx, in.ID, want.ID)
+	must(t, "GetConnectUser after the other instance's", err)
+	checkConnectUser(t, got, want)
+
+	_, err = s.GetConnectUser(ctx, other.ID, lower.ID)
+	checkErr(t, "GetConnectUser of another instance's user", err, store.ErrNotFound)
+	_, err = s.GetConnectUserByUsername(ctx, other.ID, "alice")
+	checkErr(t, "GetConnectUserByUsername of another instance's user", err, store.ErrNotFound)
+	checkErr(t, "DeleteConnectUser of another instance's user", s.DeleteConnectUser(ctx, other.ID, lower.ID), store.ErrNotFound)
+
+	orphan := newConnectUser(missingInstance, "u-0009", "Orphan")
+	checkErr(t, "CreateConnectUser in missing instance", s.CreateConnectUser(ctx, orphan), store.ErrNotFound)
+	_, err = s.GetConnectUser(ctx, missingInstance, orphan.ID)
+	checkErr(t, "GetConnectUser of refused user", err, store.ErrNotFound)
+
+	must(t, "DeleteConnectUser", s.DeleteConnectUser(ctx, in.ID, want.ID))
+	_, err = s.GetConnectUser(ctx, in.ID, want.ID)
+	checkErr(t, "GetConnectUser after delete", err, store.ErrNotFound)
+	_, err = s.GetConnectUserByUsername(ctx, in.ID, "Alice")
+	checkErr(t, "GetConnectUserByUsername after delete", err, store.ErrNotFound)
+	checkErr(t, "DeleteConnectUser again", s.DeleteConnectUser(ctx, in.ID, want.ID), store.ErrNotFound)
+	for _, keep := range []store.ConnectUser{lower, elsewhere} {
+		got, err := s.GetConnectUser(ctx, keep.InstanceID, keep.ID)
+		must(t, "GetConnectUser of a kept user", err)
+		checkConnectUser(t, got, keep)
+	}
+
+	// Deleting frees the username and the id.
+	again := newConnectUser(in.ID, want.ID, "Alice")
+	again.CreatedAt, again.UpdatedAt = t0.Add(2*time.Hour), t0.Add(3*time.Hour)
+	must(t, "CreateConnectUser after delete", s.CreateConnectUser(ctx, again))
+	got, err = s.GetConnectUserByUsername(ctx, in.ID, "Alice")
+	must(t, "GetConnectUserByUsername recreated", err)
+	checkConnectUser(t, got, again)
+}
+
+// Details is kept byte for byte, including when it is empty.
+func testConnectUserDetails(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "details")
+	createInstance(t, s, in, nil, nil)
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	for i, details := range [][]byte{nil, {}, {0}, all, bytes.Repeat([]byte(`{"k":"v"}`), 10000)} {
+		u := newConnectUser(in.ID, fmt.Sprintf("u-%04d", i), fmt.Sprintf("user%d", i))
+		u.Details = details
+		must(t, "CreateConnectUser "+u.Username, s.CreateConnectUser(ctx, u))
+		got, err := s.GetConnectUser(ctx, in.ID, u.ID)
+		must(t, "GetConnectUser "+u.Username, err)
+		checkConnectUser(t, got, u)
+		if len(got.Details) != len(details) {
+			t.Errorf("user %s Details has %d bytes, want %d", u.Username, len(got.Details), len(details))
+		}
+	}
+}
+
+func testConnectUserPaging(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "paging")
+	other := newInstance(accountA, regionA, 2, "other")
+	createInstance(t, s, in, nil, nil)
+	createInstance(t, s, other, nil, nil)
+	// Created in neither order. Byte order puts capitals before lower case, "_" between them,
+	// and a non-ASCII name last: no collation but bytewise gives this order.
+	names := []string{"bob", "émile", "Alice", "carol", "Bob", "_svc", "alice", "Zed"}
+	order := []string{"Alice", "Bob", "Zed", "_svc", "alice", "bob", "carol", "émile"}
+	want := map[string]store.ConnectUser{}
+	for i, name := range names {
+		u := newConnectUser(in.ID, fmt.Sprintf("u-%04d", len(names)-i), name)
+		must(t, "CreateConnectUser "+name, s.CreateConnectUser(ctx, u))
+		want[name] = u
+	}
+	// Sort before and among the instance's users, and must not appear in its lists.
+	for i, name := range []string{"AAA", "Bz", "b"} {
+		must(t, "CreateConnectUser in other instance", s.CreateConnectUser(ctx, newConnectUser(other.ID, fmt.Sprintf("o-%04d", i), name)))
+	}
+
+	list := func(p store.Page) ([]store.ConnectUser, error) { return s.ListConnectUsers(ctx, in.ID, p) }
+	name := func(u store.ConnectUser) string { return u.Username }
+	testExactPaging(t, list, name, func(got store.ConnectUser) { checkConnectUser(t, got, want[got.Username]) }, order)
+
+	// After is compared byte for byte, not case-folded.
+	for _, tc := range []struct {
+		after string
+		want  []string
+	}{
+		{"BOB", order[1:]}, // "BOB" < "Bob"
+		{"Bob", order[2:]},
+		{"bob", order[6:]},
+		{"a", order[4:]},
+		{"Alice", order[1:]},
+		{"alice", order[5:]},
+		{"é", order[7:]},
+		{"émile", nil},
+	} {
+		page, err := list(store.Page{After: tc.after})
+		must(t, fmt.Sprintf("ListConnectUsers after %q", tc.after), err)
+		if got := keys(page, name); !slices.Equal(got, tc.want) {
+			t.Errorf("ListConnectUsers after %q = %q, want %q", tc.after, got, tc.want)
+		}
+	}
+}
+
+func testDeleteInstanceCascades(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "doomed")
+	kept := newInstance(accountA, regionA, 2, "kept")
+	sec := []store.Profile{newProfile(in.ID, 1, "Admin")}
+	rout := []store.Profile{newProfile(in.ID, 2, "Basic")}
+	keptSec := []store.Profile{newProfile(kept.ID, 1, "Admin")}
+	keptRout := []store.Profile{newProfile(kept.ID, 2, "Basic")}
+	createInstance(t, s, in, sec, rout)
+	createInstance(t, s, kept, keptSec, keptRout)
+	users := []store.ConnectUser{newConnectUser(in.ID, "u-0001", "alice"), newConnectUser(in.ID, "u-0002", "bob")}
+	keptUser := newConnectUser(kept.ID, "u-0001", "alice")
+	for _, u := range append(slices.Clone(users), keptUser) {
+		must(t, "CreateConnectUser "+u.InstanceID+" "+u.Username, s.CreateConnectUser(ctx, u))
+	}
+
+	must(t, "DeleteInstance", s.DeleteInstance(ctx, accountA, regionA, in.ID))
+	checkNoInstance(t, s, in, "after DeleteInstance")
+	for _, u := range users {
+		_, err := s.GetConnectUser(ctx, in.ID, u.ID)
+		checkErr(t, "GetConnectUser of deleted instance's user", err, store.ErrNotFound)
+		_, err = s.GetConnectUserByUsername(ctx, in.ID, u.Username)
+		checkErr(t, "GetConnectUserByUsername of deleted instance's user", err, store.ErrNotFound)
+	}
+	_, err := s.GetSecurityProfile(ctx, in.ID, sec[0].ID)
+	checkErr(t, "GetSecurityProfile of deleted instance", err, store.ErrNotFound)
+	_, err = s.GetRoutingProfile(ctx, in.ID, rout[0].ID)
+	checkErr(t, "GetRoutingProfile of deleted instance", err, store.ErrNotFound)
+	checkErr(t, "CreateConnectUser in deleted instance", s.CreateConnectUser(ctx, newConnectUser(in.ID, "u-0003", "carol")), store.ErrNotFound)
+
+	// The other instance keeps everything.
+	checkProfiles(t, s, kept.ID, keptSec, keptRout)
+	got, err := s.GetConnectUser(ctx, kept.ID, keptUser.ID)
+	must(t, "GetConnectUser of the kept instance", err)
+	checkConnectUser(t, got, keptUser)
+
+	// The alias is free again, and the id too: an instance created with both starts empty.
+	for _, again := range []store.Instance{newInstance(accountA, regionA, 3, "DOOMED"), newInstance(accountA, regionA, 1, "doomed-too")} {
+		createInstance(t, s, again, nil, nil)
+		got, err := s.GetInstance(ctx, accountA, regionA, again.ID)
+		must(t, "GetInstance recreated", err)
+		checkInstance(t, got, again)
+	}
+	checkProfiles(t, s, in.ID, nil, nil)
+	list, err := s.ListConnectUsers(ctx, in.ID, store.Page{})
+	must(t, "ListConnectUsers of recreated instance", err)
+	if len(list) != 0 {
+		t.Errorf("ListConnectUsers of recreated instance = %+v, want none", list)
+	}
+	must(t, "CreateConnectUser with a deleted user's username", s.CreateConnectUser(ctx, users[0]))
+}
+
+func testSigningKeys(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	list, err := s.ListSigningKeys(ctx)
+	must(t, "ListSigningKeys of an empty store", err)
+	if len(list) != 0 {
+		t.Errorf("ListSigningKeys of an empty store = %+v, want none", list)
+	}
+
+	key := func(id string, created time.Time) store.SigningKey {
+		secret := []byte("secret of " + id)
+		secret[0], secret[1] = 0x00, 0xff // bytes text handling would mangle
+		return store.SigningKey{ID: id, Secret: secret, CreatedAt: created}
+	}
+	// In their expected order: by creation time, then by id.
+	want := []store.SigningKey{
+		key("k3", t0.Add(-time.Hour)),
+		key("k1", t0),
+		key("k2", t0),
+		key("k0", t0.Add(time.Microsecond)),
+	}
+	for _, i := range []int{3, 2, 0, 1} {
+		k := want[i]
+		k.Secret = slices.Clone(k.Secret)
+		must(t, "CreateSigningKey "+k.ID, s.CreateSigningKey(ctx, k))
+		k.Secret[2] ^= 0xff // the store must have kept its own copy
+	}
+	checkErr(t, "CreateSigningKey duplicate", s.CreateSigningKey(ctx, key("k1", t0.Add(time.Hour))), store.ErrAlreadyExists)
+
+	list, err = s.ListSigningKeys(ctx)
+	must(t, "ListSigningKeys", err)
+	if len(list) != len(want) {
+		t.Fatalf("ListSigningKeys = %+v, want %+v", list, want)
+	}
+	for i := range want {
+		checkSigningKey(t, list[i], want[i])
+	}
+}
+
+func keys[T any](recs []T, key func(T) string) []string {
+	out := make([]string, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, key(r))
+	}
+	return out
+}
+
+// testExactPaging checks a list of records whose keys, compared byte for byte, are order:
+// unlimited lists, a walk with Limit 2 where each After is the previous page's last key, and
+// After at every key.
+func testExactPaging[T any](t *testing.T, list func(store.Page) ([]T, error), key func(T) string, check func(T), order []string) {
+	t.Helper()
+	for _, limit := range []int{0, -1, len(order), 100} {
+		all, err := list(store.Page{Limit: limit})
+		must(t, fmt.Sprintf("list with Limit %d", limit), err)
+		if got := keys(all, key); !slices.Equal(got, order) {
+			t.Errorf("list with Limit %d = %q, want %q", limit, got, order)
+		}
+		for _, r := range all {
+			check(r)
+		}
+	}
+
+	var (
+		walked    []string
+		sizes     []int
+		wantSizes []int
+		after     string
+	)
+	for n := len(order); n > 0; n -= 2 {
+		wantSizes = append(wantSizes, min(n, 2))
+	}
+	wantSizes = append(wantSizes, 0)
+	for range len(order) + 2 { // bounded, in case After were ignored
+		page, err := list(store.Page{After: after, Limit: 2})
+		must(t, fmt.Sprintf("list after %q", after), err)
+		sizes = append(sizes, len(page))
+		if len(page) == 0 {
+			break
+		}
+		for _, r := range page {
+			check(r)
+		}
+		walked = append(walked, keys(page, key)...)
+		after = key(page[len(page)-1])
+	}
+	if !slices.Equal(walked, order) || !slices.Equal(sizes, wantSizes) {
+		t.Errorf("paging by 2 gave %q in pages of %v, want %q in pages of %v", walked, sizes, order, wantSizes)
+	}
+
+	for i, after := range order {
+		page, err := list(store.Page{After: after, Limit: 1})
+		must(t, fmt.Sprintf("list after %q", after), err)
+		want := order[i+1 : min(i+2, len(order))]
+		if got := keys(page, key); !slices.Equal(got, want) {
+			t.Errorf("list after %q with Limit 1 = %q, want %q", after, got, want)
+		}
+	}
+}
