@@ -39,7 +39,7 @@ func (a *awsCLI) run(c awsCreds, args ...string) (string, string, int) {
 		"PATH=" + os.Getenv("PATH"), "HOME=" + a.home,
 		"AWS_CONFIG_FILE=" + filepath.Join(a.home, "config"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(a.home, "credentials"),
-		"AWS_DEFAULT_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1",
+		"AWS_DEFAULT_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=",
 		"AWS_ACCESS_KEY_ID=" + c.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey,
 	}
 	if c.SessionToken != "" {

@@ -65,7 +65,8 @@ Every flag can also be set in the environment as CONNECTFED_<FLAG>, for example
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newVersionCommand(), newApplyCommand())
+	addGetFederationTokenCommands(root)
 	return root
 }
 
