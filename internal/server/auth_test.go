@@ -141,7 +141,7 @@ func TestUnsignedAndMalformed(t *testing.T) {
 
 // signed builds a request signed by aws-sdk-go-v2's signer, for what the service clients cannot
 // send (an unknown action, an oversized body).
-func (e *env) signed(t *testing.T, service, method, path, body string, c aws.Credentials) *http.Request {
+func (e *env) signed(t testing.TB, service, method, path, body string, c aws.Credentials) *http.Request {
 	t.Helper()
 	r, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
 	if err != nil {

@@ -21,7 +21,7 @@ func (e *env) connect(c aws.Credentials, region string) *connect.Client {
 }
 
 // newInstance creates an instance and returns its id.
-func newInstance(t *testing.T, c *connect.Client, alias string, kind ctypes.DirectoryType) string {
+func newInstance(t testing.TB, c *connect.Client, alias string, kind ctypes.DirectoryType) string {
 	t.Helper()
 	out, err := c.CreateInstance(context.Background(), &connect.CreateInstanceInput{IdentityManagementType: kind,
 		InstanceAlias: aws.String(alias), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(false)})
@@ -32,7 +32,7 @@ func newInstance(t *testing.T, c *connect.Client, alias string, kind ctypes.Dire
 }
 
 // profileIDs returns the id of the security profile and routing profile with these names.
-func profileIDs(t *testing.T, c *connect.Client, instance, security, routing string) (string, string) {
+func profileIDs(t testing.TB, c *connect.Client, instance, security, routing string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
 	sp, err := c.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: aws.String(instance)})
@@ -60,7 +60,7 @@ func profileIDs(t *testing.T, c *connect.Client, instance, security, routing str
 	return sid, rid
 }
 
-func newAgent(t *testing.T, c *connect.Client, instance, username string) string {
+func newAgent(t testing.TB, c *connect.Client, instance, username string) string {
 	t.Helper()
 	sid, rid := profileIDs(t, c, instance, "Agent", "Basic Routing Profile")
 	out, err := c.CreateUser(context.Background(), &connect.CreateUserInput{InstanceId: aws.String(instance),

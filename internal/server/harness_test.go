@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
@@ -44,18 +45,20 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is a running server with a root key, and clients for it.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	clock *clock
 	root  aws.Credentials
 	ids   *identity.Service
+	// handler is the server itself, for benchmarks that skip the network.
+	handler http.Handler
 }
 
-func newEnv(t *testing.T) *env { return newEnvWith(t, 0) }
+func newEnv(t testing.TB) *env { return newEnvWith(t, 0) }
 
 // newEnvWith starts a server allowing skew (0 for the default) between its clock and a
 // request's; tests that move the clock far widen it so the SDK's signatures still pass.
-func newEnvWith(t *testing.T, skew time.Duration) *env {
+func newEnvWith(t testing.TB, skew time.Duration) *env {
 	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "connectfed.db"))
 	if err != nil {
@@ -81,7 +84,7 @@ func newEnvWith(t *testing.T, skew time.Duration) *env {
 	ts.Config.Handler = server.New(server.Config{Now: c.Now, Skew: skew, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, ids, conn)
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &env{t: t, url: ts.URL, clock: c, ids: ids,
+	return &env{t: t, url: ts.URL, clock: c, ids: ids, handler: ts.Config.Handler,
 		root: aws.Credentials{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey}}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-func wantCaller(t *testing.T, e *env, c aws.Credentials, arn string) *sts.GetCallerIdentityOutput {
+func wantCaller(t testing.TB, e *env, c aws.Credentials, arn string) *sts.GetCallerIdentityOutput {
 	t.Helper()
 	out, err := e.sts(c).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 	if err != nil {
