@@ -69,7 +69,8 @@ func (s *Service) GetFederationToken(ctx context.Context, c Caller, ref string) 
 		return Federation{}, err
 	}
 
-	subject := token.Subject{AccountID: inst.AccountID, Region: inst.Region, InstanceID: inst.ID, UserID: u.ID}
+	subject := token.Subject{AccountID: inst.AccountID, Region: inst.Region, InstanceID: inst.ID, UserID: u.ID,
+		AccessKeyID: c.Principal.AccessKeyID}
 	pair, err := s.tokens.Pair(subject, s.cfg.AccessTokenTTL, s.cfg.RefreshTokenTTL)
 	if err != nil {
 		return Federation{}, fmt.Errorf("connect: mint tokens: %w", err)

@@ -13,18 +13,18 @@ const (
 	payloadVersion = 1
 	idLen          = 16 // 128 random bits
 	fixedLen       = 1 + 1 + idLen + idLen + 8 + 8
-	numStrings     = 5
-	// MaxFieldLen bounds each string of a token (key id, account, region, instance, user), in
-	// bytes. It keeps the longest token under MaxLen, so Verify can refuse anything longer
-	// before reading it.
+	numStrings     = 6
+	// MaxFieldLen bounds each string of a token (key id, account, region, instance, user,
+	// access key id), in bytes. It keeps the longest token under MaxLen, so Verify can
+	// refuse anything longer before reading it.
 	MaxFieldLen    = 128
 	maxPayload     = fixedLen + numStrings*(1+MaxFieldLen)
 	maxPayloadText = (maxPayload*8 + 5) / 6 // base64 without padding
 	prefixLen      = 5
 	macLen         = sha256.Size
 	macText        = (macLen*8 + 5) / 6 // 43
-	// MaxLen is the length of the longest token this package can produce. Verify refuses
-	// longer input at once; a server may use it to bound what it reads.
+	// MaxLen is the length of the longest token this package can produce (1148 bytes).
+	// Verify refuses longer input at once; a server may use it to bound what it reads.
 	MaxLen = prefixLen + maxPayloadText + 1 + macText
 )
 
@@ -35,6 +35,7 @@ const (
 	strRegion
 	strInstance
 	strUser
+	strAccessKey
 )
 
 var b64 = base64.RawURLEncoding
@@ -109,15 +110,16 @@ func (f *fields) claims() Claims {
 	}
 	s := string(buf[:n])
 	return Claims{
-		Kind:       f.kind,
-		ID:         s[:2*idLen],
-		FamilyID:   s[2*idLen : 4*idLen],
-		AccountID:  s[4*idLen : end[strAccount]],
-		Region:     s[end[strAccount]:end[strRegion]],
-		InstanceID: s[end[strRegion]:end[strInstance]],
-		UserID:     s[end[strInstance]:end[strUser]],
-		IssuedAt:   time.Unix(f.iat, 0).UTC(),
-		ExpiresAt:  time.Unix(f.exp, 0).UTC(),
+		Kind:        f.kind,
+		ID:          s[:2*idLen],
+		FamilyID:    s[2*idLen : 4*idLen],
+		AccountID:   s[4*idLen : end[strAccount]],
+		Region:      s[end[strAccount]:end[strRegion]],
+		InstanceID:  s[end[strRegion]:end[strInstance]],
+		UserID:      s[end[strInstance]:end[strUser]],
+		AccessKeyID: s[end[strUser]:end[strAccessKey]],
+		IssuedAt:    time.Unix(f.iat, 0).UTC(),
+		ExpiresAt:   time.Unix(f.exp, 0).UTC(),
 	}
 }
 

@@ -24,7 +24,7 @@
 // character is in [A-Za-z0-9_.-], so a token needs no escaping in a URL, a header or JSON. The
 // prefix lets secret scanners and humans tell the kinds apart; a scanner may match
 //
-//	cf[ars]1_[A-Za-z0-9_-]{80,}\.[A-Za-z0-9_-]{43}
+//	cf[ars]1_[A-Za-z0-9_-]{83,}\.[A-Za-z0-9_-]{43}
 //
 // Base64 is decoded strictly (no padding, no line breaks, zero trailing bits), so each token
 // has exactly one spelling: a changed character always changes the token's meaning or fails
@@ -34,13 +34,13 @@
 //
 //	offset size
 //	0      1    version, 1
-//	1      1    kind: 1 access, 2 refresh; must agree with the prefix
+//	1      1    kind: 1 access, 2 refresh, 3 sign-in; must agree with the prefix
 //	2      16   token id, random
 //	18     16   family id: the refresh-rotation family, random when a Pair starts one
 //	34     8    issued-at, Unix seconds, big-endian two's complement
 //	42     8    expires-at, likewise; greater than issued-at
-//	50     ...  five strings, each one length byte (1..128) then that many bytes, in order:
-//	            signing key id, account id, region, instance id, user id
+//	50     ...  six strings, each one length byte (1..128) then that many bytes, in order:
+//	            signing key id, account id, region, instance id, user id, access key id
 //
 // Nothing may follow the last string. Ids appear in Claims as 32 lowercase hex digits. The
 // binary layout, rather than JSON, keeps tokens short and minting and verification within a

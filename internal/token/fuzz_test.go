@@ -26,6 +26,9 @@ func FuzzVerify(f *testing.F) {
 	f.Add(strings.Replace(p.Refresh, RefreshPrefix, AccessPrefix, 1))
 	f.Add(signRaw(AccessPrefix, goodRaw().bytes(), testKey.Secret))
 	f.Add(signRaw(AccessPrefix, append(goodRaw().bytes(), 0), testKey.Secret))
+	noKey := goodRaw()
+	noKey.strs = noKey.strs[:strAccessKey] // the five strings of a token without an access key id
+	f.Add(signRaw(AccessPrefix, noKey.bytes(), testKey.Secret))
 	f.Fuzz(func(t *testing.T, tok string) {
 		c, err := iss.Verify(tok, AnyKind)
 		if err != nil {

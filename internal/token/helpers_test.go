@@ -89,10 +89,11 @@ func newTestIssuer(t testing.TB) (*Issuer, *memKeys, *fakeClock) {
 }
 
 var testSubject = Subject{
-	AccountID:  "123456789012",
-	Region:     "eu-west-1",
-	InstanceID: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
-	UserID:     "11111111-2222-4333-8444-555555555555",
+	AccountID:   "123456789012",
+	Region:      "eu-west-1",
+	InstanceID:  "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+	UserID:      "11111111-2222-4333-8444-555555555555",
+	AccessKeyID: "AKIAIOSFODNN7EXAMPLE",
 }
 
 // signRaw signs arbitrary payload bytes the way Mint does, bypassing every check Mint makes,
@@ -118,7 +119,8 @@ func goodRaw() rawPayload {
 		version: payloadVersion, kind: byte(Access),
 		id: [idLen]byte{1, 2, 3}, fam: [idLen]byte{4, 5, 6},
 		iat: t0.Unix(), exp: t0.Unix() + 60,
-		strs: []string{testKey.ID, testSubject.AccountID, testSubject.Region, testSubject.InstanceID, testSubject.UserID},
+		strs: []string{testKey.ID, testSubject.AccountID, testSubject.Region, testSubject.InstanceID, testSubject.UserID,
+			testSubject.AccessKeyID},
 	}
 }
 

@@ -200,9 +200,9 @@ func (i *Issuer) Pair(subject Subject, accessTTL, refreshTTL time.Duration) (Pai
 	return i.pair(subject, &fam, hex.EncodeToString(fam[:]), accessTTL, refreshTTL)
 }
 
-// Renew mints the pair that replaces refresh token old (claims Verify returned): same subject,
-// same family, new ids, issued now. Whether old may still be traded (not reused, not revoked)
-// is the caller's to decide before calling.
+// Renew mints the pair that replaces refresh token old (claims Verify returned): same subject
+// (access key id included), same family, new ids, issued now. Whether old may still be traded
+// (not reused, not revoked) is the caller's to decide before calling.
 func (i *Issuer) Renew(old Claims, accessTTL, refreshTTL time.Duration) (Pair, error) {
 	if old.Kind != Refresh {
 		return Pair{}, fmt.Errorf("%w: renew from a %v token", ErrWrongKind, old.Kind)
@@ -222,7 +222,7 @@ func (i *Issuer) pair(sub Subject, fam *[idLen]byte, famID string, accessTTL, re
 	if accessTTL < time.Second || refreshTTL < time.Second {
 		return Pair{}, fmt.Errorf("%w: ttl under one second", ErrInvalidClaims)
 	}
-	str := [numStrings]string{ks.signer.id, sub.AccountID, sub.Region, sub.InstanceID, sub.UserID}
+	str := [numStrings]string{ks.signer.id, sub.AccountID, sub.Region, sub.InstanceID, sub.UserID, sub.AccessKeyID}
 	if err := checkStrings(&str); err != nil {
 		return Pair{}, err
 	}
@@ -234,7 +234,8 @@ func (i *Issuer) pair(sub Subject, fam *[idLen]byte, famID string, accessTTL, re
 		AccessClaims: Claims{
 			Kind: Access, ID: hex.EncodeToString(aid[:]), FamilyID: famID,
 			AccountID: sub.AccountID, Region: sub.Region, InstanceID: sub.InstanceID, UserID: sub.UserID,
-			IssuedAt: time.Unix(iat, 0).UTC(), ExpiresAt: time.Unix(iat+int64(accessTTL/time.Second), 0).UTC(),
+			AccessKeyID: sub.AccessKeyID, IssuedAt: time.Unix(iat, 0).UTC(),
+			ExpiresAt: time.Unix(iat+int64(accessTTL/time.Second), 0).UTC(),
 		},
 	}
 	p.RefreshClaims = p.AccessClaims
@@ -274,14 +275,14 @@ func (i *Issuer) Mint(c Claims) (string, error) {
 	if c.ExpiresAt.Unix() <= iat.Unix() {
 		return "", fmt.Errorf("%w: expires-at not after issued-at", ErrInvalidClaims)
 	}
-	str := [numStrings]string{ks.signer.id, c.AccountID, c.Region, c.InstanceID, c.UserID}
+	str := [numStrings]string{ks.signer.id, c.AccountID, c.Region, c.InstanceID, c.UserID, c.AccessKeyID}
 	if err := checkStrings(&str); err != nil {
 		return "", err
 	}
 	return ks.signer.mint(c.Kind, &id, &fam, iat.Unix(), c.ExpiresAt.Unix(), &str), nil
 }
 
-var fieldNames = [numStrings]string{"signing key id", "account id", "region", "instance id", "user id"}
+var fieldNames = [numStrings]string{"signing key id", "account id", "region", "instance id", "user id", "access key id"}
 
 func checkStrings(str *[numStrings]string) error {
 	for j, s := range str {

@@ -71,18 +71,25 @@ type Claims struct {
 	ID, FamilyID string
 	// The subject: opaque to this package.
 	AccountID, Region, InstanceID, UserID string
-	IssuedAt, ExpiresAt                   time.Time
+	// AccessKeyID is the AWS access key id whose signed call obtained the token: AKIA... for
+	// an IAM user or root, ASIA... for a role session. Opaque to this package too.
+	AccessKeyID         string
+	IssuedAt, ExpiresAt time.Time
 }
 
 // Subject is whom a token is for. Every field is required and at most MaxFieldLen bytes; this
 // package does not interpret them.
 type Subject struct {
 	AccountID, Region, InstanceID, UserID string
+	// AccessKeyID is the AWS access key id whose signed call obtained the token: AKIA... for
+	// an IAM user or root, ASIA... for a role session.
+	AccessKeyID string
 }
 
 // Subject returns the subject of c.
 func (c Claims) Subject() Subject {
-	return Subject{AccountID: c.AccountID, Region: c.Region, InstanceID: c.InstanceID, UserID: c.UserID}
+	return Subject{AccountID: c.AccountID, Region: c.Region, InstanceID: c.InstanceID, UserID: c.UserID,
+		AccessKeyID: c.AccessKeyID}
 }
 
 // Errors of Verify. Each reason has its own sentinel so the caller can log and count them

@@ -18,15 +18,16 @@ import (
 
 func fullClaims(kind Kind) Claims {
 	return Claims{
-		Kind:       kind,
-		ID:         "0123456789abcdef0123456789abcdef",
-		FamilyID:   "fedcba9876543210fedcba9876543210",
-		AccountID:  testSubject.AccountID,
-		Region:     testSubject.Region,
-		InstanceID: testSubject.InstanceID,
-		UserID:     testSubject.UserID,
-		IssuedAt:   t0.Add(-time.Minute),
-		ExpiresAt:  t0.Add(time.Hour),
+		Kind:        kind,
+		ID:          "0123456789abcdef0123456789abcdef",
+		FamilyID:    "fedcba9876543210fedcba9876543210",
+		AccountID:   testSubject.AccountID,
+		Region:      testSubject.Region,
+		InstanceID:  testSubject.InstanceID,
+		UserID:      testSubject.UserID,
+		AccessKeyID: "ASIAQ3EGUWSAEXAMPLE1", // a role session's key, unlike testSubject's
+		IssuedAt:    t0.Add(-time.Minute),
+		ExpiresAt:   t0.Add(time.Hour),
 	}
 }
 
@@ -49,6 +50,9 @@ func TestRoundTripEveryClaim(t *testing.T) {
 			if got != want {
 				t.Errorf("Verify(%v token, %v):\n got %+v\nwant %+v", kind, w, got, want)
 			}
+			if got.AccessKeyID != "ASIAQ3EGUWSAEXAMPLE1" {
+				t.Errorf("Verify(%v token, %v): access key id %q", kind, w, got.AccessKeyID)
+			}
 		}
 	}
 
@@ -70,6 +74,9 @@ func TestRoundTripEveryClaim(t *testing.T) {
 		}
 		if got.Subject() != testSubject {
 			t.Errorf("subject %+v, want %+v", got.Subject(), testSubject)
+		}
+		if got.AccessKeyID != testSubject.AccessKeyID {
+			t.Errorf("pair %v token: access key id %q, want %q", got.Kind, got.AccessKeyID, testSubject.AccessKeyID)
 		}
 	}
 	if p.AccessClaims.Kind != Access || p.RefreshClaims.Kind != Refresh {
@@ -107,20 +114,26 @@ func TestLongestToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := Claims{Kind: Refresh, ID: NewID(), FamilyID: NewID(), AccountID: long, Region: long,
-		InstanceID: long, UserID: long, IssuedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		InstanceID: long, UserID: long, AccessKeyID: long, IssuedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	tok, err := iss.Mint(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tok) != MaxLen {
-		t.Errorf("longest token is %d bytes, MaxLen is %d", len(tok), MaxLen)
+	if len(tok) != MaxLen || MaxLen != 1148 {
+		t.Errorf("longest token is %d bytes, MaxLen is %d, the documentation says 1148", len(tok), MaxLen)
 	}
 	if got, err := iss.Verify(tok, Refresh); err != nil || got != c {
 		t.Errorf("Verify longest: %+v, %v", got, err)
 	}
-	c.UserID += "x"
-	if _, err := iss.Mint(c); !errors.Is(err, ErrInvalidClaims) {
-		t.Errorf("Mint with a %d-byte field: %v, want ErrInvalidClaims", len(c.UserID), err)
+	for _, edit := range []func(*Claims){
+		func(c *Claims) { c.UserID += "x" },
+		func(c *Claims) { c.AccessKeyID += "x" },
+	} {
+		c := c
+		edit(&c)
+		if _, err := iss.Mint(c); !errors.Is(err, ErrInvalidClaims) {
+			t.Errorf("Mint with a %d-byte field: %v, want ErrInvalidClaims", MaxFieldLen+1, err)
+		}
 	}
 }
 
@@ -206,6 +219,9 @@ func TestFamilies(t *testing.T) {
 		}
 		if c.FamilyID != old.FamilyID || c.Subject() != old.Subject() {
 			t.Errorf("renewed %+v, old %+v", c, old)
+		}
+		if c.AccessKeyID != testSubject.AccessKeyID {
+			t.Errorf("renewed access key id %q, want the old %q", c.AccessKeyID, testSubject.AccessKeyID)
 		}
 		if c.ID == old.ID || c.ID == p1.AccessClaims.ID || !c.IssuedAt.Equal(clk.t) {
 			t.Errorf("renewed %+v: want new id, issued %v", c, clk.t)
@@ -599,53 +615,58 @@ func TestMalformed(t *testing.T) {
 	}
 
 	cases := map[string]string{
-		"empty":                 "",
-		"only access prefix":    AccessPrefix,
-		"only refresh prefix":   RefreshPrefix,
-		"prefix and dot":        AccessPrefix + ".",
-		"no dot":                AccessPrefix + strings.Repeat("A", 100),
-		"unknown prefix":        "cfx1_" + good[prefixLen:],
-		"old version prefix":    "cfa0_" + good[prefixLen:],
-		"upper-case prefix":     "CFA1_" + good[prefixLen:],
-		"no prefix":             good[prefixLen:],
-		"leading space":         " " + good,
-		"huge":                  AccessPrefix + strings.Repeat("A", 1<<20) + "." + sig43,
-		"one over MaxLen":       AccessPrefix + strings.Repeat("A", MaxLen-prefixLen-macText-1+1) + "." + sig43,
-		"non-base64 payload":    AccessPrefix + "!!!!$$$$" + "." + sig43,
-		"non-base64 signature":  good[:dot+1] + strings.Repeat("*", macText),
-		"std base64 payload":    AccessPrefix + "ab+/" + good[prefixLen+4:],
-		"padded signature":      good[:len(good)-1] + "=",
-		"extra dot at end":      good + ".",
-		"extra dot and more":    good + ".AAAA",
-		"dot inside payload":    good[:prefixLen+10] + "." + good[prefixLen+10:],
-		"two signatures":        good + "." + good[dot+1:],
-		"trailing garbage":      good + "A",
-		"trailing newline":      good + "\n",
-		"newline inside":        good[:prefixLen+8] + "\n" + good[prefixLen+8:],
-		"CR inside signature":   good[:dot+5] + "\r" + good[dot+5:len(good)-1],
-		"truncated signature":   good[:len(good)-1],
-		"truncated payload":     good[:dot-4] + good[dot:],
-		"no payload":            AccessPrefix + "." + good[dot+1:],
-		"short payload":         AccessPrefix + b64.EncodeToString([]byte{payloadVersion, byte(Access), 'x'}) + "." + sig43,
-		"payload length 4n+1":   AccessPrefix + "AAAAA." + sig43,
-		"non-canonical sig":     good[:len(good)-1] + nudgeLowBits(good[len(good)-1]),
-		"signed trailing byte":  signed(func(r *rawPayload) { r.trailer = []byte{0} }),
-		"signed version 0":      signed(func(r *rawPayload) { r.version = 0 }),
-		"signed version 2":      signed(func(r *rawPayload) { r.version = 2 }),
-		"signed kind 0":         signed(func(r *rawPayload) { r.kind = 0 }),
-		"signed kind 4":         signed(func(r *rawPayload) { r.kind = 4 }),
-		"signed kind mismatch":  signed(func(r *rawPayload) { r.kind = byte(Refresh) }),
-		"signed exp == iat":     signed(func(r *rawPayload) { r.exp = r.iat }),
-		"signed exp < iat":      signed(func(r *rawPayload) { r.exp = r.iat - 1 }),
-		"signed empty field":    signed(func(r *rawPayload) { r.strs[strRegion] = "" }),
-		"signed long field":     signed(func(r *rawPayload) { r.strs[strUser] = strings.Repeat("u", MaxFieldLen+1) }),
+		"empty":                "",
+		"only access prefix":   AccessPrefix,
+		"only refresh prefix":  RefreshPrefix,
+		"prefix and dot":       AccessPrefix + ".",
+		"no dot":               AccessPrefix + strings.Repeat("A", 100),
+		"unknown prefix":       "cfx1_" + good[prefixLen:],
+		"old version prefix":   "cfa0_" + good[prefixLen:],
+		"upper-case prefix":    "CFA1_" + good[prefixLen:],
+		"no prefix":            good[prefixLen:],
+		"leading space":        " " + good,
+		"huge":                 AccessPrefix + strings.Repeat("A", 1<<20) + "." + sig43,
+		"one over MaxLen":      AccessPrefix + strings.Repeat("A", MaxLen-prefixLen-macText-1+1) + "." + sig43,
+		"non-base64 payload":   AccessPrefix + "!!!!$$$$" + "." + sig43,
+		"non-base64 signature": good[:dot+1] + strings.Repeat("*", macText),
+		"std base64 payload":   AccessPrefix + "ab+/" + good[prefixLen+4:],
+		"padded signature":     good[:len(good)-1] + "=",
+		"extra dot at end":     good + ".",
+		"extra dot and more":   good + ".AAAA",
+		"dot inside payload":   good[:prefixLen+10] + "." + good[prefixLen+10:],
+		"two signatures":       good + "." + good[dot+1:],
+		"trailing garbage":     good + "A",
+		"trailing newline":     good + "\n",
+		"newline inside":       good[:prefixLen+8] + "\n" + good[prefixLen+8:],
+		"CR inside signature":  good[:dot+5] + "\r" + good[dot+5:len(good)-1],
+		"truncated signature":  good[:len(good)-1],
+		"truncated payload":    good[:dot-4] + good[dot:],
+		"no payload":           AccessPrefix + "." + good[dot+1:],
+		"short payload":        AccessPrefix + b64.EncodeToString([]byte{payloadVersion, byte(Access), 'x'}) + "." + sig43,
+		"payload length 4n+1":  AccessPrefix + "AAAAA." + sig43,
+		"non-canonical sig":    good[:len(good)-1] + nudgeLowBits(good[len(good)-1]),
+		"signed trailing byte": signed(func(r *rawPayload) { r.trailer = []byte{0} }),
+		"signed version 0":     signed(func(r *rawPayload) { r.version = 0 }),
+		"signed version 2":     signed(func(r *rawPayload) { r.version = 2 }),
+		"signed kind 0":        signed(func(r *rawPayload) { r.kind = 0 }),
+		"signed kind 4":        signed(func(r *rawPayload) { r.kind = 4 }),
+		"signed kind mismatch": signed(func(r *rawPayload) { r.kind = byte(Refresh) }),
+		"signed exp == iat":    signed(func(r *rawPayload) { r.exp = r.iat }),
+		"signed exp < iat":     signed(func(r *rawPayload) { r.exp = r.iat - 1 }),
+		"signed empty field":   signed(func(r *rawPayload) { r.strs[strRegion] = "" }),
+		"signed long field":    signed(func(r *rawPayload) { r.strs[strUser] = strings.Repeat("u", MaxFieldLen+1) }),
+		"signed no access key": signed(func(r *rawPayload) { r.strs[strAccessKey] = "" }),
+		"signed long access key": signed(func(r *rawPayload) {
+			r.strs[strAccessKey] = strings.Repeat("A", MaxFieldLen+1)
+		}),
 		"signed four strings":   signed(func(r *rawPayload) { r.strs = r.strs[:4] }),
-		"signed six strings":    signed(func(r *rawPayload) { r.strs = append(r.strs, "x") }),
-		"signed length overrun": signed(func(r *rawPayload) { r.strs[strUser] = ""; r.trailer = []byte("abc") }),
+		"signed five strings":   signed(func(r *rawPayload) { r.strs = r.strs[:5] }),
+		"signed seven strings":  signed(func(r *rawPayload) { r.strs = append(r.strs, "x") }),
+		"signed length overrun": signed(func(r *rawPayload) { r.strs[strAccessKey] = ""; r.trailer = []byte("abc") }),
 	}
 	// The length byte of the last string claims more than remains.
 	overrun := goodRaw().bytes()
-	overrun[len(overrun)-len(testSubject.UserID)-1]++
+	overrun[len(overrun)-len(testSubject.AccessKeyID)-1]++
 	cases["signed last length too big"] = signRaw(AccessPrefix, overrun, testKey.Secret)
 	cases["signed fixed part only"] = signRaw(AccessPrefix, goodRaw().bytes()[:fixedLen], testKey.Secret)
 
@@ -707,7 +728,9 @@ func TestMintInvalidClaims(t *testing.T) {
 		"no region":         func(c *Claims) { c.Region = "" },
 		"no instance":       func(c *Claims) { c.InstanceID = "" },
 		"no user":           func(c *Claims) { c.UserID = "" },
+		"no access key":     func(c *Claims) { c.AccessKeyID = "" },
 		"long instance":     func(c *Claims) { c.InstanceID = strings.Repeat("i", MaxFieldLen+1) },
+		"long access key":   func(c *Claims) { c.AccessKeyID = strings.Repeat("A", MaxFieldLen+1) },
 		"zero issue, past":  func(c *Claims) { c.IssuedAt = time.Time{}; c.ExpiresAt = t0 },
 		"zero issue, early": func(c *Claims) { c.IssuedAt = time.Time{}; c.ExpiresAt = t0.Add(-time.Second) },
 	} {
@@ -729,11 +752,13 @@ func TestMintInvalidClaims(t *testing.T) {
 	}
 
 	for name, sub := range map[string]Subject{
-		"no account":  {Region: "r", InstanceID: "i", UserID: "u"},
-		"no region":   {AccountID: "a", InstanceID: "i", UserID: "u"},
-		"no instance": {AccountID: "a", Region: "r", UserID: "u"},
-		"no user":     {AccountID: "a", Region: "r", InstanceID: "i"},
-		"long user":   {AccountID: "a", Region: "r", InstanceID: "i", UserID: strings.Repeat("u", MaxFieldLen+1)},
+		"no account":      {Region: "r", InstanceID: "i", UserID: "u", AccessKeyID: "k"},
+		"no region":       {AccountID: "a", InstanceID: "i", UserID: "u", AccessKeyID: "k"},
+		"no instance":     {AccountID: "a", Region: "r", UserID: "u", AccessKeyID: "k"},
+		"no user":         {AccountID: "a", Region: "r", InstanceID: "i", AccessKeyID: "k"},
+		"no access key":   {AccountID: "a", Region: "r", InstanceID: "i", UserID: "u"},
+		"long user":       {AccountID: "a", Region: "r", InstanceID: "i", UserID: strings.Repeat("u", MaxFieldLen+1), AccessKeyID: "k"},
+		"long access key": {AccountID: "a", Region: "r", InstanceID: "i", UserID: "u", AccessKeyID: strings.Repeat("A", MaxFieldLen+1)},
 	} {
 		if _, err := iss.Pair(sub, time.Minute, time.Hour); !errors.Is(err, ErrInvalidClaims) {
 			t.Errorf("Pair %s: %v, want ErrInvalidClaims", name, err)
