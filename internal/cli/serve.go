@@ -32,6 +32,7 @@ type serveOptions struct {
 	maxBody         int64
 	shutdownTimeout time.Duration
 	demo            bool
+	seed            string
 	logFormat       string
 	logLevel        string
 	publicURL       string
@@ -86,6 +87,7 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.Int64Var(&o.maxBody, "max-body-bytes", 1<<20, "largest request body accepted")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may finish after SIGINT or SIGTERM")
 	f.BoolVar(&o.demo, "demo", false, "seed an IAM user 'ops' with a key and a role 'ConnectAgent', and print commands that use them")
+	f.StringVar(&o.seed, "seed", "", "apply this file (as connectfed apply does, as the account root) before saying the server is ready; new keys' secrets go to <data-dir>/"+seedCredentialsFile)
 	f.StringVar(&o.publicURL, "public-url", "", "the URL clients reach this server at, for SignInUrl (default: http:// and the listen address)")
 	f.DurationVar(&o.accessTTL, "access-token-ttl", time.Hour, "lifetime of a federation access token")
 	f.DurationVar(&o.refreshTTL, "refresh-token-ttl", 12*time.Hour, "lifetime of a federation refresh token")
@@ -171,6 +173,20 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 			return fmt.Errorf("seed the demo: %w", err)
 		}
 	}
+	srv := server.New(server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now}, ids, conn)
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	serving := make(chan error, 1)
+	go func() { serving <- srv.Serve(serveCtx, ln, o.shutdownTimeout) }()
+	// A seed reaches the server through its listener, like any client, so it runs once the
+	// server answers and before the line that says so: whoever waits for it finds the seed.
+	if o.seed != "" {
+		if err := seedServer(ctx, o.seed, endpoint, root, o.dataDir, stdout); err != nil {
+			stopServing()
+			<-serving
+			return fmt.Errorf("seed %s: %w", o.seed, err)
+		}
+	}
 	fmt.Fprintf(stdout, "connectfed %s listening on %s (account %s)\n", Version, endpoint, o.accountID)
 	fmt.Fprintln(stdout, "IAM policies are not enforced yet: every authenticated principal may call every operation AWS does not forbid it.")
 	if generated {
@@ -181,9 +197,8 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 		printDemo(stdout, endpoint, o.accountID, demo)
 	}
 
-	srv := server.New(server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now}, ids, conn)
 	go purgeSessions(ctx, ids, log)
-	err = srv.Serve(ctx, ln, o.shutdownTimeout)
+	err = <-serving
 	log.Info("stopped")
 	return err
 }

@@ -52,7 +52,7 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
 // startServe runs the serve command until the test ends (or stop is called) and waits for it to
 // listen.
-func startServe(t *testing.T, o serveOptions) *running {
+func startServe(t testing.TB, o serveOptions) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -190,5 +190,55 @@ func TestFlagsFromEnvironment(t *testing.T) {
 	t.Setenv("CONNECTFED_CLOCK_SKEW", "soon")
 	if err := flagsFromEnv(cmd.Flags()); err == nil || !strings.Contains(err.Error(), "CONNECTFED_CLOCK_SKEW") {
 		t.Errorf("a bad variable must be named in the error: %v", err)
+	}
+}
+
+// serve --seed applies a file through its own listener before it says it listens; a restart
+// finds nothing to do, and a bad file stops the server with the file's line.
+func TestServeSeed(t *testing.T) {
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00006", SecretAccessKey: "root/secret/for/the/seed/test/000000000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	dir := t.TempDir()
+	o := testOptions(dir)
+	o.seed = filepath.Join("..", "..", "examples", "demo.yaml")
+	first := startServe(t, o)
+	out := first.stdout.String()
+	seeded := strings.Index(out, "seed "+o.seed+": 5 created, 0 replaced, 0 deleted, 0 unchanged")
+	if seeded < 0 || seeded > strings.Index(out, "listening on") {
+		t.Fatalf("the seed's summary does not come before the ready line:\n%s", out)
+	}
+	path := filepath.Join(dir, seedCredentialsFile)
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v %v", path, st, err)
+	}
+	creds, err := readCredentialsFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := awsCreds{AccessKeyID: creds["ops"].AccessKeyID, SecretAccessKey: creds["ops"].SecretAccessKey}
+	if strings.Contains(out, ops.SecretAccessKey) {
+		t.Error("serve printed the seeded key's secret")
+	}
+	id, err := newSDK(first.endpoint, ops).sts.GetCallerIdentity(context.Background(), nil)
+	if err != nil || *id.Arn != "arn:aws:iam::123456789012:user/ops" {
+		t.Fatalf("the seeded key: %v", err)
+	}
+	first.stop()
+
+	second := startServe(t, o)
+	second.stop()
+	if !strings.Contains(second.stdout.String(), "seed "+o.seed+": no changes (5 unchanged)") {
+		t.Errorf("a restart re-seeded:\n%s", second.stdout.String())
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("version: 1\niam:\n  users:\n    - name: ops\n      keys: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.seed = bad
+	err = runServe(context.Background(), o, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "seed "+bad+": "+bad+":5: unknown key \"keys\"") {
+		t.Fatalf("serve with a bad seed: %v", err)
 	}
 }

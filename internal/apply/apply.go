@@ -1,0 +1,490 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// DefaultParallel is how many requests apply keeps in flight unless told otherwise.
+const DefaultParallel = 16
+
+// Progress follows the execution of a plan, one step per request.
+type Progress interface {
+	Add(n int)
+	Finish()
+}
+
+// Options say how to apply a file.
+type Options struct {
+	// DryRun prints the plan and changes nothing.
+	DryRun bool
+	// Prune deletes what the file's collections do not declare (see the package doc).
+	Prune bool
+	// Parallel bounds the requests in flight; DefaultParallel when 0.
+	Parallel int
+	// SecretsFile receives the secrets of new access keys; apply refuses to create keys
+	// without it.
+	SecretsFile string
+	// Out receives the plan, one line per action, and the summary line.
+	Out io.Writer
+	// Log receives notes: secrets written, undeclared resources kept. Never a secret.
+	Log io.Writer
+	// Quiet leaves the plan lines out of Out (serve --seed prints the summary only).
+	Quiet bool
+	// Progress, when set, is called with the number of requests the plan takes and may return
+	// a Progress to follow them (the command line shows a bar for large plans on a terminal).
+	Progress func(total int) Progress
+	// Summary prefixes the summary line; "apply" when empty.
+	Summary string
+}
+
+// Result counts what an apply did (or, in a dry run, would do).
+type Result struct {
+	Created, Replaced, Deleted, Unchanged, Failed int
+	// Kept counts undeclared resources left in place because Prune was off.
+	Kept int
+	// Elapsed is the run's duration.
+	Elapsed time.Duration
+}
+
+// Changes is how many resources changed.
+func (r Result) Changes() int { return r.Created + r.Replaced + r.Deleted }
+
+// runner is one Run.
+type runner struct {
+	f *File
+	o Options
+	c *clients
+}
+
+// Run makes the server that cfg reaches match the file: it reads what the file's collections
+// cover, plans, prints the plan and, unless o.DryRun, carries it out. cfg.Region is the region
+// Connect instances live in; the caller resolves it (the file's region, flags, profile).
+func Run(ctx context.Context, cfg aws.Config, f *File, o Options) (Result, error) {
+	start := time.Now()
+	if o.Parallel <= 0 {
+		o.Parallel = DefaultParallel
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Summary == "" {
+		o.Summary = "apply"
+	}
+	if cfg.Region == "" {
+		return Result{}, errors.New("no region: set region in the file, --region, AWS_REGION or a profile's region")
+	}
+	if f.Region != "" && f.Region != cfg.Region {
+		return Result{}, fmt.Errorf("%s declares region %s but the region to apply in is %s", f.name, f.Region, cfg.Region)
+	}
+	var closeIdle func()
+	cfg.HTTPClient, closeIdle = pooledClient(cfg.HTTPClient, o.Parallel)
+	defer closeIdle()
+	r := &runner{f: f, o: o, c: &clients{iam: iam.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg),
+		connect: connect.NewFromConfig(cfg), creds: cfg.Credentials}}
+	if r.c.creds == nil {
+		return Result{}, errors.New("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use a profile")
+	}
+
+	st, err := r.read(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := r.describeUsers(ctx, toDescribe(f, st)); err != nil {
+		return Result{}, err
+	}
+	p, err := buildPlan(f, st, o.Prune)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Unchanged: p.unchanged, Kept: len(p.kept)}
+	keys := p.keysToCreate()
+	if len(keys) > 0 && o.SecretsFile == "" {
+		msg := fmt.Sprintf("the plan creates %s (%s), whose secrets are shown only once: name a file to keep them with --secrets-file",
+			plural(len(keys), "access key"), keyOwners(keys))
+		if !o.DryRun {
+			return res, errors.New(msg)
+		}
+		fmt.Fprintln(o.Log, "note: "+msg)
+	}
+	if !o.Quiet {
+		p.print(o.Out)
+	}
+	r.notes(p)
+	if o.DryRun {
+		res.Created, res.Replaced, res.Deleted = p.count(opCreate), p.count(opReplace), p.count(opDelete)
+		res.Elapsed = time.Since(start)
+		r.summary(res, true)
+		return res, nil
+	}
+	var secrets *secretsFile
+	if len(keys) > 0 {
+		// Opened before any change, so a file that cannot be written stops the run early.
+		if secrets, err = openSecrets(o.SecretsFile); err != nil {
+			return res, err
+		}
+		defer secrets.close()
+	}
+	err = r.execute(ctx, p, secrets, &res)
+	res.Elapsed = time.Since(start)
+	r.summary(res, false)
+	return res, err
+}
+
+// pooledClient keeps as many idle connections as requests in flight: the SDK's default keeps
+// ten per host, and every request beyond that would open (and close) a connection. The client
+// is apply's own, so its connections can be closed when the run ends: a server shutting down
+// waits for connections that were opened and never used.
+func pooledClient(c aws.HTTPClient, parallel int) (aws.HTTPClient, func()) {
+	b, ok := c.(*awshttp.BuildableClient)
+	if c != nil && !ok {
+		return c, func() {}
+	}
+	if b == nil {
+		b = awshttp.NewBuildableClient()
+	}
+	tr := b.GetTransport()
+	tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, parallel)
+	tr.MaxIdleConns = max(tr.MaxIdleConns, parallel)
+	client := &http.Client{Transport: tr, Timeout: b.GetTimeout(),
+		// As the SDK's own client: an AWS API answers, it does not redirect.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return client, tr.CloseIdleConnections
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func keyOwners(keys []*action) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range keys {
+		if !seen[a.userName] {
+			seen[a.userName] = true
+			out = append(out, "user "+a.userName)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// notes tells what the plan leaves alone and why.
+func (r *runner) notes(p *plan) {
+	list := func(items []string) string {
+		if len(items) > maxShown {
+			return strings.Join(items[:maxShown], ", ") + fmt.Sprintf(" and %d more", len(items)-maxShown)
+		}
+		return strings.Join(items, ", ")
+	}
+	if len(p.kept) > 0 {
+		fmt.Fprintf(r.o.Log, "not declared, kept (--prune deletes them): %s\n", list(p.kept))
+	}
+	if len(p.protected) > 0 {
+		fmt.Fprintf(r.o.Log, "not declared, never pruned: %s\n", list(p.protected))
+	}
+}
+
+func (r *runner) summary(res Result, dry bool) {
+	w := r.o.Out
+	secs := fmt.Sprintf("%.1fs", res.Elapsed.Seconds())
+	switch {
+	case dry && res.Changes() == 0:
+		fmt.Fprintf(w, "%s: dry run, no changes (%d unchanged)\n", r.o.Summary, res.Unchanged)
+	case dry:
+		fmt.Fprintf(w, "%s: dry run, %d to create, %d to replace, %d to delete, %d unchanged; nothing changed\n",
+			r.o.Summary, res.Created, res.Replaced, res.Deleted, res.Unchanged)
+	case res.Changes() == 0 && res.Failed == 0:
+		fmt.Fprintf(w, "%s: no changes (%d unchanged) in %s\n", r.o.Summary, res.Unchanged, secs)
+	default:
+		failed := ""
+		if res.Failed > 0 {
+			failed = fmt.Sprintf(", %d failed", res.Failed)
+		}
+		fmt.Fprintf(w, "%s: %d created, %d replaced, %d deleted, %d unchanged%s in %s\n",
+			r.o.Summary, res.Created, res.Replaced, res.Deleted, res.Unchanged, failed, secs)
+	}
+}
+
+// execution is the state of carrying out a plan.
+type execution struct {
+	r                                  *runner
+	progress                           Progress
+	created, replaced, deleted, failed atomic.Int64
+
+	mu sync.Mutex
+	// instances are the instances Connect users are created in, by lower-case alias: those
+	// that stay, and those created or replaced (with profiles listed once they exist).
+	instances map[string]*instance
+}
+
+func (x *execution) step() {
+	if x.progress != nil {
+		x.progress.Add(1)
+	}
+}
+
+// do runs one request of an action and counts it.
+func (x *execution) do(verb string, a *action, fn func() error) error {
+	err := fn()
+	x.step()
+	if err != nil {
+		x.failed.Add(1)
+		return failed(verb, a.resource(), err)
+	}
+	return nil
+}
+
+// done counts an action that completed.
+func (x *execution) done(a *action) {
+	switch a.op {
+	case opCreate:
+		x.created.Add(1)
+	case opReplace:
+		x.replaced.Add(1)
+	case opDelete:
+		x.deleted.Add(1)
+	}
+}
+
+// execute carries out the plan in stages, each a barrier: what depends on another resource
+// waits for the stage that makes it. Within a stage requests run in parallel. A failing stage
+// ends the run; keys already created still reach the secrets file.
+func (r *runner) execute(ctx context.Context, p *plan, secrets *secretsFile, res *Result) error {
+	x := &execution{r: r, instances: map[string]*instance{}}
+	total := 0
+	for _, a := range p.actions {
+		total += a.requests()
+	}
+	if r.o.Progress != nil && total > 0 {
+		x.progress = r.o.Progress(total)
+	}
+	defer func() {
+		if x.progress != nil {
+			x.progress.Finish()
+		}
+		res.Created, res.Replaced, res.Deleted = int(x.created.Load()), int(x.replaced.Load()), int(x.deleted.Load())
+		res.Failed = int(x.failed.Load())
+	}()
+	for _, a := range p.actions {
+		if a.kind == kindConnectUser && a.op != opDelete && a.existing != nil {
+			x.instances[a.instKey] = a.existing
+		}
+	}
+	pick := func(match func(*action) bool) []*action {
+		var out []*action
+		for _, a := range p.actions {
+			if match(a) {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	deleting := func(a *action) bool { return a.op == opDelete || a.op == opReplace }
+	creating := func(a *action) bool { return a.op == opCreate || a.op == opReplace }
+	stages := []struct {
+		actions []*action
+		run     func(context.Context, *action) error
+	}{
+		// Users and keys inside what stays go first; an instance's delete takes its users along.
+		{pick(func(a *action) bool {
+			return deleting(a) && (a.kind == kindConnectUser || a.kind == kindKey || a.kind == kindRole)
+		}), x.remove},
+		{pick(func(a *action) bool { return deleting(a) && (a.kind == kindUser || a.kind == kindInstance) }), x.remove},
+		{pick(func(a *action) bool {
+			return creating(a) && (a.kind == kindUser || a.kind == kindRole || a.kind == kindInstance)
+		}), x.create},
+	}
+	for _, s := range stages {
+		if err := joinErrors(each(ctx, r.o.Parallel, s.actions, s.run)); err != nil {
+			return err
+		}
+	}
+	// Keys, and the profiles of new instances, once their owners exist.
+	keys := pick(func(a *action) bool { return a.kind == kindKey && a.op == opCreate })
+	var made []createdKey
+	var mu sync.Mutex
+	errs := each(ctx, r.o.Parallel, keys, func(ctx context.Context, a *action) error {
+		var out *iam.CreateAccessKeyOutput
+		err := x.do("create", a, func() (err error) {
+			out, err = r.c.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(a.userName)})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		made = append(made, createdKey{user: a.userName, id: aws.ToString(out.AccessKey.AccessKeyId),
+			secret: aws.ToString(out.AccessKey.SecretAccessKey)})
+		mu.Unlock()
+		x.done(a)
+		return nil
+	})
+	if len(made) > 0 {
+		profiles, werr := secrets.write(made)
+		if werr != nil {
+			errs = append(errs, fmt.Errorf("%d new access keys were created but their secrets could not be written (delete the keys and apply again): %w", len(made), werr))
+		} else {
+			fmt.Fprintf(r.o.Log, "secrets of %s written to %s: profile %s\n", plural(len(made), "new access key"), secrets.path, strings.Join(profiles, ", "))
+		}
+	}
+	var fresh []*instance
+	for _, in := range x.instances {
+		if in.security == nil {
+			fresh = append(fresh, in)
+		}
+	}
+	errs = append(errs, each(ctx, r.o.Parallel, fresh, func(ctx context.Context, in *instance) (err error) {
+		if in.security, err = r.securityProfiles(ctx, in.id); err != nil {
+			return failed("list", "security profiles of connect instance "+in.alias, err)
+		}
+		in.routing, err = r.routingProfiles(ctx, in.id)
+		return failed("list", "routing profiles of connect instance "+in.alias, err)
+	})...)
+	if len(errs) > 0 {
+		return joinErrors(errs)
+	}
+	users := pick(func(a *action) bool { return a.kind == kindConnectUser && creating(a) })
+	return joinErrors(each(ctx, r.o.Parallel, users, x.create))
+}
+
+// remove deletes a resource: the first half of a replace, or a delete.
+func (x *execution) remove(ctx context.Context, a *action) error {
+	c := x.r.c
+	err := x.do("delete", a, func() error {
+		var err error
+		switch a.kind {
+		case kindConnectUser:
+			_, err = c.connect.DeleteUser(ctx, &connect.DeleteUserInput{InstanceId: aws.String(a.existing.id), UserId: aws.String(a.cuserID)})
+		case kindKey:
+			_, err = c.iam.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(a.userName), AccessKeyId: aws.String(a.keyID)})
+		case kindRole:
+			_, err = c.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(a.name)})
+		case kindUser:
+			_, err = c.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(a.userName)})
+		case kindInstance:
+			_, err = c.connect.DeleteInstance(ctx, &connect.DeleteInstanceInput{InstanceId: aws.String(a.existing.id)})
+		}
+		return err
+	})
+	if err == nil && a.op == opDelete {
+		x.done(a)
+	}
+	return err
+}
+
+// create makes a resource: a create, or the second half of a replace.
+func (x *execution) create(ctx context.Context, a *action) error {
+	c := x.r.c
+	err := x.do("create", a, func() error {
+		switch a.kind {
+		case kindUser:
+			_, err := c.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(a.user.Name)})
+			return err
+		case kindRole:
+			in := &iam.CreateRoleInput{RoleName: aws.String(a.role.Name), AssumeRolePolicyDocument: aws.String(a.role.policy)}
+			if a.role.Description != "" {
+				in.Description = aws.String(a.role.Description)
+			}
+			if a.role.MaxSessionDuration != 0 {
+				in.MaxSessionDuration = aws.Int32(int32(a.role.MaxSessionDuration))
+			}
+			_, err := c.iam.CreateRole(ctx, in)
+			return err
+		case kindInstance:
+			return x.createInstance(ctx, a)
+		case kindConnectUser:
+			return x.createConnectUser(ctx, a)
+		}
+		return nil
+	})
+	if err == nil {
+		x.done(a)
+	}
+	return err
+}
+
+func (x *execution) createInstance(ctx context.Context, a *action) error {
+	s := a.inst
+	in := &connect.CreateInstanceInput{IdentityManagementType: ctypes.DirectoryType(s.IdentityManagement),
+		InstanceAlias: aws.String(s.Alias), InboundCallsEnabled: aws.Bool(s.InboundCalls),
+		OutboundCallsEnabled: aws.Bool(s.OutboundCalls)}
+	if s.DirectoryID != "" {
+		in.DirectoryId = aws.String(s.DirectoryID)
+	}
+	out, err := x.r.c.connect.CreateInstance(ctx, in)
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	x.instances[strings.ToLower(s.Alias)] = &instance{id: aws.ToString(out.Id), alias: s.Alias}
+	x.mu.Unlock()
+	return nil
+}
+
+func (x *execution) createConnectUser(ctx context.Context, a *action) error {
+	x.mu.Lock()
+	in := x.instances[a.instKey]
+	x.mu.Unlock()
+	if in == nil {
+		return fmt.Errorf("instance %s was not created", a.inst.Alias)
+	}
+	security, routing := a.securityIDs, a.routingID
+	if security == nil {
+		var err error
+		if security, routing, err = resolveProfiles(in, a.cuser); err != nil {
+			return err
+		}
+	}
+	u := a.cuser
+	input := &connect.CreateUserInput{InstanceId: aws.String(in.id), Username: aws.String(u.Username),
+		SecurityProfileIds: security, RoutingProfileId: aws.String(routing), PhoneConfig: phoneConfig(u)}
+	if u.Password != "" {
+		input.Password = aws.String(u.Password)
+	}
+	if u.FirstName != "" || u.LastName != "" || u.Email != "" || u.SecondaryEmail != "" || u.Mobile != "" {
+		input.IdentityInfo = &ctypes.UserIdentityInfo{FirstName: optional(u.FirstName), LastName: optional(u.LastName),
+			Email: optional(u.Email), SecondaryEmail: optional(u.SecondaryEmail), Mobile: optional(u.Mobile)}
+	}
+	_, err := x.r.c.connect.CreateUser(ctx, input)
+	return err
+}
+
+// phoneConfig is the phone a user declares; SOFT_PHONE unless it says otherwise.
+func phoneConfig(u *ConnectUserSpec) *ctypes.UserPhoneConfig {
+	pc := &ctypes.UserPhoneConfig{PhoneType: ctypes.PhoneTypeSoftPhone, AutoAccept: u.AutoAccept,
+		AfterContactWorkTimeLimit: int32(u.AfterContactWorkTimeLimit)}
+	if u.PhoneType != "" {
+		pc.PhoneType = ctypes.PhoneType(u.PhoneType)
+	}
+	if u.DeskPhoneNumber != "" {
+		pc.DeskPhoneNumber = aws.String(u.DeskPhoneNumber)
+	}
+	return pc
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}

@@ -1,0 +1,563 @@
+package apply
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Version is the file format version this package reads.
+const Version = 1
+
+// File is a parsed and validated apply file.
+type File struct {
+	Version int          `yaml:"version"`
+	Region  string       `yaml:"region"`
+	IAM     *IAMSpec     `yaml:"iam"`
+	Connect *ConnectSpec `yaml:"connect"`
+
+	// name is the file's name as the user gave it, for messages.
+	name string
+}
+
+// IAMSpec declares IAM users and roles. A nil list leaves that collection alone; an empty one
+// (users: []) declares that there should be none, which --prune enforces.
+type IAMSpec struct {
+	Users []UserSpec `yaml:"users"`
+	Roles []RoleSpec `yaml:"roles"`
+}
+
+// UserSpec is an IAM user.
+type UserSpec struct {
+	Name string `yaml:"name"`
+	// AccessKeys is how many access keys the user has (0..2, IAM's quota). Unset leaves its keys
+	// alone.
+	AccessKeys *int `yaml:"accessKeys"`
+
+	line int
+}
+
+// RoleSpec is an IAM role: Trust (principals allowed to sts:AssumeRole) or a whole
+// TrustPolicy document (JSON text or the same structure in YAML).
+type RoleSpec struct {
+	Name               string   `yaml:"name"`
+	Description        string   `yaml:"description"`
+	MaxSessionDuration int      `yaml:"maxSessionDuration"`
+	Trust              []string `yaml:"trust"`
+	TrustPolicy        any      `yaml:"trustPolicy"`
+
+	line int
+	// policy is the trust policy document sent to CreateRole.
+	policy string
+}
+
+// ConnectSpec declares Amazon Connect instances.
+type ConnectSpec struct {
+	Instances []InstanceSpec `yaml:"instances"`
+}
+
+// InstanceSpec is an Amazon Connect instance, known by its alias.
+type InstanceSpec struct {
+	Alias              string            `yaml:"alias"`
+	IdentityManagement string            `yaml:"identityManagement"`
+	DirectoryID        string            `yaml:"directoryId"`
+	InboundCalls       bool              `yaml:"inboundCalls"`
+	OutboundCalls      bool              `yaml:"outboundCalls"`
+	Users              []ConnectUserSpec `yaml:"users"`
+
+	line int
+}
+
+// ConnectUserSpec is a user of an instance. Profiles are named; apply resolves the names to
+// ids in the user's instance.
+type ConnectUserSpec struct {
+	Username                  string   `yaml:"username"`
+	Password                  string   `yaml:"password"`
+	SecurityProfiles          []string `yaml:"securityProfiles"`
+	RoutingProfile            string   `yaml:"routingProfile"`
+	PhoneType                 string   `yaml:"phoneType"`
+	DeskPhoneNumber           string   `yaml:"deskPhoneNumber"`
+	AutoAccept                bool     `yaml:"autoAccept"`
+	AfterContactWorkTimeLimit int      `yaml:"afterContactWorkTimeLimit"`
+	FirstName                 string   `yaml:"firstName"`
+	LastName                  string   `yaml:"lastName"`
+	Email                     string   `yaml:"email"`
+	SecondaryEmail            string   `yaml:"secondaryEmail"`
+	Mobile                    string   `yaml:"mobile"`
+
+	line int
+}
+
+// Name is the file's name as it was given to Parse.
+func (f *File) Name() string { return f.name }
+
+// Problem is one thing wrong with a file, at a line (0 when the file as a whole is wrong).
+type Problem struct {
+	Line    int
+	Message string
+}
+
+// FileError lists everything wrong with a file; nothing was sent to any server.
+type FileError struct {
+	Name     string
+	Problems []Problem
+}
+
+func (e *FileError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		if p.Line > 0 {
+			fmt.Fprintf(&b, "%s:%d: %s", e.Name, p.Line, p.Message)
+		} else {
+			fmt.Fprintf(&b, "%s: %s", e.Name, p.Message)
+		}
+	}
+	return b.String()
+}
+
+// Load reads and validates the file at path.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse reads and validates an apply file. name is used in messages only.
+func Parse(name string, data []byte) (*File, error) {
+	fe := &FileError{Name: name}
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	// Unknown keys are errors: a misspelt key silently ignored would declare something else.
+	dec.KnownFields(true)
+	err := dec.Decode(&f)
+	if errors.Is(err, io.EOF) {
+		fe.Problems = append(fe.Problems, Problem{0, fmt.Sprintf("the file is empty; it starts with \"version: %d\"", Version)})
+		return nil, fe
+	}
+	if err != nil {
+		fe.Problems = append(fe.Problems, yamlProblems(err)...)
+		return nil, fe
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		fe.Problems = append(fe.Problems, Problem{extra.Line, "one YAML document per file: remove the second one (after ---)"})
+		return nil, fe
+	}
+	// A second pass keeps the node tree for the line numbers of what validation finds.
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		fe.Problems = append(fe.Problems, yamlProblems(err)...)
+		return nil, fe
+	}
+	f.name = name
+	v := validator{fe: fe}
+	var doc node
+	if len(root.Content) > 0 {
+		doc = node{root.Content[0]}
+	}
+	v.file(&f, doc)
+	if len(fe.Problems) > 0 {
+		sort.SliceStable(fe.Problems, func(i, j int) bool { return fe.Problems[i].Line < fe.Problems[j].Line })
+		return nil, fe
+	}
+	return &f, nil
+}
+
+var (
+	yamlLine     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	unknownField = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+)
+
+// yamlProblems turns the YAML decoder's errors into problems with lines, and its Go type names
+// into the words of the file format.
+func yamlProblems(err error) []Problem {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	var out []Problem
+	for _, m := range msgs {
+		p := Problem{Message: strings.TrimPrefix(m, "yaml: ")}
+		if sm := yamlLine.FindStringSubmatch(m); sm != nil {
+			p.Line, _ = strconv.Atoi(sm[1])
+			p.Message = sm[2]
+		}
+		if sm := unknownField.FindStringSubmatch(p.Message); sm != nil {
+			p.Message = fmt.Sprintf("unknown key %q", sm[1])
+			if spec, ok := specTypes[strings.TrimPrefix(sm[2], "apply.")]; ok {
+				p.Message += fmt.Sprintf(" in %s (known keys: %s)", spec.what, strings.Join(yamlKeys(spec.typ), ", "))
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// specTypes names each part of the format for messages.
+var specTypes = map[string]struct {
+	what string
+	typ  reflect.Type
+}{
+	"File":            {"the file", reflect.TypeFor[File]()},
+	"IAMSpec":         {"iam", reflect.TypeFor[IAMSpec]()},
+	"UserSpec":        {"an IAM user", reflect.TypeFor[UserSpec]()},
+	"RoleSpec":        {"an IAM role", reflect.TypeFor[RoleSpec]()},
+	"ConnectSpec":     {"connect", reflect.TypeFor[ConnectSpec]()},
+	"InstanceSpec":    {"a Connect instance", reflect.TypeFor[InstanceSpec]()},
+	"ConnectUserSpec": {"a Connect user", reflect.TypeFor[ConnectUserSpec]()},
+}
+
+func yamlKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		if tag := t.Field(i).Tag.Get("yaml"); tag != "" {
+			keys = append(keys, strings.Split(tag, ",")[0])
+		}
+	}
+	return keys
+}
+
+// node is a position in the YAML tree; a missing node answers line 0.
+type node struct{ n *yaml.Node }
+
+func (n node) key(k string) node {
+	if n.n == nil || n.n.Kind != yaml.MappingNode {
+		return node{}
+	}
+	for i := 0; i+1 < len(n.n.Content); i += 2 {
+		if n.n.Content[i].Value == k {
+			return node{n.n.Content[i+1]}
+		}
+	}
+	return node{}
+}
+
+func (n node) index(i int) node {
+	if n.n == nil || n.n.Kind != yaml.SequenceNode || i >= len(n.n.Content) {
+		return node{}
+	}
+	return node{n.n.Content[i]}
+}
+
+// line is the node's line, or else fallback's (a missing key is reported where its parent is).
+func (n node) line(fallback ...node) int {
+	if n.n != nil {
+		return n.n.Line
+	}
+	for _, f := range fallback {
+		if f.n != nil {
+			return f.n.Line
+		}
+	}
+	return 0
+}
+
+// The patterns of the AWS models, checked here so a bad file fails before any request.
+var (
+	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	iamNamePattern  = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	aliasPattern    = regexp.MustCompile(`^[\da-zA-Z]+(-*[\da-zA-Z])*$`)
+	directoryID     = regexp.MustCompile(`^d-[0-9a-f]{10}$`)
+	usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_+=,.@-]+$`)
+	e164Pattern     = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
+	principalARN    = regexp.MustCompile(`^arn:aws[\w-]*:(iam|sts)::\d{12}:\S+$`)
+	accountID       = regexp.MustCompile(`^\d{12}$`)
+)
+
+type validator struct{ fe *FileError }
+
+func (v validator) problem(line int, format string, args ...any) {
+	v.fe.Problems = append(v.fe.Problems, Problem{line, fmt.Sprintf(format, args...)})
+}
+
+func (v validator) file(f *File, doc node) {
+	if f.Version != Version {
+		if f.Version == 0 {
+			v.problem(doc.key("version").line(doc), "version is required: start the file with \"version: %d\"", Version)
+		} else {
+			v.problem(doc.key("version").line(doc), "version %d is not supported: this connectfed reads version %d", f.Version, Version)
+		}
+	}
+	if f.Region != "" && !regionPattern.MatchString(f.Region) {
+		v.problem(doc.key("region").line(doc), "region %q is not a region name such as us-east-1", f.Region)
+	}
+	if f.IAM != nil {
+		iam := doc.key("iam")
+		v.users(f.IAM.Users, iam.key("users"))
+		v.roles(f.IAM.Roles, iam.key("roles"))
+	}
+	if f.Connect != nil {
+		v.instances(f.Connect.Instances, doc.key("connect").key("instances"))
+	}
+}
+
+// firstSeen finds duplicates: it reports the line a key was first declared at.
+type firstSeen map[string]int
+
+func (s firstSeen) dup(key string, line int) (int, bool) {
+	if at, ok := s[key]; ok {
+		return at, true
+	}
+	s[key] = line
+	return 0, false
+}
+
+func (v validator) name(what, value string, maxLen int, n, parent node) bool {
+	switch {
+	case value == "":
+		v.problem(n.line(parent), "%s needs a name", what)
+	case utf8.RuneCountInString(value) > maxLen:
+		v.problem(n.line(parent), "%s name %q is longer than %d characters", what, value, maxLen)
+	case !iamNamePattern.MatchString(value):
+		v.problem(n.line(parent), "%s name %q may hold only letters, digits and _+=,.@-", what, value)
+	default:
+		return true
+	}
+	return false
+}
+
+func (v validator) users(users []UserSpec, list node) {
+	seen := firstSeen{}
+	for i := range users {
+		u := &users[i]
+		item := list.index(i)
+		u.line = item.line(list)
+		if !v.name("an IAM user", u.Name, 64, item.key("name"), item) {
+			continue
+		}
+		if at, dup := seen.dup(strings.ToLower(u.Name), u.line); dup {
+			v.problem(u.line, "IAM user %q is declared twice (first at line %d; IAM names ignore case)", u.Name, at)
+		}
+		if u.AccessKeys != nil && (*u.AccessKeys < 0 || *u.AccessKeys > 2) {
+			v.problem(item.key("accessKeys").line(item), "IAM user %q: accessKeys is %d; IAM allows 0 to 2 keys per user", u.Name, *u.AccessKeys)
+		}
+	}
+}
+
+func (v validator) roles(roles []RoleSpec, list node) {
+	seen := firstSeen{}
+	for i := range roles {
+		r := &roles[i]
+		item := list.index(i)
+		r.line = item.line(list)
+		if !v.name("an IAM role", r.Name, 64, item.key("name"), item) {
+			continue
+		}
+		if at, dup := seen.dup(strings.ToLower(r.Name), r.line); dup {
+			v.problem(r.line, "IAM role %q is declared twice (first at line %d; IAM names ignore case)", r.Name, at)
+		}
+		if d := r.MaxSessionDuration; d != 0 && (d < 3600 || d > 43200) {
+			v.problem(item.key("maxSessionDuration").line(item), "IAM role %q: maxSessionDuration %d is not between 3600 and 43200 seconds", r.Name, d)
+		}
+		if utf8.RuneCountInString(r.Description) > 1000 {
+			v.problem(item.key("description").line(item), "IAM role %q: description is longer than 1000 characters", r.Name)
+		}
+		switch {
+		case r.Trust != nil && r.TrustPolicy != nil:
+			v.problem(item.key("trustPolicy").line(item), "IAM role %q: give trust or trustPolicy, not both", r.Name)
+		case r.TrustPolicy != nil:
+			doc, err := policyDocument(r.TrustPolicy)
+			if err != nil {
+				v.problem(item.key("trustPolicy").line(item), "IAM role %q: trustPolicy: %v", r.Name, err)
+			}
+			r.policy = doc
+		case len(r.Trust) > 0:
+			ok := true
+			for j, p := range r.Trust {
+				if p != "*" && !accountID.MatchString(p) && !principalARN.MatchString(p) {
+					v.problem(item.key("trust").index(j).line(item), "IAM role %q: trust principal %q is not an account id, an IAM ARN or \"*\"", r.Name, p)
+					ok = false
+				}
+			}
+			if ok {
+				r.policy = trustPolicy(r.Trust)
+			}
+		default:
+			v.problem(item.key("trust").line(item), "IAM role %q needs trust (principals allowed to assume it) or a trustPolicy document", r.Name)
+		}
+	}
+}
+
+// trustPolicy is the document that lets principals call sts:AssumeRole.
+func trustPolicy(principals []string) string {
+	var aws any = principals
+	if len(principals) == 1 {
+		aws = principals[0]
+	}
+	doc, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]any{"AWS": aws}, "Action": "sts:AssumeRole",
+		}},
+	})
+	return string(doc)
+}
+
+// policyDocument reads a trustPolicy: JSON text, or the document written in YAML.
+func policyDocument(v any) (string, error) {
+	if s, ok := v.(string); ok {
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(s), &doc); err != nil {
+			return "", fmt.Errorf("not a JSON object: %v", err)
+		}
+		return s, nil
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return "", errors.New("want a policy document: a mapping, or JSON text")
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// Identity management types of an instance.
+const (
+	saml              = "SAML"
+	connectManaged    = "CONNECT_MANAGED"
+	existingDirectory = "EXISTING_DIRECTORY"
+)
+
+func (v validator) instances(instances []InstanceSpec, list node) {
+	seen := firstSeen{}
+	for i := range instances {
+		in := &instances[i]
+		item := list.index(i)
+		in.line = item.line(list)
+		al := item.key("alias")
+		switch {
+		case in.Alias == "":
+			v.problem(al.line(item), "a Connect instance needs an alias: apply knows instances by alias")
+			continue
+		case len(in.Alias) > 45 || !aliasPattern.MatchString(in.Alias) || strings.HasPrefix(in.Alias, "d-"):
+			v.problem(al.line(item), "Connect instance alias %q: 1 to 45 letters, digits and inner dashes, not starting with d-", in.Alias)
+			continue
+		}
+		if at, dup := seen.dup(strings.ToLower(in.Alias), in.line); dup {
+			v.problem(in.line, "Connect instance %q is declared twice (first at line %d)", in.Alias, at)
+		}
+		im := item.key("identityManagement")
+		switch in.IdentityManagement {
+		case "":
+			v.problem(im.line(item), "Connect instance %q needs identityManagement: SAML, CONNECT_MANAGED or EXISTING_DIRECTORY", in.Alias)
+		case saml, connectManaged, existingDirectory:
+		default:
+			v.problem(im.line(item), "Connect instance %q: identityManagement %q is not SAML, CONNECT_MANAGED or EXISTING_DIRECTORY", in.Alias, in.IdentityManagement)
+		}
+		dir := item.key("directoryId")
+		switch {
+		case in.IdentityManagement == existingDirectory && in.DirectoryID == "":
+			v.problem(dir.line(item), "Connect instance %q: EXISTING_DIRECTORY needs a directoryId", in.Alias)
+		case in.IdentityManagement != existingDirectory && in.DirectoryID != "":
+			v.problem(dir.line(item), "Connect instance %q: directoryId is for EXISTING_DIRECTORY instances only", in.Alias)
+		case in.DirectoryID != "" && !directoryID.MatchString(in.DirectoryID):
+			v.problem(dir.line(item), "Connect instance %q: directoryId %q is not d- and 10 hex digits", in.Alias, in.DirectoryID)
+		}
+		v.connectUsers(in, item.key("users"))
+	}
+}
+
+func (v validator) connectUsers(in *InstanceSpec, list node) {
+	seen := firstSeen{}
+	for i := range in.Users {
+		u := &in.Users[i]
+		item := list.index(i)
+		u.line = item.line(list)
+		un := item.key("username")
+		switch {
+		case u.Username == "":
+			v.problem(un.line(item), "a Connect user of instance %q needs a username", in.Alias)
+			continue
+		case len(u.Username) > 100 || !usernamePattern.MatchString(u.Username):
+			v.problem(un.line(item), "Connect username %q: 1 to 100 letters, digits and _+=,.@-", u.Username)
+			continue
+		}
+		what := fmt.Sprintf("Connect user %s/%s", in.Alias, u.Username)
+		if at, dup := seen.dup(u.Username, u.line); dup {
+			v.problem(u.line, "%s is declared twice (first at line %d)", what, at)
+		}
+		sp := item.key("securityProfiles")
+		switch n := len(u.SecurityProfiles); {
+		case n == 0:
+			v.problem(sp.line(item), "%s needs securityProfiles (names, such as [Agent])", what)
+		case n > 10:
+			v.problem(sp.line(item), "%s has %d securityProfiles; at most 10", what, n)
+		}
+		names := firstSeen{}
+		for j, p := range u.SecurityProfiles {
+			if p == "" {
+				v.problem(sp.index(j).line(sp, item), "%s: a security profile name is empty", what)
+			} else if _, dup := names.dup(p, 0); dup {
+				v.problem(sp.index(j).line(sp, item), "%s: security profile %q is listed twice", what, p)
+			}
+		}
+		if u.RoutingProfile == "" {
+			v.problem(item.key("routingProfile").line(item), "%s needs a routingProfile (a name, such as Basic Routing Profile)", what)
+		}
+		pt := item.key("phoneType")
+		switch u.PhoneType {
+		case "", "SOFT_PHONE":
+			if u.DeskPhoneNumber != "" {
+				v.problem(item.key("deskPhoneNumber").line(item), "%s: deskPhoneNumber needs phoneType DESK_PHONE", what)
+			}
+		case "DESK_PHONE":
+			if u.DeskPhoneNumber == "" {
+				v.problem(pt.line(item), "%s: phoneType DESK_PHONE needs a deskPhoneNumber", what)
+			}
+		default:
+			v.problem(pt.line(item), "%s: phoneType %q is not SOFT_PHONE or DESK_PHONE", what, u.PhoneType)
+		}
+		if u.DeskPhoneNumber != "" && !e164Pattern.MatchString(u.DeskPhoneNumber) {
+			v.problem(item.key("deskPhoneNumber").line(item), "%s: deskPhoneNumber %q is not an E.164 number such as +12065550100", what, u.DeskPhoneNumber)
+		}
+		if u.Mobile != "" && !e164Pattern.MatchString(u.Mobile) {
+			v.problem(item.key("mobile").line(item), "%s: mobile %q is not an E.164 number such as +12065550100", what, u.Mobile)
+		}
+		if u.AfterContactWorkTimeLimit < 0 {
+			v.problem(item.key("afterContactWorkTimeLimit").line(item), "%s: afterContactWorkTimeLimit is negative", what)
+		}
+		if utf8.RuneCountInString(u.FirstName) > 255 {
+			v.problem(item.key("firstName").line(item), "%s: firstName is longer than 255 characters", what)
+		}
+		if utf8.RuneCountInString(u.LastName) > 300 {
+			v.problem(item.key("lastName").line(item), "%s: lastName is longer than 300 characters", what)
+		}
+		// Never echo a password.
+		pw := item.key("password")
+		switch {
+		case in.IdentityManagement == connectManaged && u.Password == "":
+			v.problem(pw.line(item), "%s needs a password: instance %q is CONNECT_MANAGED", what, in.Alias)
+		case in.IdentityManagement != connectManaged && u.Password != "":
+			v.problem(pw.line(item), "%s: a password is for users of CONNECT_MANAGED instances only", what)
+		case u.Password != "" && !goodPassword(u.Password):
+			v.problem(pw.line(item), "%s: the password must be 8 to 64 characters with a lower-case letter, an upper-case letter and a digit", what)
+		}
+	}
+}
+
+func goodPassword(p string) bool {
+	n := utf8.RuneCountInString(p)
+	return n >= 8 && n <= 64 && strings.ContainsAny(p, "abcdefghijklmnopqrstuvwxyz") &&
+		strings.ContainsAny(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(p, "0123456789") &&
+		!strings.ContainsAny(p, " \t\r\n")
+}

@@ -1,0 +1,553 @@
+package apply
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+type op int
+
+const (
+	opCreate op = iota
+	opReplace
+	opDelete
+)
+
+func (o op) String() string { return [...]string{"create", "replace", "delete"}[o] }
+
+// kind orders the plan: the order resources are listed in, which is also the order they depend
+// on each other in.
+type kind int
+
+const (
+	kindUser kind = iota
+	kindKey
+	kindRole
+	kindInstance
+	kindConnectUser
+)
+
+func (k kind) String() string {
+	return [...]string{"iam user", "iam access key", "iam role", "connect instance", "connect user"}[k]
+}
+
+// action is one line of the plan: one resource created, replaced (deleted, then created) or
+// deleted.
+type action struct {
+	op   op
+	kind kind
+	// name is what follows the kind in the plan ("ops", "demo/agent1"); sortKey orders lines
+	// of the same kind.
+	name, sortKey string
+	// why says, for a replace, what differs, and for a delete what goes with it.
+	why string
+
+	user  *UserSpec
+	role  *RoleSpec
+	inst  *InstanceSpec
+	cuser *ConnectUserSpec
+
+	// userName owns a key; keyID is the key deleted.
+	userName, keyID string
+	// existing is the instance deleted or replaced, or the one a Connect user lives in.
+	existing *instance
+	// instKey is a Connect user's instance: its lower-case alias.
+	instKey string
+	// cuserID is the Connect user deleted or replaced.
+	cuserID string
+	// securityIDs and routingID are a Connect user's profiles, when its instance exists at plan
+	// time; otherwise they are resolved once the instance is created.
+	securityIDs []string
+	routingID   string
+}
+
+func (a *action) resource() string { return a.kind.String() + " " + a.name }
+
+// requests is how many mutating requests the action takes.
+func (a *action) requests() int {
+	if a.op == opReplace {
+		return 2
+	}
+	return 1
+}
+
+// plan is what makes the server match the file.
+type plan struct {
+	actions   []*action
+	unchanged int
+	// kept are undeclared resources left in place because --prune was not given.
+	kept []string
+	// protected are undeclared resources prune leaves alone: the caller's own.
+	protected []string
+}
+
+func (p *plan) add(a *action) {
+	if a.sortKey == "" {
+		a.sortKey = a.name
+	}
+	p.actions = append(p.actions, a)
+}
+
+// count is how many actions have op.
+func (p *plan) count(o op) int {
+	n := 0
+	for _, a := range p.actions {
+		if a.op == o {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *plan) keysToCreate() []*action {
+	var out []*action
+	for _, a := range p.actions {
+		if a.kind == kindKey && a.op == opCreate {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// sort puts the plan in a stable order: by kind, then name, then create before delete.
+func (p *plan) sort() {
+	sort.SliceStable(p.actions, func(i, j int) bool {
+		a, b := p.actions[i], p.actions[j]
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		if a.sortKey != b.sortKey {
+			return a.sortKey < b.sortKey
+		}
+		return a.op < b.op
+	})
+	sort.Strings(p.kept)
+	sort.Strings(p.protected)
+}
+
+// print writes one line per action.
+func (p *plan) print(w io.Writer) {
+	for _, a := range p.actions {
+		line := fmt.Sprintf("%-7s %s", a.op, a.resource())
+		if a.why != "" {
+			line += " (" + a.why + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+// planner compares the file with the state.
+type planner struct {
+	f     *File
+	st    *state
+	prune bool
+	p     *plan
+	fe    *FileError
+}
+
+func (pl *planner) problem(line int, format string, args ...any) {
+	pl.fe.Problems = append(pl.fe.Problems, Problem{line, fmt.Sprintf(format, args...)})
+}
+
+// buildPlan compares the file with the state. Problems only the server's state reveals (an
+// unknown profile name, a replace that would lose users) are returned as a *FileError, before
+// any change.
+func buildPlan(f *File, st *state, prune bool) (*plan, error) {
+	pl := &planner{f: f, st: st, prune: prune, p: &plan{}, fe: &FileError{Name: f.name}}
+	if f.IAM != nil && f.IAM.Users != nil {
+		pl.users()
+	}
+	if f.IAM != nil && f.IAM.Roles != nil {
+		pl.roles()
+	}
+	if f.Connect != nil && f.Connect.Instances != nil {
+		pl.instances()
+	}
+	if len(pl.fe.Problems) > 0 {
+		sort.SliceStable(pl.fe.Problems, func(i, j int) bool { return pl.fe.Problems[i].Line < pl.fe.Problems[j].Line })
+		return nil, pl.fe
+	}
+	pl.p.sort()
+	return pl.p, nil
+}
+
+func (pl *planner) users() {
+	st, p := pl.st, pl.p
+	declared := map[string]bool{}
+	for i := range pl.f.IAM.Users {
+		u := &pl.f.IAM.Users[i]
+		declared[strings.ToLower(u.Name)] = true
+		want := 0
+		if u.AccessKeys != nil {
+			want = *u.AccessKeys
+		}
+		cur := st.users[strings.ToLower(u.Name)]
+		if cur == nil {
+			p.add(&action{op: opCreate, kind: kindUser, name: u.Name, user: u})
+			for range want {
+				p.add(&action{op: opCreate, kind: kindKey, name: "for user " + u.Name, sortKey: u.Name, userName: u.Name, user: u})
+			}
+			continue
+		}
+		p.unchanged++
+		if u.AccessKeys == nil {
+			continue
+		}
+		have := len(cur.keys)
+		p.unchanged += min(have, want)
+		for range want - have {
+			p.add(&action{op: opCreate, kind: kindKey, name: "for user " + cur.name, sortKey: cur.name, userName: cur.name, user: u})
+		}
+		if have > want {
+			pl.excessKeys(cur, have-want)
+		}
+	}
+	for key, cur := range st.users {
+		if declared[key] {
+			continue
+		}
+		if strings.EqualFold(cur.name, st.caller.userName) {
+			p.protected = append(p.protected, "iam user "+cur.name+" (the caller)")
+			continue
+		}
+		if !pl.prune {
+			p.kept = append(p.kept, "iam user "+cur.name)
+			continue
+		}
+		// IAM deletes a user only once its keys are gone.
+		for _, k := range cur.keys {
+			p.add(&action{op: opDelete, kind: kindKey, name: k.id + " of user " + cur.name, sortKey: cur.name + "/" + k.id,
+				userName: cur.name, keyID: k.id})
+		}
+		p.add(&action{op: opDelete, kind: kindUser, name: cur.name, userName: cur.name})
+	}
+}
+
+// excessKeys deletes, under prune, the keys a user has beyond the declared count: inactive
+// keys first, then the oldest, and never the key apply itself signs with.
+func (pl *planner) excessKeys(u *iamUser, n int) {
+	if !pl.prune {
+		pl.p.kept = append(pl.p.kept, fmt.Sprintf("%d of the %d access keys of iam user %s", n, len(u.keys), u.name))
+		return
+	}
+	keys := slices.Clone(u.keys)
+	sort.SliceStable(keys, func(i, j int) bool {
+		if keys[i].active != keys[j].active {
+			return !keys[i].active
+		}
+		return keys[i].created.Before(keys[j].created)
+	})
+	for _, k := range keys {
+		if n == 0 {
+			break
+		}
+		if k.id == pl.st.caller.keyID {
+			pl.p.protected = append(pl.p.protected, "iam access key "+k.id+" of user "+u.name+" (the caller's)")
+			continue
+		}
+		pl.p.add(&action{op: opDelete, kind: kindKey, name: k.id + " of user " + u.name, sortKey: u.name + "/" + k.id,
+			userName: u.name, keyID: k.id})
+		n--
+	}
+}
+
+// roleMaxSession is IAM's default when a role declares none.
+const roleMaxSession = 3600
+
+func (pl *planner) roles() {
+	st, p := pl.st, pl.p
+	declared := map[string]bool{}
+	for i := range pl.f.IAM.Roles {
+		r := &pl.f.IAM.Roles[i]
+		declared[strings.ToLower(r.Name)] = true
+		cur := st.roles[strings.ToLower(r.Name)]
+		if cur == nil {
+			p.add(&action{op: opCreate, kind: kindRole, name: r.Name, role: r})
+			continue
+		}
+		var diffs []string
+		if !samePolicy(cur.policy, r.policy) {
+			diffs = append(diffs, "trust policy")
+		}
+		want := r.MaxSessionDuration
+		if want == 0 {
+			want = roleMaxSession
+		}
+		if cur.maxSession != want {
+			diffs = append(diffs, fmt.Sprintf("maxSessionDuration %d → %d", cur.maxSession, want))
+		}
+		if cur.description != r.Description {
+			diffs = append(diffs, "description")
+		}
+		if cur.path != "/" && cur.path != "" {
+			diffs = append(diffs, "path "+cur.path+" → /")
+		}
+		if len(diffs) == 0 {
+			p.unchanged++
+			continue
+		}
+		p.add(&action{op: opReplace, kind: kindRole, name: cur.name, role: r, why: strings.Join(diffs, ", ")})
+	}
+	for key, cur := range st.roles {
+		switch {
+		case declared[key] || strings.HasPrefix(cur.path, "/aws-service-role/"):
+			// Service-linked roles belong to the services that made them.
+		case strings.EqualFold(cur.name, st.caller.roleName):
+			p.protected = append(p.protected, "iam role "+cur.name+" (the caller's session's)")
+		case !pl.prune:
+			p.kept = append(p.kept, "iam role "+cur.name)
+		default:
+			p.add(&action{op: opDelete, kind: kindRole, name: cur.name})
+		}
+	}
+}
+
+// instanceDiffs says what differs between an instance and its declaration.
+func instanceDiffs(spec *InstanceSpec, cur *instance) []string {
+	var diffs []string
+	if cur.identityManagement != spec.IdentityManagement {
+		diffs = append(diffs, "identityManagement "+cur.identityManagement+" → "+spec.IdentityManagement)
+	}
+	if cur.inbound != spec.InboundCalls {
+		diffs = append(diffs, fmt.Sprintf("inboundCalls %t → %t", cur.inbound, spec.InboundCalls))
+	}
+	if cur.outbound != spec.OutboundCalls {
+		diffs = append(diffs, fmt.Sprintf("outboundCalls %t → %t", cur.outbound, spec.OutboundCalls))
+	}
+	return diffs
+}
+
+// toDescribe lists the existing users whose details the plan compares: those declared in
+// declared instances that stay.
+func toDescribe(f *File, st *state) []describeJob {
+	if f.Connect == nil {
+		return nil
+	}
+	var jobs []describeJob
+	for i := range f.Connect.Instances {
+		spec := &f.Connect.Instances[i]
+		cur := st.instances[strings.ToLower(spec.Alias)]
+		if cur == nil || len(instanceDiffs(spec, cur)) > 0 {
+			continue
+		}
+		for _, u := range spec.Users {
+			if cu := cur.users[u.Username]; cu != nil {
+				jobs = append(jobs, describeJob{cur, cu})
+			}
+		}
+	}
+	return jobs
+}
+
+func (pl *planner) instances() {
+	st, p := pl.st, pl.p
+	declared := map[string]bool{}
+	for i := range pl.f.Connect.Instances {
+		spec := &pl.f.Connect.Instances[i]
+		key := strings.ToLower(spec.Alias)
+		declared[key] = true
+		cur := st.instances[key]
+		if cur == nil {
+			p.add(&action{op: opCreate, kind: kindInstance, name: spec.Alias, inst: spec, why: spec.IdentityManagement})
+			pl.createUsers(spec, key, nil)
+			continue
+		}
+		if diffs := instanceDiffs(spec, cur); len(diffs) > 0 {
+			pl.replaceInstance(spec, cur, diffs)
+			continue
+		}
+		p.unchanged++
+		pl.instanceUsers(spec, cur)
+	}
+	var undeclared []*instance
+	for key, cur := range st.instances {
+		if !declared[key] {
+			undeclared = append(undeclared, cur)
+		}
+	}
+	undeclared = append(undeclared, st.unaliased...)
+	for _, cur := range undeclared {
+		name := cur.alias
+		if name == "" {
+			name = cur.id
+		}
+		if !pl.prune {
+			p.kept = append(p.kept, "connect instance "+name)
+			continue
+		}
+		p.add(&action{op: opDelete, kind: kindInstance, name: name, existing: cur, why: "and all its users"})
+	}
+}
+
+// replaceInstance deletes and recreates an instance, which deletes its users. It is refused
+// when users the file does not declare would go with it, unless --prune owns them anyway.
+func (pl *planner) replaceInstance(spec *InstanceSpec, cur *instance, diffs []string) {
+	declared := map[string]bool{}
+	for _, u := range spec.Users {
+		declared[u.Username] = true
+	}
+	var lost []string
+	for name := range cur.users {
+		if !declared[name] {
+			lost = append(lost, name)
+		}
+	}
+	sort.Strings(lost)
+	if len(lost) > 0 && !(pl.prune && spec.Users != nil) {
+		shown := lost[:min(len(lost), 5)]
+		more := ""
+		if len(lost) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(lost)-len(shown))
+		}
+		pl.problem(spec.line, "connect instance %s: %s needs a replace (there is no update), which would delete %s the file does not declare (%s%s); declare them, or give the instance a users list and run with --prune to let them go",
+			spec.Alias, strings.Join(diffs, ", "), plural(len(lost), "user"), strings.Join(shown, ", "), more)
+		return
+	}
+	why := strings.Join(diffs, ", ")
+	if n := len(cur.users); n > 0 {
+		why += fmt.Sprintf("; deletes its %s, recreates the %d declared", plural(n, "user"), len(spec.Users))
+	}
+	pl.p.add(&action{op: opReplace, kind: kindInstance, name: spec.Alias, inst: spec, existing: cur, why: why})
+	pl.createUsers(spec, strings.ToLower(spec.Alias), nil)
+}
+
+// createUsers plans every declared user of an instance as new. With cur (the instance exists)
+// their profile names are resolved now.
+func (pl *planner) createUsers(spec *InstanceSpec, key string, cur *instance) {
+	for i := range spec.Users {
+		u := &spec.Users[i]
+		a := &action{op: opCreate, kind: kindConnectUser, name: spec.Alias + "/" + u.Username, cuser: u, inst: spec, instKey: key}
+		if cur != nil {
+			a.existing = cur
+			if !pl.resolve(spec, cur, u, a) {
+				continue
+			}
+		}
+		pl.p.add(a)
+	}
+}
+
+// resolve finds a user's profile ids by name in its instance.
+func (pl *planner) resolve(spec *InstanceSpec, cur *instance, u *ConnectUserSpec, a *action) bool {
+	ids, routing, err := resolveProfiles(cur, u)
+	if err != nil {
+		pl.problem(u.line, "connect user %s/%s: %v", spec.Alias, u.Username, err)
+		return false
+	}
+	a.securityIDs, a.routingID = ids, routing
+	return true
+}
+
+func resolveProfiles(in *instance, u *ConnectUserSpec) ([]string, string, error) {
+	ids := make([]string, 0, len(u.SecurityProfiles))
+	for _, name := range u.SecurityProfiles {
+		id, ok := in.security[name]
+		if !ok {
+			return nil, "", fmt.Errorf("instance %s has no security profile %q (it has %s)", in.alias, name, names(in.security))
+		}
+		ids = append(ids, id)
+	}
+	routing, ok := in.routing[u.RoutingProfile]
+	if !ok {
+		return nil, "", fmt.Errorf("instance %s has no routing profile %q (it has %s)", in.alias, u.RoutingProfile, names(in.routing))
+	}
+	return ids, routing, nil
+}
+
+// instanceUsers plans the users of an instance that stays.
+func (pl *planner) instanceUsers(spec *InstanceSpec, cur *instance) {
+	key := strings.ToLower(spec.Alias)
+	declared := map[string]bool{}
+	for i := range spec.Users {
+		u := &spec.Users[i]
+		declared[u.Username] = true
+		name := spec.Alias + "/" + u.Username
+		a := &action{kind: kindConnectUser, name: name, cuser: u, inst: spec, instKey: key, existing: cur}
+		if !pl.resolve(spec, cur, u, a) {
+			continue
+		}
+		have := cur.users[u.Username]
+		if have == nil {
+			a.op = opCreate
+			pl.p.add(a)
+			continue
+		}
+		diffs := userDiffs(u, a.securityIDs, a.routingID, have)
+		if len(diffs) == 0 {
+			pl.p.unchanged++
+			continue
+		}
+		a.op, a.cuserID, a.why = opReplace, have.id, strings.Join(diffs, ", ")
+		pl.p.add(a)
+	}
+	if spec.Users == nil {
+		return
+	}
+	for name, have := range cur.users {
+		if declared[name] {
+			continue
+		}
+		if !pl.prune {
+			pl.p.kept = append(pl.p.kept, "connect user "+spec.Alias+"/"+name)
+			continue
+		}
+		pl.p.add(&action{op: opDelete, kind: kindConnectUser, name: spec.Alias + "/" + name, existing: cur, cuserID: have.id})
+	}
+}
+
+// userDiffs says which declared fields differ from what DescribeUser shows.
+func userDiffs(u *ConnectUserSpec, securityIDs []string, routingID string, have *connectUser) []string {
+	d := have.described
+	if d == nil {
+		return []string{"details unknown"}
+	}
+	var diffs []string
+	got := slices.Clone(d.SecurityProfileIds)
+	want := slices.Clone(securityIDs)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		diffs = append(diffs, "securityProfiles")
+	}
+	if aws.ToString(d.RoutingProfileId) != routingID {
+		diffs = append(diffs, "routingProfile")
+	}
+	phone := phoneConfig(u)
+	var pt, desk string
+	var auto bool
+	var acw int32
+	if pc := d.PhoneConfig; pc != nil {
+		pt, desk, auto, acw = string(pc.PhoneType), aws.ToString(pc.DeskPhoneNumber), pc.AutoAccept, pc.AfterContactWorkTimeLimit
+	}
+	if pt != string(phone.PhoneType) {
+		diffs = append(diffs, "phoneType")
+	}
+	if desk != aws.ToString(phone.DeskPhoneNumber) {
+		diffs = append(diffs, "deskPhoneNumber")
+	}
+	if auto != phone.AutoAccept {
+		diffs = append(diffs, "autoAccept")
+	}
+	if acw != phone.AfterContactWorkTimeLimit {
+		diffs = append(diffs, "afterContactWorkTimeLimit")
+	}
+	var first, last, email, second, mobile string
+	if id := d.IdentityInfo; id != nil {
+		first, last, email = aws.ToString(id.FirstName), aws.ToString(id.LastName), aws.ToString(id.Email)
+		second, mobile = aws.ToString(id.SecondaryEmail), aws.ToString(id.Mobile)
+	}
+	for _, f := range []struct {
+		name, got, want string
+	}{{"firstName", first, u.FirstName}, {"lastName", last, u.LastName}, {"email", email, u.Email},
+		{"secondaryEmail", second, u.SecondaryEmail}, {"mobile", mobile, u.Mobile}} {
+		if f.got != f.want {
+			diffs = append(diffs, f.name)
+		}
+	}
+	return diffs
+}

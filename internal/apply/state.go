@@ -1,0 +1,336 @@
+package apply
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// pageSize is the largest page each listing allows: fewer round trips for big accounts.
+const (
+	iamPageSize      = 1000
+	connectPageSize  = 1000
+	instancePageSize = 10
+)
+
+// clients are the AWS clients apply uses, all built from one aws.Config.
+type clients struct {
+	iam     *iam.Client
+	sts     *sts.Client
+	connect *connect.Client
+	creds   aws.CredentialsProvider
+}
+
+// caller is who apply runs as; prune never deletes it.
+type caller struct {
+	account, arn string
+	userName     string // an IAM user's name; "" for root and role sessions
+	roleName     string // an assumed role's name
+	keyID        string
+}
+
+type iamUser struct {
+	name string
+	keys []iamKey // nil until listed
+}
+
+type iamKey struct {
+	id      string
+	active  bool
+	created time.Time
+}
+
+type iamRole struct {
+	name, path, description string
+	policy                  string
+	maxSession              int
+}
+
+type instance struct {
+	id, alias, identityManagement string
+	inbound, outbound             bool
+	// security and routing map profile names to ids; users are by username. Nil until listed.
+	security, routing map[string]string
+	users             map[string]*connectUser
+}
+
+type connectUser struct {
+	id, username string
+	described    *ctypes.User // nil until described
+}
+
+// state is what the server has, as far as the file's collections reach.
+type state struct {
+	caller    caller
+	users     map[string]*iamUser // by lower-case name
+	roles     map[string]*iamRole // by lower-case name
+	instances map[string]*instance
+	// unaliased are instances apply cannot name (EXISTING_DIRECTORY without alias); only prune
+	// sees them.
+	unaliased []*instance
+}
+
+// whoAmI identifies the caller, which also proves the credentials work before anything else.
+func (c *clients) whoAmI(ctx context.Context) (caller, error) {
+	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return caller{}, failed("identify", "the caller (sts get-caller-identity)", err)
+	}
+	who := caller{account: aws.ToString(out.Account), arn: aws.ToString(out.Arn)}
+	if creds, err := c.creds.Retrieve(ctx); err == nil {
+		who.keyID = creds.AccessKeyID
+	}
+	// arn:aws:iam::ACCOUNT:user/PATH/NAME or arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.
+	if _, res, ok := strings.Cut(who.arn, ":user/"); ok {
+		who.userName = res[strings.LastIndexByte(res, '/')+1:]
+	} else if _, res, ok := strings.Cut(who.arn, ":assumed-role/"); ok {
+		who.roleName, _, _ = strings.Cut(res, "/")
+	}
+	return who, nil
+}
+
+// read lists what the file's collections cover. Listings that do not depend on each other run
+// at once; per-user and per-instance reads run through the pool.
+func (r *runner) read(ctx context.Context) (*state, error) {
+	st := &state{users: map[string]*iamUser{}, roles: map[string]*iamRole{}, instances: map[string]*instance{}}
+	var err error
+	if st.caller, err = r.c.whoAmI(ctx); err != nil {
+		return nil, err
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	}
+	if r.f.IAM != nil && r.f.IAM.Users != nil {
+		wg.Go(func() { fail(r.readUsers(ctx, st)) })
+	}
+	if r.f.IAM != nil && r.f.IAM.Roles != nil {
+		wg.Go(func() { fail(r.readRoles(ctx, st)) })
+	}
+	if r.f.Connect != nil && r.f.Connect.Instances != nil {
+		wg.Go(func() { fail(r.readInstances(ctx, st)) })
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return st, nil
+}
+
+func (r *runner) readUsers(ctx context.Context, st *state) error {
+	p := iam.NewListUsersPaginator(r.c.iam, &iam.ListUsersInput{MaxItems: aws.Int32(iamPageSize)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return failed("list", "iam users", err)
+		}
+		for _, u := range page.Users {
+			name := aws.ToString(u.UserName)
+			st.users[strings.ToLower(name)] = &iamUser{name: name}
+		}
+	}
+	// Keys matter for users whose key count is declared, and for users prune will delete
+	// (their keys go first, as IAM requires).
+	declared := map[string]*UserSpec{}
+	for i := range r.f.IAM.Users {
+		declared[strings.ToLower(r.f.IAM.Users[i].Name)] = &r.f.IAM.Users[i]
+	}
+	var need []*iamUser
+	for key, u := range st.users {
+		if d, ok := declared[key]; ok && d.AccessKeys != nil || !ok && r.o.Prune {
+			need = append(need, u)
+		}
+	}
+	return joinErrors(each(ctx, r.o.Parallel, need, func(ctx context.Context, u *iamUser) error {
+		out, err := r.c.iam.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(u.name), MaxItems: aws.Int32(iamPageSize)})
+		if err != nil {
+			return failed("list", "iam access keys of user "+u.name, err)
+		}
+		u.keys = []iamKey{}
+		for _, k := range out.AccessKeyMetadata {
+			u.keys = append(u.keys, iamKey{id: aws.ToString(k.AccessKeyId), active: k.Status == "Active",
+				created: aws.ToTime(k.CreateDate)})
+		}
+		return nil
+	}))
+}
+
+func (r *runner) readRoles(ctx context.Context, st *state) error {
+	p := iam.NewListRolesPaginator(r.c.iam, &iam.ListRolesInput{MaxItems: aws.Int32(iamPageSize)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return failed("list", "iam roles", err)
+		}
+		for _, role := range page.Roles {
+			// IAM returns the trust policy percent-encoded.
+			doc := aws.ToString(role.AssumeRolePolicyDocument)
+			if dec, err := url.QueryUnescape(doc); err == nil {
+				doc = dec
+			}
+			name := aws.ToString(role.RoleName)
+			st.roles[strings.ToLower(name)] = &iamRole{name: name, path: aws.ToString(role.Path),
+				description: aws.ToString(role.Description), policy: doc,
+				maxSession: int(aws.ToInt32(role.MaxSessionDuration))}
+		}
+	}
+	return nil
+}
+
+func (r *runner) readInstances(ctx context.Context, st *state) error {
+	p := connect.NewListInstancesPaginator(r.c.connect, &connect.ListInstancesInput{MaxResults: aws.Int32(instancePageSize)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return failed("list", "connect instances", err)
+		}
+		for _, s := range page.InstanceSummaryList {
+			in := &instance{id: aws.ToString(s.Id), alias: aws.ToString(s.InstanceAlias),
+				identityManagement: string(s.IdentityManagementType),
+				inbound:            aws.ToBool(s.InboundCallsEnabled), outbound: aws.ToBool(s.OutboundCallsEnabled)}
+			if in.alias == "" {
+				st.unaliased = append(st.unaliased, in)
+			} else {
+				st.instances[strings.ToLower(in.alias)] = in
+			}
+		}
+	}
+	// The profiles and users of each declared instance that exists.
+	type job struct {
+		in   *instance
+		what string
+	}
+	var jobs []job
+	for _, spec := range r.f.Connect.Instances {
+		if in, ok := st.instances[strings.ToLower(spec.Alias)]; ok {
+			jobs = append(jobs, job{in, "security"}, job{in, "routing"}, job{in, "users"})
+		}
+	}
+	errs := each(ctx, r.o.Parallel, jobs, func(ctx context.Context, j job) error {
+		switch j.what {
+		case "security":
+			m, err := r.securityProfiles(ctx, j.in.id)
+			j.in.security = m
+			return failed("list", "security profiles of connect instance "+j.in.alias, err)
+		case "routing":
+			m, err := r.routingProfiles(ctx, j.in.id)
+			j.in.routing = m
+			return failed("list", "routing profiles of connect instance "+j.in.alias, err)
+		}
+		users, err := r.connectUsers(ctx, j.in.id)
+		j.in.users = users
+		return failed("list", "connect users of instance "+j.in.alias, err)
+	})
+	return joinErrors(errs)
+}
+
+func (r *runner) securityProfiles(ctx context.Context, instanceID string) (map[string]string, error) {
+	m := map[string]string{}
+	p := connect.NewListSecurityProfilesPaginator(r.c.connect, &connect.ListSecurityProfilesInput{
+		InstanceId: aws.String(instanceID), MaxResults: aws.Int32(connectPageSize)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range page.SecurityProfileSummaryList {
+			m[aws.ToString(s.Name)] = aws.ToString(s.Id)
+		}
+	}
+	return m, nil
+}
+
+func (r *runner) routingProfiles(ctx context.Context, instanceID string) (map[string]string, error) {
+	m := map[string]string{}
+	p := connect.NewListRoutingProfilesPaginator(r.c.connect, &connect.ListRoutingProfilesInput{
+		InstanceId: aws.String(instanceID), MaxResults: aws.Int32(connectPageSize)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range page.RoutingProfileSummaryList {
+			m[aws.ToString(s.Name)] = aws.ToString(s.Id)
+		}
+	}
+	return m, nil
+}
+
+func (r *runner) connectUsers(ctx context.Context, instanceID string) (map[string]*connectUser, error) {
+	m := map[string]*connectUser{}
+	p := connect.NewListUsersPaginator(r.c.connect, &connect.ListUsersInput{
+		InstanceId: aws.String(instanceID), MaxResults: aws.Int32(connectPageSize)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range page.UserSummaryList {
+			name := aws.ToString(u.Username)
+			m[name] = &connectUser{id: aws.ToString(u.Id), username: name}
+		}
+	}
+	return m, nil
+}
+
+// describeUsers fills in the details of existing users the file declares, which is what
+// telling "unchanged" from "replace" needs (ListUsers shows only names).
+func (r *runner) describeUsers(ctx context.Context, users []describeJob) error {
+	return joinErrors(each(ctx, r.o.Parallel, users, func(ctx context.Context, j describeJob) error {
+		out, err := r.c.connect.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(j.in.id), UserId: aws.String(j.u.id)})
+		if err != nil {
+			return failed("describe", "connect user "+j.in.alias+"/"+j.u.username, err)
+		}
+		j.u.described = out.User
+		return nil
+	}))
+}
+
+type describeJob struct {
+	in *instance
+	u  *connectUser
+}
+
+// samePolicy compares two policy documents as JSON values: IAM may hand back the document with
+// other spacing or key order than it was sent with.
+func samePolicy(a, b string) bool {
+	if a == b {
+		return true
+	}
+	var va, vb any
+	if json.Unmarshal([]byte(a), &va) != nil || json.Unmarshal([]byte(b), &vb) != nil {
+		return false
+	}
+	ja, _ := json.Marshal(va)
+	jb, _ := json.Marshal(vb)
+	return string(ja) == string(jb)
+}
+
+// names lists a map's keys, sorted, for messages.
+func names(m map[string]string) string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, fmt.Sprintf("%q", k))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,529 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/connectfed/connectfed/internal/apply"
+)
+
+// opCounter records the AWS operations a run sends, to prove what it did not change.
+type opCounter struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (c *opCounter) configure(cfg *aws.Config) {
+	cfg.APIOptions = append(cfg.APIOptions, func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("countOperations",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				c.mu.Lock()
+				c.ops = append(c.ops, awsmiddleware.GetServiceID(ctx)+":"+awsmiddleware.GetOperationName(ctx))
+				c.mu.Unlock()
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	})
+}
+
+// mutations are the operations sent since the last call that change something, sorted.
+func (c *opCounter) mutations() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, op := range c.ops {
+		_, name, _ := strings.Cut(op, ":")
+		if name == "" {
+			out = append(out, "unnamed operation "+op)
+			continue
+		}
+		if !strings.HasPrefix(name, "List") && !strings.HasPrefix(name, "Get") && !strings.HasPrefix(name, "Describe") {
+			out = append(out, op)
+		}
+	}
+	c.ops = nil
+	sort.Strings(out)
+	return out
+}
+
+// isolateAWS makes the AWS environment exactly the given keys: no profile, file or endpoint of
+// the machine leaks in.
+func isolateAWS(t testing.TB, c awsCreds) {
+	home := t.TempDir()
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "credentials"))
+	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_SESSION_TOKEN"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_DEFAULT_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", c.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", c.SecretAccessKey)
+}
+
+// sdk is a set of AWS clients for checking a server's state from a test.
+type sdk struct {
+	iam     *iam.Client
+	sts     *sts.Client
+	connect *connect.Client
+}
+
+func newSDK(endpoint string, c awsCreds) sdk {
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)}
+	return sdk{iam.NewFromConfig(cfg), sts.NewFromConfig(cfg), connect.NewFromConfig(cfg)}
+}
+
+func (s sdk) instanceID(t testing.TB, alias string) string {
+	t.Helper()
+	p := connect.NewListInstancesPaginator(s.connect, &connect.ListInstancesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range page.InstanceSummaryList {
+			if aws.ToString(in.InstanceAlias) == alias {
+				return aws.ToString(in.Id)
+			}
+		}
+	}
+	return ""
+}
+
+// connectUser returns a user's security profile names and routing profile id, found by
+// username; ok is false when there is no such user.
+func (s sdk) connectUser(t testing.TB, instanceID, username string) (profiles []string, ok bool) {
+	t.Helper()
+	ctx := context.Background()
+	users, err := s.connect.ListUsers(ctx, &connect.ListUsersInput{InstanceId: aws.String(instanceID), MaxResults: aws.Int32(1000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users.UserSummaryList {
+		if aws.ToString(u.Username) != username {
+			continue
+		}
+		d, err := s.connect.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(instanceID), UserId: u.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp, err := s.connect.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: aws.String(instanceID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range sp.SecurityProfileSummaryList {
+			if slices.Contains(d.User.SecurityProfileIds, aws.ToString(p.Id)) {
+				profiles = append(profiles, aws.ToString(p.Name))
+			}
+		}
+		sort.Strings(profiles)
+		return profiles, true
+	}
+	return nil, false
+}
+
+func (s sdk) iamUserExists(t testing.TB, name string) bool {
+	t.Helper()
+	_, err := s.iam.GetUser(context.Background(), &iam.GetUserInput{UserName: aws.String(name)})
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "NoSuchEntity" {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
+}
+
+// applier runs connectfed apply against a server and records what it sent.
+type applier struct {
+	t        *testing.T
+	endpoint string
+	dir      string
+	ops      opCounter
+}
+
+type applyOutcome struct {
+	stdout, stderr string
+	err            error
+	mutations      []string
+}
+
+// run applies the YAML text with the options given (file and endpoint are filled in).
+func (a *applier) run(yaml string, o applyOptions) applyOutcome {
+	a.t.Helper()
+	path := filepath.Join(a.dir, "apply.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+	o.file = path
+	o.aws.endpointURL = a.endpoint
+	if o.parallel == 0 {
+		o.parallel = 16
+	}
+	o.configure = a.ops.configure
+	var stdout, stderr lockedBuffer
+	err := runApply(context.Background(), o, strings.NewReader(""), &stdout, &stderr)
+	a.t.Logf("DEBUG %s %s", stdout.String(), stderr.String())
+	return applyOutcome{stdout.String(), stderr.String(), err, a.ops.mutations()}
+}
+
+// ok runs an apply that must succeed.
+func (a *applier) ok(yaml string, o applyOptions) applyOutcome {
+	a.t.Helper()
+	out := a.run(yaml, o)
+	if out.err != nil {
+		a.t.Fatalf("apply: %v\nstdout:\n%s\nstderr:\n%s", out.err, out.stdout, out.stderr)
+	}
+	return out
+}
+
+// planOf is the plan lines of an apply's output, without the summary.
+func planOf(stdout string) string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		if l != "" && !strings.HasPrefix(l, "apply:") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+const applySeed = `version: 1
+region: us-east-1
+iam:
+  users:
+    - name: ops
+      accessKeys: 1
+    - name: alice
+  roles:
+    - name: ConnectAgent
+      trust: ["arn:aws:iam::123456789012:root"]
+connect:
+  instances:
+    - alias: demo
+      identityManagement: SAML
+      inboundCalls: true
+      outboundCalls: true
+      users:
+        - username: agent1
+          securityProfiles: [Agent]
+          routingProfile: Basic Routing Profile
+          firstName: Agent
+          lastName: One
+        - username: agent2
+          securityProfiles: [Agent, CallCenterManager]
+          routingProfile: Basic Routing Profile
+    - alias: other
+      identityManagement: CONNECT_MANAGED
+      users:
+        - username: boss
+          password: Passw0rdOfTheBoss
+          securityProfiles: [Admin]
+          routingProfile: Basic Routing Profile
+`
+
+// TestApply drives apply against a real server: seed, re-apply (nothing sent that changes
+// anything), modify (replace and create), dry run, keep and prune, and prune as an IAM user
+// that must not delete itself.
+func TestApply(t *testing.T) {
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00003", SecretAccessKey: "root/secret/for/the/apply/test/00000000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	isolateAWS(t, root)
+	srv := startServe(t, testOptions(t.TempDir()))
+	a := &applier{t: t, endpoint: srv.endpoint, dir: t.TempDir()}
+	secrets := filepath.Join(a.dir, "secrets")
+	as := newSDK(srv.endpoint, root)
+	ctx := context.Background()
+
+	// Seed.
+	out := a.ok(applySeed, applyOptions{secretsFile: secrets})
+	wantPlan := `create  iam user alice
+create  iam user ops
+create  iam access key for user ops
+create  iam role ConnectAgent
+create  connect instance demo (SAML)
+create  connect instance other (CONNECT_MANAGED)
+create  connect user demo/agent1
+create  connect user demo/agent2
+create  connect user other/boss`
+	if got := planOf(out.stdout); got != wantPlan {
+		t.Errorf("seed plan:\n%s\nwant:\n%s", got, wantPlan)
+	}
+	if !strings.Contains(out.stdout, "apply: 9 created, 0 replaced, 0 deleted, 0 unchanged in ") {
+		t.Errorf("seed summary:\n%s", out.stdout)
+	}
+	if len(out.mutations) != 9 {
+		t.Errorf("seed sent %d mutations: %v", len(out.mutations), out.mutations)
+	}
+	demo := as.instanceID(t, "demo")
+	if got, ok := as.connectUser(t, demo, "agent2"); !ok || strings.Join(got, ",") != "Agent,CallCenterManager" {
+		t.Errorf("agent2's security profiles = %v (exists %t)", got, ok)
+	}
+
+	// The secrets file: 0600, and the key in it works.
+	st, err := os.Stat(secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("secrets file mode %v, want 0600", st.Mode().Perm())
+	}
+	creds, err := readCredentialsFile(secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := awsCreds{AccessKeyID: creds["ops"].AccessKeyID, SecretAccessKey: creds["ops"].SecretAccessKey}
+	id, err := newSDK(srv.endpoint, ops).sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Arn) != "arn:aws:iam::123456789012:user/ops" {
+		t.Fatalf("the secrets file's ops key: %v, %v", id, err)
+	}
+	for _, secret := range []string{ops.SecretAccessKey, "Passw0rdOfTheBoss"} {
+		if strings.Contains(out.stdout+out.stderr, secret) {
+			t.Errorf("apply printed a secret:\n%s\n%s", out.stdout, out.stderr)
+		}
+	}
+
+	// Again: nothing to do, and nothing sent that changes anything.
+	out = a.ok(applySeed, applyOptions{secretsFile: secrets})
+	if planOf(out.stdout) != "" || !strings.Contains(out.stdout, "apply: no changes (9 unchanged) in ") {
+		t.Errorf("re-apply:\n%s", out.stdout)
+	}
+	if len(out.mutations) != 0 {
+		t.Errorf("re-apply sent %v", out.mutations)
+	}
+
+	// A longer session for the role is a replace; a new agent a create.
+	modified := strings.Replace(applySeed, `trust: ["arn:aws:iam::123456789012:root"]`,
+		"trust: [\"arn:aws:iam::123456789012:root\"]\n      maxSessionDuration: 43200", 1)
+	modified = strings.Replace(modified, "    - alias: other", `        - username: agent3
+          securityProfiles: [Agent]
+          routingProfile: Basic Routing Profile
+    - alias: other`, 1)
+	out = a.ok(modified, applyOptions{secretsFile: secrets})
+	wantPlan = "replace iam role ConnectAgent (maxSessionDuration 3600 → 43200)\ncreate  connect user demo/agent3"
+	if got := planOf(out.stdout); got != wantPlan {
+		t.Errorf("modify plan:\n%s\nwant:\n%s", got, wantPlan)
+	}
+	if want := []string{"Connect:CreateUser", "IAM:CreateRole", "IAM:DeleteRole"}; !slices.Equal(out.mutations, want) {
+		t.Errorf("modify sent %v, want %v", out.mutations, want)
+	}
+	role, err := as.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("ConnectAgent")})
+	if err != nil || aws.ToInt32(role.Role.MaxSessionDuration) != 43200 {
+		t.Errorf("the role after the replace: %v", err)
+	}
+	if _, ok := as.connectUser(t, demo, "agent3"); !ok {
+		t.Error("agent3 was not created")
+	}
+
+	// Drop alice, the instance "other" and agent2, add bob with a key.
+	reduced := strings.Replace(modified, "    - name: alice\n", "    - name: bob\n      accessKeys: 1\n", 1)
+	reduced = reduced[:strings.Index(reduced, "    - alias: other")]
+	reduced = strings.Replace(reduced, `        - username: agent2
+          securityProfiles: [Agent, CallCenterManager]
+          routingProfile: Basic Routing Profile
+`, "", 1)
+	// A user made by hand, with a key: prune takes both.
+	if _, err := as.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("outsider")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := as.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("outsider")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A dry run shows all of it and changes nothing, even without --secrets-file.
+	out = a.ok(reduced, applyOptions{dryRun: true, prune: true})
+	wantPlan = `delete  iam user alice
+create  iam user bob
+delete  iam user outsider
+create  iam access key for user bob
+delete  iam access key AKIA`
+	if got := planOf(out.stdout); !strings.HasPrefix(got, wantPlan) ||
+		!strings.HasSuffix(got, "of user outsider\ndelete  connect instance other (and all its users)\ndelete  connect user demo/agent2") {
+		t.Errorf("dry-run plan:\n%s", got)
+	}
+	if !strings.Contains(out.stdout, "apply: dry run, 2 to create, 0 to replace, 5 to delete") || len(out.mutations) != 0 {
+		t.Errorf("dry run: sent %v\n%s", out.mutations, out.stdout)
+	}
+	if !as.iamUserExists(t, "alice") || as.instanceID(t, "other") == "" || as.iamUserExists(t, "bob") {
+		t.Error("the dry run changed something")
+	}
+
+	// Keys are not created without a place for their secrets: refused before any change.
+	out = a.run(reduced, applyOptions{})
+	if out.err == nil || !strings.Contains(out.err.Error(), "--secrets-file") || len(out.mutations) != 0 {
+		t.Errorf("without --secrets-file: %v, sent %v", out.err, out.mutations)
+	}
+
+	// Without --prune what the file no longer declares stays, and apply says so.
+	out = a.ok(reduced, applyOptions{secretsFile: secrets})
+	if got := planOf(out.stdout); got != "create  iam user bob\ncreate  iam access key for user bob" {
+		t.Errorf("plan without --prune:\n%s", got)
+	}
+	for _, kept := range []string{"connect instance other", "connect user demo/agent2", "iam user alice", "iam user outsider"} {
+		if !strings.Contains(out.stderr, kept) {
+			t.Errorf("stderr does not say %s was kept:\n%s", kept, out.stderr)
+		}
+	}
+	if !as.iamUserExists(t, "alice") || as.instanceID(t, "other") == "" {
+		t.Error("an undeclared resource went without --prune")
+	}
+	if _, ok := as.connectUser(t, demo, "agent2"); !ok {
+		t.Error("agent2 went without --prune")
+	}
+	if creds, err := readCredentialsFile(secrets); err != nil || creds["ops"].AccessKeyID != ops.AccessKeyID || creds["bob"].AccessKeyID == "" {
+		t.Errorf("secrets file after adding bob: %v %v", creds, err)
+	}
+
+	// With --prune they go.
+	out = a.ok(reduced, applyOptions{secretsFile: secrets, prune: true})
+	if !strings.Contains(out.stdout, "apply: 0 created, 0 replaced, 5 deleted, ") {
+		t.Errorf("prune:\n%s", out.stdout)
+	}
+	if as.iamUserExists(t, "alice") || as.iamUserExists(t, "outsider") || as.instanceID(t, "other") != "" {
+		t.Error("prune left an undeclared user or instance")
+	}
+	if _, ok := as.connectUser(t, demo, "agent2"); ok {
+		t.Error("prune left agent2")
+	}
+	if _, ok := as.connectUser(t, demo, "agent1"); !ok {
+		t.Error("prune took a declared user")
+	}
+
+	// As ops, a file without ops: prune never deletes the caller, and leaves alone the
+	// collections the file does not list (roles, instances).
+	if err := os.WriteFile(filepath.Join(a.dir, "ops-credentials"), []byte(fmt.Sprintf("[ops]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+		ops.AccessKeyID, ops.SecretAccessKey)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(a.dir, "ops-credentials"))
+	out = a.ok("version: 1\niam:\n  users:\n    - name: bob\n", applyOptions{prune: true, aws: awsSource{profile: "ops"}})
+	if planOf(out.stdout) != "" || !strings.Contains(out.stderr, "never pruned: iam user ops (the caller)") {
+		t.Errorf("prune as ops:\nstdout:\n%s\nstderr:\n%s", out.stdout, out.stderr)
+	}
+	if !as.iamUserExists(t, "ops") || as.instanceID(t, "demo") == "" {
+		t.Error("prune as ops deleted ops, or touched instances the file does not list")
+	}
+	if _, err := as.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("ConnectAgent")}); err != nil {
+		t.Errorf("prune touched roles the file does not list: %v", err)
+	}
+}
+
+// Errors reach the user as AWS names them, with the resource, and a non-zero exit; a bad
+// file names its line and sends nothing.
+func TestApplyReportsErrors(t *testing.T) {
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00004", SecretAccessKey: "root/secret/for/the/apply/errors/000000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	isolateAWS(t, root)
+	srv := startServe(t, testOptions(t.TempDir()))
+	dir := t.TempDir()
+	run := func(yaml string, args ...string) (int, string, string) {
+		path := filepath.Join(dir, "file.yaml")
+		if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr lockedBuffer
+		code := Main(append([]string{"apply", "-f", path, "--endpoint-url", srv.endpoint}, args...), strings.NewReader(""), &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+
+	// The server refuses the policy (the file cannot know Effect must be Allow or Deny).
+	code, _, stderr := run(`version: 1
+iam:
+  roles:
+    - name: Bad
+      trustPolicy: '{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}'
+`)
+	if code == 0 || !strings.Contains(stderr, "create iam role Bad: MalformedPolicyDocument: Syntax errors in policy.") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+
+	// An unknown profile name in an existing instance: found before any change.
+	code, _, stderr = run("version: 1\nconnect:\n  instances:\n    - alias: here\n      identityManagement: SAML\n")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = run("version: 1\nconnect:\n  instances:\n    - alias: here\n      identityManagement: SAML\n      users:\n        - username: u\n          securityProfiles: [Agnet]\n          routingProfile: Basic Routing Profile\n")
+	if code == 0 || !strings.Contains(stderr, `file.yaml:7: connect user here/u: instance here has no security profile "Agnet"`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+
+	code, _, stderr = run("version: 1\niam:\n  users:\n    - nmae: ops\n")
+	if code == 0 || !strings.Contains(stderr, `file.yaml:4: unknown key "nmae" in an IAM user`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+
+	// Wrong credentials: the caller cannot be identified, and apply says why.
+	t.Setenv("AWS_SECRET_ACCESS_KEY", strings.Repeat("x", 40))
+	code, _, stderr = run("version: 1\n")
+	if code == 0 || !strings.Contains(stderr, "sts get-caller-identity): SignatureDoesNotMatch") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// BenchmarkApply10kUsers applies a file of one instance and 10,000 users to an empty server
+// (each iteration a fresh instance), and reports how long the second, idle apply of the same
+// file takes.
+func BenchmarkApply10kUsers(b *testing.B) {
+	const users = 10000
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00005", SecretAccessKey: "root/secret/for/the/apply/bench/0000000"}
+	b.Setenv(envRootKeyID, root.AccessKeyID)
+	b.Setenv(envRootSecret, root.SecretAccessKey)
+	isolateAWS(b, root)
+	srv := startServe(b, testOptions(b.TempDir()))
+	dir := b.TempDir()
+	var idle time.Duration
+	for i := range b.N {
+		b.StopTimer()
+		var f strings.Builder
+		fmt.Fprintf(&f, "version: 1\nconnect:\n  instances:\n    - alias: bench%d\n      identityManagement: SAML\n      users:\n", i)
+		for u := range users {
+			fmt.Fprintf(&f, "        - username: agent%05d\n          securityProfiles: [Agent]\n          routingProfile: Basic Routing Profile\n          firstName: Agent\n          lastName: \"%d\"\n", u, u)
+		}
+		path := filepath.Join(dir, "bench.yaml")
+		if err := os.WriteFile(path, []byte(f.String()), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		var stdout lockedBuffer
+		o := applyOptions{file: path, parallel: apply.DefaultParallel, aws: awsSource{endpointURL: srv.endpoint}}
+		b.StartTimer()
+		if err := runApply(context.Background(), o, nil, &stdout, &stdout); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if !strings.Contains(stdout.String(), fmt.Sprintf("apply: %d created", users+1)) {
+			b.Fatalf("apply did not create everything: %s", stdout.String()[max(0, len(stdout.String())-300):])
+		}
+		stdout = lockedBuffer{}
+		start := time.Now()
+		if err := runApply(context.Background(), o, nil, &stdout, &stdout); err != nil {
+			b.Fatal(err)
+		}
+		idle += time.Since(start)
+		if !strings.Contains(stdout.String(), "apply: no changes") {
+			b.Fatalf("second apply: %s", stdout.String())
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(users)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
+	b.ReportMetric(idle.Seconds()/float64(b.N), "idle-reapply-s")
+}
