@@ -197,18 +197,21 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 		printDemo(stdout, endpoint, o.accountID, demo)
 	}
 
-	go purgeSessions(ctx, ids, log)
+	go housekeeping(ctx, ids, conn, log)
 	err = <-serving
 	log.Info("stopped")
 	return err
 }
 
-// purgeSessions removes STS sessions a day after they expired, so the store does not grow
-// without bound.
-func purgeSessions(ctx context.Context, ids *identity.Service, log *slog.Logger) {
+// housekeeping runs hourly: it removes STS sessions a day after they expired, so the store does
+// not grow without bound, and drops cache entries past their TTL, so keys nobody asks for again
+// do not pile up in memory.
+func housekeeping(ctx context.Context, ids *identity.Service, conn *connect.Service, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
+		ids.Prune()
+		conn.Prune()
 		if n, err := ids.PurgeExpiredSessions(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)
 		} else if n > 0 {

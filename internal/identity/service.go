@@ -145,6 +145,9 @@ func (c Credential) Admit(sessionToken string, now time.Time) (Principal, error)
 	return c.principal, nil
 }
 
+// Prune drops cached credentials past their TTL.
+func (s *Service) Prune() { s.credentials.Prune(s.now()) }
+
 // Ready reports whether the store answers.
 func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
 
