@@ -24,6 +24,9 @@ var Version = "dev"
 type exitError struct {
 	code int
 	err  error
+	// reported says the command has already written the error to stderr in its own form
+	// (the AWS CLI commands print exactly what the AWS CLI prints), so Main adds nothing.
+	reported bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -39,11 +42,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "connectfed:", err)
 	var ee *exitError
 	if errors.As(err, &ee) {
+		if !ee.reported {
+			fmt.Fprintln(stderr, "connectfed:", err)
+		}
 		return ee.code
 	}
+	fmt.Fprintln(stderr, "connectfed:", err)
 	return 1
 }
 
