@@ -16,8 +16,9 @@ import (
 func addGetFederationTokenCommands(root *cobra.Command) {
 	root.AddCommand(newGetFederationTokenCommand())
 	connectCmd := &cobra.Command{
-		Use:   "connect",
-		Short: "Amazon Connect operations, as `aws connect`",
+		Use:     "connect",
+		Short:   "Amazon Connect operations, as `aws connect`",
+		Example: `  connectfed connect get-federation-token --instance-id 784bf7c1-68e9-4c84-830e-ac4213ea9745`,
 		// The AWS CLI's commands take their settings from AWS_* variables and the shared
 		// files, not from CONNECTFED_*: a CONNECTFED_OUTPUT meant for another command must not
 		// change this one. Defining the hook here keeps the root's flagsFromEnv from running.
@@ -50,6 +51,14 @@ format, error messages and exit codes (252 bad parameters, 253 no region or cred
 service refused, 255 anything else). Credentials, region, profiles, SSO and endpoints are
 resolved as the AWS CLI resolves them: the environment (AWS_PROFILE, AWS_REGION,
 AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_CONNECT, ...), ~/.aws/config and ~/.aws/credentials.`,
+		Example: `  # Against a local connectfed, with role-session credentials in the environment
+  connectfed get-federation-token --instance-id $ID --endpoint-url http://127.0.0.1:8080
+
+  # Just the access token, for a script
+  connectfed get-federation-token --instance-id $ID --query Credentials.AccessToken --output text
+
+  # The parameters from a file, in the form --generate-cli-skeleton prints
+  connectfed get-federation-token --cli-input-json file://params.json`,
 		// The options follow argparse's grammar and messages, as the AWS CLI's do; awscli parses
 		// them into the flags defined below.
 		DisableFlagParsing: true,

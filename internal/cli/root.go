@@ -103,9 +103,10 @@ func flagsFromEnv(fs *pflag.FlagSet) error {
 
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print connectfed's version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print connectfed's version",
+		Example: `  connectfed version`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintln(cmd.OutOrStdout(), "connectfed", Version)
 			return err
