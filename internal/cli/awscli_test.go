@@ -50,6 +50,13 @@ func (a *awsCLI) run(c awsCreds, args ...string) (string, string, int) {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 	}
+	return runCommand(a.t, cmd)
+}
+
+// runCommand runs cmd and returns its stdout, stderr and exit code; a command that cannot be
+// started fails the test.
+func runCommand(t testing.TB, cmd *exec.Cmd) (string, string, int) {
+	t.Helper()
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -57,7 +64,7 @@ func (a *awsCLI) run(c awsCreds, args ...string) (string, string, int) {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		a.t.Fatalf("aws %v: %v", args, err)
+		t.Fatalf("%v: %v", cmd.Args, err)
 	}
 	return stdout.String(), stderr.String(), code
 }
@@ -92,6 +99,57 @@ func (a *awsCLI) callerARN(c awsCreds) string {
 	var id struct{ Arn, Account, UserId string }
 	a.ok(c, &id, "sts", "get-caller-identity")
 	return id.Arn
+}
+
+// federationSetup is what a team sets up to federate an agent: a Connect user agent1 in the
+// instance (Agent security profile, Basic Routing Profile), an IAM user ops with a key, and a
+// role ConnectAgent the account trusts, which ops assumes.
+type federationSetup struct {
+	user struct{ UserId, UserArn string }
+	ops  awsCreds
+	// assume returns ops's session of ConnectAgent under a session name.
+	assume func(session string) awsCreds
+}
+
+func (a *awsCLI) federationSetup(root awsCreds, instance string) federationSetup {
+	a.t.Helper()
+	var sp struct{ SecurityProfileSummaryList []struct{ Id, Name string } }
+	a.ok(root, &sp, "connect", "list-security-profiles", "--instance-id", instance)
+	var rp struct{ RoutingProfileSummaryList []struct{ Id, Name string } }
+	a.ok(root, &rp, "connect", "list-routing-profiles", "--instance-id", instance)
+	var agentProfile, routing string
+	for _, p := range sp.SecurityProfileSummaryList {
+		if p.Name == "Agent" {
+			agentProfile = p.Id
+		}
+	}
+	for _, p := range rp.RoutingProfileSummaryList {
+		if p.Name == "Basic Routing Profile" {
+			routing = p.Id
+		}
+	}
+	var fx federationSetup
+	a.ok(root, &fx.user, "connect", "create-user", "--instance-id", instance, "--username", "agent1",
+		"--security-profile-ids", agentProfile, "--routing-profile-id", routing,
+		"--phone-config", "PhoneType=SOFT_PHONE,AutoAccept=false,AfterContactWorkTimeLimit=0")
+
+	a.ok(root, nil, "iam", "create-user", "--user-name", "ops")
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
+	a.ok(root, &key, "iam", "create-access-key", "--user-name", "ops")
+	fx.ops = awsCreds{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`
+	a.ok(root, nil, "iam", "create-role", "--role-name", "ConnectAgent", "--assume-role-policy-document", trust)
+	fx.assume = func(session string) awsCreds {
+		a.t.Helper()
+		var out struct {
+			Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+		}
+		a.ok(fx.ops, &out, "sts", "assume-role", "--role-arn", "arn:aws:iam::123456789012:role/ConnectAgent", "--role-session-name", session)
+		return awsCreds{out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken}
+	}
+	return fx
 }
 
 // skewedClock is a clock a test can move while the server runs.
@@ -222,41 +280,8 @@ func TestAWSCLIFederation(t *testing.T) {
 	cli.ok(root, &managed, "connect", "create-instance", "--identity-management-type", "CONNECT_MANAGED",
 		"--instance-alias", "managed", "--inbound-calls-enabled", "--no-outbound-calls-enabled")
 
-	var sp struct{ SecurityProfileSummaryList []struct{ Id, Name string } }
-	cli.ok(root, &sp, "connect", "list-security-profiles", "--instance-id", inst.Id)
-	var rp struct{ RoutingProfileSummaryList []struct{ Id, Name string } }
-	cli.ok(root, &rp, "connect", "list-routing-profiles", "--instance-id", inst.Id)
-	var agentProfile, routing string
-	for _, p := range sp.SecurityProfileSummaryList {
-		if p.Name == "Agent" {
-			agentProfile = p.Id
-		}
-	}
-	for _, p := range rp.RoutingProfileSummaryList {
-		if p.Name == "Basic Routing Profile" {
-			routing = p.Id
-		}
-	}
-	var user struct{ UserId, UserArn string }
-	cli.ok(root, &user, "connect", "create-user", "--instance-id", inst.Id, "--username", "agent1",
-		"--security-profile-ids", agentProfile, "--routing-profile-id", routing,
-		"--phone-config", "PhoneType=SOFT_PHONE,AutoAccept=false,AfterContactWorkTimeLimit=0")
-
-	cli.ok(root, nil, "iam", "create-user", "--user-name", "ops")
-	var key struct {
-		AccessKey struct{ AccessKeyId, SecretAccessKey string }
-	}
-	cli.ok(root, &key, "iam", "create-access-key", "--user-name", "ops")
-	ops := awsCreds{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`
-	cli.ok(root, nil, "iam", "create-role", "--role-name", "ConnectAgent", "--assume-role-policy-document", trust)
-	assume := func(session string) awsCreds {
-		var out struct {
-			Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
-		}
-		cli.ok(ops, &out, "sts", "assume-role", "--role-arn", "arn:aws:iam::123456789012:role/ConnectAgent", "--role-session-name", session)
-		return awsCreds{out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken}
-	}
+	fx := cli.federationSetup(root, inst.Id)
+	user, assume := fx.user, fx.assume
 	agent := assume("agent1")
 
 	var fed struct {

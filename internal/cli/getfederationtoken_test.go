@@ -116,16 +116,8 @@ func runAWSv2(t *testing.T, env map[string]string, args ...string) cliRun {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 	}
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("aws %v: %v", args, err)
-	}
-	return cliRun{stdout.String(), stderr.String(), code}
+	stdout, stderr, code := runCommand(t, cmd)
+	return cliRun{stdout, stderr, code}
 }
 
 // awsEnvNames are the variables that could change what connectfed resolves; each test run
@@ -177,28 +169,8 @@ func newFederationFixture(t *testing.T) *federationFixture {
 	var inst struct{ Id, Arn string }
 	cli.ok(root, &inst, "connect", "create-instance", "--identity-management-type", "SAML",
 		"--instance-alias", "golden", "--inbound-calls-enabled", "--outbound-calls-enabled")
-	var sp struct{ SecurityProfileSummaryList []struct{ Id, Name string } }
-	cli.ok(root, &sp, "connect", "list-security-profiles", "--instance-id", inst.Id)
-	var rp struct{ RoutingProfileSummaryList []struct{ Id, Name string } }
-	cli.ok(root, &rp, "connect", "list-routing-profiles", "--instance-id", inst.Id)
-	cli.ok(root, nil, "connect", "create-user", "--instance-id", inst.Id, "--username", "agent1",
-		"--security-profile-ids", sp.SecurityProfileSummaryList[0].Id, "--routing-profile-id",
-		rp.RoutingProfileSummaryList[0].Id, "--phone-config", "PhoneType=SOFT_PHONE,AutoAccept=false,AfterContactWorkTimeLimit=0")
-
-	cli.ok(root, nil, "iam", "create-user", "--user-name", "ops")
-	var key struct {
-		AccessKey struct{ AccessKeyId, SecretAccessKey string }
-	}
-	cli.ok(root, &key, "iam", "create-access-key", "--user-name", "ops")
-	ops := awsCreds{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`
-	cli.ok(root, nil, "iam", "create-role", "--role-name", "ConnectAgent", "--assume-role-policy-document", trust)
-	var assumed struct {
-		Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
-	}
-	cli.ok(ops, &assumed, "sts", "assume-role", "--role-arn", "arn:aws:iam::123456789012:role/ConnectAgent",
-		"--role-session-name", "agent1")
-	agent := awsCreds{assumed.Credentials.AccessKeyId, assumed.Credentials.SecretAccessKey, assumed.Credentials.SessionToken}
+	fx := cli.federationSetup(root, inst.Id)
+	agent, ops := fx.assume("agent1"), fx.ops
 
 	return &federationFixture{proxy: newRecordingProxy(t, srv.endpoint), home: t.TempDir(),
 		instance: inst.Id, arn: inst.Arn, root: root, agent: agent, ops: ops}
