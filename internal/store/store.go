@@ -117,6 +117,17 @@ type SigningKey struct {
 	CreatedAt time.Time
 }
 
+// RevokedFamily records that every token of a token family is revoked. A family is all the
+// federation tokens descended from one GetFederationToken call.
+type RevokedFamily struct {
+	FamilyID string // 32 lowercase hex digits
+	// RevokedAt is when the family was revoked: the earliest time it was revoked at.
+	RevokedAt time.Time
+	// Until is when the family's last token expires: the latest until it was revoked with.
+	// The record may be purged after it.
+	Until time.Time
+}
+
 // Page asks for at most Limit records whose key sorts after After ("" for the first page).
 // Limit <= 0 means no limit.
 type Page struct {
@@ -191,4 +202,49 @@ type Store interface {
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	// ListSigningKeys lists every signing key, oldest first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+
+	// Federation token state. Federation tokens are HMAC-signed and verified without the
+	// store, and nothing is written when one is minted: the store keeps only what a token
+	// cannot say about itself, which one-time tokens have been used and which token families
+	// are revoked. Token and family ids are compared exactly. Every record carries an until,
+	// the expiry of the last token it concerns: after it the token's own expiry refuses the
+	// token, so DeleteExpiredTokenRecords may remove the record. Times are kept to the
+	// microsecond, as everywhere in the store.
+
+	// MarkTokenUsed records that the token with this id (of this family) has been used, for
+	// one-time tokens: refresh tokens and sign-in links. ErrAlreadyExists when it was used before —
+	// the caller then knows the token is being replayed. until is when the token expires; the
+	// record may be purged after it.
+	//
+	// The check and the record are one atomic step: of any number of concurrent calls for one
+	// id, from any number of replicas sharing the store, exactly one returns nil and every
+	// other ErrAlreadyExists. An id used before is ErrAlreadyExists whatever family either call
+	// named. Any other error leaves unknown whether the use was recorded: the caller must not
+	// honour the token.
+	MarkTokenUsed(ctx context.Context, tokenID, familyID string, until time.Time) error
+	// RevokeFamily records that every token of the family is revoked, as of at. Revoking a revoked
+	// family is not an error and keeps the earliest time and the latest until. until should be
+	// when the family's last token expires; the record may be purged after it. Concurrent calls
+	// for one family lose nothing: the record ends with the earliest at and the latest until
+	// of them all.
+	RevokeFamily(ctx context.Context, familyID string, at, until time.Time) error
+	// FamilyRevoked reports whether the family is revoked (and since when). A family never
+	// revoked, or whose record has been purged, is not: false, the zero time and no error. On
+	// an error the caller knows nothing and must not take the family for live.
+	FamilyRevoked(ctx context.Context, familyID string) (revoked bool, at time.Time, err error)
+	// ListRevokedFamilies lists families revoked at or after since, oldest first — what a replica
+	// polls to keep its revocation cache current. Ties are ordered by family id; when none
+	// matches, the list is empty and the error nil. Purged records are not listed. Revoking a
+	// family again keeps its earliest RevokedAt, so it does not bring the family into a later
+	// poll.
+	//
+	// RevokedAt is the time the revoking caller gave, not when its record became visible: a
+	// revocation stamped by a replica whose clock is behind, or committed just after a poll,
+	// can carry a RevokedAt older than families that poll already returned. A poller should
+	// therefore ask from a margin before the newest RevokedAt it has seen, and expect to see
+	// some families again.
+	ListRevokedFamilies(ctx context.Context, since time.Time) ([]RevokedFamily, error)
+	// DeleteExpiredTokenRecords removes used-token and revoked-family records whose until is
+	// before t, and says how many (of both kinds together). A record whose until is t stays.
+	DeleteExpiredTokenRecords(ctx context.Context, t time.Time) (int, error)
 }

@@ -145,6 +145,31 @@ var migrations = []migration{
 			created_at BIGINT  NOT NULL
 		)`,
 	},
+	// 3: the server-side state of federation tokens: used one-time tokens and revoked token
+	// families. Nothing is written when a token is minted; each row is kept until its until
+	// (the expiry of the last token it concerns) and then purged.
+	{
+		// The primary key is what makes MarkTokenUsed atomic: of concurrent inserts of one
+		// token id, the database lets exactly one commit and fails the rest with a unique
+		// violation. There is no used_at: MarkTokenUsed is given no time, and the store
+		// takes none from a clock of its own.
+		`CREATE TABLE used_tokens (
+			token_id  {key}  NOT NULL PRIMARY KEY,
+			family_id {key}  NOT NULL,
+			until     BIGINT NOT NULL
+		)`,
+		// Lets DeleteExpiredTokenRecords find expired rows without scanning live ones.
+		`CREATE INDEX used_tokens_by_until ON used_tokens (until)`,
+		`CREATE TABLE revoked_families (
+			family_id  {key}  NOT NULL PRIMARY KEY,
+			revoked_at BIGINT NOT NULL,
+			until      BIGINT NOT NULL
+		)`,
+		`CREATE INDEX revoked_families_by_until ON revoked_families (until)`,
+		// Serves ListRevokedFamilies, which every replica polls, including its order,
+		// without a scan or a sort.
+		`CREATE INDEX revoked_families_by_revoked_at ON revoked_families (revoked_at, family_id)`,
+	},
 }
 
 // SchemaVersion is the number of migrations this binary knows: the schema version it

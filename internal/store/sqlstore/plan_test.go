@@ -74,3 +74,51 @@ func explain(t *testing.T, db *sql.DB, query string, args ...any) string {
 	}
 	return strings.Join(steps, "; ")
 }
+
+// The token state queries are index searches: ListRevokedFamilies, which every replica polls,
+// neither scans nor sorts, and the purges find expired records without scanning live ones.
+func TestTokenQueryPlans(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	if err := migrate(ctx, db, testFlavor, migrations); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2000)
+			INSERT INTO used_tokens (token_id, family_id, until) SELECT 't' || x, 'f' || (x / 4), x FROM n`,
+		`WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2000)
+			INSERT INTO revoked_families (family_id, revoked_at, until) SELECT 'f' || x, x, x + 100 FROM n`,
+		`ANALYZE`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+
+	for _, tc := range []struct {
+		name, table, query string
+		args               []any
+	}{
+		{"ListRevokedFamilies", "revoked_families", listRevokedFamiliesQuery, []any{int64(1990)}},
+		{"DeleteExpiredTokenRecords used tokens", "used_tokens", deleteExpiredUsedTokensQuery, []any{int64(10)}},
+		{"DeleteExpiredTokenRecords revoked families", "revoked_families", deleteExpiredRevokedFamiliesQuery, []any{int64(10)}},
+	} {
+		plan := explain(t, db, tc.query, tc.args...)
+		t.Logf("%s: %s", tc.name, plan)
+		if !strings.Contains(plan, "SEARCH "+tc.table+" USING ") ||
+			strings.Contains(plan, "SCAN ") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("%s plan: %s\nwant an index search of %s, with no scan and no sort", tc.name, plan, tc.table)
+		}
+	}
+}
+
+// RevokeFamily's upsert is one text for every flavour, so it may use neither SQLite's min()
+// and max() nor PostgreSQL's LEAST and GREATEST.
+func TestRevokeFamilyQueryIsPortable(t *testing.T) {
+	q := strings.ToLower(revokeFamilyQuery)
+	for _, fn := range []string{"min(", "max(", "least(", "greatest("} {
+		if strings.Contains(q, fn) {
+			t.Errorf("revokeFamilyQuery uses %s, which not every flavour has:\n%s", fn, revokeFamilyQuery)
+		}
+	}
+}

@@ -50,6 +50,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConnectUserPaging", testConnectUserPaging},
 		{"DeleteInstanceCascades", testDeleteInstanceCascades},
 		{"SigningKeys", testSigningKeys},
+		{"MarkTokenUsed", testMarkTokenUsed},
+		{"MarkTokenUsedConcurrent", testMarkTokenUsedConcurrent},
+		{"RevokeFamily", testRevokeFamily},
+		{"RevokeFamilyConcurrent", testRevokeFamilyConcurrent},
+		{"ListRevokedFamilies", testListRevokedFamilies},
+		{"DeleteExpiredTokenRecords", testDeleteExpiredTokenRecords},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
