@@ -48,6 +48,14 @@ const (
 	UserNotFound
 	DuplicateResource
 	ServiceUnavailable
+
+	// The native token API under /federation/v1/ (no AWS client has expectations there).
+	Unauthenticated
+	TokenExpired
+	TokenRevoked
+	TokenReused
+	Forbidden
+	NativeValidation
 )
 
 // Spec is what a Code means on the wire.
@@ -62,61 +70,97 @@ type Spec struct {
 	Sender bool
 	// Message is used when an Error carries none of its own.
 	Message string
+	// Native is the code of connectfed's own API envelope ({"success": false, "error":
+	// {"code": ...}}); when empty it follows from Status (see NativeCode).
+	Native string
+}
+
+// NativeCode is the native API's code for s: its own, or the one its status implies.
+func (s Spec) NativeCode() string {
+	if s.Native != "" {
+		return s.Native
+	}
+	switch {
+	case s.Status == 401:
+		return "UNAUTHENTICATED"
+	case s.Status == 403:
+		return "FORBIDDEN"
+	case s.Status == 404:
+		return "NOT_FOUND"
+	case s.Status == 429:
+		return "RATE_LIMITED"
+	case s.Status >= 500:
+		return "INTERNAL"
+	}
+	return "VALIDATION_ERROR"
 }
 
 var table = map[Code]Spec{
 	InternalFailure: {"InternalServiceException", "InternalFailure", 500, false,
-		"The request processing has failed because of an unknown error, exception or failure."},
+		"The request processing has failed because of an unknown error, exception or failure.", ""},
 
 	MissingAuthenticationToken: {"MissingAuthenticationTokenException", "MissingAuthenticationToken", 403, true,
-		"Missing Authentication Token"},
+		"Missing Authentication Token", ""},
 	IncompleteSignature: {"IncompleteSignatureException", "IncompleteSignature", 400, true,
-		"The request signature does not conform to AWS standards."},
+		"The request signature does not conform to AWS standards.", ""},
 	UnrecognizedClient: {"UnrecognizedClientException", "InvalidClientTokenId", 403, true,
-		"The security token included in the request is invalid."},
+		"The security token included in the request is invalid.", ""},
 	InvalidSignature: {"InvalidSignatureException", "SignatureDoesNotMatch", 403, true,
-		"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."},
+		"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", ""},
 	ExpiredToken: {"ExpiredTokenException", "ExpiredToken", 403, true,
-		"The security token included in the request is expired"},
+		"The security token included in the request is expired", ""},
 	AccessDenied: {"AccessDeniedException", "AccessDenied", 403, true,
-		"Access denied"},
+		"Access denied", ""},
 
 	UnknownOperation: {"UnknownOperationException", "InvalidAction", 404, true,
-		"Unknown operation"},
+		"Unknown operation", ""},
 	InvalidAction: {"UnknownOperationException", "InvalidAction", 400, true,
-		"The action or operation requested is invalid. Verify that the action is typed correctly."},
+		"The action or operation requested is invalid. Verify that the action is typed correctly.", ""},
 	MissingAction: {"UnknownOperationException", "MissingAction", 400, true,
-		"Missing Action"},
+		"Missing Action", ""},
 	SerializationError: {"SerializationException", "MalformedQueryString", 400, true,
-		"The request could not be parsed."},
+		"The request could not be parsed.", ""},
 	RequestTooLarge: {"RequestEntityTooLargeException", "RequestEntityTooLarge", 413, true,
-		"Request body too large."},
+		"Request body too large.", ""},
 
 	ValidationError: {"ValidationException", "ValidationError", 400, true,
-		"The input fails to satisfy the constraints specified by the service."},
+		"The input fails to satisfy the constraints specified by the service.", ""},
 	NoSuchEntity: {"ResourceNotFoundException", "NoSuchEntity", 404, true,
-		"The entity cannot be found."},
+		"The entity cannot be found.", ""},
 	EntityAlreadyExists: {"DuplicateResourceException", "EntityAlreadyExists", 409, true,
-		"The entity already exists."},
+		"The entity already exists.", ""},
 	DeleteConflict: {"ResourceConflictException", "DeleteConflict", 409, true,
-		"Cannot delete entity, must remove referenced objects first."},
+		"Cannot delete entity, must remove referenced objects first.", ""},
 	LimitExceeded: {"LimitExceededException", "LimitExceeded", 409, true,
-		"A quota was exceeded."},
+		"A quota was exceeded.", ""},
 	MalformedPolicyDocument: {"InvalidParameterException", "MalformedPolicyDocument", 400, true,
-		"The policy document is malformed."},
+		"The policy document is malformed.", ""},
 
 	InvalidParameter: {"InvalidParameterException", "InvalidParameterValue", 400, true,
-		"One or more of the specified parameters are not valid."},
+		"One or more of the specified parameters are not valid.", ""},
 	InvalidRequest: {"InvalidRequestException", "InvalidRequest", 400, true,
-		"The request is not valid."},
+		"The request is not valid.", ""},
 	ResourceNotFound: {"ResourceNotFoundException", "NoSuchEntity", 404, true,
-		"The specified resource was not found."},
+		"The specified resource was not found.", ""},
 	UserNotFound: {"UserNotFoundException", "NoSuchEntity", 404, true,
-		"No user with the specified credentials was found"},
+		"No user with the specified credentials was found", ""},
 	DuplicateResource: {"DuplicateResourceException", "EntityAlreadyExists", 409, true,
-		"A resource with the specified name already exists."},
+		"A resource with the specified name already exists.", ""},
 	ServiceUnavailable: {"InternalServiceException", "ServiceUnavailable", 503, false,
-		"The service is unavailable. Please try again later."},
+		"The service is unavailable. Please try again later.", ""},
+
+	Unauthenticated: {"UnauthenticatedException", "Unauthenticated", 401, true,
+		"The token is not valid.", "UNAUTHENTICATED"},
+	TokenExpired: {"ExpiredTokenException", "ExpiredToken", 401, true,
+		"The token has expired.", "TOKEN_EXPIRED"},
+	TokenRevoked: {"RevokedTokenException", "RevokedToken", 401, true,
+		"The token has been revoked.", "TOKEN_REVOKED"},
+	TokenReused: {"ReusedTokenException", "ReusedToken", 401, true,
+		"The refresh token was used before; every token of its family is now revoked.", "TOKEN_REUSED"},
+	Forbidden: {"AccessDeniedException", "AccessDenied", 403, true,
+		"The caller may not act on this token.", "FORBIDDEN"},
+	NativeValidation: {"ValidationException", "ValidationError", 400, true,
+		"The request is not valid.", "VALIDATION_ERROR"},
 }
 
 // Lookup returns the wire meaning of c. An unknown code is an internal failure.

@@ -23,6 +23,9 @@ const (
 	RestJSON Protocol = iota
 	// Query is the query protocol: form-encoded requests, XML answers.
 	Query
+	// Native is connectfed's own API under /federation/v1/: JSON in an envelope,
+	// {"success": true, "data": ...} or {"success": false, "error": {"code", "message"}}.
+	Native
 )
 
 // Header names every answer carries.
@@ -70,11 +73,42 @@ func WriteJSONError(w http.ResponseWriter, e *apierr.Error) {
 // WriteError answers e in protocol p. xmlns is the query service's namespace (ignored for
 // restJson1).
 func WriteError(w http.ResponseWriter, p Protocol, xmlns, requestID string, e *apierr.Error) {
-	if p == Query {
+	switch p {
+	case Query:
 		WriteQueryError(w, xmlns, requestID, e)
-		return
+	case Native:
+		WriteNativeError(w, e)
+	default:
+		WriteJSONError(w, e)
 	}
-	WriteJSONError(w, e)
+}
+
+type nativeSuccess struct {
+	Success bool `json:"success"`
+	Data    any  `json:"data"`
+}
+
+type nativeFailure struct {
+	Success bool `json:"success"`
+	Error   struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// WriteNative answers a native API success with data in the envelope.
+func WriteNative(w http.ResponseWriter, data any) {
+	WriteJSON(w, http.StatusOK, nativeSuccess{Success: true, Data: data})
+}
+
+// WriteNativeError answers a native API failure: the envelope's code, and the status of the
+// table's row.
+func WriteNativeError(w http.ResponseWriter, e *apierr.Error) {
+	var f nativeFailure
+	spec := e.Spec()
+	f.Error.Code, f.Error.Message = spec.NativeCode(), e.Text()
+	body, _ := json.Marshal(f)
+	write(w, spec.Status, "application/json", body)
 }
 
 // Namespaces of the query-protocol services.

@@ -163,7 +163,7 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 		ln.Close()
 		return fmt.Errorf("load token signing keys: %w", err)
 	}
-	conn := connect.New(st, tokens, connect.Config{AccessTokenTTL: o.accessTTL, RefreshTokenTTL: o.refreshTTL,
+	conn := connect.New(st, tokens, ids, connect.Config{AccessTokenTTL: o.accessTTL, RefreshTokenTTL: o.refreshTTL,
 		SignInBase: publicURL}, o.now)
 	// Seed before saying we listen, so whoever waits for that line finds the demo in place.
 	var demo demoFixtures

@@ -27,10 +27,11 @@ type Config struct {
 
 // Service is the Connect domain over a store.
 type Service struct {
-	store  store.Store
-	tokens *token.Issuer
-	cfg    Config
-	now    func() time.Time
+	store       store.Store
+	tokens      *token.Issuer
+	credentials Credentials
+	cfg         Config
+	now         func() time.Time
 
 	instances *cache.TTL[instanceKey, store.Instance]
 	users     *cache.TTL[userKey, store.ConnectUser]
@@ -40,8 +41,9 @@ type instanceKey struct{ account, region, id string }
 
 type userKey struct{ instanceID, username string }
 
-// New returns a Service. now is the clock (time.Now when nil).
-func New(s store.Store, tokens *token.Issuer, cfg Config, now func() time.Time) *Service {
+// New returns a Service. creds says whether the AWS key behind a token still stands; now is
+// the clock (time.Now when nil).
+func New(s store.Store, tokens *token.Issuer, creds Credentials, cfg Config, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
@@ -51,7 +53,7 @@ func New(s store.Store, tokens *token.Issuer, cfg Config, now func() time.Time) 
 	if cfg.RefreshTokenTTL == 0 {
 		cfg.RefreshTokenTTL = 12 * time.Hour
 	}
-	return &Service{store: s, tokens: tokens, cfg: cfg, now: now,
+	return &Service{store: s, tokens: tokens, credentials: creds, cfg: cfg, now: now,
 		instances: cache.New[instanceKey, store.Instance](cacheTTL),
 		users:     cache.New[userKey, store.ConnectUser](cacheTTL)}
 }

@@ -32,36 +32,18 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 	ri := info(r.Context())
 	ri.protocol = guessProtocol(r)
 
-	body, err := s.readBody(w, r)
+	body, err := s.readBody(w, r, s.cfg.MaxBodyBytes)
 	if err != nil {
 		s.fail(w, ri, err)
 		return
 	}
-	signed, err := sigv4.Parse(r)
-	if err != nil {
-		s.fail(w, ri, err)
-		return
+	signed, p, err := s.authenticate(r, body)
+	handler, ok := service{}, false
+	if signed != nil {
+		if handler, ok = s.services[signed.Service]; ok {
+			ri.protocol, ri.xmlns = handler.protocol, handler.xmlns
+		}
 	}
-	handler, ok := s.services[signed.Service]
-	if ok {
-		ri.protocol, ri.xmlns = handler.protocol, handler.xmlns
-	}
-	cred, err := s.identity.Lookup(r.Context(), signed.AccessKeyID)
-	if err != nil {
-		s.fail(w, ri, err)
-		return
-	}
-	payloadHash := emptyPayloadHash
-	if len(body) > 0 {
-		sum := sha256.Sum256(body)
-		payloadHash = hex.EncodeToString(sum[:])
-	}
-	now := s.cfg.Now()
-	if err := signed.Verify(r, cred.Secret, payloadHash, now, s.sigOpts); err != nil {
-		s.fail(w, ri, err)
-		return
-	}
-	p, err := cred.Admit(signed.SessionToken, now)
 	if err != nil {
 		s.fail(w, ri, err)
 		return
@@ -72,6 +54,31 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	handler.serve(w, r, &call{principal: p, region: signed.Region, body: body, info: ri})
+}
+
+// authenticate checks the request's SigV4 signature over body and says who signed it. The
+// parsed signature comes back whenever the request had one, even when it fails, so the caller
+// can answer in the protocol of its credential scope.
+func (s *Server) authenticate(r *http.Request, body []byte) (*sigv4.Signed, identity.Principal, error) {
+	signed, err := sigv4.Parse(r)
+	if err != nil {
+		return nil, identity.Principal{}, err
+	}
+	cred, err := s.identity.Lookup(r.Context(), signed.AccessKeyID)
+	if err != nil {
+		return signed, identity.Principal{}, err
+	}
+	payloadHash := emptyPayloadHash
+	if len(body) > 0 {
+		sum := sha256.Sum256(body)
+		payloadHash = hex.EncodeToString(sum[:])
+	}
+	now := s.cfg.Now()
+	if err := signed.Verify(r, cred.Secret, payloadHash, now, s.sigOpts); err != nil {
+		return signed, identity.Principal{}, err
+	}
+	p, err := cred.Admit(signed.SessionToken, now)
+	return signed, p, err
 }
 
 // service is one AWS service the server answers for.
@@ -101,18 +108,18 @@ func guessProtocol(r *http.Request) awsproto.Protocol {
 	return awsproto.RestJSON
 }
 
-// readBody reads the whole body, refusing one over the limit.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > s.cfg.MaxBodyBytes {
-		return nil, apierr.New(apierr.RequestTooLarge, "Request body of %d bytes is larger than the limit of %d bytes.", r.ContentLength, s.cfg.MaxBodyBytes)
+// readBody reads the whole body, refusing one over limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, apierr.New(apierr.RequestTooLarge, "Request body of %d bytes is larger than the limit of %d bytes.", r.ContentLength, limit)
 	}
 	if r.ContentLength == 0 {
 		return nil, nil
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return nil, apierr.New(apierr.RequestTooLarge, "Request body is larger than the limit of %d bytes.", s.cfg.MaxBodyBytes)
+		return nil, apierr.New(apierr.RequestTooLarge, "Request body is larger than the limit of %d bytes.", limit)
 	}
 	if err != nil {
 		return nil, apierr.New(apierr.SerializationError, "The request body could not be read.")

@@ -80,7 +80,7 @@ func newEnvWith(t testing.TB, skew time.Duration) *env {
 		t.Fatal(err)
 	}
 	ts := httptest.NewUnstartedServer(nil)
-	conn := connect.New(st, tokens, connect.Config{SignInBase: "http://" + ts.Listener.Addr().String()}, c.Now)
+	conn := connect.New(st, tokens, ids, connect.Config{SignInBase: "http://" + ts.Listener.Addr().String()}, c.Now)
 	ts.Config.Handler = server.New(server.Config{Now: c.Now, Skew: skew, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, ids, conn)
 	ts.Start()
 	t.Cleanup(ts.Close)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/connect"
@@ -78,6 +79,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			s.readyz(w, r)
 			return
 		}
+	}
+	if strings.HasPrefix(r.URL.Path, "/federation/v1/") {
+		s.serveNative(w, r)
+		return
 	}
 	s.serveAWS(w, r)
 }

@@ -221,6 +221,9 @@ type Store interface {
 	// other ErrAlreadyExists. An id used before is ErrAlreadyExists whatever family either call
 	// named. Any other error leaves unknown whether the use was recorded: the caller must not
 	// honour the token.
+	// TokenUsed reports whether MarkTokenUsed has recorded the token (and its record has not
+	// been purged).
+	TokenUsed(ctx context.Context, tokenID string) (bool, error)
 	MarkTokenUsed(ctx context.Context, tokenID, familyID string, until time.Time) error
 	// RevokeFamily records that every token of the family is revoked, as of at. Revoking a revoked
 	// family is not an error and keeps the earliest time and the latest until. until should be

@@ -42,6 +42,19 @@ func (s *Store) MarkTokenUsed(ctx context.Context, tokenID, familyID string, unt
 	return nil
 }
 
+// TokenUsed implements store.Store.
+func (s *Store) TokenUsed(ctx context.Context, tokenID string) (bool, error) {
+	var one int
+	err := s.queryRow(ctx, s.db, `SELECT 1 FROM used_tokens WHERE token_id = $1`, tokenID).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("store: token used: %w", err)
+	}
+	return true, nil
+}
+
 // RevokeFamily implements store.Store with one upsert statement, atomic in every flavour.
 func (s *Store) RevokeFamily(ctx context.Context, familyID string, at, until time.Time) error {
 	if _, err := s.exec(ctx, s.db, revokeFamilyQuery, familyID, timeToDB(at), timeToDB(until)); err != nil {

@@ -56,7 +56,10 @@ func checkFamilyRevoked(t *testing.T, s store.Store, family string, at time.Time
 func testMarkTokenUsed(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	tok, fam := tokenID(1), familyID(1)
+	checkTokenUsed(t, s, tok, false)
 	must(t, "MarkTokenUsed first use", s.MarkTokenUsed(ctx, tok, fam, t0.Add(time.Hour)))
+	checkTokenUsed(t, s, tok, true)
+	checkTokenUsed(t, s, tokenID(2), false)
 	checkErr(t, "MarkTokenUsed second use", s.MarkTokenUsed(ctx, tok, fam, t0.Add(time.Hour)), store.ErrAlreadyExists)
 	// A replay is a replay whatever family or expiry it claims.
 	checkErr(t, "MarkTokenUsed replay naming another family",
@@ -71,6 +74,14 @@ func testMarkTokenUsed(t *testing.T, s store.Store) {
 	// Using a token revokes nothing.
 	checkFamilyRevoked(t, s, fam, time.Time{})
 	checkRevokedFamilies(t, s, time.Time{})
+}
+
+func checkTokenUsed(t *testing.T, s store.Store, id string, want bool) {
+	t.Helper()
+	used, err := s.TokenUsed(t.Context(), id)
+	if err != nil || used != want {
+		t.Errorf("TokenUsed(%s) = %v, %v; want %v", id, used, err, want)
+	}
 }
 
 // testMarkTokenUsedConcurrent races many uses of one token, as replicas presenting a stolen

@@ -1,0 +1,177 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/awsproto"
+	"github.com/connectfed/connectfed/internal/identity"
+)
+
+// nativeMaxBody caps a native API body: a token is at most about 1 KiB.
+const nativeMaxBody = 16 << 10
+
+// serveNative answers connectfed's own token API under /federation/v1/, in its envelope.
+func (s *Server) serveNative(w http.ResponseWriter, r *http.Request) {
+	ri := info(r.Context())
+	ri.protocol = awsproto.Native
+	var handle func(http.ResponseWriter, *http.Request, []byte)
+	switch r.URL.Path {
+	case "/federation/v1/refresh":
+		ri.operation, handle = "Refresh", s.nativeRefresh
+	case "/federation/v1/introspect":
+		ri.operation, handle = "Introspect", s.nativeIntrospect
+	case "/federation/v1/revoke":
+		ri.operation, handle = "Revoke", s.nativeRevoke
+	default:
+		s.fail(w, ri, apierr.New(apierr.NoSuchEntity, "No such endpoint: %s. The token API has /federation/v1/refresh, /introspect and /revoke.", r.URL.Path))
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		s.fail(w, ri, apierr.New(apierr.NativeValidation, "%s takes POST, not %s.", r.URL.Path, r.Method))
+		return
+	}
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
+		s.fail(w, ri, apierr.New(apierr.NativeValidation, "Content-Type must be application/json."))
+		return
+	}
+	body, err := s.readBody(w, r, nativeMaxBody)
+	if apierr.Is(err, apierr.RequestTooLarge) {
+		err = apierr.New(apierr.NativeValidation, "The request body is larger than the limit of %d bytes.", nativeMaxBody)
+	}
+	if err != nil {
+		s.fail(w, ri, err)
+		return
+	}
+	handle(w, r, body)
+}
+
+// decodeNative reads a JSON object with exactly the fields of v, and requires field.
+func decodeNative(body []byte, v any, field string, value *string) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		msg := "The request body is not valid JSON: " + jsonProblem(err) + "."
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			msg = "Unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ") + "; the body takes only \"" + field + "\"."
+		} else if errors.Is(err, io.EOF) {
+			msg = "The request body is empty; it takes {\"" + field + "\": \"...\"}."
+		}
+		return apierr.New(apierr.NativeValidation, "%s", msg)
+	}
+	if dec.More() {
+		return apierr.New(apierr.NativeValidation, "The request body has data after its JSON object.")
+	}
+	if *value == "" {
+		return apierr.New(apierr.NativeValidation, "The field %q is required.", field)
+	}
+	return nil
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func (s *Server) nativeRefresh(w http.ResponseWriter, r *http.Request, body []byte) {
+	ri := info(r.Context())
+	var in struct {
+		RefreshToken string `json:"refreshToken"`
+	}
+	if err := decodeNative(body, &in, "refreshToken", &in.RefreshToken); err != nil {
+		s.fail(w, ri, err)
+		return
+	}
+	out, err := s.connect.Refresh(r.Context(), in.RefreshToken)
+	if err != nil {
+		s.fail(w, ri, err)
+		return
+	}
+	awsproto.WriteNative(w, map[string]any{
+		"accessToken": out.AccessToken, "accessTokenExpiresAt": rfc3339(out.AccessTokenExpiration),
+		"refreshToken": out.RefreshToken, "refreshTokenExpiresAt": rfc3339(out.RefreshTokenExpiration),
+	})
+}
+
+// nativeIntrospect needs a SigV4 signature: only a principal of the token's account may learn
+// whose it is.
+func (s *Server) nativeIntrospect(w http.ResponseWriter, r *http.Request, body []byte) {
+	ri := info(r.Context())
+	p, ok := s.nativeCaller(w, r, body, true)
+	if !ok {
+		return
+	}
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := decodeNative(body, &in, "token", &in.Token); err != nil {
+		s.fail(w, ri, err)
+		return
+	}
+	got, active, err := s.connect.Introspect(r.Context(), *p, in.Token)
+	if err != nil {
+		s.fail(w, ri, err)
+		return
+	}
+	if !active {
+		awsproto.WriteNative(w, map[string]any{"active": false})
+		return
+	}
+	c := got.Claims
+	awsproto.WriteNative(w, map[string]any{
+		"active": true, "tokenUse": c.Kind.String(), "instanceId": c.InstanceID, "userId": c.UserID,
+		"username": got.Username, "userArn": got.UserARN,
+		"issuedAt": rfc3339(c.IssuedAt), "expiresAt": rfc3339(c.ExpiresAt),
+	})
+}
+
+// nativeRevoke lets the holder of a token revoke its family, unsigned; a signed request is
+// checked and then acts for its principal.
+func (s *Server) nativeRevoke(w http.ResponseWriter, r *http.Request, body []byte) {
+	ri := info(r.Context())
+	p, ok := s.nativeCaller(w, r, body, false)
+	if !ok {
+		return
+	}
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := decodeNative(body, &in, "token", &in.Token); err != nil {
+		s.fail(w, ri, err)
+		return
+	}
+	if err := s.connect.Revoke(r.Context(), p, in.Token); err != nil {
+		s.fail(w, ri, err)
+		return
+	}
+	awsproto.WriteNative(w, map[string]any{"revoked": true})
+}
+
+// nativeCaller authenticates a SigV4-signed native request. An unsigned one is nil, which is
+// refused when required. Authentication failures answer UNAUTHENTICATED with AWS's reason.
+func (s *Server) nativeCaller(w http.ResponseWriter, r *http.Request, body []byte, required bool) (*identity.Principal, bool) {
+	ri := info(r.Context())
+	_, p, err := s.authenticate(r, body)
+	if apierr.Is(err, apierr.MissingAuthenticationToken) && !required {
+		return nil, true
+	}
+	if apierr.Is(err, apierr.MissingAuthenticationToken) {
+		s.fail(w, ri, apierr.New(apierr.Unauthenticated, "Sign this request with AWS SigV4 as a principal of the token's account."))
+		return nil, false
+	}
+	if err != nil {
+		e := apierr.Of(err)
+		if e.Code != apierr.InternalFailure {
+			e = apierr.New(apierr.Unauthenticated, "%s", e.Text())
+		}
+		s.fail(w, ri, e)
+		return nil, false
+	}
+	ri.principal = p.ARN
+	return &p, true
+}
