@@ -71,7 +71,7 @@ Every flag can also be set in the environment as CONNECTFED_<FLAG>, for example
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCommand(), newVersionCommand(), newApplyCommand())
+	root.AddCommand(newServeCommand(), newVersionCommand(), newApplyCommand(), newKeysCommand())
 	addGetFederationTokenCommands(root)
 	return root
 }

@@ -38,6 +38,7 @@ type serveOptions struct {
 	publicURL       string
 	accessTTL       time.Duration
 	refreshTTL      time.Duration
+	keyRotation     time.Duration
 	// now is the server's clock; tests set it, the command line cannot.
 	now func() time.Time
 }
@@ -91,6 +92,7 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.StringVar(&o.publicURL, "public-url", "", "the URL clients reach this server at, for SignInUrl (default: http:// and the listen address)")
 	f.DurationVar(&o.accessTTL, "access-token-ttl", time.Hour, "lifetime of a federation access token")
 	f.DurationVar(&o.refreshTTL, "refresh-token-ttl", 12*time.Hour, "lifetime of a federation refresh token")
+	f.DurationVar(&o.keyRotation, "key-rotation", 24*time.Hour, "how often a new token signing key takes over (0: never); a previous key verifies until its tokens have expired")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 }
@@ -120,6 +122,9 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	}
 	if o.clockSkew <= 0 {
 		return fmt.Errorf("--clock-skew %s: must be positive", o.clockSkew)
+	}
+	if o.keyRotation < 0 {
+		return fmt.Errorf("--key-rotation %s: 0 (never) or positive", o.keyRotation)
 	}
 	if o.accessTTL <= 0 || o.refreshTTL < o.accessTTL {
 		return fmt.Errorf("--access-token-ttl %s and --refresh-token-ttl %s: both positive, the refresh token living at least as long", o.accessTTL, o.refreshTTL)
@@ -198,9 +203,41 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	}
 
 	go housekeeping(ctx, ids, conn, log)
+	go rotateKeys(ctx, tokens, o.keyRotation, o.refreshTTL, log)
 	err = <-serving
 	log.Info("stopped")
 	return err
+}
+
+// rotateKeys checks every minute whether the signing key is due for rotation and whether a
+// superseded key has outlived every token it signed (lifetime, the longest a token lives), and
+// reloads the keys so that a rotation made elsewhere (connectfed keys rotate, another replica)
+// is picked up within the minute.
+func rotateKeys(ctx context.Context, tokens *token.Issuer, every, lifetime time.Duration, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if err := tokens.Reload(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("reload token signing keys", "err", err)
+		}
+		if every > 0 {
+			if rotated, err := tokens.RotateIfOlder(ctx, every); err != nil && ctx.Err() == nil {
+				log.Warn("rotate the token signing key", "err", err)
+			} else if rotated {
+				log.Info("rotated the token signing key", "key_id", tokens.SigningKeyID())
+			}
+		}
+		if retired, err := tokens.Retire(ctx, lifetime); err != nil && ctx.Err() == nil {
+			log.Warn("retire token signing keys", "err", err)
+		} else if len(retired) > 0 {
+			log.Info("retired token signing keys", "key_ids", retired)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // housekeeping runs hourly: it removes STS sessions a day after they expired, so the store does

@@ -202,6 +202,8 @@ type Store interface {
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	// ListSigningKeys lists every signing key, oldest first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// DeleteSigningKey retires a key for good: tokens it signed stop verifying.
+	DeleteSigningKey(ctx context.Context, id string) error
 
 	// Federation token state. Federation tokens are HMAC-signed and verified without the
 	// store, and nothing is written when one is minted: the store keeps only what a token

@@ -39,3 +39,9 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	}
 	return collect(rows, "list signing keys", scanSigningKey)
 }
+
+// DeleteSigningKey implements store.Store.
+func (s *Store) DeleteSigningKey(ctx context.Context, id string) error {
+	res, err := s.exec(ctx, s.db, `DELETE FROM signing_keys WHERE id = $1`, id)
+	return affected("delete signing key", res, err)
+}

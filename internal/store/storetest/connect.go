@@ -627,6 +627,14 @@ func testSigningKeys(t *testing.T, s store.Store) {
 	for i := range want {
 		checkSigningKey(t, list[i], want[i])
 	}
+
+	must(t, "DeleteSigningKey "+want[0].ID, s.DeleteSigningKey(ctx, want[0].ID))
+	checkErr(t, "DeleteSigningKey again", s.DeleteSigningKey(ctx, want[0].ID), store.ErrNotFound)
+	list, err = s.ListSigningKeys(ctx)
+	must(t, "ListSigningKeys after a delete", err)
+	if len(list) != len(want)-1 || list[0].ID != want[1].ID {
+		t.Errorf("after deleting %s, ListSigningKeys = %v", want[0].ID, keys(list, func(k store.SigningKey) string { return k.ID }))
+	}
 }
 
 func keys[T any](recs []T, key func(T) string) []string {

@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/connectfed/connectfed/internal/store/sqlite"
+	"github.com/connectfed/connectfed/internal/token"
+)
+
+// newKeysCommand is `connectfed keys`: the token signing keys, worked on in the store directly,
+// so it runs beside a live server (which picks a rotation up within a minute) or with none.
+func newKeysCommand() *cobra.Command {
+	var dataDir string
+	keys := &cobra.Command{
+		Use:   "keys",
+		Short: "List or rotate the keys that sign federation tokens",
+		Example: `  connectfed keys list --data-dir ./connectfed-data
+  connectfed keys rotate --data-dir ./connectfed-data`,
+	}
+	keys.PersistentFlags().StringVar(&dataDir, "data-dir", "./connectfed-data", "directory of the embedded database")
+
+	open := func(cmd *cobra.Command) (*token.Issuer, func(), error) {
+		st, err := sqlite.Open(filepath.Join(dataDir, "connectfed.db"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("open the store in %s: %w", dataDir, err)
+		}
+		iss, err := token.NewIssuer(cmd.Context(), st, nil)
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		return iss, func() { st.Close() }, nil
+	}
+	keys.AddCommand(&cobra.Command{
+		Use:     "rotate",
+		Short:   "Make a new signing key take over; the previous ones verify until their tokens expire",
+		Example: `  connectfed keys rotate --data-dir ./connectfed-data`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			iss, done, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer done()
+			id, err := iss.Rotate(cmd.Context())
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "signing key %s now signs new tokens; a running server picks it up within a minute\n", id)
+			return err
+		},
+	})
+	keys.AddCommand(&cobra.Command{
+		Use:     "list",
+		Short:   "List the signing keys, oldest first (never their secrets)",
+		Example: `  connectfed keys list --data-dir ./connectfed-data`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			iss, done, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer done()
+			list, err := iss.Keys(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for _, k := range list {
+				mark := ""
+				if k.ID == iss.SigningKeyID() {
+					mark = "  (signs new tokens)"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s  created %s%s\n", k.ID, k.CreatedAt.UTC().Format(time.RFC3339), mark)
+			}
+			return nil
+		},
+	})
+	return keys
+}
