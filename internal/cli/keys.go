@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/token"
 )
@@ -28,7 +29,12 @@ func newKeysCommand() *cobra.Command {
 		if err != nil {
 			return nil, nil, fmt.Errorf("open the store in %s: %w", dataDir, err)
 		}
-		iss, err := token.NewIssuer(cmd.Context(), st, nil)
+		sealer, err := secrets.LoadOrCreate(dataDir)
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		iss, err := token.NewIssuer(cmd.Context(), token.SealedKeys{Store: st, Sealer: sealer}, nil)
 		if err != nil {
 			st.Close()
 			return nil, nil, err

@@ -2,9 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/store/sqlite"
+	"github.com/connectfed/connectfed/internal/token"
 )
 
 func TestKeysRotate(t *testing.T) {
@@ -32,5 +38,37 @@ func TestKeysRotate(t *testing.T) {
 	if len(lines) != 2 || !strings.HasPrefix(lines[1], rotated[1]) || !strings.HasSuffix(lines[1], "(signs new tokens)") ||
 		strings.Contains(lines[0], "signs new tokens") {
 		t.Errorf("after a rotation, keys list:\n%s", after)
+	}
+}
+
+// The database on disk never holds a signing key's secret: only the master key file, kept
+// apart, opens it.
+func TestSigningKeysSealedAtRest(t *testing.T) {
+	dir := t.TempDir()
+	startServe(t, testOptions(dir)).stop()
+	if st, err := os.Stat(filepath.Join(dir, secrets.MasterKeyFile)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("master key file: %v, %v", st, err)
+	}
+	st, err := sqlite.Open(filepath.Join(dir, "connectfed.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := secrets.LoadOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := token.SealedKeys{Store: st, Sealer: sealer}.ListSigningKeys(t.Context())
+	st.Close()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("signing keys: %v, %v", keys, err)
+	}
+	for _, name := range []string{"connectfed.db", "connectfed.db-wal"} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, keys[0].Secret) {
+			t.Errorf("%s holds the signing key's secret in the clear", name)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/server"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/token"
@@ -163,7 +164,12 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if publicURL == "" {
 		publicURL = endpoint
 	}
-	tokens, err := token.NewIssuer(ctx, st, o.now)
+	sealer, err := secrets.LoadOrCreate(o.dataDir)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	tokens, err := token.NewIssuer(ctx, token.SealedKeys{Store: st, Sealer: sealer}, o.now)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("load token signing keys: %w", err)

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/server"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/token"
@@ -75,7 +77,11 @@ func newEnvWith(t testing.TB, skew time.Duration) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens, err := token.NewIssuer(ctx, st, c.Now)
+	sealer, err := secrets.New(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := token.NewIssuer(ctx, token.SealedKeys{Store: st, Sealer: sealer}, c.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
