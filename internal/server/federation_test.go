@@ -230,6 +230,18 @@ func TestNativeTokenLifecycle(t *testing.T) {
 	e.clock.Advance(13 * time.Hour)
 	wantNativeError(t, e.native(t, "/federation/v1/refresh", tokenBody("refreshToken", aws.ToString(fresh.Credentials.RefreshToken)), nil),
 		401, "TOKEN_EXPIRED", "expired")
+
+	// And deleting the instance ends the tokens of all its users.
+	e.clock.Advance(-13 * time.Hour)
+	fresh = f.federate(t, e, f.session)
+	if _, err := admin.DeleteInstance(ctx, &connect.DeleteInstanceInput{InstanceId: aws.String(f.instance)}); err != nil {
+		t.Fatal(err)
+	}
+	wantNativeError(t, e.native(t, "/federation/v1/refresh", tokenBody("refreshToken", aws.ToString(fresh.Credentials.RefreshToken)), nil),
+		401, "TOKEN_REVOKED", "no longer exists")
+	if got := e.native(t, "/federation/v1/introspect", tokenBody("token", aws.ToString(fresh.Credentials.AccessToken)), &e.root); got.Data["active"] != false {
+		t.Errorf("a token of a deleted instance introspects as %v", got.Data)
+	}
 }
 
 func TestNativeValidation(t *testing.T) {
