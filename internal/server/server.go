@@ -84,6 +84,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.serveNative(w, r)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, "/federation/") {
+		s.serveSignIn(w, r)
+		return
+	}
 	s.serveAWS(w, r)
 }
 

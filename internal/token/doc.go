@@ -15,16 +15,16 @@
 //
 //	prefix payload "." mac
 //
-// where prefix is "cfa1_" for an access token, "cfr1_" for a refresh token and "cfs1_" for a
-// sign-in token ("cf" for connectfed, "a", "r" or "s" for the kind, "1" for the format
-// version), payload is the base64url
-// encoding, without padding, of the binary payload below, and mac is the base64url encoding,
-// without padding, of HMAC-SHA256(key, prefix payload): the MAC covers the exact text before the
-// dot, prefix included, so a token of one kind can never pass as another kind. Every
-// character is in [A-Za-z0-9_.-], so a token needs no escaping in a URL, a header or JSON. The
+// where prefix is "cfa1_" for an access token, "cfr1_" for a refresh token, "cfs1_" for a
+// sign-in token and "cfb1_" for a browser session ("cf" for connectfed, "a", "r", "s" or "b"
+// for the kind, "1" for the format version), payload is the base64url encoding, without
+// padding, of the binary payload below, and mac is the base64url encoding, without padding, of
+// HMAC-SHA256(key, prefix payload): the MAC covers the exact text before the dot, prefix
+// included, so a token of one kind can never pass as another kind. Every character is in
+// [A-Za-z0-9_.-], so a token needs no escaping in a URL, a header or JSON. The
 // prefix lets secret scanners and humans tell the kinds apart; a scanner may match
 //
-//	cf[ars]1_[A-Za-z0-9_-]{83,}\.[A-Za-z0-9_-]{43}
+//	cf[arsb]1_[A-Za-z0-9_-]{83,}\.[A-Za-z0-9_-]{43}
 //
 // Base64 is decoded strictly (no padding, no line breaks, zero trailing bits), so each token
 // has exactly one spelling: a changed character always changes the token's meaning or fails
@@ -34,7 +34,7 @@
 //
 //	offset size
 //	0      1    version, 1
-//	1      1    kind: 1 access, 2 refresh, 3 sign-in; must agree with the prefix
+//	1      1    kind: 1 access, 2 refresh, 3 sign-in, 4 session; must agree with the prefix
 //	2      16   token id, random
 //	18     16   family id: the refresh-rotation family, random when a Pair starts one
 //	34     8    issued-at, Unix seconds, big-endian two's complement

@@ -329,6 +329,8 @@ func (i *Issuer) Verify(token string, want Kind) (Claims, error) {
 		kind = Refresh
 	case strings.HasPrefix(token, SignInPrefix):
 		kind = SignIn
+	case strings.HasPrefix(token, SessionPrefix):
+		kind = Session
 	default:
 		return Claims{}, errPrefix
 	}

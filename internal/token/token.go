@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Kind tells access, refresh and sign-in tokens apart. The zero value is no kind: Mint refuses it, and
+// Kind tells access, refresh, sign-in and browser session tokens apart. The zero value is no kind: Mint refuses it, and
 // Verify takes it as "any kind".
 type Kind uint8
 
@@ -23,6 +23,9 @@ const (
 	// SignIn tokens ride in a SignInUrl: short-lived, so the access token itself never has to
 	// travel in a URL.
 	SignIn Kind = 3
+	// Session tokens are a browser's sign-in session, kept in an HttpOnly cookie: the sign-in
+	// link is spent once opened, and the access token never reaches the browser at all.
+	Session Kind = 4
 )
 
 // Token prefixes, one per kind (see the package documentation).
@@ -30,9 +33,10 @@ const (
 	AccessPrefix  = "cfa1_"
 	RefreshPrefix = "cfr1_"
 	SignInPrefix  = "cfs1_"
+	SessionPrefix = "cfb1_"
 )
 
-func (k Kind) valid() bool { return k == Access || k == Refresh || k == SignIn }
+func (k Kind) valid() bool { return k == Access || k == Refresh || k == SignIn || k == Session }
 
 // Prefix returns the prefix of tokens of kind k, or "" for no kind.
 func (k Kind) Prefix() string {
@@ -43,6 +47,8 @@ func (k Kind) Prefix() string {
 		return RefreshPrefix
 	case SignIn:
 		return SignInPrefix
+	case Session:
+		return SessionPrefix
 	}
 	return ""
 }
@@ -57,6 +63,8 @@ func (k Kind) String() string {
 		return "refresh"
 	case SignIn:
 		return "sign-in"
+	case Session:
+		return "session"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }

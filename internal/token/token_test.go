@@ -33,7 +33,7 @@ func fullClaims(kind Kind) Claims {
 
 func TestRoundTripEveryClaim(t *testing.T) {
 	iss, _, _ := newTestIssuer(t)
-	for _, kind := range []Kind{Access, Refresh, SignIn} {
+	for _, kind := range []Kind{Access, Refresh, SignIn, Session} {
 		want := fullClaims(kind)
 		tok, err := iss.Mint(want)
 		if err != nil {
@@ -547,13 +547,41 @@ func TestKindConfusion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, other := range []Kind{Access, Refresh} {
+	for _, other := range []Kind{Access, Refresh, Session} {
 		if _, err := iss.Verify(link, other); !errors.Is(err, ErrWrongKind) {
 			t.Errorf("sign-in as %v: %v, want ErrWrongKind", other, err)
 		}
 	}
 	if _, err := iss.Verify(p.Access, SignIn); !errors.Is(err, ErrWrongKind) {
 		t.Errorf("access as sign-in: %v, want ErrWrongKind", err)
+	}
+	// A browser session is its own kind: a spent sign-in link cannot stand in for one, and a
+	// session cookie cannot be replayed as a link or as API credentials.
+	session := p.AccessClaims
+	session.Kind, session.ID = Session, ""
+	cookie, err := iss.Mint(session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(cookie, SessionPrefix) {
+		t.Errorf("session token %q lacks prefix %q", cookie, SessionPrefix)
+	}
+	for _, other := range []Kind{Access, Refresh, SignIn} {
+		if _, err := iss.Verify(cookie, other); !errors.Is(err, ErrWrongKind) {
+			t.Errorf("session as %v: %v, want ErrWrongKind", other, err)
+		}
+	}
+	for _, tok := range []string{p.Access, p.Refresh, link} {
+		if _, err := iss.Verify(tok, Session); !errors.Is(err, ErrWrongKind) {
+			t.Errorf("%.5s... as session: %v, want ErrWrongKind", tok, err)
+		}
+	}
+	// The sign-in link relabelled as a session, keeping its MAC: the prefix is MAC'd.
+	linkPayload := decodedPayload(t, link)
+	linkPayload[1] = byte(Session)
+	_, linkMAC, _ := strings.Cut(link, ".")
+	if _, err := iss.Verify(SessionPrefix+b64.EncodeToString(linkPayload)+"."+linkMAC, Session); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("sign-in MAC on a session payload: %v, want ErrBadSignature", err)
 	}
 
 	// Relabelling the prefix alone: the payload's kind disagrees.
@@ -649,7 +677,7 @@ func TestMalformed(t *testing.T) {
 		"signed version 0":     signed(func(r *rawPayload) { r.version = 0 }),
 		"signed version 2":     signed(func(r *rawPayload) { r.version = 2 }),
 		"signed kind 0":        signed(func(r *rawPayload) { r.kind = 0 }),
-		"signed kind 4":        signed(func(r *rawPayload) { r.kind = 4 }),
+		"signed kind 5":        signed(func(r *rawPayload) { r.kind = 5 }),
 		"signed kind mismatch": signed(func(r *rawPayload) { r.kind = byte(Refresh) }),
 		"signed exp == iat":    signed(func(r *rawPayload) { r.exp = r.iat }),
 		"signed exp < iat":     signed(func(r *rawPayload) { r.exp = r.iat - 1 }),
@@ -715,7 +743,7 @@ func TestMintInvalidClaims(t *testing.T) {
 	iss, _, _ := newTestIssuer(t)
 	for name, edit := range map[string]func(*Claims){
 		"no kind":           func(c *Claims) { c.Kind = AnyKind },
-		"kind 4":            func(c *Claims) { c.Kind = 4 },
+		"kind 5":            func(c *Claims) { c.Kind = 5 },
 		"short id":          func(c *Claims) { c.ID = "abc" },
 		"upper-case id":     func(c *Claims) { c.ID = strings.ToUpper(c.ID) },
 		"non-hex id":        func(c *Claims) { c.ID = strings.Repeat("g", 32) },
@@ -788,7 +816,8 @@ func TestHash(t *testing.T) {
 
 func TestKindStrings(t *testing.T) {
 	for k, want := range map[Kind][2]string{
-		AnyKind: {"any", ""}, Access: {"access", AccessPrefix}, Refresh: {"refresh", RefreshPrefix}, 9: {"Kind(9)", ""},
+		AnyKind: {"any", ""}, Access: {"access", AccessPrefix}, Refresh: {"refresh", RefreshPrefix},
+		SignIn: {"sign-in", SignInPrefix}, Session: {"session", SessionPrefix}, 9: {"Kind(9)", ""},
 	} {
 		if k.String() != want[0] || k.Prefix() != want[1] {
 			t.Errorf("Kind %d: %q, %q; want %q", uint8(k), k.String(), k.Prefix(), want)

@@ -1,0 +1,115 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/store"
+	"github.com/connectfed/connectfed/internal/token"
+)
+
+// Session is a browser's sign-in session: what the signed-in page shows, and the session token
+// the browser keeps in a cookie.
+type Session struct {
+	// Token is the session token (token.Session kind), for the cookie and nothing else.
+	Token         string
+	Username      string
+	InstanceID    string
+	InstanceAlias string
+	UserARN       string
+	// ExpiresAt is when the session ends: with the family it was signed in from.
+	ExpiresAt time.Time
+}
+
+// minSession is the least a fresh session lives, so a link opened just before its family ends
+// still lands on a page rather than on an already ended session.
+const minSession = time.Minute
+
+// SignIn trades the sign-in token of a SignInUrl for a browser session of the same family. A
+// link works once: a link opened again answers TokenReused, but unlike a reused refresh token it
+// does not revoke the family. A link is a URL, and URLs get opened twice innocently (a reload, a
+// link checker, a second click), so a second opening must not log the user out of everything.
+//
+// The session lives as long as the family's refresh token (a browser session is no more than
+// the API session it came from), and dies with the family: revoking any token of it, deleting
+// the user or the instance, or deactivating the IAM key ends the session too.
+func (s *Service) SignIn(ctx context.Context, signInToken string) (Session, error) {
+	c, err := s.tokens.Verify(signInToken, token.SignIn)
+	switch {
+	case errors.Is(err, token.ErrExpired):
+		return Session{}, apierr.New(apierr.TokenExpired, "This sign-in link has expired.")
+	case err != nil:
+		return Session{}, apierr.New(apierr.Unauthenticated, "This sign-in link is not valid.")
+	}
+	inst, u, err := s.standing(ctx, c)
+	if err != nil {
+		return Session{}, err
+	}
+	// Marked before the session is minted: of two openings racing, exactly one gets a session.
+	err = s.store.MarkTokenUsed(ctx, c.ID, c.FamilyID, c.ExpiresAt)
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return Session{}, apierr.New(apierr.TokenReused, "This sign-in link was already used.")
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("connect: use sign-in token: %w", err)
+	}
+	// The sign-in token was issued with its pair, so its issue time starts the family.
+	exp := c.IssuedAt.Add(s.cfg.RefreshTokenTTL)
+	if earliest := s.now().Add(minSession); exp.Before(earliest) {
+		exp = earliest
+	}
+	sc := c
+	sc.Kind, sc.ID, sc.IssuedAt, sc.ExpiresAt = token.Session, "", time.Time{}, exp
+	tok, err := s.tokens.Mint(sc)
+	if err != nil {
+		return Session{}, fmt.Errorf("connect: mint session token: %w", err)
+	}
+	return Session{Token: tok, Username: u.Username, InstanceID: inst.ID, InstanceAlias: inst.Alias,
+		UserARN: UserARN(inst, u.ID), ExpiresAt: time.Unix(exp.Unix(), 0).UTC()}, nil
+}
+
+// CurrentSession answers whose browser session a session token is, if it still stands: genuine,
+// not past its time, its family not revoked, its user, instance and IAM key still there, and not
+// signed out.
+func (s *Service) CurrentSession(ctx context.Context, sessionToken string) (Session, error) {
+	c, err := s.tokens.Verify(sessionToken, token.Session)
+	switch {
+	case errors.Is(err, token.ErrExpired):
+		return Session{}, apierr.New(apierr.TokenExpired, "Your session has ended.")
+	case err != nil:
+		return Session{}, apierr.New(apierr.Unauthenticated, "There is no valid session in this browser.")
+	}
+	inst, u, err := s.standing(ctx, c)
+	if err != nil {
+		return Session{}, err
+	}
+	out, err := s.store.TokenUsed(ctx, c.ID)
+	if err != nil {
+		return Session{}, fmt.Errorf("connect: read session sign-out: %w", err)
+	}
+	if out {
+		return Session{}, apierr.New(apierr.Unauthenticated, "You have signed out.")
+	}
+	return Session{Token: sessionToken, Username: u.Username, InstanceID: inst.ID, InstanceAlias: inst.Alias,
+		UserARN: UserARN(inst, u.ID), ExpiresAt: c.ExpiresAt}, nil
+}
+
+// SignOut ends a browser session, and only it: the API tokens of its family keep working, as
+// signing out of a web page should not break the tools that use them (revoking the family is
+// what /federation/v1/revoke is for). The session token is spent the way a used sign-in link
+// is, so a copy of the cookie stops working too. Signing out of a session that is not genuine,
+// has ended or was signed out already succeeds: nothing is left to end.
+func (s *Service) SignOut(ctx context.Context, sessionToken string) error {
+	c, err := s.tokens.Verify(sessionToken, token.Session)
+	if err != nil {
+		return nil
+	}
+	err = s.store.MarkTokenUsed(ctx, c.ID, c.FamilyID, c.ExpiresAt)
+	if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		return fmt.Errorf("connect: sign out: %w", err)
+	}
+	return nil
+}

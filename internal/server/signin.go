@@ -1,0 +1,258 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/connect"
+)
+
+// The browser sign-in behind SignInUrl. Opening the link trades its one-time sign-in token for
+// a session cookie and redirects, so the token leaves the address bar and the history at once;
+// every later page reads the cookie. Everything works without script: a plain HTTP client that
+// follows redirects and keeps cookies signs in as a browser does.
+const (
+	signInPage    = connect.SignInPath // GET ?token=...: sign in, then 303 to sessionPage
+	sessionPage   = "/federation/session"
+	signOutPath   = "/federation/signout" // POST: end the session, then 303 to signedOutPage
+	signedOutPage = "/federation/signed-out"
+
+	// sessionCookie holds the session token. Its path keeps it off every request but the
+	// sign-in pages': the AWS API on the same origin never sees it.
+	sessionCookie = "connectfed_session"
+	cookiePath    = "/federation/"
+)
+
+// pageCSS is the pages' only style, inline so a page is one request; the
+// Content-Security-Policy allows exactly this text by its hash.
+const pageCSS = `body{font:16px/1.5 system-ui,sans-serif;color:#1b1f24;background:#f4f5f7;margin:0}` +
+	`main{max-width:40rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}` +
+	`h1{font-size:1.5rem;margin:0 0 1rem}.brand{margin:0 0 .5rem;color:#5b6470;font-size:.875rem;letter-spacing:.05em}` +
+	`dl{display:grid;grid-template-columns:max-content 1fr;gap:.5rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}` +
+	`code{font-size:.875rem}.muted{color:#5b6470}.reason{font-size:1.125rem}` +
+	`button{font:inherit;padding:.5rem 1.25rem;border:0;border-radius:6px;background:#1f5fbf;color:#fff;cursor:pointer}`
+
+//go:embed signin.html
+var signInHTML string
+
+var (
+	pageTemplates = template.Must(template.New("signin").Parse(signInHTML))
+
+	// pageCSP allows nothing but the inline style above and forms posting back here: no
+	// script, no images, no frames, no other origin.
+	pageCSP = func() string {
+		sum := sha256.Sum256([]byte(pageCSS))
+		return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	}()
+)
+
+// pageData is what the templates of signin.html read.
+type pageData struct {
+	Title string
+	CSS   template.CSS
+	// Session, Instance (its alias, or its id when it has none) and Ends (UTC, ISO 8601) are
+	// for the signed-in page.
+	Session  connect.Session
+	Instance string
+	Ends     string
+	// Reason, Hint and RequestID are for error pages.
+	Reason, Hint, RequestID string
+}
+
+// serveSignIn answers every path under /federation/ but the token API's.
+func (s *Server) serveSignIn(w http.ResponseWriter, r *http.Request) {
+	ri := info(r.Context())
+	// A panic must end on an error page like any other failure, not on an AWS error body,
+	// which a person in a browser cannot read.
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic serving request", "request_id", ri.id, "panic", p)
+			if !ri.wrote {
+				s.failPage(w, r, "", "", apierr.New(apierr.InternalFailure, ""))
+			}
+		}
+	}()
+	read := []string{http.MethodGet, http.MethodHead}
+	var allow []string
+	switch r.URL.Path {
+	case signInPage:
+		// Not HEAD: a link checker's HEAD must not spend a one-time link.
+		ri.operation, allow = "SignIn", []string{http.MethodGet}
+	case sessionPage:
+		ri.operation, allow = "Session", read
+	case signOutPath:
+		ri.operation, allow = "SignOut", []string{http.MethodPost}
+	case signedOutPage:
+		ri.operation, allow = "SignedOut", read
+	default:
+		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no such page.", "")
+		return
+	}
+	if !slices.Contains(allow, r.Method) {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.errorPage(w, r, http.StatusMethodNotAllowed, "Method not allowed",
+			"This page takes "+allow[0]+", not "+r.Method+".", "")
+		return
+	}
+	switch r.URL.Path {
+	case signInPage:
+		s.signIn(w, r)
+	case sessionPage:
+		s.sessionPage(w, r)
+	case signOutPath:
+		s.signOut(w, r)
+	case signedOutPage:
+		s.render(w, r, http.StatusOK, "signed-out", pageData{Title: "You have signed out"})
+	}
+}
+
+// signIn spends the link's sign-in token on a session, sets the cookie and redirects to the
+// signed-in page. 303 rather than a page of its own: the address bar, the history and any
+// Referer then hold /federation/session, not the token.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	const (
+		title = "Sign-in failed"
+		hint  = "A sign-in link works once, for a few minutes. Get a new one: call GetFederationToken again."
+	)
+	tok := r.URL.Query().Get("token")
+	if tok == "" {
+		ri := info(r.Context())
+		ri.errorCode = apierr.Lookup(apierr.NativeValidation).JSONType
+		s.errorPage(w, r, http.StatusBadRequest, title,
+			"This sign-in link has no token. Open the whole SignInUrl, including its ?token= part.", "")
+		return
+	}
+	sess, err := s.connect.SignIn(r.Context(), tok)
+	if err != nil {
+		s.failPage(w, r, title, hint, err)
+		return
+	}
+	info(r.Context()).principal = sess.UserARN
+	maxAge := int(sess.ExpiresAt.Sub(s.cfg.Now()) / time.Second)
+	http.SetCookie(w, s.cookie(r, sess.Token, max(maxAge, 1)))
+	s.redirect(w, r, sessionPage)
+}
+
+// sessionPage shows who is signed in, or why nobody is.
+func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request) {
+	const (
+		title = "You are not signed in"
+		hint  = "Open a sign-in link to sign in."
+	)
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		info(r.Context()).errorCode = apierr.Lookup(apierr.Unauthenticated).JSONType
+		s.errorPage(w, r, http.StatusUnauthorized, title, "There is no session in this browser.", hint)
+		return
+	}
+	sess, err := s.connect.CurrentSession(r.Context(), c.Value)
+	if err != nil {
+		if apierr.Of(err).Spec().Status == http.StatusUnauthorized {
+			http.SetCookie(w, s.cookie(r, "", -1)) // a dead session: drop the cookie
+		}
+		s.failPage(w, r, title, hint, err)
+		return
+	}
+	info(r.Context()).principal = sess.UserARN
+	instance := sess.InstanceAlias
+	if instance == "" {
+		instance = sess.InstanceID
+	}
+	s.render(w, r, http.StatusOK, "session", pageData{Title: "Signed in", Session: sess, Instance: instance,
+		Ends: sess.ExpiresAt.UTC().Format(time.RFC3339)})
+}
+
+// signOut ends the session, drops the cookie and redirects to a page that says so. Without a
+// cookie it does the same: the outcome the user asked for holds.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := s.connect.SignOut(r.Context(), c.Value); err != nil {
+			s.failPage(w, r, "Sign-out failed", "", err)
+			return
+		}
+	}
+	http.SetCookie(w, s.cookie(r, "", -1))
+	s.redirect(w, r, signedOutPage)
+}
+
+// cookie is the session cookie: HttpOnly, so no script can read it; SameSite=Lax, so another
+// site cannot post with it, though a link to the pages still works; Secure under TLS. Max-Age
+// rather than Expires: it does not depend on the browser's clock agreeing with the server's.
+// maxAge < 0 deletes it.
+func (s *Server) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: sessionCookie, Value: value, Path: cookiePath, MaxAge: maxAge,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode}
+}
+
+// pageHeaders are set on every answer of the sign-in pages, redirects included. A page holds
+// personal details and the link held a token, so: never cached, never sent as a Referer,
+// never framed.
+func pageHeaders(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", pageCSP)
+}
+
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string) {
+	pageHeaders(w.Header())
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// failPage answers err on an error page: its status and its message, which the domain writes
+// for the caller. An internal failure shows neither its detail nor the table's AWS wording,
+// only that it failed and the request id the log has it under.
+func (s *Server) failPage(w http.ResponseWriter, r *http.Request, title, hint string, err error) {
+	ri := info(r.Context())
+	e := apierr.Of(err)
+	ri.errorCode = e.Spec().JSONType
+	if e.Code == apierr.InternalFailure {
+		s.log.Error("internal error", "request_id", ri.id, "err", err)
+		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
+			"The server could not complete this request. Try again in a moment.", ri.id)
+		return
+	}
+	s.errorPage(w, r, e.Spec().Status, title, e.Text(), hint)
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, reason, hint string) {
+	d := pageData{Title: title, Reason: reason, Hint: hint}
+	if status >= 500 {
+		d.RequestID = info(r.Context()).id
+	}
+	s.render(w, r, status, "error", d)
+}
+
+// render writes a page. It renders into a buffer first, so a template failure is a clean 500
+// rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
+	d.CSS = template.CSS(pageCSS)
+	var buf bytes.Buffer
+	h := w.Header()
+	pageHeaders(h)
+	if err := pageTemplates.ExecuteTemplate(&buf, name, d); err != nil {
+		s.log.Error("render page", "request_id", info(r.Context()).id, "page", name, "err", err)
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte("Something went wrong.\n"))
+		return
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}
