@@ -56,6 +56,7 @@ const (
 	TokenReused
 	Forbidden
 	NativeValidation
+	RateLimited
 )
 
 // Spec is what a Code means on the wire.
@@ -161,6 +162,8 @@ var table = map[Code]Spec{
 		"The caller may not act on this token.", "FORBIDDEN"},
 	NativeValidation: {"ValidationException", "ValidationError", 400, true,
 		"The request is not valid.", "VALIDATION_ERROR"},
+	RateLimited: {"TooManyRequestsException", "Throttling", 429, true,
+		"Rate exceeded", "RATE_LIMITED"},
 }
 
 // Lookup returns the wire meaning of c. An unknown code is an internal failure.

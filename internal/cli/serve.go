@@ -40,6 +40,8 @@ type serveOptions struct {
 	accessTTL       time.Duration
 	refreshTTL      time.Duration
 	keyRotation     time.Duration
+	tokenAPIRate    float64
+	tokenAPIBurst   int
 	// now is the server's clock; tests set it, the command line cannot.
 	now func() time.Time
 }
@@ -93,6 +95,8 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.StringVar(&o.publicURL, "public-url", "", "the URL clients reach this server at, for SignInUrl (default: http:// and the listen address)")
 	f.DurationVar(&o.accessTTL, "access-token-ttl", time.Hour, "lifetime of a federation access token")
 	f.DurationVar(&o.refreshTTL, "refresh-token-ttl", 12*time.Hour, "lifetime of a federation refresh token")
+	f.Float64Var(&o.tokenAPIRate, "token-api-rate", 50, "requests per second each source address may make to the token API under /federation/v1/ (0: no limit)")
+	f.IntVar(&o.tokenAPIBurst, "token-api-burst", 100, "requests above --token-api-rate a source may make in a burst")
 	f.DurationVar(&o.keyRotation, "key-rotation", 24*time.Hour, "how often a new token signing key takes over (0: never); a previous key verifies until its tokens have expired")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -184,7 +188,8 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 			return fmt.Errorf("seed the demo: %w", err)
 		}
 	}
-	srv := server.New(server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now}, ids, conn)
+	srv := server.New(server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now,
+		TokenAPIRate: o.tokenAPIRate, TokenAPIBurst: o.tokenAPIBurst}, ids, conn)
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
 	serving := make(chan error, 1)

@@ -34,6 +34,11 @@ func (s *Server) serveNative(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, ri, apierr.New(apierr.NoSuchEntity, "No such endpoint: %s. The token API has /federation/v1/refresh, /introspect and /revoke.", r.URL.Path))
 		return
 	}
+	if !s.tokenAPILimit.allow(r, s.cfg.Now()) {
+		w.Header().Set("Retry-After", "1")
+		s.fail(w, ri, apierr.New(apierr.RateLimited, "Too many requests from this address to the token API; slow down."))
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		s.fail(w, ri, apierr.New(apierr.NativeValidation, "%s takes POST, not %s.", r.URL.Path, r.Method))

@@ -13,6 +13,8 @@ import (
 	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/connectfed/connectfed/internal/server"
 )
 
 // envelope is the native API's answer.
@@ -267,4 +269,13 @@ func TestNativeValidation(t *testing.T) {
 	wantNativeError(t, post("/federation/v1/nothing", "application/json", `{}`), 404, "NOT_FOUND", "No such endpoint")
 	r, _ := http.NewRequest("GET", e.url+refresh, nil)
 	wantNativeError(t, e.sendNative(t, r), 400, "VALIDATION_ERROR", "takes POST")
+}
+
+func TestNativeRateLimit(t *testing.T) {
+	e := newEnvConfig(t, server.Config{TokenAPIRate: 1, TokenAPIBurst: 2})
+	var last envelope
+	for range 3 {
+		last = e.native(t, "/federation/v1/refresh", tokenBody("refreshToken", "cfr1_x.y"), nil)
+	}
+	wantNativeError(t, last, 429, "RATE_LIMITED", "Too many requests")
 }

@@ -62,6 +62,12 @@ func newEnv(t testing.TB) *env { return newEnvWith(t, 0) }
 // request's; tests that move the clock far widen it so the SDK's signatures still pass.
 func newEnvWith(t testing.TB, skew time.Duration) *env {
 	t.Helper()
+	return newEnvConfig(t, server.Config{Skew: skew})
+}
+
+// newEnvConfig starts a server with cfg; the harness supplies its clock and logger.
+func newEnvConfig(t testing.TB, cfg server.Config) *env {
+	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "connectfed.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -85,9 +91,13 @@ func newEnvWith(t testing.TB, skew time.Duration) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Now = c.Now
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	ts := httptest.NewUnstartedServer(nil)
 	conn := connect.New(st, tokens, ids, connect.Config{SignInBase: "http://" + ts.Listener.Addr().String()}, c.Now)
-	ts.Config.Handler = server.New(server.Config{Now: c.Now, Skew: skew, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, ids, conn)
+	ts.Config.Handler = server.New(cfg, ids, conn)
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return &env{t: t, url: ts.URL, clock: c, ids: ids, handler: ts.Config.Handler,

@@ -28,6 +28,10 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives one line per request; slog.Default() when nil.
 	Logger *slog.Logger
+	// TokenAPIRate and TokenAPIBurst bound each source address's requests to the token API
+	// under /federation/v1/ (per second, and the burst above it); a rate of 0 means no limit.
+	TokenAPIRate  float64
+	TokenAPIBurst int
 }
 
 // Server is connectfed's HTTP handler.
@@ -40,6 +44,8 @@ type Server struct {
 	// services maps a credential scope's service to its handler.
 	services map[string]service
 	iam, sts queryService
+	// tokenAPILimit protects the token API from any one source.
+	tokenAPILimit *sourceLimiter
 }
 
 // New returns a server over the domain services.
@@ -58,6 +64,7 @@ func New(cfg Config, id *identity.Service, conn *connect.Service) *Server {
 	}
 	s := &Server{cfg: cfg, identity: id, connect: conn, log: cfg.Logger, sigOpts: sigv4.Options{Skew: cfg.Skew}}
 	s.iam, s.sts = s.iamService(), s.stsService()
+	s.tokenAPILimit = newSourceLimiter(cfg.TokenAPIRate, cfg.TokenAPIBurst)
 	s.services = s.routeServices()
 	return s
 }
