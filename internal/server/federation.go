@@ -107,18 +107,11 @@ func (s *Server) nativeRefresh(w http.ResponseWriter, r *http.Request, body []by
 // whose it is.
 func (s *Server) nativeIntrospect(w http.ResponseWriter, r *http.Request, body []byte) {
 	ri := info(r.Context())
-	p, ok := s.nativeCaller(w, r, body, true)
+	p, tok, ok := s.tokenRequest(w, r, body, true)
 	if !ok {
 		return
 	}
-	var in struct {
-		Token string `json:"token"`
-	}
-	if err := decodeNative(body, &in, "token", &in.Token); err != nil {
-		s.fail(w, ri, err)
-		return
-	}
-	got, active, err := s.connect.Introspect(r.Context(), *p, in.Token)
+	got, active, err := s.connect.Introspect(r.Context(), *p, tok)
 	if err != nil {
 		s.fail(w, ri, err)
 		return
@@ -139,22 +132,31 @@ func (s *Server) nativeIntrospect(w http.ResponseWriter, r *http.Request, body [
 // checked and then acts for its principal.
 func (s *Server) nativeRevoke(w http.ResponseWriter, r *http.Request, body []byte) {
 	ri := info(r.Context())
-	p, ok := s.nativeCaller(w, r, body, false)
+	p, tok, ok := s.tokenRequest(w, r, body, false)
 	if !ok {
 		return
+	}
+	if err := s.connect.Revoke(r.Context(), p, tok); err != nil {
+		s.fail(w, ri, err)
+		return
+	}
+	awsproto.WriteNative(w, map[string]any{"revoked": true})
+}
+
+// tokenRequest reads a {"token": ...} request and its SigV4 caller (see nativeCaller).
+func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request, body []byte, signed bool) (*identity.Principal, string, bool) {
+	p, ok := s.nativeCaller(w, r, body, signed)
+	if !ok {
+		return nil, "", false
 	}
 	var in struct {
 		Token string `json:"token"`
 	}
 	if err := decodeNative(body, &in, "token", &in.Token); err != nil {
-		s.fail(w, ri, err)
-		return
+		s.fail(w, info(r.Context()), err)
+		return nil, "", false
 	}
-	if err := s.connect.Revoke(r.Context(), p, in.Token); err != nil {
-		s.fail(w, ri, err)
-		return
-	}
-	awsproto.WriteNative(w, map[string]any{"revoked": true})
+	return p, in.Token, true
 }
 
 // nativeCaller authenticates a SigV4-signed native request. An unsigned one is nil, which is

@@ -54,6 +54,8 @@ type env struct {
 	ids   *identity.Service
 	// handler is the server itself, for benchmarks that skip the network.
 	handler http.Handler
+	// store is the server's store, for tests that pull it away under the server.
+	store interface{ Close() error }
 }
 
 func newEnv(t testing.TB) *env { return newEnvWith(t, 0) }
@@ -100,7 +102,7 @@ func newEnvConfig(t testing.TB, cfg server.Config) *env {
 	ts.Config.Handler = server.New(cfg, ids, conn)
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &env{t: t, url: ts.URL, clock: c, ids: ids, handler: ts.Config.Handler,
+	return &env{t: t, url: ts.URL, clock: c, ids: ids, handler: ts.Config.Handler, store: st,
 		root: aws.Credentials{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey}}
 }
 

@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -21,10 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconnect "github.com/aws/aws-sdk-go-v2/service/connect"
 
-	"github.com/connectfed/connectfed/internal/connect"
-	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/server"
-	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/token"
 )
 
@@ -468,32 +464,8 @@ func TestSignInLinkOpenedConcurrently(t *testing.T) {
 // under it, to see how the pages fail.
 func newEnvLogged(t *testing.T, w io.Writer) (e *env, closeStore func()) {
 	t.Helper()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "connectfed.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	c := &clock{}
-	ids := identity.New(st, c.Now)
-	ctx := context.Background()
-	if err := ids.EnsureAccount(ctx, testAccount); err != nil {
-		t.Fatal(err)
-	}
-	root, err := ids.NewRootKey(ctx, testAccount)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := token.NewIssuer(ctx, st, c.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(nil)
-	conn := connect.New(st, tokens, ids, connect.Config{SignInBase: "http://" + ts.Listener.Addr().String()}, c.Now)
-	ts.Config.Handler = server.New(server.Config{Now: c.Now, Logger: slog.New(slog.NewTextHandler(w, nil))}, ids, conn)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return &env{t: t, url: ts.URL, clock: c, ids: ids, handler: ts.Config.Handler,
-		root: aws.Credentials{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey}}, func() { st.Close() }
+	e = newEnvConfig(t, server.Config{Logger: slog.New(slog.NewTextHandler(w, nil))})
+	return e, func() { e.store.Close() }
 }
 
 // syncBuffer is a bytes.Buffer the server's goroutines may write while the test reads.
