@@ -1,12 +1,14 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"strings"
 )
 
 // Flavor is everything that differs between the SQL databases sqlstore runs on. Each backend
-// package (sqlite, and later postgres) builds its own value, so sqlstore never imports a
+// package (sqlite, postgres) builds its own value, so sqlstore never imports a
 // driver and a new flavour needs no change here.
 //
 // Queries are written once, with PostgreSQL-style numbered placeholders ($1, $2, ...). Both
@@ -40,6 +42,15 @@ type Flavor struct {
 	// FOREIGN KEY constraint; sqlstore maps it to store.ErrNotFound, since it means the
 	// account a record belongs to does not exist.
 	IsForeignKeyViolation func(err error) bool
+
+	// Lock, if not nil, serialises migrations among every process sharing the database
+	// (replicas starting together). New calls it on the connection it then migrates on,
+	// before it touches any table, and calls unlock when the migrations are done or have
+	// failed; unlock must release the lock however the migration ended, if need be by
+	// discarding the connection. Lock waits until ctx is done for a lock another process
+	// holds. nil for SQLite, whose immediate transactions already queue writers and whose
+	// schema statements are transactional like the rest.
+	Lock func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
 }
 
 func (f Flavor) validate() error {

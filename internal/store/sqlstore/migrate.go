@@ -189,21 +189,44 @@ func (e *SchemaTooNewError) Error() string {
 }
 
 // migrate brings the database up to len(steps) applied migrations.
-func migrate(ctx context.Context, db *sql.DB, f Flavor, steps []migration) error {
+func migrate(ctx context.Context, db *sql.DB, f Flavor, steps []migration) (err error) {
+	// The whole migration runs on one connection: the flavour's lock belongs to the
+	// connection (a PostgreSQL advisory lock is held by a session), and with SQLite's
+	// one-connection pool a second connection could not be had while this one is held.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: connect: %w", err)
+	}
+	defer func() {
+		// ErrConnDone: the flavour's unlock discarded the connection.
+		if cerr := conn.Close(); cerr != nil && !errors.Is(cerr, sql.ErrConnDone) {
+			err = errors.Join(err, fmt.Errorf("store: migrate: release connection: %w", cerr))
+		}
+	}()
+	if f.Lock != nil {
+		unlock, err := f.Lock(ctx, conn)
+		if err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+		defer unlock()
+	}
+
 	// schema_version has exactly one row: the id column, pinned to 1 by its CHECK, lets the
 	// insert below be idempotent when several processes start on a fresh database at once.
-	if _, err := db.ExecContext(ctx, f.rebind(`CREATE TABLE IF NOT EXISTS schema_version (
+	// (Where the flavour has a Lock, they do not even get here at once: PostgreSQL's
+	// CREATE TABLE IF NOT EXISTS is not safe against a concurrent creation of the table.)
+	if _, err := conn.ExecContext(ctx, f.rebind(`CREATE TABLE IF NOT EXISTS schema_version (
 			id      BIGINT NOT NULL PRIMARY KEY CHECK (id = 1),
 			version BIGINT NOT NULL
 		)`)); err != nil {
 		return fmt.Errorf("store: create schema_version: %w", err)
 	}
-	if _, err := db.ExecContext(ctx, f.rebind(
+	if _, err := conn.ExecContext(ctx, f.rebind(
 		`INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`)); err != nil {
 		return fmt.Errorf("store: initialise schema_version: %w", err)
 	}
 	for {
-		done, err := migrateStep(ctx, db, f, steps)
+		done, err := migrateStep(ctx, conn, f, steps)
 		if err != nil {
 			return err
 		}
@@ -215,8 +238,8 @@ func migrate(ctx context.Context, db *sql.DB, f Flavor, steps []migration) error
 
 // migrateStep applies the next migration, if any, in one transaction, and reports whether
 // the schema was already current.
-func migrateStep(ctx context.Context, db *sql.DB, f Flavor, steps []migration) (done bool, err error) {
-	tx, err := db.BeginTx(ctx, nil)
+func migrateStep(ctx context.Context, conn *sql.Conn, f Flavor, steps []migration) (done bool, err error) {
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("store: migrate: begin: %w", err)
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,5 +133,43 @@ func TestMigrationsExpandTokens(t *testing.T) {
 				t.Errorf("migration %d, statement %d has an unknown token: %s", i+1, j+1, s)
 			}
 		}
+	}
+}
+
+// A flavour's Lock is taken before the migration touches the database, on the connection the
+// migration then runs on, and released whether the migration succeeds or is refused.
+func TestMigrateLock(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	var events []string
+	f := testFlavor
+	f.Lock = func(ctx context.Context, conn *sql.Conn) (func(), error) {
+		var n int
+		err := conn.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'`).Scan(&n)
+		events = append(events, fmt.Sprintf("lock (schema_version tables: %d, %v)", n, err))
+		return func() { events = append(events, "unlock") }, nil
+	}
+	steps := []migration{{`CREATE TABLE a (x TEXT)`}}
+	if err := migrate(ctx, db, f, steps); err != nil {
+		t.Fatal(err)
+	}
+	var tooNew *SchemaTooNewError
+	if err := migrate(ctx, db, f, nil); !errors.As(err, &tooNew) {
+		t.Fatalf("migrate of a newer database: %v, want a SchemaTooNewError", err)
+	}
+	want := []string{"lock (schema_version tables: 0, <nil>)", "unlock", "lock (schema_version tables: 1, <nil>)", "unlock"}
+	if !slices.Equal(events, want) {
+		t.Errorf("lock events = %q, want %q", events, want)
+	}
+
+	// A lock that cannot be taken fails the migration before it does anything.
+	events = nil
+	f.Lock = func(context.Context, *sql.Conn) (func(), error) { return nil, errors.New("lock refused") }
+	fresh := openTestDB(t)
+	if err := migrate(ctx, fresh, f, steps); err == nil || !strings.Contains(err.Error(), "lock refused") {
+		t.Errorf("migrate with a refused lock: %v, want the lock's error", err)
+	}
+	if tableExists(t, fresh, "schema_version") {
+		t.Errorf("migrate with a refused lock created schema_version")
 	}
 }

@@ -2,7 +2,7 @@
 // database connectfed runs on: the schema, its migrations, and every query. What differs
 // between databases (placeholder style, column types, how the driver reports constraint
 // violations) is a Flavor, supplied by the backend package that also owns opening the
-// database (internal/store/sqlite, and later postgres). sqlstore imports no driver.
+// database (internal/store/sqlite, internal/store/postgres). sqlstore imports no driver.
 package sqlstore
 
 import (
@@ -29,7 +29,13 @@ var _ store.Store = (*Store)(nil)
 // on: Close closes it. New refuses a database whose schema is newer than this binary knows
 // (a *SchemaTooNewError), since an older binary could misread or damage it.
 func New(db *sql.DB, f Flavor) (*Store, error) {
-	return newStore(context.Background(), db, f, migrations)
+	return NewContext(context.Background(), db, f)
+}
+
+// NewContext is New with a context, which bounds the migration, including the wait for
+// another process's migration lock (see Flavor.Lock).
+func NewContext(ctx context.Context, db *sql.DB, f Flavor) (*Store, error) {
+	return newStore(ctx, db, f, migrations)
 }
 
 func newStore(ctx context.Context, db *sql.DB, f Flavor, steps []migration) (*Store, error) {

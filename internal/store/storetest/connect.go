@@ -467,6 +467,44 @@ func testConnectUser(t *testing.T, s store.Store) {
 	checkConnectUser(t, got, again)
 }
 
+// testCreateConnectUserConcurrent races creations of one username with different ids, as
+// replicas serving two CreateUser requests at once would: one user is created, and every
+// other request learns the username is taken.
+func testCreateConnectUserConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "race")
+	createInstance(t, s, in, nil, nil)
+	const rounds, racers = 3, 8
+	for round := range rounds {
+		username := fmt.Sprintf("racer%d", round)
+		users := make([]store.ConnectUser, racers)
+		for i := range users {
+			users[i] = newConnectUser(in.ID, fmt.Sprintf("race-%d-%02d", round, i), username)
+		}
+		what := fmt.Sprintf("round %d: CreateConnectUser %s", round, username)
+		winner := race(t, what, racers, func(i int) error { return s.CreateConnectUser(ctx, users[i]) })
+		if winner < 0 {
+			continue
+		}
+		got, err := s.GetConnectUserByUsername(ctx, in.ID, username)
+		must(t, what+": GetConnectUserByUsername", err)
+		checkConnectUser(t, got, users[winner])
+		for i, u := range users {
+			if i == winner {
+				continue
+			}
+			_, err := s.GetConnectUser(ctx, in.ID, u.ID)
+			checkErr(t, what+": GetConnectUser of a loser", err, store.ErrNotFound)
+		}
+	}
+	list, err := s.ListConnectUsers(ctx, in.ID, store.Page{})
+	must(t, "ListConnectUsers", err)
+	if len(list) != rounds {
+		t.Errorf("ListConnectUsers after the races = %d users, want %d", len(list), rounds)
+	}
+}
+
 // Details is kept byte for byte, including when it is empty.
 func testConnectUserDetails(t *testing.T, s store.Store) {
 	ctx := t.Context()

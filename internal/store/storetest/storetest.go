@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Ping", testPing},
 		{"Account", testAccount},
 		{"User", testUser},
+		{"CreateUserConcurrent", testCreateUserConcurrent},
 		{"UserPaging", testUserPaging},
 		{"Role", testRole},
 		{"RolePaging", testRolePaging},
@@ -46,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CreateInstanceAtomic", testCreateInstanceAtomic},
 		{"Profiles", testProfiles},
 		{"ConnectUser", testConnectUser},
+		{"CreateConnectUserConcurrent", testCreateConnectUserConcurrent},
 		{"ConnectUserDetails", testConnectUserDetails},
 		{"ConnectUserPaging", testConnectUserPaging},
 		{"DeleteInstanceCascades", testDeleteInstanceCascades},
@@ -236,6 +239,72 @@ func testUser(t *testing.T, s store.Store) {
 	got, err = s.GetUser(ctx, accountA, "Alice")
 	must(t, "GetUser recreated", err)
 	checkUser(t, got, again)
+}
+
+// race runs create(0) ... create(n-1) at once, released together, and checks that exactly one
+// succeeded and every other failed with store.ErrAlreadyExists, as racing replicas creating
+// one record must. It returns the index of the winner (-1 if none won).
+func race(t *testing.T, what string, n int, create func(i int) error) (winner int) {
+	t.Helper()
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = create(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner = -1
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+			winner = i
+		case !errors.Is(err, store.ErrAlreadyExists):
+			t.Errorf("%s, racer %d: %v, want nil or %v", what, i, err, store.ErrAlreadyExists)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%s: %d of %d concurrent calls succeeded, want exactly 1", what, won, n)
+	}
+	return winner
+}
+
+// testCreateUserConcurrent races creations of one user name, spelt in different cases, as
+// replicas serving two CreateUser requests at once would: one user is created, and every
+// other request learns the name is taken.
+func testCreateUserConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	const rounds, racers = 3, 8
+	for round := range rounds {
+		name := fmt.Sprintf("Racer%d", round)
+		users := make([]store.User, racers)
+		for i := range users {
+			spelling := name
+			if i%2 == 1 {
+				spelling = strings.ToLower(name)
+			}
+			users[i] = store.User{AccountID: accountA, Name: spelling, ID: fmt.Sprintf("AIDARACE%02d%09d", round, i), Path: "/", CreatedAt: t0}
+		}
+		what := fmt.Sprintf("round %d: CreateUser %s", round, name)
+		winner := race(t, what, racers, func(i int) error { return s.CreateUser(ctx, users[i]) })
+		if winner < 0 {
+			continue
+		}
+		got, err := s.GetUser(ctx, accountA, name)
+		must(t, what+": GetUser", err)
+		checkUser(t, got, users[winner])
+	}
+	list, err := s.ListUsers(ctx, accountA, store.Page{})
+	must(t, "ListUsers", err)
+	if len(list) != rounds {
+		t.Errorf("ListUsers after the races = %+v, want %d users", list, rounds)
+	}
 }
 
 func testRole(t *testing.T, s store.Store) {
