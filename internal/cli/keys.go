@@ -2,32 +2,31 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/connectfed/connectfed/internal/secrets"
-	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/token"
 )
 
 // newKeysCommand is `connectfed keys`: the token signing keys, worked on in the store directly,
 // so it runs beside a live server (which picks a rotation up within a minute) or with none.
 func newKeysCommand() *cobra.Command {
-	var dataDir string
+	var dataDir, database string
 	keys := &cobra.Command{
 		Use:   "keys",
 		Short: "List or rotate the keys that sign federation tokens",
 		Example: `  connectfed keys list --data-dir ./connectfed-data
   connectfed keys rotate --data-dir ./connectfed-data`,
 	}
-	keys.PersistentFlags().StringVar(&dataDir, "data-dir", "./connectfed-data", "directory of the embedded database")
+	keys.PersistentFlags().StringVar(&dataDir, "data-dir", "./connectfed-data", "directory of the embedded database and the master key")
+	keys.PersistentFlags().StringVar(&database, "database", "", databaseFlagHelp)
 
 	open := func(cmd *cobra.Command) (*token.Issuer, func(), error) {
-		st, err := sqlite.Open(filepath.Join(dataDir, "connectfed.db"))
+		st, err := openStore(cmd.Context(), database, dataDir)
 		if err != nil {
-			return nil, nil, fmt.Errorf("open the store in %s: %w", dataDir, err)
+			return nil, nil, err
 		}
 		sealer, err := secrets.LoadOrCreate(dataDir)
 		if err != nil {

@@ -20,7 +20,6 @@ import (
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/server"
-	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/token"
 )
 
@@ -28,6 +27,7 @@ import (
 type serveOptions struct {
 	addr            string
 	dataDir         string
+	database        string
 	accountID       string
 	clockSkew       time.Duration
 	maxBody         int64
@@ -85,7 +85,8 @@ printed once; later starts reuse them.`,
 // serveFlags registers serve's flags, with their defaults, on f.
 func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	f.StringVar(&o.dataDir, "data-dir", "./connectfed-data", "directory of the embedded database and generated credentials")
+	f.StringVar(&o.dataDir, "data-dir", "./connectfed-data", "directory of the embedded database, the master key and generated credentials")
+	f.StringVar(&o.database, "database", "", databaseFlagHelp)
 	f.StringVar(&o.accountID, "account-id", "123456789012", "the default account's id (12 digits)")
 	f.DurationVar(&o.clockSkew, "clock-skew", 5*time.Minute, "how far a request's X-Amz-Date may be from the server clock")
 	f.Int64Var(&o.maxBody, "max-body-bytes", 1<<20, "largest request body accepted")
@@ -145,9 +146,9 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 			envRootKeyID, envRootSecret, filepath.Join(o.dataDir, rootCredentialsFile))
 	}
 
-	st, err := sqlite.Open(filepath.Join(o.dataDir, "connectfed.db"))
+	st, err := openStore(ctx, o.database, o.dataDir)
 	if err != nil {
-		return fmt.Errorf("open the store in %s: %w", o.dataDir, err)
+		return err
 	}
 	defer st.Close()
 	ids := identity.New(st, o.now)

@@ -3,6 +3,8 @@ package cli
 import (
 	"bufio"
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the pgx driver for database/sql, to set up a schema
 	"github.com/spf13/pflag"
 )
 
@@ -240,5 +243,48 @@ func TestServeSeed(t *testing.T) {
 	err = runServe(context.Background(), o, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "seed "+bad+": "+bad+":5: unknown key \"keys\"") {
 		t.Fatalf("serve with a bad seed: %v", err)
+	}
+}
+
+// TestServeOnPostgres runs the server on PostgreSQL (in a schema of its own) and restarts it:
+// the root credentials and what was written survive.
+func TestServeOnPostgres(t *testing.T) {
+	url := os.Getenv("CONNECTFED_TEST_POSTGRES_URL")
+	if url == "" {
+		t.Skip("CONNECTFED_TEST_POSTGRES_URL is not set: skipping the PostgreSQL serve test (.ci/run sets it)")
+	}
+	schema := "cf_cli_" + strings.ReplaceAll(t.Name(), "/", "_") + "_" + fmt.Sprint(time.Now().UnixNano())
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() }) // after the schema is dropped: cleanups run last-in first-out
+	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("drop the test schema: %v", err)
+		}
+	})
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	o := testOptions(t.TempDir())
+	o.database = url + sep + "search_path=" + schema
+	o.demo = true
+	first := startServe(t, o)
+	first.stop()
+	second := startServe(t, o)
+	second.stop()
+	key := regexp.MustCompile(`export AWS_ACCESS_KEY_ID=(AKIA\w+)`)
+	a, b := key.FindStringSubmatch(first.stdout.String()), key.FindStringSubmatch(second.stdout.String())
+	if a == nil || b == nil || a[1] != b[1] {
+		t.Fatalf("on PostgreSQL the demo key differs across a restart: %v vs %v", a, b)
+	}
+	var users int
+	if err := db.QueryRow(`SELECT count(*) FROM ` + schema + `.iam_users`).Scan(&users); err != nil || users != 1 {
+		t.Errorf("iam_users in the schema: %d, %v", users, err)
 	}
 }
