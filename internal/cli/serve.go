@@ -252,15 +252,20 @@ func rotateKeys(ctx context.Context, tokens *token.Issuer, every, lifetime time.
 	}
 }
 
-// housekeeping runs hourly: it removes STS sessions a day after they expired, so the store does
-// not grow without bound, and drops cache entries past their TTL, so keys nobody asks for again
-// do not pile up in memory.
+// housekeeping runs hourly: it removes STS sessions a day after they expired and the records of
+// used and revoked tokens once those tokens expired, so the store does not grow without bound,
+// and drops cache entries past their TTL, so keys nobody asks for again do not pile up in memory.
 func housekeeping(ctx context.Context, ids *identity.Service, conn *connect.Service, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
 		ids.Prune()
 		conn.Prune()
+		if n, err := conn.PurgeTokenRecords(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purge expired token records", "err", err)
+		} else if n > 0 {
+			log.Info("purged expired token records", "count", n)
+		}
 		if n, err := ids.PurgeExpiredSessions(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)
 		} else if n > 0 {

@@ -172,3 +172,9 @@ func (s *Service) Revoke(ctx context.Context, caller *identity.Principal, tok st
 	}
 	return nil
 }
+
+// PurgeTokenRecords removes records of used tokens and revoked families whose tokens have all
+// expired: they can no longer matter.
+func (s *Service) PurgeTokenRecords(ctx context.Context) (int, error) {
+	return s.store.DeleteExpiredTokenRecords(ctx, s.now().UTC())
+}

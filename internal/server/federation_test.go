@@ -279,3 +279,20 @@ func TestNativeRateLimit(t *testing.T) {
 	}
 	wantNativeError(t, last, 429, "RATE_LIMITED", "Too many requests")
 }
+
+// Records of used and revoked tokens go once the tokens they concern have expired.
+func TestTokenRecordsPurged(t *testing.T) {
+	e := newEnvWith(t, 48*time.Hour)
+	f := newFederated(t, e)
+	refresh := aws.ToString(f.out.Credentials.RefreshToken)
+	if got := e.native(t, "/federation/v1/refresh", tokenBody("refreshToken", refresh), nil); !got.Success {
+		t.Fatalf("refresh: %+v", got.Error)
+	}
+	if n, err := e.conn.PurgeTokenRecords(context.Background()); err != nil || n != 0 {
+		t.Fatalf("purge while the tokens live: %d, %v", n, err)
+	}
+	e.clock.Advance(13 * time.Hour)
+	if n, err := e.conn.PurgeTokenRecords(context.Background()); err != nil || n != 1 {
+		t.Errorf("purge after the family expired: %d, %v; want the one used refresh token", n, err)
+	}
+}

@@ -56,6 +56,8 @@ type env struct {
 	handler http.Handler
 	// store is the server's store, for tests that pull it away under the server.
 	store interface{ Close() error }
+	// conn is the Connect domain, for tests of its housekeeping.
+	conn *connect.Service
 }
 
 func newEnv(t testing.TB) *env { return newEnvWith(t, 0) }
@@ -102,7 +104,7 @@ func newEnvConfig(t testing.TB, cfg server.Config) *env {
 	ts.Config.Handler = server.New(cfg, ids, conn)
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &env{t: t, url: ts.URL, clock: c, ids: ids, handler: ts.Config.Handler, store: st,
+	return &env{t: t, url: ts.URL, clock: c, ids: ids, handler: ts.Config.Handler, store: st, conn: conn,
 		root: aws.Credentials{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey}}
 }
 
