@@ -40,36 +40,37 @@ func newKeysCommand() *cobra.Command {
 		}
 		return iss, func() { st.Close() }, nil
 	}
-	keys.AddCommand(&cobra.Command{
-		Use:     "rotate",
-		Short:   "Make a new signing key take over; the previous ones verify until their tokens expire",
-		Example: `  connectfed keys rotate --data-dir ./connectfed-data`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+	// withIssuer runs do with the store's issuer, closing the store after.
+	withIssuer := func(do func(*cobra.Command, *token.Issuer) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, _ []string) error {
 			iss, done, err := open(cmd)
 			if err != nil {
 				return err
 			}
 			defer done()
+			return do(cmd, iss)
+		}
+	}
+	keys.AddCommand(&cobra.Command{
+		Use:     "rotate",
+		Short:   "Make a new signing key take over; the previous ones verify until their tokens expire",
+		Example: `  connectfed keys rotate --data-dir ./connectfed-data`,
+		Args:    cobra.NoArgs,
+		RunE: withIssuer(func(cmd *cobra.Command, iss *token.Issuer) error {
 			id, err := iss.Rotate(cmd.Context())
 			if err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "signing key %s now signs new tokens; a running server picks it up within a minute\n", id)
 			return err
-		},
+		}),
 	})
 	keys.AddCommand(&cobra.Command{
 		Use:     "list",
 		Short:   "List the signing keys, oldest first (never their secrets)",
 		Example: `  connectfed keys list --data-dir ./connectfed-data`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			iss, done, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: withIssuer(func(cmd *cobra.Command, iss *token.Issuer) error {
 			list, err := iss.Keys(cmd.Context())
 			if err != nil {
 				return err
@@ -82,7 +83,7 @@ func newKeysCommand() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s  created %s%s\n", k.ID, k.CreatedAt.UTC().Format(time.RFC3339), mark)
 			}
 			return nil
-		},
+		}),
 	})
 	return keys
 }

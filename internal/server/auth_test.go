@@ -194,4 +194,12 @@ func TestHealth(t *testing.T) {
 			t.Errorf("%s: %+v", path, a)
 		}
 	}
+	// Without its store the server is alive but not ready.
+	e.store.Close()
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503} {
+		r, _ := http.NewRequest("GET", e.url+path, nil)
+		if a := do(t, r); a.status != want {
+			t.Errorf("%s with the store gone: %d, want %d", path, a.status, want)
+		}
+	}
 }
