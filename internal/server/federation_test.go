@@ -272,7 +272,8 @@ func TestNativeValidation(t *testing.T) {
 }
 
 func TestNativeRateLimit(t *testing.T) {
-	e := newEnvConfig(t, server.Config{TokenAPIRate: 1, TokenAPIBurst: 2})
+	// A bucket that refills once in about 17 minutes: a slow machine cannot refill it mid-test.
+	e := newEnvConfig(t, server.Config{TokenAPIRate: 0.001, TokenAPIBurst: 2})
 	var last envelope
 	for range 3 {
 		last = e.native(t, "/federation/v1/refresh", tokenBody("refreshToken", "cfr1_x.y"), nil)
