@@ -8,7 +8,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
-	"github.com/connectfed/connectfed/internal/store/sqlstore"
+	"github.com/connectfed/connectfed/internal/store"
 )
 
 // databaseFlagHelp is the --database flag's help, shared by the commands that open the store.
@@ -16,7 +16,7 @@ const databaseFlagHelp = "PostgreSQL URL (postgres://user:pass@host:5432/db) for
 
 // openStore opens the store the flags name: PostgreSQL when database is a postgres URL, else
 // the embedded SQLite database in dataDir.
-func openStore(ctx context.Context, database, dataDir string) (*sqlstore.Store, error) {
+func openStore(ctx context.Context, database, dataDir string) (store.Store, error) {
 	switch {
 	case database == "":
 		st, err := sqlite.Open(filepath.Join(dataDir, "connectfed.db"))
@@ -25,7 +25,7 @@ func openStore(ctx context.Context, database, dataDir string) (*sqlstore.Store, 
 		}
 		return st, nil
 	case strings.HasPrefix(database, "postgres://"), strings.HasPrefix(database, "postgresql://"):
-		return postgres.Open(ctx, database)
+		return postgres.Open(ctx, database, postgres.Options{})
 	}
 	return nil, fmt.Errorf("--database: want a postgres:// URL, or nothing for the embedded store in --data-dir")
 }

@@ -45,15 +45,24 @@ const unlockTimeout = 10 * time.Second
 // every connection after a longer while, so that a quiet replica holds few server processes
 // and connections move to a new server after a failover or a DNS change.
 const (
-	maxOpenConns    = 10
-	maxIdleConns    = 10
+	DefaultMaxConns = 10
 	connMaxIdleTime = 5 * time.Minute
 	connMaxLifetime = 30 * time.Minute
-	// defaultConnectTimeout applies when the URL sets no connect_timeout: a server that drops
-	// packets would otherwise hold every new connection for the operating system's TCP
-	// timeout, minutes.
-	defaultConnectTimeout = 10 * time.Second
+	// DefaultConnectTimeout applies when neither Options nor the URL set a connect timeout:
+	// a server that drops packets would otherwise hold every new connection for the
+	// operating system's TCP timeout, minutes.
+	DefaultConnectTimeout = 10 * time.Second
 )
+
+// Options tunes the connection pool. The zero value is the defaults.
+type Options struct {
+	// MaxConns bounds the pool's connections to the server (DefaultMaxConns when 0). Callers
+	// beyond it wait for a free connection, within their context's deadline.
+	MaxConns int
+	// ConnectTimeout bounds establishing one connection. 0: the URL's connect_timeout, else
+	// DefaultConnectTimeout.
+	ConnectTimeout time.Duration
+}
 
 // Flavor describes PostgreSQL to sqlstore. Queries keep their $N placeholders, which are
 // PostgreSQL's own. Byte strings are BYTEA, and keys are TEXT COLLATE "C", which compares
@@ -110,36 +119,77 @@ func discard(conn *sql.Conn) {
 // parameters pgx does not know are set on every session, so ?search_path=name keeps
 // connectfed's tables in a schema of that name, which must exist. ctx bounds connecting and
 // migrating, including the wait while another replica migrates; the store does not keep it.
-// An unreachable server fails Open, saying so.
-func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
+// An unreachable server fails Open, saying so (an *UnreachableError).
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	db, cfg, err := openDB(ctx, url, opts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlstore.NewContext(ctx, db, Flavor())
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("store: open postgres %s: %w", describe(cfg), err), db.Close())
+	}
+	return &Store{Store: s, cfg: cfg}, nil
+}
+
+// OpenDB connects to the database as Open does, without migrating it: for tools that inspect
+// or migrate a schema themselves. The caller closes the *sql.DB.
+func OpenDB(ctx context.Context, url string, opts Options) (*sql.DB, error) {
+	db, _, err := openDB(ctx, url, opts)
+	return db, err
+}
+
+// UnreachableError is Open's error when no connection to the server could be made: the
+// caller may retry later, unlike a bad URL or a refused schema.
+type UnreachableError struct {
+	Where string // user@host:port/db
+	Err   error
+}
+
+func (e *UnreachableError) Error() string {
+	return "store: open postgres " + e.Where + ": database unreachable: " + e.Err.Error()
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+func openDB(ctx context.Context, url string, opts Options) (*sql.DB, *pgx.ConnConfig, error) {
 	if url == "" {
-		return nil, errors.New("store: open postgres: empty URL")
+		return nil, nil, errors.New("store: open postgres: empty URL")
 	}
 	cfg, err := pgx.ParseConfig(url) // its errors mask the password
 	if err != nil {
-		return nil, fmt.Errorf("store: open postgres: %w", err)
+		return nil, nil, fmt.Errorf("store: open postgres: %w", err)
 	}
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = defaultConnectTimeout
+	switch {
+	case opts.ConnectTimeout > 0:
+		cfg.ConnectTimeout = opts.ConnectTimeout
+	case cfg.ConnectTimeout == 0:
+		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "connectfed"
 	}
-	where := describe(cfg)
+	maxConns := opts.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
 
 	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(maxOpenConns)
-	db.SetMaxIdleConns(maxIdleConns)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(connMaxIdleTime)
 	db.SetConnMaxLifetime(connMaxLifetime)
 	if err := db.PingContext(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("store: open postgres %s: database unreachable: %w", where, err), db.Close())
+		return nil, nil, errors.Join(&UnreachableError{Where: describe(cfg), Err: err}, db.Close())
 	}
-	s, err := sqlstore.NewContext(ctx, db, Flavor())
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("store: open postgres %s: %w", where, err), db.Close())
-	}
-	return s, nil
+	return db, cfg, nil
+}
+
+// Store is the PostgreSQL store: sqlstore's implementation of store.Store on a pool, plus
+// what only a shared database needs.
+type Store struct {
+	*sqlstore.Store
+	cfg *pgx.ConnConfig
 }
 
 // describe names the database of cfg for errors, without the password: user@host:port/db.

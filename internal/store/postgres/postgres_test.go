@@ -93,11 +93,11 @@ func withSearchPath(t *testing.T, base, schema string) string {
 // rather than hanging them.
 const openTimeout = 30 * time.Second
 
-func open(t *testing.T, schemaURL string) *sqlstore.Store {
+func open(t *testing.T, schemaURL string) *Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), openTimeout)
 	defer cancel()
-	s, err := Open(ctx, schemaURL)
+	s, err := Open(ctx, schemaURL, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func checkLockFree(t *testing.T, admin *sql.DB) {
 }
 
 type opened struct {
-	s   *sqlstore.Store
+	s   *Store
 	err error
 }
 
@@ -213,7 +213,7 @@ func openAll(t *testing.T, schemaURL string, n int) <-chan opened {
 			<-start
 			ctx, cancel := context.WithTimeout(t.Context(), openTimeout)
 			defer cancel()
-			s, err := Open(ctx, schemaURL)
+			s, err := Open(ctx, schemaURL, Options{})
 			results <- opened{s, err}
 		})
 	}
@@ -226,7 +226,7 @@ func openAll(t *testing.T, schemaURL string, n int) <-chan opened {
 // must share one migrated database.
 func checkOpened(t *testing.T, admin *sql.DB, schema string, results <-chan opened, n int) {
 	t.Helper()
-	var stores []*sqlstore.Store
+	var stores []*Store
 	for r := range results {
 		if r.err != nil {
 			t.Errorf("concurrent Open: %v", r.err)
@@ -321,7 +321,7 @@ func TestOpenLockWaitCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
-	s, err := Open(ctx, u)
+	s, err := Open(ctx, u, Options{})
 	if err == nil {
 		s.Close()
 		t.Fatal("Open succeeded while another session held the migration lock")
@@ -352,7 +352,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), openTimeout)
 	defer cancel()
-	s, err := Open(ctx, u)
+	s, err := Open(ctx, u, Options{})
 	if err == nil {
 		s.Close()
 		t.Fatal("Open of a newer schema succeeded")
@@ -375,7 +375,7 @@ func TestOpenUnreachable(t *testing.T) {
 	const secret = "s3cr3t-pw"
 	start := time.Now()
 	// Nothing listens on port 1.
-	s, err := Open(t.Context(), "postgres://connectfed:"+secret+"@127.0.0.1:1/connectfed?sslmode=disable")
+	s, err := Open(t.Context(), "postgres://connectfed:"+secret+"@127.0.0.1:1/connectfed?sslmode=disable", Options{})
 	if err == nil {
 		s.Close()
 		t.Fatal("Open of an unreachable server succeeded")
@@ -393,7 +393,7 @@ func TestOpenUnreachable(t *testing.T) {
 
 func TestOpenBadURL(t *testing.T) {
 	for _, u := range []string{"", "postgres://connectfed:pw@127.0.0.1:notaport/db"} {
-		s, err := Open(t.Context(), u)
+		s, err := Open(t.Context(), u, Options{})
 		if err == nil {
 			s.Close()
 			t.Errorf("Open(%q) succeeded", u)

@@ -72,15 +72,34 @@ func dsn(uri string, pragmas []string) string {
 // new database file with mode 0600: it holds secret access keys. Open refuses a database
 // whose schema is newer than this binary knows.
 func Open(path string) (*sqlstore.Store, error) {
+	db, abs, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlstore.New(db, Flavor())
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("store: open sqlite %s: %w", abs, err), db.Close())
+	}
+	return s, nil
+}
+
+// OpenDB opens (creating it if missing) the database at path as Open does, without migrating
+// it: for tools that inspect or migrate a schema themselves. The caller closes the *sql.DB.
+func OpenDB(path string) (*sql.DB, error) {
+	db, _, err := openFile(path)
+	return db, err
+}
+
+func openFile(path string) (_ *sql.DB, abs string, _ error) {
 	if path == "" {
-		return nil, errors.New("store: open sqlite: empty path")
+		return nil, "", errors.New("store: open sqlite: empty path")
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+		return nil, "", fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
-		return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
+		return nil, "", fmt.Errorf("store: open sqlite %s: %w", abs, err)
 	}
 	// Create the file ourselves so it never exists with SQLite's default mode (0644 less
 	// umask) even for a moment. SQLite gives the -wal and -shm files it creates later the
@@ -89,30 +108,34 @@ func Open(path string) (*sqlstore.Store, error) {
 	switch {
 	case err == nil:
 		if err := f.Close(); err != nil {
-			return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
+			return nil, "", fmt.Errorf("store: open sqlite %s: %w", abs, err)
 		}
 	case !errors.Is(err, fs.ErrExist):
-		return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
+		return nil, "", fmt.Errorf("store: open sqlite %s: %w", abs, err)
 	}
-	s, err := open(dsn((&url.URL{Scheme: "file", Path: abs}).String(), filePragmas))
+	db, err := openDB(dsn((&url.URL{Scheme: "file", Path: abs}).String(), filePragmas))
 	if err != nil {
-		return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
+		return nil, "", fmt.Errorf("store: open sqlite %s: %w", abs, err)
 	}
-	return s, nil
+	return db, abs, nil
 }
 
 // OpenMemory opens a private in-memory database, for tests: it is lost on Close. The pool's
-// single connection (see open) is what keeps it one database: every new connection to
+// single connection (see openDB) is what keeps it one database: every new connection to
 // :memory: would be a new, empty one.
 func OpenMemory() (*sqlstore.Store, error) {
-	s, err := open(dsn("file::memory:", []string{"busy_timeout(5000)", "foreign_keys(1)"}))
+	db, err := openDB(dsn("file::memory:", []string{"busy_timeout(5000)", "foreign_keys(1)"}))
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite memory: %w", err)
+	}
+	s, err := sqlstore.New(db, Flavor())
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("store: open sqlite memory: %w", err), db.Close())
 	}
 	return s, nil
 }
 
-func open(dsn string) (*sqlstore.Store, error) {
+func openDB(dsn string) (*sql.DB, error) {
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -131,9 +154,5 @@ func open(dsn string) (*sqlstore.Store, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s, err := sqlstore.New(db, Flavor())
-	if err != nil {
-		return nil, errors.Join(err, db.Close())
-	}
-	return s, nil
+	return db, nil
 }

@@ -153,7 +153,11 @@ func TestPragmas(t *testing.T) {
 // foreign keys' cascades: a connection that does not enforce foreign keys leaves none behind.
 func TestDeleteInstanceWithoutForeignKeys(t *testing.T) {
 	ctx := t.Context()
-	s, err := open(dsn("file::memory:", []string{"busy_timeout(5000)", "foreign_keys(0)"}))
+	db, err := openDB(dsn("file::memory:", []string{"busy_timeout(5000)", "foreign_keys(0)"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlstore.New(db, Flavor())
 	if err != nil {
 		t.Fatal(err)
 	}
