@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
-	"github.com/connectfed/connectfed/internal/store"
 )
 
 // databaseFlagHelp is the --database flag's help, shared by the commands that open the store.
