@@ -77,6 +77,7 @@ func Flavor() sqlstore.Flavor {
 		IsUniqueViolation:     func(err error) bool { return hasCode(err, uniqueViolation) },
 		IsForeignKeyViolation: func(err error) bool { return hasCode(err, foreignKeyViolation) },
 		Lock:                  lockMigrations,
+		NotifySQL:             notifySQL,
 	}
 }
 

@@ -126,6 +126,10 @@ func (s *Store) DeleteInstance(ctx context.Context, accountID, region, id string
 			return fmt.Errorf("store: delete instance: delete from %s: %w", table, err)
 		}
 	}
+	c := store.Change{Kind: store.ChangedInstance, AccountID: accountID, Region: region, ID: id}
+	if err := s.announce(ctx, tx, c); err != nil {
+		return fmt.Errorf("store: delete instance: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: delete instance: commit: %w", err)
 	}
@@ -280,6 +284,6 @@ func (s *Store) ListConnectUsers(ctx context.Context, instanceID string, p store
 
 // DeleteConnectUser implements store.Store.
 func (s *Store) DeleteConnectUser(ctx context.Context, instanceID, id string) error {
-	res, err := s.exec(ctx, s.db, `DELETE FROM connect_users WHERE instance_id = $1 AND id = $2`, instanceID, id)
-	return affected("delete connect user", res, err)
+	return s.deleteAnnounced(ctx, "delete connect user", store.Change{Kind: store.ChangedConnectUser, InstanceID: instanceID, ID: id},
+		`DELETE FROM connect_users WHERE instance_id = $1 AND id = $2`, instanceID, id)
 }

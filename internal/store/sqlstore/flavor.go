@@ -51,6 +51,12 @@ type Flavor struct {
 	// holds. nil for SQLite, whose immediate transactions already queue writers and whose
 	// schema statements are transactional like the rest.
 	Lock func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+
+	// NotifySQL, if not empty, is a statement that announces a committed change to the other
+	// processes sharing the database, taking the encoded store.Change as $1. sqlstore runs it
+	// in the transaction of the change, so the announcement goes out if and only if the
+	// change commits. Empty for SQLite, which one process owns.
+	NotifySQL string
 }
 
 func (f Flavor) validate() error {

@@ -23,12 +23,14 @@ func scanSigningKey(sc interface{ Scan(...any) error }) (store.SigningKey, error
 // CreateSigningKey implements store.Store. It returns store.ErrAlreadyExists if the id is
 // taken.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	_, err := s.exec(ctx, s.db, `INSERT INTO signing_keys (id, secret, created_at) VALUES ($1, $2, $3)`,
-		k.ID, bytesToDB(k.Secret), timeToDB(k.CreatedAt))
-	if err != nil {
-		return s.insertErr("create signing key", err)
-	}
-	return nil
+	return s.changeTx(ctx, "create signing key", store.Change{Kind: store.ChangedSigningKeys, ID: k.ID}, func(q querier) error {
+		_, err := s.exec(ctx, q, `INSERT INTO signing_keys (id, secret, created_at) VALUES ($1, $2, $3)`,
+			k.ID, bytesToDB(k.Secret), timeToDB(k.CreatedAt))
+		if err != nil {
+			return s.insertErr("create signing key", err)
+		}
+		return nil
+	})
 }
 
 // ListSigningKeys implements store.Store: oldest first, ties by id.
@@ -42,6 +44,6 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 
 // DeleteSigningKey implements store.Store.
 func (s *Store) DeleteSigningKey(ctx context.Context, id string) error {
-	res, err := s.exec(ctx, s.db, `DELETE FROM signing_keys WHERE id = $1`, id)
-	return affected("delete signing key", res, err)
+	return s.deleteAnnounced(ctx, "delete signing key", store.Change{Kind: store.ChangedSigningKeys, ID: id},
+		`DELETE FROM signing_keys WHERE id = $1`, id)
 }

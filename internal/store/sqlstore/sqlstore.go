@@ -249,9 +249,8 @@ func (s *Store) ListUsers(ctx context.Context, accountID string, p store.Page) (
 
 // DeleteUser implements store.Store.
 func (s *Store) DeleteUser(ctx context.Context, accountID, name string) error {
-	res, err := s.exec(ctx, s.db, `DELETE FROM iam_users WHERE account_id = $1 AND name_key = $2`,
-		accountID, nameKey(name))
-	return affected("delete user", res, err)
+	return s.deleteAnnounced(ctx, "delete user", store.Change{Kind: store.ChangedIAMUser, AccountID: accountID, Name: name},
+		`DELETE FROM iam_users WHERE account_id = $1 AND name_key = $2`, accountID, nameKey(name))
 }
 
 const accessKeyColumns = `id, secret, account_id, user_name, active, created_at`
@@ -347,6 +346,9 @@ func (s *Store) UpdateAccessKey(ctx context.Context, id string, update func(stor
 		k.ID, k.Secret, k.AccountID, k.UserName, nameKey(k.UserName), boolToDB(k.Active), timeToDB(k.CreatedAt)); err != nil {
 		return s.insertErr("update access key: write", err)
 	}
+	if err := s.announce(ctx, tx, store.Change{Kind: store.ChangedAccessKey, ID: id}); err != nil {
+		return fmt.Errorf("store: update access key: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: update access key: commit: %w", err)
 	}
@@ -355,8 +357,8 @@ func (s *Store) UpdateAccessKey(ctx context.Context, id string, update func(stor
 
 // DeleteAccessKey implements store.Store.
 func (s *Store) DeleteAccessKey(ctx context.Context, id string) error {
-	res, err := s.exec(ctx, s.db, `DELETE FROM access_keys WHERE id = $1`, id)
-	return affected("delete access key", res, err)
+	return s.deleteAnnounced(ctx, "delete access key", store.Change{Kind: store.ChangedAccessKey, ID: id},
+		`DELETE FROM access_keys WHERE id = $1`, id)
 }
 
 const roleColumns = `account_id, name, id, path, trust_policy, description, max_session_duration, created_at`
