@@ -1,7 +1,7 @@
 // Package cache owns the small in-process caches that keep the hot path off the database: a
 // map with a time-to-live per entry and explicit invalidation. Whoever changes a record deletes
-// its entries at once; the TTL bounds how long a change made elsewhere (another process on the
-// same database) can go unseen. It knows nothing of what it holds.
+// its entries at once, and so does every replica that hears of the change; the TTL bounds how
+// long a change whose announcement was lost can go unseen. It knows nothing of what it holds.
 package cache
 
 import (
@@ -62,6 +62,13 @@ func (c *TTL[K, V]) DeleteFunc(match func(K, V) bool) {
 			delete(c.entries, k)
 		}
 	}
+	c.mu.Unlock()
+}
+
+// Clear forgets every entry, for when changes may have been missed.
+func (c *TTL[K, V]) Clear() {
+	c.mu.Lock()
+	clear(c.entries)
 	c.mu.Unlock()
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/token"
 )
 
@@ -24,7 +25,7 @@ func newKeysCommand() *cobra.Command {
 	keys.PersistentFlags().StringVar(&database, "database", "", databaseFlagHelp)
 
 	open := func(cmd *cobra.Command) (*token.Issuer, func(), error) {
-		st, err := openStore(cmd.Context(), database, dataDir)
+		st, err := openStore(cmd.Context(), database, dataDir, postgres.Options{})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -20,28 +20,34 @@ import (
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/server"
+	"github.com/connectfed/connectfed/internal/store"
+	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/token"
 )
 
 // serveOptions are serve's flags.
 type serveOptions struct {
-	addr            string
-	dataDir         string
-	database        string
-	accountID       string
-	clockSkew       time.Duration
-	maxBody         int64
-	shutdownTimeout time.Duration
-	demo            bool
-	seed            string
-	logFormat       string
-	logLevel        string
-	publicURL       string
-	accessTTL       time.Duration
-	refreshTTL      time.Duration
-	keyRotation     time.Duration
-	tokenAPIRate    float64
-	tokenAPIBurst   int
+	addr             string
+	dataDir          string
+	database         string
+	accountID        string
+	clockSkew        time.Duration
+	maxBody          int64
+	shutdownTimeout  time.Duration
+	demo             bool
+	seed             string
+	logFormat        string
+	logLevel         string
+	publicURL        string
+	accessTTL        time.Duration
+	refreshTTL       time.Duration
+	keyRotation      time.Duration
+	tokenAPIRate     float64
+	tokenAPIBurst    int
+	cacheTTL         time.Duration
+	requestTimeout   time.Duration
+	dbMaxConns       int
+	dbConnectTimeout time.Duration
 	// now is the server's clock; tests set it, the command line cannot.
 	now func() time.Time
 }
@@ -99,6 +105,10 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.Float64Var(&o.tokenAPIRate, "token-api-rate", 50, "requests per second each source address may make to the token API under /federation/v1/ (0: no limit)")
 	f.IntVar(&o.tokenAPIBurst, "token-api-burst", 100, "requests above --token-api-rate a source may make in a burst")
 	f.DurationVar(&o.keyRotation, "key-rotation", 24*time.Hour, "how often a new token signing key takes over (0: never); a previous key verifies until its tokens have expired")
+	f.DurationVar(&o.cacheTTL, "cache-ttl", identity.DefaultCacheTTL, "how long credentials, instances and users are cached; on PostgreSQL every replica hears of a change at once, and this bounds a missed announcement (negative: no cache)")
+	f.DurationVar(&o.requestTimeout, "request-timeout", 20*time.Second, "longest a request may take, waiting for the store included; past it the client gets a retryable ServiceUnavailable")
+	f.IntVar(&o.dbMaxConns, "db-max-conns", postgres.DefaultMaxConns, "PostgreSQL: connections this replica keeps at most; requests beyond them wait, within --request-timeout")
+	f.DurationVar(&o.dbConnectTimeout, "db-connect-timeout", postgres.DefaultConnectTimeout, "PostgreSQL: longest wait for one new connection (overrides the URL's connect_timeout)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 }
@@ -135,6 +145,10 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if o.accessTTL <= 0 || o.refreshTTL < o.accessTTL {
 		return fmt.Errorf("--access-token-ttl %s and --refresh-token-ttl %s: both positive, the refresh token living at least as long", o.accessTTL, o.refreshTTL)
 	}
+	if o.requestTimeout < 0 || o.dbMaxConns < 1 || o.dbConnectTimeout <= 0 {
+		return fmt.Errorf("--request-timeout %s (0: none), --db-max-conns %d and --db-connect-timeout %s: positive",
+			o.requestTimeout, o.dbMaxConns, o.dbConnectTimeout)
+	}
 	if o.publicURL != "" {
 		if u, err := url.Parse(o.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("--public-url %q: want an absolute http or https URL", o.publicURL)
@@ -146,20 +160,6 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 			envRootKeyID, envRootSecret, filepath.Join(o.dataDir, rootCredentialsFile))
 	}
 
-	st, err := openStore(ctx, o.database, o.dataDir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ids := identity.New(st, o.now)
-	if err := ids.EnsureAccount(ctx, o.accountID); err != nil {
-		return err
-	}
-	root, generated, err := rootCredentials(ctx, ids, o, envKey, envSecret)
-	if err != nil {
-		return err
-	}
-
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
@@ -169,39 +169,60 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if publicURL == "" {
 		publicURL = endpoint
 	}
+	// Answer from the start, so that a load balancer sees a live process that is not ready
+	// while the database is out of reach, and clients get a retryable answer.
+	srvCfg := server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now,
+		TokenAPIRate: o.tokenAPIRate, TokenAPIBurst: o.tokenAPIBurst, RequestTimeout: o.requestTimeout}
+	front := server.NewStarting(srvCfg)
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	serving := make(chan error, 1)
+	go func() { serving <- front.Serve(serveCtx, ln, o.shutdownTimeout) }()
+	stop := func(err error) error {
+		stopServing()
+		<-serving
+		return err
+	}
+
+	st, err := openStoreWaiting(ctx, o, log)
+	if err != nil {
+		return stop(err)
+	}
+	defer st.Close()
+	ids := identity.New(st, o.now, o.cacheTTL)
+	if err := ids.EnsureAccount(ctx, o.accountID); err != nil {
+		return stop(err)
+	}
+	root, generated, err := rootCredentials(ctx, ids, o, envKey, envSecret)
+	if err != nil {
+		return stop(err)
+	}
 	sealer, err := secrets.LoadOrCreate(o.dataDir)
 	if err != nil {
-		ln.Close()
-		return err
+		return stop(err)
 	}
 	tokens, err := token.NewIssuer(ctx, token.SealedKeys{Store: st, Sealer: sealer}, o.now)
 	if err != nil {
-		ln.Close()
-		return fmt.Errorf("load token signing keys: %w", err)
+		return stop(fmt.Errorf("load token signing keys: %w", err))
 	}
 	conn := connect.New(st, tokens, ids, connect.Config{AccessTokenTTL: o.accessTTL, RefreshTokenTTL: o.refreshTTL,
-		SignInBase: publicURL}, o.now)
+		SignInBase: publicURL, CacheTTL: o.cacheTTL}, o.now)
+	if w, ok := st.(store.Watcher); ok {
+		go watchChanges(ctx, w, ids, conn, tokens, o.cacheTTL, log)
+	}
 	// Seed before saying we listen, so whoever waits for that line finds the demo in place.
 	var demo demoFixtures
 	if o.demo {
 		if demo, err = seedDemo(ctx, ids, conn, o); err != nil {
-			ln.Close()
-			return fmt.Errorf("seed the demo: %w", err)
+			return stop(fmt.Errorf("seed the demo: %w", err))
 		}
 	}
-	srv := server.New(server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now,
-		TokenAPIRate: o.tokenAPIRate, TokenAPIBurst: o.tokenAPIBurst}, ids, conn)
-	serveCtx, stopServing := context.WithCancel(ctx)
-	defer stopServing()
-	serving := make(chan error, 1)
-	go func() { serving <- srv.Serve(serveCtx, ln, o.shutdownTimeout) }()
+	front.HandOff(server.New(srvCfg, ids, conn))
 	// A seed reaches the server through its listener, like any client, so it runs once the
 	// server answers and before the line that says so: whoever waits for it finds the seed.
 	if o.seed != "" {
 		if err := seedServer(ctx, o.seed, endpoint, root, o.dataDir, stdout); err != nil {
-			stopServing()
-			<-serving
-			return fmt.Errorf("seed %s: %w", o.seed, err)
+			return stop(fmt.Errorf("seed %s: %w", o.seed, err))
 		}
 	}
 	fmt.Fprintf(stdout, "connectfed %s listening on %s (account %s)\n", Version, endpoint, o.accountID)
@@ -215,18 +236,78 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	}
 
 	go housekeeping(ctx, ids, conn, log)
-	go rotateKeys(ctx, tokens, o.keyRotation, o.refreshTTL, log)
+	go rotateKeys(ctx, tokens, o.keyRotation, o.refreshTTL, keyReload(o.cacheTTL), log)
 	err = <-serving
 	log.Info("stopped")
 	return err
 }
 
-// rotateKeys checks every minute whether the signing key is due for rotation and whether a
+// Retrying an unreachable database at start-up: soon at first, then every retryMax.
+const (
+	openRetryMin = 250 * time.Millisecond
+	openRetryMax = 5 * time.Second
+)
+
+// openStoreWaiting opens the store, waiting for as long as it takes (or until ctx is done)
+// while the database cannot be reached: replicas and their database often start together.
+// Every other failure (a bad URL, a schema too new) ends it at once.
+func openStoreWaiting(ctx context.Context, o serveOptions, log *slog.Logger) (store.Store, error) {
+	opts := postgres.Options{MaxConns: o.dbMaxConns, ConnectTimeout: o.dbConnectTimeout}
+	wait := openRetryMin
+	for {
+		st, err := openStore(ctx, o.database, o.dataDir, opts)
+		var unreachable *postgres.UnreachableError
+		if !errors.As(err, &unreachable) || ctx.Err() != nil {
+			return st, err
+		}
+		log.Warn("database unreachable; not ready until it answers", "retry_in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, openRetryMax)
+	}
+}
+
+// watchChanges applies the changes other replicas announce to this one's caches and keys, for
+// as long as ctx lasts. Where announcements cannot be had, the caches' TTL bounds how stale
+// they get.
+func watchChanges(ctx context.Context, w store.Watcher, ids *identity.Service, conn *connect.Service,
+	tokens *token.Issuer, cacheTTL time.Duration, log *slog.Logger) {
+	apply := func(c store.Change) {
+		ids.Forget(c)
+		conn.Forget(c)
+		if c.Kind == store.ChangedSigningKeys || c.Kind == store.ChangesMissed {
+			if err := tokens.Reload(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("reload token signing keys", "err", err)
+			}
+		}
+	}
+	interrupted := func(err error) {
+		log.Warn("lost the database's change announcements; reconnecting, caches fall back to their TTL meanwhile",
+			"cache_ttl", cacheTTL, "err", err)
+	}
+	if err := w.Watch(ctx, apply, interrupted); err != nil {
+		log.Warn("cannot hear other replicas' changes; caches rely on their TTL alone", "cache_ttl", cacheTTL, "err", err)
+	}
+}
+
+// keyReload is how often signing keys are re-read as a safety net for a missed announcement:
+// as often as caches expire, at least once a minute.
+func keyReload(cacheTTL time.Duration) time.Duration {
+	if cacheTTL <= 0 {
+		return time.Second
+	}
+	return min(cacheTTL, time.Minute)
+}
+
+// rotateKeys checks every interval whether the signing key is due for rotation and whether a
 // superseded key has outlived every token it signed (lifetime, the longest a token lives), and
 // reloads the keys so that a rotation made elsewhere (connectfed keys rotate, another replica)
-// is picked up within the minute.
-func rotateKeys(ctx context.Context, tokens *token.Issuer, every, lifetime time.Duration, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
+// is picked up within the interval even if its announcement was missed.
+func rotateKeys(ctx context.Context, tokens *token.Issuer, every, lifetime, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		if err := tokens.Reload(ctx); err != nil && ctx.Err() == nil {

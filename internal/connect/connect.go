@@ -13,9 +13,11 @@ import (
 	"github.com/connectfed/connectfed/internal/token"
 )
 
-// cacheTTL bounds how long a cached instance or user is trusted without reading the store
-// again. Changes made through this Service invalidate the caches at once.
-const cacheTTL = 30 * time.Second
+// DefaultCacheTTL bounds how long a cached instance or user is trusted without reading the
+// store again. Changes made through this Service invalidate the caches at once, and those other
+// replicas make arrive through Forget; the TTL is the safety net for an announcement that is
+// lost.
+const DefaultCacheTTL = 15 * time.Second
 
 // Config is what federation needs besides the store.
 type Config struct {
@@ -23,6 +25,9 @@ type Config struct {
 	RefreshTokenTTL time.Duration
 	// SignInBase is the server's public URL; SignInUrl points below it.
 	SignInBase string
+	// CacheTTL is how long instances and users are cached (DefaultCacheTTL when 0, never when
+	// negative).
+	CacheTTL time.Duration
 }
 
 // Service is the Connect domain over a store.
@@ -53,9 +58,26 @@ func New(s store.Store, tokens *token.Issuer, creds Credentials, cfg Config, now
 	if cfg.RefreshTokenTTL == 0 {
 		cfg.RefreshTokenTTL = 12 * time.Hour
 	}
+	if cfg.CacheTTL == 0 {
+		cfg.CacheTTL = DefaultCacheTTL
+	}
 	return &Service{store: s, tokens: tokens, credentials: creds, cfg: cfg, now: now,
-		instances: cache.New[instanceKey, store.Instance](cacheTTL),
-		users:     cache.New[userKey, store.ConnectUser](cacheTTL)}
+		instances: cache.New[instanceKey, store.Instance](cfg.CacheTTL),
+		users:     cache.New[userKey, store.ConnectUser](cfg.CacheTTL)}
+}
+
+// Forget drops what the caches hold of the record a change names: for changes another process
+// made, heard through a store.Watcher.
+func (s *Service) Forget(c store.Change) {
+	switch c.Kind {
+	case store.ChangedInstance:
+		s.forgetInstance(store.Instance{AccountID: c.AccountID, Region: c.Region, ID: c.ID})
+	case store.ChangedConnectUser:
+		s.forgetUser(c.InstanceID, c.ID)
+	case store.ChangesMissed:
+		s.instances.Clear()
+		s.users.Clear()
+	}
 }
 
 // Caller is who calls a Connect operation, and where: the region is the credential scope's.

@@ -257,6 +257,10 @@ func (s *Service) ListUsers(ctx context.Context, c Caller, ref, nextToken string
 	return out, nil
 }
 
+func (s *Service) forgetUser(instanceID, userID string) {
+	s.users.DeleteFunc(func(k userKey, u store.ConnectUser) bool { return k.instanceID == instanceID && u.ID == userID })
+}
+
 // DeleteUser deletes a user; the next federation as that user is refused, cached or not.
 func (s *Service) DeleteUser(ctx context.Context, c Caller, ref, userID string) error {
 	inst, err := s.instance(ctx, c, instanceRef(ref))
@@ -266,7 +270,7 @@ func (s *Service) DeleteUser(ctx context.Context, c Caller, ref, userID string) 
 	if userID == "" {
 		return missing("userId")
 	}
-	defer s.users.DeleteFunc(func(k userKey, u store.ConnectUser) bool { return k.instanceID == inst.ID && u.ID == userID })
+	defer s.forgetUser(inst.ID, userID)
 	err = s.store.DeleteConnectUser(ctx, inst.ID, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return userNotFound(userID)

@@ -14,10 +14,11 @@ import (
 	"github.com/connectfed/connectfed/internal/store"
 )
 
-// credentialTTL bounds how long a cached credential is trusted without reading the store
-// again. Changes made through this Service invalidate the cache at once; the TTL is the safety
-// net for changes made elsewhere (another process on the same database).
-const credentialTTL = 30 * time.Second
+// DefaultCacheTTL bounds how long a cached credential is trusted without reading the store
+// again. Changes made through this Service invalidate the cache at once, and those other
+// replicas make arrive through Forget; the TTL is the safety net for an announcement that is
+// lost.
+const DefaultCacheTTL = 15 * time.Second
 
 // Service is the identity domain over a store.
 type Service struct {
@@ -27,12 +28,16 @@ type Service struct {
 	credentials *cache.TTL[string, Credential]
 }
 
-// New returns a Service over s. now is the clock (time.Now when nil).
-func New(s store.Store, now func() time.Time) *Service {
+// New returns a Service over s. now is the clock (time.Now when nil); cacheTTL is how long a
+// credential is cached (DefaultCacheTTL when 0, never when negative).
+func New(s store.Store, now func() time.Time, cacheTTL time.Duration) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: s, now: now, credentials: cache.New[string, Credential](credentialTTL)}
+	if cacheTTL == 0 {
+		cacheTTL = DefaultCacheTTL
+	}
+	return &Service{store: s, now: now, credentials: cache.New[string, Credential](cacheTTL)}
 }
 
 // Credential is what the SigV4 check needs for one access key: the secret to verify with, and
@@ -143,6 +148,19 @@ func (c Credential) Admit(sessionToken string, now time.Time) (Principal, error)
 		return Principal{}, apierr.New(apierr.ExpiredToken, "")
 	}
 	return c.principal, nil
+}
+
+// Forget drops what the cache holds of the record a change names: for changes another process
+// made, heard through a store.Watcher.
+func (s *Service) Forget(c store.Change) {
+	switch c.Kind {
+	case store.ChangedAccessKey:
+		s.forget(c.ID)
+	case store.ChangedIAMUser:
+		s.forgetUser(c.AccountID, c.Name)
+	case store.ChangesMissed:
+		s.credentials.Clear()
+	}
 }
 
 // Prune drops cached credentials past their TTL.

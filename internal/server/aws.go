@@ -128,12 +128,24 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 }
 
 // fail answers err in the request's protocol. An error not meant for the caller becomes an
-// InternalFailure, and is logged under the request id so an operator can find it.
+// InternalFailure, or ServiceUnavailable when the store is out of reach, and is logged under
+// the request id so an operator can find it.
 func (s *Server) fail(w http.ResponseWriter, ri *requestInfo, err error) {
-	e := apierr.Of(err)
-	if e.Code == apierr.InternalFailure {
-		s.log.Error("internal error", "request_id", ri.id, "err", err)
-	}
+	e := s.classify(ri, err)
 	ri.errorCode = e.Spec().JSONType
 	awsproto.WriteError(w, ri.protocol, ri.xmlns, ri.id, e)
+}
+
+// classify turns err into the error the caller sees, logging what the caller is not told.
+func (s *Server) classify(ri *requestInfo, err error) *apierr.Error {
+	e := apierr.Of(err)
+	if e.Code != apierr.InternalFailure {
+		return e
+	}
+	if s.unavailable(err) {
+		s.log.Warn("store unavailable", "request_id", ri.id, "err", err)
+		return apierr.New(apierr.ServiceUnavailable, "")
+	}
+	s.log.Error("internal error", "request_id", ri.id, "err", err)
+	return e
 }

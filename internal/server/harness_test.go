@@ -78,7 +78,7 @@ func newEnvConfig(t testing.TB, cfg server.Config) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	c := &clock{}
-	ids := identity.New(st, c.Now)
+	ids := identity.New(st, c.Now, 0)
 	ctx := context.Background()
 	if err := ids.EnsureAccount(ctx, testAccount); err != nil {
 		t.Fatal(err)

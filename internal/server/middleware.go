@@ -103,5 +103,13 @@ func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next htt
 			"remote", r.RemoteAddr,
 		)
 	}()
-	next(sw, r.WithContext(context.WithValue(r.Context(), infoKey{}, ri)))
+	ctx := context.WithValue(r.Context(), infoKey{}, ri)
+	if s.cfg.RequestTimeout > 0 {
+		// Bounds every wait for the store, so an outage answers ServiceUnavailable rather than
+		// holding the client.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
+		defer cancel()
+	}
+	next(sw, r.WithContext(ctx))
 }

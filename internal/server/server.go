@@ -11,8 +11,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/sigv4"
@@ -32,6 +35,9 @@ type Config struct {
 	// under /federation/v1/ (per second, and the burst above it); a rate of 0 means no limit.
 	TokenAPIRate  float64
 	TokenAPIBurst int
+	// RequestTimeout bounds how long a request may take, waiting for the store included; one
+	// that runs out answers ServiceUnavailable. 0 means no bound.
+	RequestTimeout time.Duration
 }
 
 // Server is connectfed's HTTP handler.
@@ -46,10 +52,25 @@ type Server struct {
 	iam, sts queryService
 	// tokenAPILimit protects the token API from any one source.
 	tokenAPILimit *sourceLimiter
+	// next, once set, answers every request in this server's place (HandOff).
+	next atomic.Pointer[Server]
 }
 
 // New returns a server over the domain services.
 func New(cfg Config, id *identity.Service, conn *connect.Service) *Server {
+	if id == nil || conn == nil {
+		panic("server: New without the domain services; NewStarting serves without them")
+	}
+	return newServer(cfg, id, conn)
+}
+
+// NewStarting returns a server for the time before the store can be opened: /healthz answers
+// ok, /readyz says not ready, and every other request ServiceUnavailable in the format its
+// client reads (an AWS protocol, the token API's envelope, or a page), so that clients retry
+// rather than fail.
+func NewStarting(cfg Config) *Server { return newServer(cfg, nil, nil) }
+
+func newServer(cfg Config, id *identity.Service, conn *connect.Service) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -73,8 +94,16 @@ func New(cfg Config, id *identity.Service, conn *connect.Service) *Server {
 // than through http.ServeMux, which answers unclean paths ("//", "/..") with a redirect: an AWS
 // client must get an AWS answer for every path.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if next := s.next.Load(); next != nil {
+		next.ServeHTTP(w, r)
+		return
+	}
 	s.withMiddleware(w, r, s.route)
 }
+
+// HandOff makes next answer every request s receives from now on: a NewStarting server hands
+// off to the full server once the store is open, on the listener it has served all along.
+func (s *Server) HandOff(next *Server) { s.next.Store(next) }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
@@ -86,6 +115,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			s.readyz(w, r)
 			return
 		}
+	}
+	if s.identity == nil {
+		s.serveStarting(w, r)
+		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/federation/v1/") {
 		s.serveNative(w, r)
@@ -137,15 +170,56 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
+// pingTimeout bounds a readiness check of the store.
+const pingTimeout = 2 * time.Second
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.identity.Ready(ctx); err != nil {
+	if err := s.storeReady(r.Context()); err != nil {
 		s.log.Warn("not ready", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("store unreachable\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ok\n"))
+}
+
+// storeReady pings the store, within pingTimeout, even when ctx (a request's) has run out.
+func (s *Server) storeReady(ctx context.Context) error {
+	if s.identity == nil {
+		return errors.New("the store is not open yet")
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
+	defer cancel()
+	return s.identity.Ready(ctx)
+}
+
+// unavailable says whether an internal failure came from the store being out of reach, which
+// clients should retry (503 ServiceUnavailable) rather than report (500): the request ran out
+// of time, or the store does not answer a ping now. The ping costs a round trip on failures
+// only.
+func (s *Server) unavailable(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || s.storeReady(context.Background()) != nil
+}
+
+// serveStarting answers a request that came before the store was open (NewStarting).
+func (s *Server) serveStarting(w http.ResponseWriter, r *http.Request) {
+	ri := info(r.Context())
+	e := apierr.New(apierr.ServiceUnavailable, "The server is starting: its store cannot be reached yet. Try again later.")
+	w.Header().Set("Retry-After", "1")
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/federation/v1/"):
+		ri.protocol = awsproto.Native
+	case strings.HasPrefix(r.URL.Path, "/federation/"):
+		s.failPage(w, r, "", "", e)
+		return
+	default:
+		ri.protocol = guessProtocol(r)
+		if signed, err := sigv4.Parse(r); err == nil {
+			if h, ok := s.services[signed.Service]; ok {
+				ri.protocol, ri.xmlns = h.protocol, h.xmlns
+			}
+		}
+	}
+	s.fail(w, ri, e)
 }

@@ -213,15 +213,15 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string) {
 }
 
 // failPage answers err on an error page: its status and its message, which the domain writes
-// for the caller. An internal failure shows neither its detail nor the table's AWS wording,
-// only that it failed and the request id the log has it under.
+// for the caller. An internal failure or an unreachable store shows neither its detail nor the
+// table's AWS wording, only that it failed, to try again, and the request id the log has it
+// under.
 func (s *Server) failPage(w http.ResponseWriter, r *http.Request, title, hint string, err error) {
 	ri := info(r.Context())
-	e := apierr.Of(err)
+	e := s.classify(ri, err)
 	ri.errorCode = e.Spec().JSONType
-	if e.Code == apierr.InternalFailure {
-		s.log.Error("internal error", "request_id", ri.id, "err", err)
-		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
+	if e.Code == apierr.InternalFailure || e.Code == apierr.ServiceUnavailable {
+		s.errorPage(w, r, e.Spec().Status, "Something went wrong",
 			"The server could not complete this request. Try again in a moment.", ri.id)
 		return
 	}

@@ -518,9 +518,10 @@ func TestSignInTokensNeverLogged(t *testing.T) {
 	}
 }
 
-// TestSignInInternalFailure: a failure of the server shows a generic page with the request id,
-// never its detail, which goes to the log.
-func TestSignInInternalFailure(t *testing.T) {
+// TestSignInStoreFailure: a failure of the server (here its store gone) shows a generic page with
+// the request id, never its detail, which goes to the log; an unreachable store is a 503, which
+// says to try again.
+func TestSignInStoreFailure(t *testing.T) {
 	var log syncBuffer
 	e, closeStore := newEnvLogged(t, &log)
 	f := newFederated(t, e)
@@ -532,7 +533,7 @@ func TestSignInInternalFailure(t *testing.T) {
 	if id == "" {
 		t.Fatal("no request id")
 	}
-	wantPage(t, "the store gone", p, 500, "Something went wrong", "Try again", id)
+	wantPage(t, "the store gone", p, 503, "Something went wrong", "Try again", id)
 	for _, detail := range []string{"store", "sql", "closed", "connect:", "Exception"} {
 		if strings.Contains(p.body, detail) {
 			t.Errorf("the page shows %q:\n%s", detail, p.body)
@@ -541,7 +542,7 @@ func TestSignInInternalFailure(t *testing.T) {
 	if b.session(e.url) == "" {
 		t.Error("a failure to check the session dropped the cookie")
 	}
-	if got := log.String(); !strings.Contains(got, "internal error") || !strings.Contains(got, id) {
+	if got := log.String(); !strings.Contains(got, `msg="store unavailable" request_id=`+id) {
 		t.Errorf("the log lacks the failure:\n%s", got)
 	}
 }
