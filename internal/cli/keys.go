@@ -62,7 +62,7 @@ func newKeysCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "signing key %s now signs new tokens; a running server picks it up within a minute\n", id)
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "signing key %s now signs new tokens; running servers pick it up at once on PostgreSQL, within their --cache-ttl otherwise\n", id)
 			return err
 		}),
 	})

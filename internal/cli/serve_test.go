@@ -23,6 +23,10 @@ type running struct {
 	endpoint string
 	stdout   *lockedBuffer
 	stop     func()
+
+	listening <-chan string
+	done      <-chan struct{}
+	err       *error
 }
 
 type lockedBuffer struct {
@@ -57,6 +61,14 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 // listen.
 func startServe(t testing.TB, o serveOptions) *running {
 	t.Helper()
+	r := launchServe(t, o)
+	r.waitListening(t, 20*time.Second)
+	return r
+}
+
+// launchServe runs the serve command until the test ends (or stop is called), without waiting.
+func launchServe(t testing.TB, o serveOptions) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	out := &lockedBuffer{}
@@ -78,7 +90,7 @@ func startServe(t testing.TB, o serveOptions) *running {
 		}
 	}()
 	var once sync.Once
-	r := &running{stdout: out}
+	r := &running{stdout: out, listening: endpoint, done: done, err: &serveErr}
 	r.stop = func() {
 		once.Do(func() {
 			cancel()
@@ -89,14 +101,19 @@ func startServe(t testing.TB, o serveOptions) *running {
 		})
 	}
 	t.Cleanup(r.stop)
-	select {
-	case r.endpoint = <-endpoint:
-	case <-done:
-		t.Fatalf("serve stopped before listening: %v\n%s", serveErr, out.String())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("serve did not listen:\n%s", out.String())
-	}
 	return r
+}
+
+// waitListening waits for the line that says the server is ready, and notes its endpoint.
+func (r *running) waitListening(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	select {
+	case r.endpoint = <-r.listening:
+	case <-r.done:
+		t.Fatalf("serve stopped before listening: %v\n%s", *r.err, r.stdout.String())
+	case <-time.After(timeout):
+		t.Fatalf("serve did not listen within %s:\n%s", timeout, r.stdout.String())
+	}
 }
 
 func TestServeGeneratesRootCredentialsOnce(t *testing.T) {
@@ -248,13 +265,17 @@ func TestServeSeed(t *testing.T) {
 
 // TestServeOnPostgres runs the server on PostgreSQL (in a schema of its own) and restarts it:
 // the root credentials and what was written survive.
-func TestServeOnPostgres(t *testing.T) {
-	url := os.Getenv("CONNECTFED_TEST_POSTGRES_URL")
-	if url == "" {
-		t.Skip("CONNECTFED_TEST_POSTGRES_URL is not set: skipping the PostgreSQL serve test (.ci/run sets it)")
+// postgresSchema creates a schema of its own for the test in the PostgreSQL database the tests
+// use (skipping the test when there is none), dropped when the test ends. It returns a
+// connection outside the schema and a URL whose sessions work in it.
+func postgresSchema(t *testing.T) (db *sql.DB, schema, schemaURL string) {
+	t.Helper()
+	base := os.Getenv("CONNECTFED_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("CONNECTFED_TEST_POSTGRES_URL is not set: skipping a PostgreSQL test (.ci/run sets it)")
 	}
-	schema := "cf_cli_" + strings.ReplaceAll(t.Name(), "/", "_") + "_" + fmt.Sprint(time.Now().UnixNano())
-	db, err := sql.Open("pgx", url)
+	schema = "cf_cli_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_")) + "_" + fmt.Sprint(time.Now().UnixNano())
+	db, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,11 +289,16 @@ func TestServeOnPostgres(t *testing.T) {
 		}
 	})
 	sep := "?"
-	if strings.Contains(url, "?") {
+	if strings.Contains(base, "?") {
 		sep = "&"
 	}
+	return db, schema, base + sep + "search_path=" + schema
+}
+
+func TestServeOnPostgres(t *testing.T) {
+	db, schema, url := postgresSchema(t)
 	o := testOptions(t.TempDir())
-	o.database = url + sep + "search_path=" + schema
+	o.database = url
 	o.demo = true
 	first := startServe(t, o)
 	first.stop()
