@@ -160,6 +160,12 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 			envRootKeyID, envRootSecret, filepath.Join(o.dataDir, rootCredentialsFile))
 	}
 
+	// Everything serve keeps outside the store (the master key, generated credentials, the
+	// SQLite file) goes here, also when the store is PostgreSQL and the key comes from the
+	// environment: the demo's and the seed's credentials do.
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
@@ -203,6 +209,10 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	}
 	tokens, err := token.NewIssuer(ctx, token.SealedKeys{Store: st, Sealer: sealer}, o.now)
 	if err != nil {
+		if errors.Is(err, secrets.ErrWrongMasterKey) {
+			err = fmt.Errorf("%w (every server on one database needs the same master key, from %s or <data-dir>/%s)",
+				err, secrets.EnvMasterKey, secrets.MasterKeyFile)
+		}
 		return stop(fmt.Errorf("load token signing keys: %w", err))
 	}
 	conn := connect.New(st, tokens, ids, connect.Config{AccessTokenTTL: o.accessTTL, RefreshTokenTTL: o.refreshTTL,

@@ -297,7 +297,9 @@ func postgresSchema(t *testing.T) (db *sql.DB, schema, schemaURL string) {
 
 func TestServeOnPostgres(t *testing.T) {
 	db, schema, url := postgresSchema(t)
-	o := testOptions(t.TempDir())
+	// A data dir that does not exist yet: with the store elsewhere, serve still creates it
+	// for the master key and the demo's credentials.
+	o := testOptions(filepath.Join(t.TempDir(), "new"))
 	o.database = url
 	o.demo = true
 	first := startServe(t, o)
