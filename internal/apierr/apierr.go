@@ -148,7 +148,7 @@ var table = map[Code]Spec{
 	DuplicateResource: {"DuplicateResourceException", "EntityAlreadyExists", 409, true,
 		"A resource with the specified name already exists.", ""},
 	ServiceUnavailable: {"InternalServiceException", "ServiceUnavailable", 503, false,
-		"The service is unavailable. Please try again later.", ""},
+		"The service is unavailable. Please try again later.", "UNAVAILABLE"},
 
 	Unauthenticated: {"UnauthenticatedException", "Unauthenticated", 401, true,
 		"The token is not valid.", "UNAUTHENTICATED"},
