@@ -35,8 +35,7 @@ func TestAuthFailuresThroughSDKs(t *testing.T) {
 		return err
 	}
 
-	wrongSecret := e.root
-	wrongSecret.SecretAccessKey = "x" + e.root.SecretAccessKey[1:]
+	wrongSecret := withWrongSecret(e.root)
 	wantAPIError(t, caller(wrongSecret), "SignatureDoesNotMatch", 403, msgMismatch)
 	wantAPIError(t, describe(wrongSecret), "InvalidSignatureException", 403, msgMismatch)
 

@@ -167,8 +167,7 @@ func TestNativeIntrospect(t *testing.T) {
 		}
 	}
 	wantNativeError(t, e.native(t, "/federation/v1/introspect", tokenBody("token", access), nil), 401, "UNAUTHENTICATED", "SigV4")
-	wrong := e.root
-	wrong.SecretAccessKey = "x" + wrong.SecretAccessKey[1:]
+	wrong := withWrongSecret(e.root)
 	wantNativeError(t, e.native(t, "/federation/v1/introspect", tokenBody("token", access), &wrong), 401, "UNAUTHENTICATED", "signature")
 }
 

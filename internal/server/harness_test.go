@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,6 +110,17 @@ func newEnvConfig(t testing.TB, cfg server.Config) *env {
 }
 
 // otherAccountRoot returns root credentials of a second account on the same server.
+// withWrongSecret returns c with a secret that differs from its own in the first character
+// (which may be any base64 character, so no fixed replacement always differs).
+func withWrongSecret(c aws.Credentials) aws.Credentials {
+	first := "x"
+	if strings.HasPrefix(c.SecretAccessKey, first) {
+		first = "y"
+	}
+	c.SecretAccessKey = first + c.SecretAccessKey[1:]
+	return c
+}
+
 func (e *env) otherAccountRoot() aws.Credentials {
 	e.t.Helper()
 	ctx := context.Background()
