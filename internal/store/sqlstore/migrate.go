@@ -189,13 +189,22 @@ func (e *SchemaTooNewError) Error() string {
 }
 
 // migrate brings the database up to len(steps) applied migrations.
-func migrate(ctx context.Context, db *sql.DB, f Flavor, steps []migration) (err error) {
+func migrate(ctx context.Context, db *sql.DB, f Flavor, steps []migration) error {
+	_, _, err := migrateFrom(ctx, db, f, steps)
+	return err
+}
+
+// migrateFrom is migrate, also reporting the version the database was at once the lock was
+// taken (what a caller that says "migrated from X" must print: another process may have
+// migrated between any earlier read and the lock), and the version it is at now, which after
+// a failed step is the last one committed.
+func migrateFrom(ctx context.Context, db *sql.DB, f Flavor, steps []migration) (from, to int, err error) {
 	// The whole migration runs on one connection: the flavour's lock belongs to the
 	// connection (a PostgreSQL advisory lock is held by a session), and with SQLite's
 	// one-connection pool a second connection could not be had while this one is held.
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("store: migrate: connect: %w", err)
+		return 0, 0, fmt.Errorf("store: migrate: connect: %w", err)
 	}
 	defer func() {
 		// ErrConnDone: the flavour's unlock discarded the connection.
@@ -206,7 +215,7 @@ func migrate(ctx context.Context, db *sql.DB, f Flavor, steps []migration) (err 
 	if f.Lock != nil {
 		unlock, err := f.Lock(ctx, conn)
 		if err != nil {
-			return fmt.Errorf("store: migrate: lock: %w", err)
+			return 0, 0, fmt.Errorf("store: migrate: lock: %w", err)
 		}
 		defer unlock()
 	}
@@ -219,29 +228,31 @@ func migrate(ctx context.Context, db *sql.DB, f Flavor, steps []migration) (err 
 			id      BIGINT NOT NULL PRIMARY KEY CHECK (id = 1),
 			version BIGINT NOT NULL
 		)`)); err != nil {
-		return fmt.Errorf("store: create schema_version: %w", err)
+		return 0, 0, fmt.Errorf("store: create schema_version: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, f.rebind(
 		`INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`)); err != nil {
-		return fmt.Errorf("store: initialise schema_version: %w", err)
+		return 0, 0, fmt.Errorf("store: initialise schema_version: %w", err)
 	}
-	for {
-		done, err := migrateStep(ctx, conn, f, steps)
-		if err != nil {
-			return err
+	for first := true; ; first = false {
+		// Each step reports the version it found: after a step that failed (and so rolled
+		// back), the version committed before it.
+		version, done, err := migrateStep(ctx, conn, f, steps)
+		if first {
+			from = version
 		}
-		if done {
-			return nil
+		if err != nil || done {
+			return from, version, err
 		}
 	}
 }
 
-// migrateStep applies the next migration, if any, in one transaction, and reports whether
-// the schema was already current.
-func migrateStep(ctx context.Context, conn *sql.Conn, f Flavor, steps []migration) (done bool, err error) {
+// migrateStep applies the next migration, if any, in one transaction, and reports the version
+// it found and whether the schema was already current.
+func migrateStep(ctx context.Context, conn *sql.Conn, f Flavor, steps []migration) (version int, done bool, err error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("store: migrate: begin: %w", err)
+		return 0, false, fmt.Errorf("store: migrate: begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -253,37 +264,36 @@ func migrateStep(ctx context.Context, conn *sql.Conn, f Flavor, steps []migratio
 	// (PostgreSQL) first, so two processes migrating at once queue here and the second reads
 	// the version the first committed, instead of both applying the same step.
 	if _, err := tx.ExecContext(ctx, f.rebind(`UPDATE schema_version SET version = version WHERE id = 1`)); err != nil {
-		return false, fmt.Errorf("store: migrate: lock schema_version: %w", err)
+		return version, false, fmt.Errorf("store: migrate: lock schema_version: %w", err)
 	}
-	var version int
 	if err := tx.QueryRowContext(ctx, f.rebind(`SELECT version FROM schema_version WHERE id = 1`)).Scan(&version); err != nil {
-		return false, fmt.Errorf("store: migrate: read schema_version: %w", err)
+		return version, false, fmt.Errorf("store: migrate: read schema_version: %w", err)
 	}
 	switch {
 	case version > len(steps):
-		return false, &SchemaTooNewError{Database: version, Known: len(steps)}
+		return version, false, &SchemaTooNewError{Database: version, Known: len(steps)}
 	case version < 0:
-		return false, fmt.Errorf("store: migrate: invalid schema version %d", version)
+		return version, false, fmt.Errorf("store: migrate: invalid schema version %d", version)
 	case version == len(steps):
 		// Nothing written but the no-op lock update; roll back to release the lock.
 		if err := tx.Rollback(); err != nil {
-			return false, fmt.Errorf("store: migrate: rollback: %w", err)
+			return version, false, fmt.Errorf("store: migrate: rollback: %w", err)
 		}
-		return true, nil
+		return version, true, nil
 	}
 
 	for i, stmt := range steps[version] {
 		if _, err := tx.ExecContext(ctx, f.rebind(f.ddl(stmt))); err != nil {
-			return false, fmt.Errorf("store: migration %d, statement %d: %w", version+1, i+1, err)
+			return version, false, fmt.Errorf("store: migration %d, statement %d: %w", version+1, i+1, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, f.rebind(`UPDATE schema_version SET version = $1 WHERE id = 1`), version+1); err != nil {
-		return false, fmt.Errorf("store: migration %d: update schema_version: %w", version+1, err)
+		return version, false, fmt.Errorf("store: migration %d: update schema_version: %w", version+1, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("store: migration %d: commit: %w", version+1, err)
+		return version, false, fmt.Errorf("store: migration %d: commit: %w", version+1, err)
 	}
-	return false, nil
+	return version, false, nil
 }
 
 // rollback aborts tx on an error path. sql.ErrTxDone means the transaction already ended
