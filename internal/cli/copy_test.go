@@ -205,7 +205,7 @@ func TestCopyRoundTrip(t *testing.T) {
 		url  func(t *testing.T) (string, string) // the middle store, and a secret no output may show
 	}{
 		{"sqlite", func(t *testing.T) (string, string) { return "sqlite:" + filepath.Join(t.TempDir(), "middle.db"), "" }},
-		{"postgres", func(t *testing.T) (string, string) { return withPassword(t, pgSchemaURL(t)) }},
+		{"postgres", func(t *testing.T) (string, string) { return withPassword(t, postgresURL(t)) }},
 	} {
 		t.Run(via.name, func(t *testing.T) {
 			middle, secret := via.url(t)
@@ -341,7 +341,7 @@ func BenchmarkCopyToPostgres(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		dst := pgSchemaURL(b)
+		dst := postgresURL(b)
 		b.StartTimer()
 		r := runMain("copy", "--from", src, "--to", dst)
 		if m := copySummary.FindStringSubmatch(r.stdout); r.code != 0 || m == nil || m[1] != strconv.Itoa(total) {

@@ -1,17 +1,12 @@
 package cli
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/store/sqlstore"
@@ -22,41 +17,6 @@ func runMain(args ...string) cliRun {
 	var stdout, stderr strings.Builder
 	code := Main(args, strings.NewReader(""), &stdout, &stderr)
 	return cliRun{stdout.String(), stderr.String(), code}
-}
-
-// pgSchemaURL creates a schema, dropped when the test ends, and returns a URL whose
-// sessions work in it. It skips the test without CONNECTFED_TEST_POSTGRES_URL.
-func pgSchemaURL(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("CONNECTFED_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("CONNECTFED_TEST_POSTGRES_URL is not set: skipping the PostgreSQL part (.ci/run sets it)")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	var b [8]byte
-	rand.Read(b[:])
-	schema := "cf_cli_" + hex.EncodeToString(b[:])
-	quoted := pgx.Identifier{schema}.Sanitize()
-	if _, err := admin.Exec(`CREATE SCHEMA ` + quoted); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(`DROP SCHEMA ` + quoted + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // migrateTarget names a store for migrate by its flags: a SQLite database in a new data
@@ -78,7 +38,7 @@ func migrateTargets() []migrateTarget {
 				t.Cleanup(func() { db.Close() })
 				return db, sqlite.Flavor()
 			}},
-		{"postgres", func(t *testing.T) []string { return []string{"--database", pgSchemaURL(t)} },
+		{"postgres", func(t *testing.T) []string { return []string{"--database", postgresURL(t)} },
 			func(t *testing.T, flags []string) (*sql.DB, sqlstore.Flavor) {
 				loc, err := flagsLocation(flags[1], "")
 				if err != nil {

@@ -3,9 +3,11 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"database/sql"
-	"fmt"
+	"encoding/hex"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // the pgx driver for database/sql, to set up a schema
 	"github.com/spf13/pflag"
 )
@@ -266,33 +269,46 @@ func TestServeSeed(t *testing.T) {
 // TestServeOnPostgres runs the server on PostgreSQL (in a schema of its own) and restarts it:
 // the root credentials and what was written survive.
 // postgresSchema creates a schema of its own for the test in the PostgreSQL database the tests
-// use (skipping the test when there is none), dropped when the test ends. It returns a
-// connection outside the schema and a URL whose sessions work in it.
-func postgresSchema(t *testing.T) (db *sql.DB, schema, schemaURL string) {
+// use (skipping the test when there is none), dropped with everything in it when the test ends.
+// It returns a connection outside the schema and a URL whose sessions work in it.
+func postgresSchema(t testing.TB) (db *sql.DB, schema, schemaURL string) {
 	t.Helper()
 	base := os.Getenv("CONNECTFED_TEST_POSTGRES_URL")
 	if base == "" {
 		t.Skip("CONNECTFED_TEST_POSTGRES_URL is not set: skipping a PostgreSQL test (.ci/run sets it)")
 	}
-	schema = "cf_cli_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_")) + "_" + fmt.Sprint(time.Now().UnixNano())
 	db, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() }) // after the schema is dropped: cleanups run last-in first-out
-	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
+	var b [8]byte
+	rand.Read(b[:])
+	schema = "cf_cli_" + hex.EncodeToString(b[:])
+	quoted := pgx.Identifier{schema}.Sanitize()
+	if _, err := db.Exec(`CREATE SCHEMA ` + quoted); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop the test schema: %v", err)
+		if _, err := db.Exec(`DROP SCHEMA ` + quoted + ` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return db, schema, base + sep + "search_path=" + schema
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return db, schema, u.String()
+}
+
+// postgresURL is postgresSchema's URL alone.
+func postgresURL(t testing.TB) string {
+	t.Helper()
+	_, _, u := postgresSchema(t)
+	return u
 }
 
 func TestServeOnPostgres(t *testing.T) {
