@@ -112,6 +112,15 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// Two replicas on one database: each Open is a pool of its own on the same schema.
+func TestShared(t *testing.T) {
+	admin := adminDB(t)
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		_, u := newSchema(t, admin)
+		return open(t, u), open(t, u)
+	})
+}
+
 // Every indexed text column (every key, unique name and paging column) compares bytewise
 // whatever the server's locale: COLLATE "C". The paging tests cannot show this on a server
 // whose default collation is already bytewise (C or C.UTF-8), as test servers often are.

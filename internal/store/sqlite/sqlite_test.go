@@ -36,6 +36,24 @@ func TestConformanceMemory(t *testing.T) {
 	})
 }
 
+// Two replicas, or two processes, on one database file: each Open is a pool of its own, and
+// SQLite's busy_timeout makes their writers queue for the file's lock.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "connectfed.db")
+		a, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Open(path)
+		if err != nil {
+			a.Close()
+			t.Fatal(err)
+		}
+		return a, b
+	})
+}
+
 // A restart loses nothing the store acknowledged.
 func TestReopen(t *testing.T) {
 	ctx := t.Context()

@@ -59,6 +59,13 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RevokeFamilyConcurrent", testRevokeFamilyConcurrent},
 		{"ListRevokedFamilies", testListRevokedFamilies},
 		{"DeleteExpiredTokenRecords", testDeleteExpiredTokenRecords},
+		{"CreateInstanceTakenID", testCreateInstanceTakenID},
+		{"CreateInstanceConcurrent", onOne(testCreateInstanceConcurrent)},
+		{"InstanceAllOrNothingVisible", onOne(testInstanceAllOrNothingVisible)},
+		{"CreateConnectUserDuringDeleteInstance", onOne(testCreateConnectUserDuringDeleteInstance)},
+		{"UpdateAccessKeyRefusedReleases", testUpdateAccessKeyRefusedReleases},
+		{"CancelledContext", testCancelledContext},
+		{"DeleteExpiredTokenRecordsConcurrent", onOne(testDeleteExpiredTokenRecordsConcurrent)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
