@@ -181,7 +181,6 @@ func (a *applier) run(yaml string, o applyOptions) applyOutcome {
 	o.configure = a.ops.configure
 	var stdout, stderr lockedBuffer
 	err := runApply(context.Background(), o, strings.NewReader(""), &stdout, &stderr)
-	a.t.Logf("DEBUG %s %s", stdout.String(), stderr.String())
 	return applyOutcome{stdout.String(), stderr.String(), err, a.ops.mutations()}
 }
 
