@@ -48,6 +48,13 @@ func write(w http.ResponseWriter, status int, contentType string, body []byte) {
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	if a, ok := v.(JSONAppender); ok {
+		b := a.AppendJSON(buf.AvailableBuffer())
+		write(w, status, "application/json", b)
+		// Keep the grown array for the next answer.
+		buf.Write(b)
+		return
+	}
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {

@@ -14,9 +14,20 @@ import (
 var (
 	aliasPattern     = regexp.MustCompile(`^[\da-zA-Z]+(-*[\da-zA-Z])*$`)
 	directoryPattern = regexp.MustCompile(`^d-[0-9a-f]{10}$`)
-	idPattern        = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
 	e164Pattern      = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
 )
+
+// isID reports whether s is a resource id: ^[a-zA-Z0-9-]+$. A loop rather than a regexp: every
+// Connect request checks its instance id, and the regexp cost as much as minting a token.
+func isID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // invalid is AWS's one-line validation message, as InvalidParameterException.
 func invalid(member, value, constraint string) error {
@@ -52,7 +63,7 @@ func (r instanceRef) resolve(c Caller) (string, error) {
 		return "", err
 	}
 	if !strings.HasPrefix(v, "arn:") {
-		if !idPattern.MatchString(v) {
+		if !isID(v) {
 			return "", invalid("instanceId", v, "Member must be an instance id or an instance ARN")
 		}
 		return v, nil
@@ -62,7 +73,7 @@ func (r instanceRef) resolve(c Caller) (string, error) {
 		return "", invalid("instanceId", v, "Member must be an instance id or an instance ARN")
 	}
 	id := strings.TrimPrefix(parts[5], "instance/")
-	if !idPattern.MatchString(id) {
+	if !isID(id) {
 		return "", invalid("instanceId", v, "Member must be an instance id or an instance ARN")
 	}
 	if parts[3] != c.Region || parts[4] != c.Principal.AccountID {

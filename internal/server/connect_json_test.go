@@ -1,0 +1,59 @@
+package server
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The hand-written encoder of GetFederationToken's answer writes what encoding/json writes for
+// the same struct (which WriteJSON used before it), member for member.
+func TestFederationOutputJSON(t *testing.T) {
+	for _, o := range []federationOutput{
+		{},
+		func() federationOutput {
+			var o federationOutput
+			o.Credentials.AccessToken = "cfa1_AAAAbbbb-_.MAC"
+			o.Credentials.AccessTokenExpiration = epoch(time.Unix(1795000000, 250e6))
+			o.Credentials.RefreshToken = "cfr1_x.y"
+			o.Credentials.RefreshTokenExpiration = epoch(time.Unix(1795040000, 0))
+			o.SignInURL = "https://h.example/federation/signin?token=cfs1_a.b&x=<y>\u2028"
+			o.UserArn = "arn:aws:connect:us-east-1:123456789012:instance/i/agent/u"
+			o.UserID = "ünïcødé \"quoted\" \\ \x01"
+			return o
+		}(),
+	} {
+		want, err := json.Marshal(&o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Compared through a decode, and byte for byte once json.Marshal's HTML escapes are
+		// undone.
+		got := o.AppendJSON(nil)
+		var a, b federationOutputDecoded
+		if err := json.Unmarshal(got, &a); err != nil {
+			t.Fatalf("AppendJSON wrote invalid JSON %s: %v", got, err)
+		}
+		if err := json.Unmarshal(want, &b); err != nil {
+			t.Fatal(err)
+		}
+		if a != b {
+			t.Errorf("AppendJSON decodes to %+v\nencoding/json to %+v", a, b)
+		}
+		if g, w := string(got), htmlUnescape(string(want)); g != w {
+			t.Errorf("AppendJSON:\n%s\nencoding/json:\n%s", g, w)
+		}
+	}
+}
+
+type federationOutputDecoded struct {
+	Credentials struct {
+		AccessToken, RefreshToken                     string
+		AccessTokenExpiration, RefreshTokenExpiration float64
+	}
+	SignInUrl, UserArn, UserId string
+}
+
+// htmlUnescape undoes json.Marshal's HTML escaping, which WriteJSON turns off.
+var htmlUnescape = strings.NewReplacer(`\u0026`, "&", `\u003c`, "<", `\u003e`, ">").Replace
