@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -48,6 +50,7 @@ type serveOptions struct {
 	requestTimeout   time.Duration
 	dbMaxConns       int
 	dbConnectTimeout time.Duration
+	pprofAddr        string
 	// now is the server's clock; tests set it, the command line cannot.
 	now func() time.Time
 }
@@ -109,6 +112,7 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.DurationVar(&o.requestTimeout, "request-timeout", 20*time.Second, "longest a request may take, waiting for the store included; past it the client gets a retryable ServiceUnavailable")
 	f.IntVar(&o.dbMaxConns, "db-max-conns", postgres.DefaultMaxConns, "PostgreSQL: connections this replica keeps at most; requests beyond them wait, within --request-timeout")
 	f.DurationVar(&o.dbConnectTimeout, "db-connect-timeout", postgres.DefaultConnectTimeout, "PostgreSQL: longest wait for one new connection (overrides the URL's connect_timeout)")
+	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (off when empty); it reveals internals, keep it private")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 }
@@ -174,6 +178,14 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	publicURL := strings.TrimSuffix(o.publicURL, "/")
 	if publicURL == "" {
 		publicURL = endpoint
+	}
+	if o.pprofAddr != "" {
+		stopProfiler, err := serveProfiler(o.pprofAddr, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopProfiler()
 	}
 	// Answer from the start, so that a load balancer sees a live process that is not ready
 	// while the database is out of reach, and clients get a retryable answer.
@@ -250,6 +262,25 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	err = <-serving
 	log.Info("stopped")
 	return err
+}
+
+// serveProfiler serves net/http/pprof on addr, on a listener of its own so the profiler is never
+// reachable through the service's address, until stop is called.
+func serveProfiler(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("profiler listening", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { srv.Close() }, nil
 }
 
 // Retrying an unreachable database at start-up: soon at first, then every retryMax.

@@ -332,3 +332,16 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Errorf("iam_users in the schema: %d, %v", users, err)
 	}
 }
+
+// --pprof-addr serves the profiler on its own address, never on the service's.
+func TestServeProfiler(t *testing.T) {
+	o := testOptions(t.TempDir())
+	o.pprofAddr = freeAddr(t)
+	r := startServe(t, o)
+	if got := get(t, "http://"+o.pprofAddr, "/debug/pprof/"); got != 200 {
+		t.Errorf("the profiler's address: /debug/pprof/ %d, want 200", got)
+	}
+	if got := get(t, r.endpoint, "/debug/pprof/"); got == 200 {
+		t.Error("the service's address serves the profiler")
+	}
+}
