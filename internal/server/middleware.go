@@ -6,13 +6,20 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/awsproto"
 )
 
-// requestInfo is filled in as a request travels and read by the access log at the end.
+// requestInfo is filled in as a request travels and read by the access log at the end. It is
+// also the request's context (one allocation for both, on the hot path): it carries itself for
+// info, and the request's deadline, which costs a timer only once something waits on it. A
+// warm GetFederationToken waits on nothing: it reads no store.
 type requestInfo struct {
+	context.Context // the connection's, until the handler's own deadline
+
 	id        string
 	principal string
 	operation string
@@ -23,16 +30,68 @@ type requestInfo struct {
 	protocol awsproto.Protocol
 	xmlns    string
 	wrote    bool
+
+	// deadline bounds the request (zero: no bound of its own); timed is the context that
+	// enforces it, made on first use.
+	deadline  time.Time
+	timedOnce sync.Once
+	timed     context.Context
+	cancel    context.CancelFunc
+	// writer and idHeader live here to spare the hot path two allocations.
+	writer   statusWriter
+	idHeader [1]string
 }
 
 type infoKey struct{}
 
 func info(ctx context.Context) *requestInfo {
+	if ri, ok := ctx.(*requestInfo); ok {
+		return ri
+	}
 	ri, _ := ctx.Value(infoKey{}).(*requestInfo)
 	if ri == nil {
-		return &requestInfo{}
+		return &requestInfo{Context: ctx}
 	}
 	return ri
+}
+
+// Value implements context.Context: the request's info, and the parent's values.
+func (ri *requestInfo) Value(key any) any {
+	if key == (infoKey{}) {
+		return ri
+	}
+	return ri.Context.Value(key)
+}
+
+// Deadline implements context.Context: the earlier of the request's and the parent's.
+func (ri *requestInfo) Deadline() (time.Time, bool) {
+	d, ok := ri.Context.Deadline()
+	if ri.deadline.IsZero() || ok && d.Before(ri.deadline) {
+		return d, ok
+	}
+	return ri.deadline, true
+}
+
+// Done and Err implement context.Context through the timed context, made on first use.
+func (ri *requestInfo) Done() <-chan struct{} { return ri.timedContext().Done() }
+func (ri *requestInfo) Err() error            { return ri.timedContext().Err() }
+
+func (ri *requestInfo) timedContext() context.Context {
+	ri.timedOnce.Do(func() {
+		ri.timed = ri.Context
+		if !ri.deadline.IsZero() {
+			ri.timed, ri.cancel = context.WithDeadline(ri.Context, ri.deadline)
+		}
+	})
+	return ri.timed
+}
+
+// end releases the deadline's timer, if one was made.
+func (ri *requestInfo) end() {
+	ri.timedOnce.Do(func() { ri.timed = ri.Context })
+	if ri.cancel != nil {
+		ri.cancel()
+	}
 }
 
 // statusWriter remembers the status for the access log.
@@ -79,9 +138,17 @@ func newRequestID() string {
 // can hold a presigned signature or a session token.
 func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
 	start := s.cfg.Now()
-	ri := &requestInfo{id: newRequestID()}
-	w.Header().Set(awsproto.HeaderRequestID, ri.id)
-	sw := statusWriter{ResponseWriter: w, ri: ri}
+	ri := &requestInfo{Context: r.Context(), id: newRequestID()}
+	if s.cfg.RequestTimeout > 0 {
+		// Bounds every wait for the store, so an outage answers ServiceUnavailable rather than
+		// holding the client.
+		ri.deadline = start.Add(s.cfg.RequestTimeout)
+	}
+	defer ri.end()
+	ri.idHeader[0] = ri.id
+	w.Header()[requestIDKey] = ri.idHeader[:]
+	ri.writer = statusWriter{ResponseWriter: w, ri: ri}
+	sw := &ri.writer
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -108,13 +175,9 @@ func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next htt
 			)
 		}
 	}()
-	ctx := context.WithValue(r.Context(), infoKey{}, ri)
-	if s.cfg.RequestTimeout > 0 {
-		// Bounds every wait for the store, so an outage answers ServiceUnavailable rather than
-		// holding the client.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
-		defer cancel()
-	}
-	next(sw, r.WithContext(ctx))
+	next(sw, r.WithContext(ri))
 }
+
+// requestIDKey is the request id header in net/http's canonical form, set without Header.Set's
+// canonicalising copy.
+var requestIDKey = http.CanonicalHeaderKey(awsproto.HeaderRequestID)
