@@ -142,7 +142,8 @@ func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next htt
 	if s.cfg.RequestTimeout > 0 {
 		// Bounds every wait for the store, so an outage answers ServiceUnavailable rather than
 		// holding the client.
-		ri.deadline = start.Add(s.cfg.RequestTimeout)
+		// Real time, not cfg.Now: a deadline is for timers, whatever the server's clock says.
+		ri.deadline = time.Now().Add(s.cfg.RequestTimeout)
 	}
 	defer ri.end()
 	ri.idHeader[0] = ri.id
