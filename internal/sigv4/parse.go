@@ -374,8 +374,8 @@ func (s *Signed) setCredential(cred, amzDate string) error {
 	if amzDate == "" {
 		return incomplete("Authorization header requires existence of a 'X-Amz-Date' header.")
 	}
-	t, err := time.Parse(amzDateFmt, amzDate)
-	if err != nil || len(amzDate) != len(amzDateFmt) {
+	t, ok := parseAmzDate(amzDate)
+	if !ok {
 		return incomplete("X-Amz-Date must be in the ISO-8601 basic format yyyyMMdd'T'HHmmss'Z', got '" + amzDate + "'.")
 	}
 	// The scope date is checked here rather than left to the signature: the two disagree for
@@ -393,6 +393,39 @@ func (s *Signed) setCredential(cred, amzDate string) error {
 	s.amzDate = amzDate
 	s.Date = t
 	return nil
+}
+
+// parseAmzDate reads X-Amz-Date's yyyyMMdd'T'HHmmss'Z', accepting exactly what
+// time.Parse(amzDateFmt, v) accepts (a test holds it to that) at a fraction of its cost: every
+// signed request has one.
+func parseAmzDate(v string) (time.Time, bool) {
+	if len(v) != len(amzDateFmt) || v[8] != 'T' || v[15] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		x := 0
+		for _, c := range []byte(v[i : i+n]) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			x = x*10 + int(c-'0')
+		}
+		return x, true
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(4, 2)
+	day, ok3 := num(6, 2)
+	hour, ok4 := num(9, 2)
+	minute, ok5 := num(11, 2)
+	sec, ok6 := num(13, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day { // the 31st of a 30-day month, the 29th of February in a common year
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func (s *Signed) setSignedHeaders(list string) error {
