@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/connectfed/connectfed/internal/connect"
+	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/server"
+	"github.com/connectfed/connectfed/internal/store/sqlite"
+	"github.com/connectfed/connectfed/internal/token"
+)
+
+// startConnectfedInProcess runs connectfed's server in this process on a fresh SQLite store
+// (wired as internal/server's test harness wires it) and returns its URL and root
+// credentials.
+func startConnectfedInProcess(t *testing.T) (string, aws.Credentials) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), sqliteFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ids := identity.New(st, time.Now, 0)
+	if err := ids.EnsureAccount(ctx, "123456789012"); err != nil {
+		t.Fatal(err)
+	}
+	root, err := ids.NewRootKey(ctx, "123456789012")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := secrets.New(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := token.NewIssuer(ctx, token.SealedKeys{Store: st, Sealer: sealer}, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	conn := connect.New(st, tokens, ids, connect.Config{SignInBase: "http://" + ts.Listener.Addr().String()}, time.Now)
+	ts.Config.Handler = server.New(server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, ids, conn)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return ts.URL, aws.Credentials{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey}
+}
+
+// The bare baseline must answer exactly as many bytes as connectfed does for the same
+// request: the same status and Content-Type, and the same body size and size on the wire.
+func TestBareAnswersAsManyBytesAsConnectfed(t *testing.T) {
+	ctx := context.Background()
+	endpoint, root := startConnectfedInProcess(t)
+	fx, err := provision(ctx, endpoint, root, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := signedTarget(ctx, endpoint, scenarios[0].path(fx), fx.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := fetch(ctx, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Status != http.StatusOK || !bytes.Contains(ref.Body, []byte("AccessToken")) {
+		t.Fatalf("GetFederationToken: %d %s", ref.Status, ref.Body)
+	}
+
+	bare := httptest.NewServer(specOf(ref).handler())
+	defer bare.Close()
+	sameRequest := *tgt.url
+	sameRequest.Host = bare.Listener.Addr().String()
+	got, err := fetch(ctx, target{url: &sameRequest, header: tgt.header})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != ref.Status || got.Header.Get("Content-Type") != ref.Header.Get("Content-Type") ||
+		len(got.Body) != len(ref.Body) || got.Wire != ref.Wire {
+		t.Errorf("bare answers %d %q, %d body bytes, %d on the wire; connectfed %d %q, %d, %d",
+			got.Status, got.Header.Get("Content-Type"), len(got.Body), got.Wire,
+			ref.Status, ref.Header.Get("Content-Type"), len(ref.Body), ref.Wire)
+	}
+	if !json.Valid(got.Body) {
+		t.Errorf("the bare body is not JSON: %.80s", got.Body)
+	}
+	if bytes.Contains(got.Body, []byte("cfa1_")) {
+		t.Error("the bare body carries connectfed's token")
+	}
+}
+
+// The Go load generator counts every answer, counts non-2xx answers as errors, and takes its
+// percentiles by nearest rank over every latency.
+func TestGoLoadCountsErrorsAndPercentiles(t *testing.T) {
+	var n atomic.Int64
+	const slow = 100 * time.Millisecond
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		i := n.Add(1)
+		if i%100 == 0 { // 1% slow: the four slowest of 400, beyond p99 but within p99.9
+			time.Sleep(slow)
+		}
+		if i%4 == 0 {
+			http.Error(w, "no", http.StatusInternalServerError)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	tgt, err := signedTarget(context.Background(), srv.URL, "/x", aws.Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &goLoad{conns: 4, maxRequests: 400}
+	res, err := g.run(context.Background(), tgt, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 400 || res.Errors != 100 {
+		t.Errorf("%d requests, %d errors; want 400 and 100", res.Requests, res.Errors)
+	}
+	if res.P50 >= slow || res.P99 >= slow || res.P999 < slow {
+		t.Errorf("p50 %s, p99 %s, p99.9 %s; want the first two under %s and p99.9 at least that", res.P50, res.P99, res.P999, slow)
+	}
+	if res.RPS() <= 0 {
+		t.Errorf("%f requests/s", res.RPS())
+	}
+}
+
+func TestPercentileNearestRank(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 1000; i++ {
+		d = append(d, time.Duration(i))
+	}
+	for p, want := range map[float64]time.Duration{50: 500, 99: 990, 99.9: 999, 100: 1000, 0.01: 1} {
+		if got := percentile(d, p); got != want {
+			t.Errorf("p%v of 1..1000 = %d, want %d", p, got, want)
+		}
+	}
+	if got := percentile(d[:1], 99.9); got != 1 {
+		t.Errorf("p99.9 of one value = %d", got)
+	}
+	if got := percentile(nil, 50); got != 0 {
+		t.Errorf("p50 of nothing = %d", got)
+	}
+}
+
+func TestPadJSON(t *testing.T) {
+	for _, n := range []int{10, 11, 541, 28148} {
+		b := padJSON(n)
+		if len(b) != n || !json.Valid(b) {
+			t.Errorf("padJSON(%d): %d bytes, valid %v", n, len(b), json.Valid(b))
+		}
+	}
+}
+
+func TestWrkScriptCarriesTheHeaders(t *testing.T) {
+	tgt, err := signedTarget(context.Background(), "http://127.0.0.1:1", "/user/federate/x",
+		aws.Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s", SessionToken: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := wrkScript(tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"Authorization", "X-Amz-Date", "X-Amz-Security-Token"} {
+		if !bytes.Contains([]byte(s), []byte("wrk.headers[ [==["+h+"]==] ] = [==["+tgt.header.Get(h)+"]==]")) {
+			t.Errorf("the script does not set %s:\n%s", h, s)
+		}
+	}
+}

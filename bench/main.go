@@ -1,0 +1,259 @@
+// Command bench measures connectfed against the limit it is compared with: a bare net/http
+// handler that answers the same number of bytes, in the same run, on the same machine.
+//
+// It builds connectfed, starts it on the embedded store, provisions a SAML instance, a Connect
+// user agent1, an IAM user, a role and a role session through the AWS SDK, signs
+// GetFederationToken, DescribeUser and ListUsers once each (a SigV4 signature stays valid for
+// the server's clock skew, so the same headers are replayed), drives each with wrk or a Go load
+// generator, then drives a bare server answering the same bytes, and prints a Markdown table
+// for bench/RESULTS.md. -scale repeats the run with 1,000,000 Connect users and 100,000 access
+// keys seeded straight into the SQLite file (seed.go); -cli times connectfed's CLI against the
+// AWS CLI's.
+//
+//	go run ./bench -scale -cli
+//
+// This file owns the flags and the order of the run; every child process and temporary
+// directory it creates is removed on every way out, Ctrl-C included.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the command's flags.
+type options struct {
+	duration    time.Duration
+	warmup      time.Duration
+	connections int
+	threads     int
+	loadgen     string
+	scale       bool
+	scaleUsers  int
+	scaleKeys   int
+	cli         bool
+	cliRuns     int
+	awsPath     string
+	bin         string
+	json        bool
+	// bareResponse, when set, makes this process the bare server (see bare.go).
+	bareResponse string
+}
+
+// maxRun bounds one load run: the signature replayed must stay inside connectfed's default
+// --clock-skew (5m) from the first request to the last.
+const maxRun = 4 * time.Minute
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measured load run")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each run, so caches and the heap are warm")
+	fs.IntVar(&o.connections, "connections", 64, "keep-alive connections the load generator holds open")
+	fs.IntVar(&o.threads, "threads", 2, "wrk threads")
+	fs.StringVar(&o.loadgen, "loadgen", "auto", "load generator: wrk, go (built in), or auto (wrk when on PATH)")
+	fs.BoolVar(&o.scale, "scale", false, "also measure with 1,000,000 Connect users and 100,000 access keys in the store")
+	fs.IntVar(&o.scaleUsers, "scale-users", 1_000_000, "Connect users in the instance for -scale")
+	fs.IntVar(&o.scaleKeys, "scale-keys", 100_000, "access keys in the store for -scale")
+	fs.BoolVar(&o.cli, "cli", false, "also time connectfed get-federation-token against aws connect get-federation-token")
+	fs.IntVar(&o.cliRuns, "cli-runs", 11, "runs of each CLI for -cli (the median is reported)")
+	fs.StringVar(&o.awsPath, "aws", "", "the AWS CLI for -cli (default: /usr/bin/aws, AWS CLI v2 from Debian, else aws on PATH)")
+	fs.StringVar(&o.bin, "bin", "", "a connectfed binary to measure instead of building ./cmd/connectfed")
+	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of Markdown")
+	fs.StringVar(&o.bareResponse, "bare-response", "", "internal: serve the bare baseline described by this file")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: go run ./bench [flags]
+
+Builds connectfed, starts it on a temporary embedded store, provisions it through the AWS SDK,
+and measures GetFederationToken, DescribeUser and ListUsers (100 users a page) against a bare
+net/http server answering the same bytes. Prints a Markdown table for bench/RESULTS.md.
+
+  go run ./bench                 # the small store, 10 s a run
+  go run ./bench -scale -cli     # also 1,000,000 users, and the CLI against the AWS CLI
+
+Flags:
+`)
+		fs.VisitAll(func(f *flag.Flag) {
+			if f.Name == "bare-response" {
+				return
+			}
+			kind, usage := flag.UnquoteUsage(f)
+			if f.DefValue != "" && f.DefValue != "false" {
+				usage += " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(stderr, "  -%s %s\n    \t%s\n", f.Name, kind, usage)
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	switch {
+	case o.duration <= 0 || o.warmup < 0 || o.duration+o.warmup > maxRun:
+		return o, fmt.Errorf("-duration %s and -warmup %s: a positive run that, warm-up included, stays within %s (the signature's validity)", o.duration, o.warmup, maxRun)
+	case o.connections < 1 || o.threads < 1:
+		return o, fmt.Errorf("-connections %d and -threads %d: at least 1", o.connections, o.threads)
+	case o.loadgen != "auto" && o.loadgen != "wrk" && o.loadgen != "go":
+		return o, fmt.Errorf("-loadgen %q: want wrk, go or auto", o.loadgen)
+	case o.scaleUsers < extraUsers+1 || o.scaleKeys < 0:
+		return o, fmt.Errorf("-scale-users %d and -scale-keys %d: at least %d users, and no negative count", o.scaleUsers, o.scaleKeys, extraUsers+1)
+	case o.cliRuns < 1:
+		return o, fmt.Errorf("-cli-runs %d: at least 1", o.cliRuns)
+	}
+	return o, nil
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main with an exit code, so that every deferred cleanup runs before the process
+// exits.
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.bareResponse != "" {
+		err = serveBareFile(ctx, o.bareResponse, stdout)
+	} else {
+		err = measure(ctx, o, stdout, stderr)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "bench: interrupted")
+			return 130
+		}
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	return 0
+}
+
+// measure is the whole run: build, start, provision, measure, optionally seed and measure
+// again, optionally time the CLIs, and report. Progress goes to stderr, the report to stdout.
+func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
+	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", args...) }
+	tmp, err := os.MkdirTemp("", "connectfed-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	load, err := newLoadGen(o, tmp)
+	if err != nil {
+		return err
+	}
+	rep := report{Command: commandLine(), Machine: describeMachine(ctx), LoadGen: load.describe(),
+		Duration: o.duration, Warmup: o.warmup, Connections: o.connections}
+	if avg, err := strconv.ParseFloat(rep.Machine.LoadAverage, 64); err == nil && avg > 0.5 {
+		logf("the machine is busy (load average %s): the figures will be noisy", rep.Machine.LoadAverage)
+	}
+	bin := o.bin
+	if bin == "" {
+		root, err := moduleRoot(ctx)
+		if err != nil {
+			return err
+		}
+		rep.Machine.Source = describeSource(ctx, root)
+		bin = filepath.Join(tmp, "connectfed")
+		logf("building connectfed from %s", root)
+		if err := buildConnectfed(ctx, root, bin); err != nil {
+			return err
+		}
+	}
+
+	dataDir := filepath.Join(tmp, "data")
+	root := newRootCredentials()
+	cf, err := startConnectfed(ctx, bin, dataDir, root)
+	if err != nil {
+		return err
+	}
+	defer func() { cf.stop() }()
+	logf("connectfed listening on %s; provisioning through the AWS SDK", cf.endpoint)
+	fx, err := provision(ctx, cf.endpoint, root, extraUsers)
+	if err != nil {
+		return fmt.Errorf("provision: %w%s", err, cf.stderrTail())
+	}
+	bare := &bareLauncher{tmp: tmp}
+
+	small := phase{Name: fmt.Sprintf("small store (%d Connect users)", extraUsers+1)}
+	if small.Rows, err = runPhase(ctx, o, load, cf, bare, fx, logf); err != nil {
+		return err
+	}
+	rep.Phases = append(rep.Phases, small)
+
+	if o.scale {
+		if err := cf.stop(); err != nil {
+			return fmt.Errorf("stop connectfed before seeding: %w", err)
+		}
+		logf("seeding %d Connect users and %d access keys into %s", o.scaleUsers, o.scaleKeys, sqliteFile)
+		seed, err := seedScale(ctx, filepath.Join(dataDir, sqliteFile), fx, o.scaleUsers, o.scaleKeys, logf)
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		rep.Seed = &seed
+		logf("seeded in %s", seed.Took.Round(time.Millisecond))
+		if cf, err = startConnectfed(ctx, bin, dataDir, root); err != nil {
+			return err
+		}
+		big := phase{Name: fmt.Sprintf("%s Connect users, %s access keys", thousands(o.scaleUsers), thousands(seed.AccessKeysTotal))}
+		if big.Rows, err = runPhase(ctx, o, load, cf, bare, fx, logf); err != nil {
+			return err
+		}
+		rep.Phases = append(rep.Phases, big)
+	}
+
+	if o.cli {
+		logf("timing the CLIs, %d runs each", o.cliRuns)
+		c, err := timeCLIs(ctx, bin, o.awsPath, cf.endpoint, fx, o.cliRuns, tmp)
+		if err != nil {
+			return fmt.Errorf("cli: %w", err)
+		}
+		rep.CLI = &c
+	}
+	if err := cf.stop(); err != nil {
+		logf("warning: %v", err)
+	}
+	if o.json {
+		return rep.writeJSON(stdout)
+	}
+	rep.writeMarkdown(stdout)
+	return nil
+}
+
+// commandLine is how this run was started, for the report: go run ./bench and the flags when
+// go run built it, else the binary's own path.
+func commandLine() string {
+	name := os.Args[0]
+	if strings.Contains(name, "go-build") {
+		name = "go run ./bench"
+	}
+	parts := []string{name}
+	for _, a := range os.Args[1:] {
+		if strings.ContainsAny(a, " \t'\"$") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,125 @@
+package main
+
+// One phase of the run: every scenario against connectfed and then against a bare server that
+// answers the same bytes, with the request signed just before its own run.
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+)
+
+// figures are one load run's results and the server's peak RSS during it.
+type figures struct {
+	loadResult
+	PeakRSS int64 `json:"peakRssBytes"`
+	// PeakSinceStart says that the peak could not be reset before the run: it is the
+	// process's peak since it started.
+	PeakSinceStart bool `json:"peakSinceStart,omitempty"`
+}
+
+// row is one scenario of a phase.
+type row struct {
+	Scenario   string  `json:"scenario"`
+	BodyBytes  int     `json:"bodyBytes"`
+	WireBytes  int64   `json:"wireBytes"`
+	Connectfed figures `json:"connectfed"`
+	Bare       figures `json:"bare"`
+}
+
+// Ratio is connectfed's throughput as a fraction of the bare server's.
+func (r row) Ratio() float64 {
+	if b := r.Bare.RPS(); b > 0 {
+		return r.Connectfed.RPS() / b
+	}
+	return 0
+}
+
+// phase is every scenario measured on one store.
+type phase struct {
+	Name string `json:"name"`
+	Rows []row  `json:"rows"`
+}
+
+func runPhase(ctx context.Context, o options, load loadGen, cf *proc, bare *bareLauncher, fx fixture,
+	logf func(string, ...any)) ([]row, error) {
+	var rows []row
+	for _, sc := range scenarios {
+		r, err := runScenario(ctx, o, load, cf, bare, fx, sc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", sc.Name, err)
+		}
+		logf("%-18s connectfed %8.0f req/s p99 %-9s errors %d | bare %8.0f req/s p99 %-9s errors %d | ratio %.2f",
+			sc.Name, r.Connectfed.RPS(), r.Connectfed.P99, r.Connectfed.Errors, r.Bare.RPS(), r.Bare.P99, r.Bare.Errors, r.Ratio())
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+func runScenario(ctx context.Context, o options, load loadGen, cf *proc, bare *bareLauncher, fx fixture, sc scenario) (row, error) {
+	t, err := signedTarget(ctx, cf.endpoint, sc.path(fx), fx.Session)
+	if err != nil {
+		return row{}, err
+	}
+	ref, err := fetch(ctx, t)
+	if err != nil {
+		return row{}, fmt.Errorf("connectfed: %w%s", err, cf.stderrTail())
+	}
+	if ref.Status != 200 {
+		return row{}, fmt.Errorf("connectfed answered %d, not 200: %.500s", ref.Status, ref.Body)
+	}
+	r := row{Scenario: sc.Name, BodyBytes: len(ref.Body), WireBytes: ref.Wire}
+	if r.Connectfed, err = loadRun(ctx, o, load, cf, t); err != nil {
+		return row{}, err
+	}
+
+	bp, err := bare.start(ctx, specOf(ref))
+	if err != nil {
+		return row{}, err
+	}
+	defer bp.stop()
+	bu, err := url.Parse(bp.endpoint)
+	if err != nil {
+		return row{}, err
+	}
+	sameRequest := *t.url
+	sameRequest.Host = bu.Host
+	bt := target{url: &sameRequest, header: t.header}
+	bref, err := fetch(ctx, bt)
+	if err != nil {
+		return row{}, fmt.Errorf("bare server: %w%s", err, bp.stderrTail())
+	}
+	if bref.Status != ref.Status || len(bref.Body) != len(ref.Body) || bref.Wire != ref.Wire {
+		return row{}, fmt.Errorf("the bare server answers %d with %d body bytes (%d on the wire); connectfed %d with %d (%d)",
+			bref.Status, len(bref.Body), bref.Wire, ref.Status, len(ref.Body), ref.Wire)
+	}
+	if r.Bare, err = loadRun(ctx, o, load, bp, bt); err != nil {
+		return row{}, err
+	}
+	return r, bp.stop()
+}
+
+// loadRun warms p up with t, then measures it for -duration and reads its peak RSS.
+func loadRun(ctx context.Context, o options, load loadGen, p *proc, t target) (figures, error) {
+	if o.warmup > 0 {
+		if _, err := load.run(ctx, t, o.warmup); err != nil {
+			return figures{}, fmt.Errorf("warm-up of %s: %w", p.name, err)
+		}
+	}
+	p.resetPeakRSS()
+	res, err := load.run(ctx, t, o.duration)
+	if err != nil {
+		return figures{}, fmt.Errorf("load on %s: %w", p.name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return figures{}, err
+	}
+	if err := p.alive(); err != nil {
+		return figures{}, err
+	}
+	rss, err := p.peakRSS()
+	if err != nil {
+		return figures{}, err
+	}
+	return figures{loadResult: res, PeakRSS: rss, PeakSinceStart: !p.peakReset}, nil
+}

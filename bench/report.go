@@ -1,0 +1,239 @@
+package main
+
+// The report: the machine and the command, the table of every phase, the seeding and the CLI
+// timings, and each of issue 7's targets as met or missed by how much. Markdown, to paste into
+// bench/RESULTS.md, or JSON with -json.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// machine is what the figures were measured on.
+type machine struct {
+	CPU    string `json:"cpu"`
+	Cores  int    `json:"cores"`
+	Go     string `json:"go"`
+	Kernel string `json:"kernel"`
+	// Source is the commit connectfed was built from, when the harness built it.
+	Source string `json:"source,omitempty"`
+	// LoadAverage is /proc/loadavg's 1-minute figure when the run began: other work on the
+	// machine makes every figure noisier.
+	LoadAverage string `json:"loadAverage,omitempty"`
+}
+
+func describeMachine(ctx context.Context) machine {
+	m := machine{CPU: "unknown CPU", Cores: runtime.NumCPU(), Go: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.LoadAverage, _, _ = strings.Cut(string(b), " ")
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = "Linux " + strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+// describeSource names the commit at root, and says when tracked files differ from it.
+func describeSource(ctx context.Context, root string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	s := "commit " + strings.TrimSpace(string(out))
+	if dirty, err := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(dirty) > 0 {
+		s += " with uncommitted changes"
+	}
+	return s
+}
+
+type report struct {
+	Command     string        `json:"command"`
+	Machine     machine       `json:"machine"`
+	LoadGen     string        `json:"loadGenerator"`
+	Duration    time.Duration `json:"durationNs"`
+	Warmup      time.Duration `json:"warmupNs"`
+	Connections int           `json:"connections"`
+	Phases      []phase       `json:"phases"`
+	Seed        *seedStats    `json:"seed,omitempty"`
+	CLI         *cliStats     `json:"cli,omitempty"`
+	Targets     []verdict     `json:"targets"`
+}
+
+// verdict is one of issue 7's targets and how the run fared.
+type verdict struct {
+	Target   string `json:"target"`
+	Measured string `json:"measured"`
+	Met      bool   `json:"met"`
+}
+
+func (r *report) writeJSON(w io.Writer) error {
+	r.Targets = r.verdicts()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+func (r *report) writeMarkdown(w io.Writer) {
+	r.Targets = r.verdicts()
+	fmt.Fprintf(w, "Command: `%s`\n\n", r.Command)
+	src := ""
+	if r.Machine.Source != "" {
+		src = "; connectfed at " + r.Machine.Source
+	}
+	fmt.Fprintf(w, "Machine: %s, %d cores, %s, %s%s; load average %s when the run began\n\n",
+		r.Machine.CPU, r.Machine.Cores, r.Machine.Go, r.Machine.Kernel, src, r.Machine.LoadAverage)
+	fmt.Fprintf(w, "Load: %s; %s measured after %s of warm-up; the request is signed once per run and replayed.\n"+
+		"Peak RSS is the server's VmHWM over the measured run. The bare server answers the same status, Content-Type,\n"+
+		"header sizes and body size as connectfed.\n\n", r.LoadGen, r.Duration, r.Warmup)
+
+	fmt.Fprintln(w, "| Store | Scenario | Server | Requests/s | p50 | p99 | p99.9 | Errors | Peak RSS | connectfed/bare |")
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, p := range r.Phases {
+		for _, row := range p.Rows {
+			sc := fmt.Sprintf("%s (%s B)", row.Scenario, thousands(row.BodyBytes))
+			fmt.Fprintf(w, "| %s | %s | connectfed | %s | %s |\n", p.Name, sc, cells(row.Connectfed), fmt.Sprintf("%.2f", row.Ratio()))
+			fmt.Fprintf(w, "| | | bare | %s | |\n", cells(row.Bare))
+		}
+	}
+	fmt.Fprintln(w)
+	if s := r.Seed; s != nil {
+		fmt.Fprintf(w, "Seeding (-scale): %s Connect users and %s access keys (%s IAM users) written straight into the SQLite file "+
+			"with the store's bulk methods in %s (the file is then %s).\n\n",
+			thousands(s.ConnectUsers), thousands(s.AccessKeys), thousands(s.IAMUsers), s.Took.Round(10*time.Millisecond), megabytes(s.FileBytes))
+	}
+	if c := r.CLI; c != nil {
+		fmt.Fprintf(w, "CLI (-cli), median of %d runs each, against the server above, as the role session:\n\n", c.Runs)
+		fmt.Fprintln(w, "| Command | Median | Runs |")
+		fmt.Fprintln(w, "|---|---:|---|")
+		fmt.Fprintf(w, "| `%s` | %s | %s |\n", c.ConnectfedCmd, ms(c.Connectfed), runsList(c.ConnectfedRuns))
+		fmt.Fprintf(w, "| `%s` | %s | %s |\n\n", c.AWSCLICmd, ms(c.AWSCLI), runsList(c.AWSCLIRuns))
+		fmt.Fprintf(w, "The AWS CLI: %s. connectfed/aws: %.3f (1/%.0f).\n\n", c.AWS, c.Ratio(), 1/c.Ratio())
+	}
+	fmt.Fprintln(w, "Targets (issue 7):")
+	fmt.Fprintln(w)
+	for _, v := range r.Targets {
+		state := "**missed**"
+		if v.Met {
+			state = "met"
+		}
+		fmt.Fprintf(w, "- %s: %s — %s\n", v.Target, v.Measured, state)
+	}
+}
+
+// cells are the columns of one server's figures, Requests/s to Peak RSS.
+func cells(f figures) string {
+	rss := megabytes(f.PeakRSS)
+	if f.PeakSinceStart {
+		rss += " (since start)"
+	}
+	return fmt.Sprintf("%s | %s | %s | %s | %s | %s", thousands(int(f.RPS()+0.5)), ms(f.P50), ms(f.P99), ms(f.P999), thousands(int(f.Errors)), rss)
+}
+
+// verdicts judges the run against issue 7's targets. What the run did not measure is left
+// out.
+func (r *report) verdicts() []verdict {
+	var out []verdict
+	find := func(p phase, name string) (row, bool) {
+		for _, x := range p.Rows {
+			if x.Scenario == name {
+				return x, true
+			}
+		}
+		return row{}, false
+	}
+	if len(r.Phases) == 0 {
+		return nil
+	}
+	small, ok := find(r.Phases[0], "GetFederationToken")
+	if ok {
+		ratio := small.Ratio()
+		out = append(out, verdict{"GetFederationToken throughput >= 0.6x the bare handler's",
+			fmt.Sprintf("%.2fx (%s vs %s req/s)%s", ratio, thousands(int(small.Connectfed.RPS())), thousands(int(small.Bare.RPS())),
+				gap(ratio < 0.6, fmt.Sprintf("; needs %.1fx its throughput", 0.6/ratio))), ratio >= 0.6})
+	}
+	for _, p := range r.Phases {
+		if x, ok := find(p, "GetFederationToken"); ok {
+			met := x.Connectfed.P99 < 5*time.Millisecond && r.Connections == 64
+			note := ""
+			if r.Connections != 64 {
+				note = fmt.Sprintf(" (at %d connections, not 64)", r.Connections)
+			}
+			out = append(out, verdict{"GetFederationToken p99 < 5 ms at 64 connections (" + p.Name + ")",
+				ms(x.Connectfed.P99) + note + gap(x.Connectfed.P99 >= 5*time.Millisecond, "; over by "+ms(x.Connectfed.P99-5*time.Millisecond)), met})
+		}
+	}
+	var errs int64
+	var peak int64
+	for _, p := range r.Phases {
+		for _, x := range p.Rows {
+			errs += x.Connectfed.Errors
+			peak = max(peak, x.Connectfed.PeakRSS)
+		}
+	}
+	out = append(out, verdict{"no errors under load (connectfed, every scenario)", thousands(int(errs)) + " errors", errs == 0})
+	if len(r.Phases) > 1 {
+		if big, ok := find(r.Phases[1], "GetFederationToken"); ok && small.Connectfed.RPS() > 0 {
+			rel := big.Connectfed.RPS() / small.Connectfed.RPS()
+			out = append(out, verdict{"the store with " + r.Phases[1].Name + " within 10% of the small store's throughput (GetFederationToken)",
+				fmt.Sprintf("%.0f%% of it (%s vs %s req/s)", rel*100, thousands(int(big.Connectfed.RPS())), thousands(int(small.Connectfed.RPS()))), rel >= 0.9})
+		}
+	}
+	out = append(out, verdict{"server RSS < 150 MB during the run", megabytes(peak) + " at its peak" +
+		gap(peak >= 150e6, "; over by "+megabytes(peak-150e6)), peak < 150e6})
+	if c := r.CLI; c != nil && c.AWSCLI > 0 {
+		out = append(out, verdict{"connectfed's CLI under a tenth of the AWS CLI's wall time",
+			fmt.Sprintf("%s vs %s, %.3f", ms(c.Connectfed), ms(c.AWSCLI), c.Ratio()), c.Ratio() < 0.1})
+	}
+	return out
+}
+
+func gap(missed bool, s string) string {
+	if missed {
+		return s
+	}
+	return ""
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+}
+
+func megabytes(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }
+
+func runsList(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond))
+	}
+	return strings.Join(parts, ", ") + " ms"
+}
+
+// thousands writes n with comma separators: 1,000,000.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
