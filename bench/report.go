@@ -142,7 +142,7 @@ func cells(f figures) string {
 	if f.PeakSinceStart {
 		rss += " (since start)"
 	}
-	return fmt.Sprintf("%s | %s | %s | %s | %s | %s", thousands(int(f.RPS()+0.5)), ms(f.P50), ms(f.P99), ms(f.P999), thousands(int(f.Errors)), rss)
+	return fmt.Sprintf("%s | %s | %s | %s | %s | %s", rps(f.loadResult), ms(f.P50), ms(f.P99), ms(f.P999), thousands(int(f.Errors)), rss)
 }
 
 // verdicts judges the run against issue 7's targets. What the run did not measure is left
@@ -164,8 +164,8 @@ func (r *report) verdicts() []verdict {
 	if ok {
 		ratio := small.Ratio()
 		out = append(out, verdict{"GetFederationToken throughput >= 0.6x the bare handler's",
-			fmt.Sprintf("%.2fx (%s vs %s req/s)%s", ratio, thousands(int(small.Connectfed.RPS())), thousands(int(small.Bare.RPS())),
-				gap(ratio < 0.6, fmt.Sprintf("; needs %.1fx its throughput", 0.6/ratio))), ratio >= 0.6})
+			fmt.Sprintf("%.3fx (%s vs %s req/s)%s", ratio, rps(small.Connectfed.loadResult), rps(small.Bare.loadResult),
+				gap(ratio < 0.6, fmt.Sprintf("; needs %.1f%% more throughput", (0.6/ratio-1)*100))), ratio >= 0.6})
 	}
 	for _, p := range r.Phases {
 		if x, ok := find(p, "GetFederationToken"); ok {
@@ -191,7 +191,7 @@ func (r *report) verdicts() []verdict {
 		if big, ok := find(r.Phases[1], "GetFederationToken"); ok && small.Connectfed.RPS() > 0 {
 			rel := big.Connectfed.RPS() / small.Connectfed.RPS()
 			out = append(out, verdict{"the store with " + r.Phases[1].Name + " within 10% of the small store's throughput (GetFederationToken)",
-				fmt.Sprintf("%.0f%% of it (%s vs %s req/s)", rel*100, thousands(int(big.Connectfed.RPS())), thousands(int(small.Connectfed.RPS()))), rel >= 0.9})
+				fmt.Sprintf("%.1f%% of it (%s vs %s req/s)", rel*100, rps(big.Connectfed.loadResult), rps(small.Connectfed.loadResult)), rel >= 0.9})
 		}
 	}
 	out = append(out, verdict{"server RSS < 150 MB during the run", megabytes(peak) + " at its peak" +
@@ -202,6 +202,9 @@ func (r *report) verdicts() []verdict {
 	}
 	return out
 }
+
+// rps is a run's requests per second, rounded, with separators.
+func rps(r loadResult) string { return thousands(int(r.RPS() + 0.5)) }
 
 func gap(missed bool, s string) string {
 	if missed {

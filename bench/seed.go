@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,18 +66,26 @@ func seedScale(ctx context.Context, path string, fx fixture, users, keys int, lo
 	}
 	now := time.Now().UTC()
 	st.ConnectUsersTotal = extraUsers + 1 // agent1 and the provisioned users
-	batch := make([]store.ConnectUser, 0, seedBatch)
-	for i := extraUsers + 1; st.ConnectUsersTotal < users; i++ {
-		batch = append(batch, store.ConnectUser{InstanceID: fx.InstanceID, ID: uuid.NewString(), Username: userName(i),
+	// The ids are random UUIDs, as CreateUser makes them, handed out in sorted order: the
+	// usernames are in order too, so both indexes of connect_users grow at their end instead of
+	// splitting pages all over the file, which halves the seeding time.
+	ids := make([]string, max(0, users-st.ConnectUsersTotal))
+	for i := range ids {
+		ids[i] = uuid.NewString()
+	}
+	slices.Sort(ids)
+	batch := make([]store.ConnectUser, 0, min(len(ids), seedBatch))
+	for i, id := range ids {
+		batch = append(batch, store.ConnectUser{InstanceID: fx.InstanceID, ID: id, Username: userName(extraUsers + 1 + i),
 			Details: agent.Details, CreatedAt: now, UpdatedAt: now})
-		st.ConnectUsersTotal++
-		if len(batch) == seedBatch || st.ConnectUsersTotal == users {
+		if len(batch) == cap(batch) || i == len(ids)-1 {
 			if err := s.CreateConnectUsers(ctx, batch); err != nil {
 				return st, err
 			}
 			st.ConnectUsers += len(batch)
+			st.ConnectUsersTotal += len(batch)
 			batch = batch[:0]
-			logf("  %s Connect users", thousands(st.ConnectUsersTotal))
+			logf("  %s Connect users (%s)", thousands(st.ConnectUsersTotal), time.Since(start).Round(time.Millisecond))
 		}
 	}
 
