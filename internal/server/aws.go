@@ -13,6 +13,7 @@ import (
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/sigv4"
+	"github.com/connectfed/connectfed/internal/store"
 )
 
 // emptyPayloadHash is the SHA-256 of an empty body, precomputed for the bodiless GETs of the
@@ -141,6 +142,10 @@ func (s *Server) classify(ri *requestInfo, err error) *apierr.Error {
 	e := apierr.Of(err)
 	if e.Code != apierr.InternalFailure {
 		return e
+	}
+	if errors.Is(err, store.ErrStorageFull) {
+		s.log.Error("storage full: a write was refused", "request_id", ri.id, "err", err)
+		return apierr.New(apierr.ServiceUnavailable, "The server's storage is full or failing: the change was not made. Try again later.")
 	}
 	if s.unavailable(err) {
 		s.log.Warn("store unavailable", "request_id", ri.id, "err", err)

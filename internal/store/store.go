@@ -16,6 +16,10 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrAlreadyExists: a record with the same key (or unique name) exists.
 	ErrAlreadyExists = errors.New("store: already exists")
+	// ErrStorageFull: a write failed because the storage under the database is full or failing;
+	// the write was not made (its transaction rolled back), and reads still work. Backends wrap
+	// the driver's error so that errors.Is finds this.
+	ErrStorageFull = errors.New("store: storage full or failing")
 )
 
 // Account is an AWS account: the owner of every other record.

@@ -27,6 +27,7 @@ import (
 const (
 	uniqueViolation     = "23505"
 	foreignKeyViolation = "23503"
+	diskFull            = "53100"
 )
 
 // migrationLockKey is the key of the session-level advisory lock that serialises migrations:
@@ -76,6 +77,7 @@ func Flavor() sqlstore.Flavor {
 		KeyType:               `TEXT COLLATE "C"`,
 		IsUniqueViolation:     func(err error) bool { return hasCode(err, uniqueViolation) },
 		IsForeignKeyViolation: func(err error) bool { return hasCode(err, foreignKeyViolation) },
+		IsStorageFull:         func(err error) bool { return hasCode(err, diskFull) },
 		Lock:                  lockMigrations,
 		NotifySQL:             notifySQL,
 	}

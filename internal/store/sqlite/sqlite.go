@@ -34,6 +34,11 @@ func Flavor() sqlstore.Flavor {
 		IsForeignKeyViolation: func(err error) bool {
 			return hasCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY)
 		},
+		// A full disk is SQLITE_FULL (ENOSPC); a write the system refuses otherwise (a file
+		// size limit, an I/O error) is IOERR_WRITE or IOERR_FSYNC.
+		IsStorageFull: func(err error) bool {
+			return hasCode(err, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_WRITE, sqlite3.SQLITE_IOERR_FSYNC)
+		},
 	}
 }
 

@@ -108,7 +108,7 @@ func bulkInsert[T any](ctx context.Context, s *Store, op, table, list string, n 
 			return s.insertErr(op, err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err := s.commit(tx); err != nil {
 		return fmt.Errorf("store: %s: commit: %w", op, err)
 	}
 	return nil

@@ -42,7 +42,7 @@ func (s *Store) changeTx(ctx context.Context, op string, c store.Change, write f
 	if err := s.announce(ctx, tx, c); err != nil {
 		return fmt.Errorf("store: %s: %w", op, err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := s.commit(tx); err != nil {
 		return fmt.Errorf("store: %s: commit: %w", op, err)
 	}
 	return nil

@@ -67,7 +67,7 @@ func (s *Store) CreateInstance(ctx context.Context, in store.Instance, security,
 	if err := s.insertProfiles(ctx, tx, routingProfiles, in.ID, routing); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := s.commit(tx); err != nil {
 		return fmt.Errorf("store: create instance: commit: %w", err)
 	}
 	return nil
@@ -130,7 +130,7 @@ func (s *Store) DeleteInstance(ctx context.Context, accountID, region, id string
 	if err := s.announce(ctx, tx, c); err != nil {
 		return fmt.Errorf("store: delete instance: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := s.commit(tx); err != nil {
 		return fmt.Errorf("store: delete instance: commit: %w", err)
 	}
 	return nil

@@ -135,7 +135,7 @@ func Copy(ctx context.Context, dst, src *Store, progress func(CopyProgress)) (co
 			return 0, err // rolled back: nothing was copied
 		}
 	}
-	if err := dtx.Commit(); err != nil {
+	if err := dst.commit(dtx); err != nil {
 		return 0, fmt.Errorf("store: copy: commit the destination: %w", err)
 	}
 	return c.copied, nil

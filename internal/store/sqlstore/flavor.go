@@ -42,6 +42,9 @@ type Flavor struct {
 	// FOREIGN KEY constraint; sqlstore maps it to store.ErrNotFound, since it means the
 	// account a record belongs to does not exist.
 	IsForeignKeyViolation func(err error) bool
+	// IsStorageFull, if not nil, reports whether err says the storage under the database is
+	// full or failing to write; sqlstore then wraps it so errors.Is finds store.ErrStorageFull.
+	IsStorageFull func(err error) bool
 
 	// Lock, if not nil, serialises migrations among every process sharing the database
 	// (replicas starting together). New calls it on the connection it then migrates on,

@@ -56,8 +56,27 @@ type querier interface {
 }
 
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
-	return q.ExecContext(ctx, s.f.rebind(query), args...)
+	res, err := q.ExecContext(ctx, s.f.rebind(query), args...)
+	return res, s.writeErr(err)
 }
+
+// commit commits tx, marking a failure of the storage as such.
+func (s *Store) commit(tx *sql.Tx) error { return s.writeErr(tx.Commit()) }
+
+// writeErr marks err as store.ErrStorageFull when the flavour says the storage failed it: a
+// write or a commit is where a full disk shows.
+func (s *Store) writeErr(err error) error {
+	if err != nil && s.f.IsStorageFull != nil && s.f.IsStorageFull(err) {
+		return storageFullError{err}
+	}
+	return err
+}
+
+// storageFullError is a driver's error that store.ErrStorageFull also matches.
+type storageFullError struct{ err error }
+
+func (e storageFullError) Error() string   { return e.err.Error() }
+func (e storageFullError) Unwrap() []error { return []error{store.ErrStorageFull, e.err} }
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
 	return q.QueryContext(ctx, s.f.rebind(query), args...)
@@ -349,7 +368,7 @@ func (s *Store) UpdateAccessKey(ctx context.Context, id string, update func(stor
 	if err := s.announce(ctx, tx, store.Change{Kind: store.ChangedAccessKey, ID: id}); err != nil {
 		return fmt.Errorf("store: update access key: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := s.commit(tx); err != nil {
 		return fmt.Errorf("store: update access key: commit: %w", err)
 	}
 	return nil

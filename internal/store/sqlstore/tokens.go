@@ -125,7 +125,7 @@ func (s *Store) DeleteExpiredTokenRecords(ctx context.Context, t time.Time) (_ i
 		}
 		total += int(n)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := s.commit(tx); err != nil {
 		return 0, fmt.Errorf("store: delete expired token records: commit: %w", err)
 	}
 	return total, nil
