@@ -184,8 +184,9 @@ const seedRegion = "us-east-1"
 const seedCredentialsFile = "seed-credentials"
 
 // seedServer applies a file to a server that has just started listening, as its account root,
-// through the same code and the same AWS APIs as connectfed apply. It never prunes.
-func seedServer(ctx context.Context, path, endpoint string, root identity.RootKey, dataDir string, stdout io.Writer) error {
+// through the same code and the same AWS APIs as connectfed apply. It never prunes. hc, when
+// not nil, is the HTTP client to reach the server with (one that trusts its TLS certificate).
+func seedServer(ctx context.Context, path, endpoint string, hc aws.HTTPClient, root identity.RootKey, dataDir string, stdout io.Writer) error {
 	f, err := apply.Load(path)
 	if err != nil {
 		return err
@@ -196,6 +197,9 @@ func seedServer(ctx context.Context, path, endpoint string, root identity.RootKe
 	}
 	cfg := aws.Config{Region: region, BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider(root.AccessKeyID, root.SecretAccessKey, "")}
+	if hc != nil {
+		cfg.HTTPClient = hc
+	}
 	_, err = apply.Run(ctx, cfg, f, apply.Options{Out: stdout, Log: stdout, Quiet: true,
 		SecretsFile: filepath.Join(dataDir, seedCredentialsFile), Summary: "seed " + path})
 	return err

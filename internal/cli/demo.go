@@ -128,7 +128,12 @@ func seedDemoInstance(ctx context.Context, conn *connect.Service, c connect.Call
 	return inst, nil
 }
 
-func printDemo(w io.Writer, endpoint, accountID string, d demoFixtures) {
+// caBundle, when not empty, is the self-signed certificate the commands must trust.
+func printDemo(w io.Writer, endpoint, accountID, caBundle string, d demoFixtures) {
+	trust, cacert := "", ""
+	if caBundle != "" {
+		trust, cacert = "\n  export AWS_CA_BUNDLE="+shellQuote(caBundle), ` --cacert "$AWS_CA_BUNDLE"`
+	}
 	fmt.Fprintf(w, `
 Demo: IAM user %[1]q (key below) and role %[2]q, which any principal of account %[3]s may assume.
 Paste these into another shell:
@@ -136,13 +141,13 @@ Paste these into another shell:
   export AWS_ACCESS_KEY_ID=%[4]s
   export AWS_SECRET_ACCESS_KEY=%[5]s
   export AWS_DEFAULT_REGION=%[6]s
-  export AWS_ENDPOINT_URL=%[7]s
+  export AWS_ENDPOINT_URL=%[7]s%[12]s
 
   aws sts get-caller-identity
   aws iam list-users
   aws sts assume-role --role-arn %[8]s --role-session-name agent1
 
-  curl --aws-sigv4 "aws:amz:%[6]s:sts" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+  curl%[13]s --aws-sigv4 "aws:amz:%[6]s:sts" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
     -d 'Action=GetCallerIdentity&Version=2011-06-15' %[7]s/
 
 Get a federation token as the Connect user %[10]q of the SAML instance %[11]q (%[9]s):
@@ -153,5 +158,5 @@ assume the role with that username as session name, use the session, and ask.
   aws connect get-federation-token --instance-id %[9]s
 
 `, demoUser, demoRole, accountID, d.ops.AccessKeyID, d.ops.SecretAccessKey, demoRegion, endpoint, d.roleARN,
-		d.instanceID, demoAgent, demoInstanceAlias)
+		d.instanceID, demoAgent, demoInstanceAlias, trust, cacert)
 }

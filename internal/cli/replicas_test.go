@@ -148,7 +148,7 @@ func TestTwoReplicas(t *testing.T) {
 	// Provision on A: an IAM user with a key, a role, an instance and a Connect user.
 	dir := t.TempDir()
 	rootKey := identity.RootKey{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey}
-	if err := seedServer(ctx, filepath.Join("..", "..", "examples", "demo.yaml"), a.endpoint, rootKey, dir, io.Discard); err != nil {
+	if err := seedServer(ctx, filepath.Join("..", "..", "examples", "demo.yaml"), a.endpoint, nil, rootKey, dir, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	profiles, err := readCredentialsFile(filepath.Join(dir, seedCredentialsFile))

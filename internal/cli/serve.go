@@ -51,6 +51,9 @@ type serveOptions struct {
 	dbMaxConns       int
 	dbConnectTimeout time.Duration
 	pprofAddr        string
+	tlsCert          string
+	tlsKey           string
+	tlsSelfSigned    bool
 	// now is the server's clock; tests set it, the command line cannot.
 	now func() time.Time
 }
@@ -81,7 +84,14 @@ printed once; later starts reuse them.`,
   connectfed serve --addr 127.0.0.1:9000 --data-dir /var/lib/connectfed
 
   # Then, with those credentials in the environment
-  aws --endpoint-url http://127.0.0.1:9000 sts get-caller-identity`,
+  aws --endpoint-url http://127.0.0.1:9000 sts get-caller-identity
+
+  # HTTPS with a development certificate; clients trust it with AWS_CA_BUNDLE
+  connectfed serve --tls-self-signed --addr 127.0.0.1:8443
+  AWS_CA_BUNDLE=./connectfed-data/tls-cert.pem aws --endpoint-url https://127.0.0.1:8443 sts get-caller-identity
+
+  # HTTPS with your own certificate
+  connectfed serve --tls-cert /etc/connectfed/cert.pem --tls-key /etc/connectfed/key.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -102,7 +112,7 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may finish after SIGINT or SIGTERM")
 	f.BoolVar(&o.demo, "demo", false, "seed an IAM user 'ops' with a key and a role 'ConnectAgent', and print commands that use them")
 	f.StringVar(&o.seed, "seed", "", "apply this file (as connectfed apply does, as the account root) before saying the server is ready; new keys' secrets go to <data-dir>/"+seedCredentialsFile)
-	f.StringVar(&o.publicURL, "public-url", "", "the URL clients reach this server at, for SignInUrl (default: http:// and the listen address)")
+	f.StringVar(&o.publicURL, "public-url", "", "the URL clients reach this server at, for SignInUrl (default: http:// or, under TLS, https:// and the listen address)")
 	f.DurationVar(&o.accessTTL, "access-token-ttl", time.Hour, "lifetime of a federation access token")
 	f.DurationVar(&o.refreshTTL, "refresh-token-ttl", 12*time.Hour, "lifetime of a federation refresh token")
 	f.Float64Var(&o.tokenAPIRate, "token-api-rate", 50, "requests per second each source address may make to the token API under /federation/v1/ (0: no limit)")
@@ -113,6 +123,9 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.IntVar(&o.dbMaxConns, "db-max-conns", postgres.DefaultMaxConns, "PostgreSQL: connections this replica keeps at most; requests beyond them wait, within --request-timeout")
 	f.DurationVar(&o.dbConnectTimeout, "db-connect-timeout", postgres.DefaultConnectTimeout, "PostgreSQL: longest wait for one new connection (overrides the URL's connect_timeout)")
 	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (off when empty); it reveals internals, keep it private")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain; needs --tls-key")
+	f.StringVar(&o.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	f.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate for development, kept in <data-dir>/tls-cert.pem (trust it with AWS_CA_BUNDLE)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 }
@@ -170,11 +183,15 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
 	}
+	tlsSetup, err := loadServeTLS(o, log)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
-	endpoint := "http://" + ln.Addr().String()
+	endpoint := tlsSetup.scheme() + "://" + ln.Addr().String()
 	publicURL := strings.TrimSuffix(o.publicURL, "/")
 	if publicURL == "" {
 		publicURL = endpoint
@@ -190,7 +207,7 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	// Answer from the start, so that a load balancer sees a live process that is not ready
 	// while the database is out of reach, and clients get a retryable answer.
 	srvCfg := server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now,
-		TokenAPIRate: o.tokenAPIRate, TokenAPIBurst: o.tokenAPIBurst, RequestTimeout: o.requestTimeout}
+		TokenAPIRate: o.tokenAPIRate, TokenAPIBurst: o.tokenAPIBurst, RequestTimeout: o.requestTimeout, TLS: tlsSetup.serverConfig()}
 	front := server.NewStarting(srvCfg)
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
@@ -243,18 +260,19 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	// A seed reaches the server through its listener, like any client, so it runs once the
 	// server answers and before the line that says so: whoever waits for it finds the seed.
 	if o.seed != "" {
-		if err := seedServer(ctx, o.seed, endpoint, root, o.dataDir, stdout); err != nil {
+		if err := seedServer(ctx, o.seed, endpoint, tlsSetup.seedClient(), root, o.dataDir, stdout); err != nil {
 			return stop(fmt.Errorf("seed %s: %w", o.seed, err))
 		}
 	}
 	fmt.Fprintf(stdout, "connectfed %s listening on %s (account %s)\n", Version, endpoint, o.accountID)
 	fmt.Fprintln(stdout, "IAM policies are not enforced yet: every authenticated principal may call every operation AWS does not forbid it.")
+	tlsSetup.print(stdout)
 	if generated {
 		fmt.Fprintf(stdout, "\nGenerated the account root's credentials (shown once; kept in %s):\n  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n",
 			filepath.Join(o.dataDir, rootCredentialsFile), root.AccessKeyID, root.SecretAccessKey)
 	}
 	if o.demo {
-		printDemo(stdout, endpoint, o.accountID, demo)
+		printDemo(stdout, endpoint, o.accountID, tlsSetup.trustBundle(), demo)
 	}
 
 	go housekeeping(ctx, ids, conn, log)

@@ -58,7 +58,7 @@ func testOptions(dataDir string) serveOptions {
 	return o
 }
 
-var listening = regexp.MustCompile(`listening on (http://\S+)`)
+var listening = regexp.MustCompile(`listening on (https?://\S+)`)
 
 // startServe runs the serve command until the test ends (or stop is called) and waits for it to
 // listen.
