@@ -49,6 +49,14 @@ const (
 	DuplicateResource
 	ServiceUnavailable
 
+	// Throttling. TooManyRequests and Throttling emulate AWS's rate quotas (--emulate-quotas):
+	// restJson1 services answer 429 TooManyRequestsException, query-protocol services (IAM,
+	// STS) 400 Throttling. SourceThrottled is connectfed's own per-source limit, which
+	// protects the server: 429 in every format, with Retry-After.
+	TooManyRequests
+	Throttling
+	SourceThrottled
+
 	// The native token API under /federation/v1/ (no AWS client has expectations there).
 	Unauthenticated
 	TokenExpired
@@ -149,6 +157,13 @@ var table = map[Code]Spec{
 		"A resource with the specified name already exists.", ""},
 	ServiceUnavailable: {"InternalServiceException", "ServiceUnavailable", 503, false,
 		"The service is unavailable. Please try again later.", "UNAVAILABLE"},
+
+	TooManyRequests: {"TooManyRequestsException", "Throttling", 429, true,
+		"Rate exceeded", ""},
+	Throttling: {"ThrottlingException", "Throttling", 400, true,
+		"Rate exceeded", ""},
+	SourceThrottled: {"ThrottlingException", "Throttling", 429, true,
+		"Rate exceeded", "RATE_LIMITED"},
 
 	Unauthenticated: {"UnauthenticatedException", "Unauthenticated", 401, true,
 		"The token is not valid.", "UNAUTHENTICATED"},

@@ -57,6 +57,9 @@ func (s *Server) serveConnect(w http.ResponseWriter, r *http.Request, c *call) {
 			continue
 		}
 		c.info.operation = rt.operation
+		if s.quotas != nil && !s.admitQuota(w, c, rt.operation) {
+			return
+		}
 		rt.handle(s, w, r, c, labels)
 		return
 	}

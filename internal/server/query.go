@@ -46,6 +46,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, c *call, svc
 		s.fail(w, c.info, apierr.New(apierr.InvalidAction, "Could not find operation %s for version %s", action, svc.version))
 		return
 	}
+	if s.quotas != nil && !s.admitQuota(w, c, action) {
+		return
+	}
 	result, err := handle(r.Context(), c, in)
 	if err != nil {
 		s.fail(w, c.info, err)

@@ -36,6 +36,14 @@ type Config struct {
 	// under /federation/v1/ (per second, and the burst above it); a rate of 0 means no limit.
 	TokenAPIRate  float64
 	TokenAPIBurst int
+	// SourceRate and SourceBurst bound each source address's requests to every endpoint but
+	// /healthz and /readyz, to protect the server (not to emulate AWS); a rate of 0 means no
+	// limit.
+	SourceRate  float64
+	SourceBurst int
+	// Quotas, when not nil, are the AWS rate quotas to emulate per account, region and
+	// operation (DefaultQuotas has AWS's); an operation without one is not throttled.
+	Quotas map[Operation]Quota
 	// RequestTimeout bounds how long a request may take, waiting for the store included; one
 	// that runs out answers ServiceUnavailable. 0 means no bound.
 	RequestTimeout time.Duration
@@ -55,6 +63,9 @@ type Server struct {
 	iam, sts queryService
 	// tokenAPILimit protects the token API from any one source.
 	tokenAPILimit *sourceLimiter
+	// sourceLimit protects the whole server from any one source; quotas emulate AWS's.
+	sourceLimit *sourceLimiter
+	quotas      *quotaLimiter
 	// next, once set, answers every request in this server's place (HandOff).
 	next atomic.Pointer[Server]
 }
@@ -89,6 +100,8 @@ func newServer(cfg Config, id *identity.Service, conn *connect.Service) *Server 
 	s := &Server{cfg: cfg, identity: id, connect: conn, log: cfg.Logger, sigOpts: sigv4.Options{Skew: cfg.Skew}}
 	s.iam, s.sts = s.iamService(), s.stsService()
 	s.tokenAPILimit = newSourceLimiter(cfg.TokenAPIRate, cfg.TokenAPIBurst)
+	s.sourceLimit = newSourceLimiter(cfg.SourceRate, cfg.SourceBurst)
+	s.quotas = newQuotaLimiter(cfg.Quotas)
 	s.services = s.routeServices()
 	return s
 }
@@ -116,6 +129,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			return
 		case "/readyz":
 			s.readyz(w, r)
+			return
+		}
+	}
+	if s.sourceLimit != nil {
+		if ok, wait := s.sourceLimit.admit(r, s.cfg.Now()); !ok {
+			s.throttleSource(w, r, wait)
 			return
 		}
 	}
