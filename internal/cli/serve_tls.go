@@ -80,7 +80,7 @@ func loadServeTLS(o serveOptions, log *slog.Logger) (*serveTLS, error) {
 		cert, t.caBundle = ss.Cert, ss.CertFile
 		t.source = "reused from " + ss.CertFile
 		if ss.Generated != "" {
-			t.source = "new, as " + ss.Generated + "; kept in " + ss.CertFile
+			t.source = "generated: " + ss.Generated + "; saved as " + ss.CertFile
 		}
 	} else {
 		var err error
