@@ -17,9 +17,10 @@ func newKeysCommand() *cobra.Command {
 	var dataDir, database string
 	keys := &cobra.Command{
 		Use:   "keys",
-		Short: "List or rotate the keys that sign federation tokens",
+		Short: "List or rotate the keys that sign federation tokens; change the master key",
 		Example: `  connectfed keys list --data-dir ./connectfed-data
-  connectfed keys rotate --data-dir ./connectfed-data`,
+  connectfed keys rotate --data-dir ./connectfed-data
+  connectfed keys rewrap --data-dir ./connectfed-data`,
 	}
 	keys.PersistentFlags().StringVar(&dataDir, "data-dir", "./connectfed-data", "directory of the embedded database and the master key")
 	keys.PersistentFlags().StringVar(&database, "database", "", databaseFlagHelp)
@@ -86,5 +87,6 @@ func newKeysCommand() *cobra.Command {
 			return nil
 		}),
 	})
+	keys.AddCommand(newKeysRewrapCommand(&dataDir, &database))
 	return keys
 }

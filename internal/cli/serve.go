@@ -224,15 +224,15 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 		return stop(err)
 	}
 	defer st.Close()
-	ids := identity.New(st, o.now, o.cacheTTL)
+	sealer, err := secrets.LoadOrCreate(o.dataDir)
+	if err != nil {
+		return stop(err)
+	}
+	ids := identity.New(st, o.now, o.cacheTTL, identity.WithSealer(sealer))
 	if err := ids.EnsureAccount(ctx, o.accountID); err != nil {
 		return stop(err)
 	}
 	root, generated, err := rootCredentials(ctx, ids, o, envKey, envSecret)
-	if err != nil {
-		return stop(err)
-	}
-	sealer, err := secrets.LoadOrCreate(o.dataDir)
 	if err != nil {
 		return stop(err)
 	}

@@ -97,34 +97,61 @@ func (s *Sealer) Open(sealed, context []byte) ([]byte, error) {
 // database and the key file belong apart: a copy of the database alone opens nothing.
 func LoadOrCreate(dataDir string) (*Sealer, error) {
 	if v := os.Getenv(EnvMasterKey); v != "" {
-		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
-		if err != nil || len(key) != 32 {
+		key, err := ParseKey(v)
+		if err != nil {
 			return nil, fmt.Errorf("%s must be the base64 of 32 bytes (e.g. openssl rand -base64 32)", EnvMasterKey)
 		}
 		return New(key)
 	}
 	path := filepath.Join(dataDir, MasterKeyFile)
-	data, err := os.ReadFile(path)
+	key, err := ReadKeyFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return create(path)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return New(key)
+}
+
+// ParseKey decodes a master key as it is kept: the base64 of 32 bytes, spaces around ignored.
+func ParseKey(text string) ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(text))
+	if err != nil || len(key) != 32 {
+		return nil, errors.New("secrets: a master key is the base64 of 32 bytes")
+	}
+	return key, nil
+}
+
+// ReadKeyFile reads a master key file, refusing one that others may read.
+func ReadKeyFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read the master key: %w", err)
 	}
 	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("%s is readable by others (mode %v): chmod 600 it", path, st.Mode().Perm())
 	}
-	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
-	if err != nil || len(key) != 32 {
+	key, err := ParseKey(string(data))
+	if err != nil {
 		return nil, fmt.Errorf("%s must hold the base64 of 32 bytes", path)
 	}
-	return New(key)
+	return key, nil
 }
 
-func create(path string) (*Sealer, error) {
+// GenerateKey returns a new random master key.
+func GenerateKey() ([]byte, error) {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("secrets: no randomness: %w", err)
+	}
+	return key, nil
+}
+
+func create(path string) (*Sealer, error) {
+	key, err := GenerateKey()
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create the master key: %w", err)
@@ -142,4 +169,65 @@ func create(path string) (*Sealer, error) {
 		return nil, fmt.Errorf("write the master key: %w", errors.Join(werr, serr))
 	}
 	return New(key)
+}
+
+// WriteKeyFile makes path hold key (mode 0600), replacing what it held in one step: the key is
+// written to a temporary file beside it and synced, renamed over path, and the directory synced,
+// so that after a crash path holds either the old key or the new one, whole.
+func WriteKeyFile(path string, key []byte) (err error) {
+	if len(key) != 32 {
+		return fmt.Errorf("secrets: the master key must be 32 bytes, not %d", len(key))
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write the master key: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(f.Name())
+		}
+	}()
+	// CreateTemp makes the file 0600; say so anyway, against a different default one day.
+	werr := f.Chmod(0o600)
+	if werr == nil {
+		_, werr = f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	}
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("write the master key: %w", werr)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write the master key: %w", err)
+	}
+	return syncDir(dir)
+}
+
+// MoveKeyFile renames a key file written by WriteKeyFile over to, durably.
+func MoveKeyFile(from, to string) error {
+	if err := os.Rename(from, to); err != nil {
+		return fmt.Errorf("replace the master key: %w", err)
+	}
+	return syncDir(filepath.Dir(to))
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	serr := d.Sync()
+	if cerr := d.Close(); serr == nil {
+		serr = cerr
+	}
+	if serr != nil {
+		return fmt.Errorf("sync %s: %w", dir, serr)
+	}
+	return nil
 }

@@ -18,13 +18,13 @@ type SealedKeys struct {
 	Sealer *secrets.Sealer
 }
 
-// sealContext binds a sealed secret to its key id: a secret copied onto another key's row does
-// not open.
-func sealContext(id string) []byte { return []byte("connectfed signing key " + id) }
+// SealContext binds a signing key's sealed secret to its key id: a secret copied onto another
+// key's row does not open.
+func SealContext(id string) []byte { return []byte("connectfed signing key " + id) }
 
 // CreateSigningKey seals k's secret and stores the key.
 func (s SealedKeys) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	k.Secret = s.Sealer.Seal(k.Secret, sealContext(k.ID))
+	k.Secret = s.Sealer.Seal(k.Secret, SealContext(k.ID))
 	return s.Store.CreateSigningKey(ctx, k)
 }
 
@@ -39,7 +39,7 @@ func (s SealedKeys) ListSigningKeys(ctx context.Context) ([]store.SigningKey, er
 		if !secrets.IsSealed(k.Secret) {
 			continue
 		}
-		if keys[i].Secret, err = s.Sealer.Open(k.Secret, sealContext(k.ID)); err != nil {
+		if keys[i].Secret, err = s.Sealer.Open(k.Secret, SealContext(k.ID)); err != nil {
 			return nil, fmt.Errorf("token: signing key %s: %w", k.ID, err)
 		}
 	}
