@@ -46,6 +46,10 @@ type serveOptions struct {
 	keyRotation      time.Duration
 	tokenAPIRate     float64
 	tokenAPIBurst    int
+	sourceRate       float64
+	sourceBurst      int
+	emulateQuotas    bool
+	quotas           []string
 	cacheTTL         time.Duration
 	requestTimeout   time.Duration
 	dbMaxConns       int
@@ -117,6 +121,10 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.DurationVar(&o.refreshTTL, "refresh-token-ttl", 12*time.Hour, "lifetime of a federation refresh token")
 	f.Float64Var(&o.tokenAPIRate, "token-api-rate", 50, "requests per second each source address may make to the token API under /federation/v1/ (0: no limit)")
 	f.IntVar(&o.tokenAPIBurst, "token-api-burst", 100, "requests above --token-api-rate a source may make in a burst")
+	f.Float64Var(&o.sourceRate, "source-rate", 100000, "requests per second each source address (an IPv6 /64) may make to any endpoint but /healthz and /readyz, which protects the server; set it far below this default when untrusted clients can reach it directly (0: no limit)")
+	f.IntVar(&o.sourceBurst, "source-burst", 200000, "requests above --source-rate a source may make in a burst")
+	f.BoolVar(&o.emulateQuotas, "emulate-quotas", false, "throttle AWS API calls per account, region and operation at AWS's published rates (Connect: 2 a second, bursts of 5), answering as AWS does, to test clients' retries")
+	f.StringSliceVar(&o.quotas, "quota", nil, "with --emulate-quotas, an operation's own rate: [SERVICE:]OPERATION=RATE:BURST, e.g. GetFederationToken=10:20 or sts:AssumeRole=5:10 (RATE 0: no quota); repeatable")
 	f.DurationVar(&o.keyRotation, "key-rotation", 24*time.Hour, "how often a new token signing key takes over (0: never); a previous key verifies until its tokens have expired")
 	f.DurationVar(&o.cacheTTL, "cache-ttl", identity.DefaultCacheTTL, "how long credentials, instances and users are cached; on PostgreSQL every replica hears of a change at once, and this bounds a missed announcement (negative: no cache)")
 	f.DurationVar(&o.requestTimeout, "request-timeout", 20*time.Second, "longest a request may take, waiting for the store included; past it the client gets a retryable ServiceUnavailable")
@@ -166,6 +174,18 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 		return fmt.Errorf("--request-timeout %s (0: none), --db-max-conns %d and --db-connect-timeout %s: positive",
 			o.requestTimeout, o.dbMaxConns, o.dbConnectTimeout)
 	}
+	if !(o.sourceRate >= 0) || o.sourceRate > 0 && o.sourceBurst < 1 {
+		return fmt.Errorf("--source-rate %g (0: no limit) and --source-burst %d: a rate of 0 or more, a burst of 1 or more", o.sourceRate, o.sourceBurst)
+	}
+	var quotas map[server.Operation]server.Quota
+	if len(o.quotas) > 0 && !o.emulateQuotas {
+		return fmt.Errorf("--quota %s: quotas are emulated only with --emulate-quotas", o.quotas[0])
+	}
+	if o.emulateQuotas {
+		if quotas, err = server.EmulatedQuotas(o.quotas...); err != nil {
+			return fmt.Errorf("--quota %w", err)
+		}
+	}
 	if o.publicURL != "" {
 		if u, err := url.Parse(o.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("--public-url %q: want an absolute http or https URL", o.publicURL)
@@ -207,7 +227,8 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	// Answer from the start, so that a load balancer sees a live process that is not ready
 	// while the database is out of reach, and clients get a retryable answer.
 	srvCfg := server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody, Logger: log, Now: o.now,
-		TokenAPIRate: o.tokenAPIRate, TokenAPIBurst: o.tokenAPIBurst, RequestTimeout: o.requestTimeout, TLS: tlsSetup.serverConfig()}
+		TokenAPIRate: o.tokenAPIRate, TokenAPIBurst: o.tokenAPIBurst, RequestTimeout: o.requestTimeout,
+		SourceRate: o.sourceRate, SourceBurst: o.sourceBurst, Quotas: quotas, TLS: tlsSetup.serverConfig()}
 	front := server.NewStarting(srvCfg)
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
