@@ -39,30 +39,34 @@ func newKeysRewrapCommand(dataDir, database *string) *cobra.Command {
 		Use:   "rewrap",
 		Short: "Re-seal every secret in the store under a new master key",
 		Long: `Re-seal every secret in the store (token signing keys, access key secrets, session
-secrets) under a new master key, and seal any kept in the clear by an older connectfed.
+secrets) under a new master key, and seal those an older connectfed kept in the clear.
 
 The current master key comes from where serve takes it: ` + secrets.EnvMasterKey + ` when set,
 else <data-dir>/` + secrets.MasterKeyFile + `. The new one comes from --new-master-key-file (the
-base64 of 32 bytes, mode 0600, as made by: (umask 077; openssl rand -base64 32 > FILE)), else from
-` + envNewMasterKey + `; with neither, a key in <data-dir>/` + secrets.MasterKeyFile + ` is replaced by
-a new random one. When the current key is the data directory's file, rewrap replaces that file
-(atomically) once every secret is re-sealed; when it is ` + secrets.EnvMasterKey + `, set it to the
-new key on every server yourself.
+base64 of 32 bytes, mode 0600: (umask 077; openssl rand -base64 32 > FILE)), else from
+` + envNewMasterKey + `; with neither, and the current key in <data-dir>/` + secrets.MasterKeyFile + `,
+rewrap makes a new random one. It writes a new key to <data-dir>/` + pendingMasterKeyFile + ` before
+sealing anything under it, and moves it over <data-dir>/` + secrets.MasterKeyFile + ` once every
+secret is re-sealed. When the current key is ` + secrets.EnvMasterKey + `, no file is written: set
+the variable to the new key on every server yourself.
 
-Stop every server on the store first, and start them again with the new key after: a running
-server keeps the old key in memory. It would go on answering from what it has cached, fail to
-open any other secret (InternalFailure), and seal the keys and sessions it creates under the old
-key, which servers with the new key cannot open.
+Stop every server on the store first, and start them with the new key after: a running server
+keeps the old key in memory. It goes on answering from what it has cached, answers
+InternalFailure for any other credential, and seals the keys and sessions it creates under the
+old key, where servers with the new key cannot open them.
 
-Safe to rerun: secrets already under the new key are left as they are, so a rewrap that was
-interrupted (a crash, a lost database) is finished by running it again with the same new key
-(without --new-master-key-file, it is taken from <data-dir>/` + pendingMasterKeyFile + `).`,
+Safe to rerun: secrets already under the new key are left as they are. A rewrap that stopped
+half-way (a crash, a lost database connection) is finished by running it again with the same new
+key; without --new-master-key-file or ` + envNewMasterKey + `, that is the one in
+<data-dir>/` + pendingMasterKeyFile + `. Meanwhile servers refuse to start with the old key (the
+signing keys are re-sealed first), and those with the new one cannot open what is left.`,
 		Example: `  # the master key is <data-dir>/master-key: replace it with a new random one
   connectfed keys rewrap --data-dir ./connectfed-data
 
-  # replicas on PostgreSQL, the key in CONNECTFED_MASTER_KEY: stop them, then
+  # replicas on PostgreSQL, with CONNECTFED_DATABASE and CONNECTFED_MASTER_KEY set as for
+  # serve: stop them, then
   (umask 077; openssl rand -base64 32 > new-master-key)
-  connectfed keys rewrap --database "$CONNECTFED_DATABASE" --new-master-key-file new-master-key
+  connectfed keys rewrap --new-master-key-file new-master-key
   # and start every replica with CONNECTFED_MASTER_KEY="$(cat new-master-key)"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

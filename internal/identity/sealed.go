@@ -31,7 +31,7 @@ func SessionSealContext(accessKeyID string) string { return "connectfed session 
 
 // WrongMasterKeyHint is what an operator should do when a secret is sealed under another key.
 const WrongMasterKeyHint = "every server on one database needs the same master key, from " +
-	secrets.EnvMasterKey + " or <data-dir>/" + secrets.MasterKeyFile
+	secrets.EnvMasterKey + " or <data-dir>/" + secrets.MasterKeyFile + "; after connectfed keys rewrap, the new one"
 
 // sealedStore is the store as identity sees it: the methods that carry secrets seal them on
 // the way in and open them on the way out; the rest pass through.
