@@ -152,3 +152,15 @@ func TestWriteKeyFile(t *testing.T) {
 		t.Errorf("a key file others may read: %v", err)
 	}
 }
+
+// What a credential load from the store pays to open its secret.
+func BenchmarkOpenText(b *testing.B) {
+	s, _ := New(bytes.Repeat([]byte{1}, 32))
+	v := s.SealText("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "connectfed access key AKIAIOSFODNN7EXAMPLE")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.OpenText(v, "connectfed access key AKIAIOSFODNN7EXAMPLE"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
