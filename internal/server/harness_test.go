@@ -22,6 +22,7 @@ import (
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/server"
+	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/token"
 )
@@ -78,6 +79,12 @@ func newEnvConfig(t testing.TB, cfg server.Config) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newEnvOn(t, cfg, st)
+}
+
+// newEnvOn starts a server with cfg on st, which the caller closes.
+func newEnvOn(t testing.TB, cfg server.Config, st store.Store) *env {
+	t.Helper()
 	c := &clock{}
 	ids := identity.New(st, c.Now, 0)
 	ctx := context.Background()
