@@ -364,7 +364,7 @@ func (s *Signed) setCredential(cred, amzDate string) error {
 		return incomplete("Credential should name an access key id.")
 	case len(parts[1]) != 8 || !isDigits(parts[1]):
 		return incomplete("Credential should be scoped to a date in yyyyMMdd format.")
-	case parts[2] == "":
+	case !isRegionName(parts[2]):
 		return incomplete("Credential should be scoped to a valid region.")
 	case parts[3] == "":
 		return incomplete("Credential should be scoped to correct service.")
@@ -393,6 +393,22 @@ func (s *Signed) setCredential(cred, amzDate string) error {
 	s.amzDate = amzDate
 	s.Date = t
 	return nil
+}
+
+// isRegionName reports whether s can be a region: a DNS label (1 to 63 letters, digits and
+// hyphens), as the SDKs require of a region they put in an endpoint's host. The region becomes
+// part of ARNs, store keys and tokens, which hold nothing longer or stranger.
+func isRegionName(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // parseAmzDate reads X-Amz-Date's yyyyMMdd'T'HHmmss'Z', accepting exactly what
