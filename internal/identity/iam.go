@@ -33,7 +33,7 @@ func listPage[T any](marker string, maxItems int, key func(T) string,
 	after := ""
 	if marker != "" {
 		b, err := base64.RawURLEncoding.DecodeString(marker)
-		if err != nil || len(b) == 0 {
+		if err != nil || len(b) == 0 || !storableText(string(b)) {
 			return Page[T]{}, apierr.New(apierr.ValidationError, "Invalid Marker.")
 		}
 		after = string(b)
@@ -206,6 +206,9 @@ func (s *Service) ownedKey(ctx context.Context, caller Principal, owner, id stri
 	if err := required("accessKeyId", id); err != nil {
 		return store.AccessKey{}, err
 	}
+	if !isAccessKeyID(id) {
+		return store.AccessKey{}, validationError("accessKeyId", id, `Member must satisfy regular expression pattern: [\w]+`)
+	}
 	k, err := s.store.GetAccessKey(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || err == nil && (k.AccountID != caller.AccountID || !strings.EqualFold(k.UserName, owner)) {
 		return store.AccessKey{}, noSuchKey(id)
@@ -284,11 +287,17 @@ func (s *Service) CreateRole(ctx context.Context, caller Principal, in RoleInput
 	if len(in.TrustPolicy) > 131072 {
 		return store.Role{}, validationError("assumeRolePolicyDocument", "...", "Member must have length less than or equal to 131072")
 	}
+	if !storableText(in.TrustPolicy) {
+		return store.Role{}, validationError("assumeRolePolicyDocument", "...", `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+`)
+	}
 	if _, err := parsePolicy(in.TrustPolicy); err != nil {
 		return store.Role{}, err
 	}
 	if len(in.Description) > 1000 {
 		return store.Role{}, validationError("description", in.Description, "Member must have length less than or equal to 1000")
+	}
+	if !storableText(in.Description) {
+		return store.Role{}, validationError("description", in.Description, `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`)
 	}
 	if in.MaxSessionDuration == 0 {
 		in.MaxSessionDuration = 3600

@@ -58,6 +58,9 @@ type Credential struct {
 // Lookup finds the credential of an access key. An unknown or inactive key is
 // UnrecognizedClient, as AWS answers.
 func (s *Service) Lookup(ctx context.Context, accessKeyID string) (Credential, error) {
+	if !isAccessKeyID(accessKeyID) {
+		return Credential{}, apierr.New(apierr.UnrecognizedClient, "")
+	}
 	now := s.now()
 	if c, ok := s.credentials.Get(accessKeyID, now); ok {
 		return c, nil

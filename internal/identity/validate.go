@@ -61,3 +61,35 @@ func checkPath(value string) (string, error) {
 	}
 	return value, nil
 }
+
+// isAccessKeyID reports whether s has the shape of an access key id, as IAM's model has it
+// ([\w]+, at most 128 characters): connectfed's own ids all have it. Anything else names no
+// key, and is not looked up: PostgreSQL refuses text that is not UTF-8 or holds a NUL, which
+// would fail the lookup with a 500 where SQLite finds nothing.
+func isAccessKeyID(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// storableText reports whether s is text every store keeps as it is: UTF-8 without control
+// characters other than tab, line feed and carriage return (what IAM's text patterns allow).
+// PostgreSQL refuses NUL and bytes that are not UTF-8 in text.
+func storableText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
