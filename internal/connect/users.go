@@ -157,13 +157,13 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, ref string, in Creat
 		return User{}, err
 	}
 	for _, id := range in.SecurityProfileIDs {
-		if _, err := s.store.GetSecurityProfile(ctx, inst.ID, id); errors.Is(err, store.ErrNotFound) {
+		if _, err := s.getSecurityProfile(ctx, inst.ID, id); errors.Is(err, store.ErrNotFound) {
 			return User{}, apierr.New(apierr.InvalidParameter, "SecurityProfileIds: the instance has no security profile %s.", id)
 		} else if err != nil {
 			return User{}, fmt.Errorf("connect: get security profile: %w", err)
 		}
 	}
-	if _, err := s.store.GetRoutingProfile(ctx, inst.ID, in.RoutingProfileID); errors.Is(err, store.ErrNotFound) {
+	if _, err := s.getRoutingProfile(ctx, inst.ID, in.RoutingProfileID); errors.Is(err, store.ErrNotFound) {
 		return User{}, apierr.New(apierr.InvalidParameter, "RoutingProfileId: the instance has no routing profile %s.", in.RoutingProfileID)
 	} else if err != nil {
 		return User{}, fmt.Errorf("connect: get routing profile: %w", err)
@@ -195,6 +195,23 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, ref string, in Creat
 	return userOf(inst, u, d), nil
 }
 
+// getSecurityProfile and getRoutingProfile find a profile of an instance. An id no profile can
+// have is not looked up: PostgreSQL refuses text that is not UTF-8 or holds a NUL (a 500),
+// where SQLite finds nothing.
+func (s *Service) getSecurityProfile(ctx context.Context, instanceID, id string) (store.Profile, error) {
+	if !isID(id) {
+		return store.Profile{}, store.ErrNotFound
+	}
+	return s.store.GetSecurityProfile(ctx, instanceID, id)
+}
+
+func (s *Service) getRoutingProfile(ctx context.Context, instanceID, id string) (store.Profile, error) {
+	if !isID(id) {
+		return store.Profile{}, store.ErrNotFound
+	}
+	return s.store.GetRoutingProfile(ctx, instanceID, id)
+}
+
 func userOf(inst store.Instance, u store.ConnectUser, d UserDetails) User {
 	return User{ID: u.ID, ARN: UserARN(inst, u.ID), Username: u.Username, UserDetails: d,
 		LastModifiedTime: u.UpdatedAt, LastModifiedRegion: inst.Region}
@@ -212,6 +229,9 @@ func (s *Service) DescribeUser(ctx context.Context, c Caller, ref, userID string
 	}
 	if userID == "" {
 		return User{}, missing("userId")
+	}
+	if !isID(userID) { // no user has such an id; the store need not be asked
+		return User{}, userNotFound(userID)
 	}
 	u, err := s.store.GetConnectUser(ctx, inst.ID, userID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -269,6 +289,9 @@ func (s *Service) DeleteUser(ctx context.Context, c Caller, ref, userID string) 
 	}
 	if userID == "" {
 		return missing("userId")
+	}
+	if !isID(userID) {
+		return userNotFound(userID)
 	}
 	defer s.forgetUser(inst.ID, userID)
 	err = s.store.DeleteConnectUser(ctx, inst.ID, userID)

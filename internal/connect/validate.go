@@ -29,6 +29,15 @@ func isID(s string) bool {
 	return s != ""
 }
 
+func printableASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 // invalid is AWS's one-line validation message, as InvalidParameterException.
 func invalid(member, value, constraint string) error {
 	return apierr.New(apierr.InvalidParameter,
@@ -101,7 +110,9 @@ func pageRequest(nextToken string, maxResults, limit, defaultSize int) (store.Pa
 	p := store.Page{Limit: maxResults + 1}
 	if nextToken != "" {
 		b, err := base64.RawURLEncoding.DecodeString(nextToken)
-		if err != nil || len(b) == 0 {
+		// Every key is printable ASCII (ids, usernames); anything else is no token of ours,
+		// and PostgreSQL would refuse it (NUL, bytes that are not UTF-8) with a 500.
+		if err != nil || len(b) == 0 || !printableASCII(b) {
 			return store.Page{}, apierr.New(apierr.InvalidParameter, "The NextToken is not valid.")
 		}
 		p.After = string(b)
