@@ -207,16 +207,23 @@ func retryAfter(w http.ResponseWriter, wait time.Duration) {
 }
 
 // throttleSource answers a request its source's bucket refused: 429 in the format its client
-// reads (an AWS protocol, the token API's envelope, or a page), with Retry-After.
+// reads, with Retry-After.
 func (s *Server) throttleSource(w http.ResponseWriter, r *http.Request, wait time.Duration) {
-	ri := info(r.Context())
 	retryAfter(w, wait)
-	e := apierr.New(apierr.SourceThrottled, "Rate exceeded: too many requests from this address (connectfed's --source-rate); slow down.")
+	s.refuseUnrouted(w, r, "Too many requests", "Wait a moment, then try again.",
+		apierr.New(apierr.SourceThrottled, "Rate exceeded: too many requests from this address (connectfed's --source-rate); slow down."))
+}
+
+// refuseUnrouted answers e to a request refused before routing, in the format its client reads:
+// the token API's envelope, a page (with title and hint) under /federation/, else the AWS
+// protocol of the credential scope's service, as far as the request says which.
+func (s *Server) refuseUnrouted(w http.ResponseWriter, r *http.Request, title, hint string, e *apierr.Error) {
+	ri := info(r.Context())
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/federation/v1/"):
 		ri.protocol = awsproto.Native
 	case strings.HasPrefix(r.URL.Path, "/federation/"):
-		s.failPage(w, r, "Too many requests", "Wait a moment, then try again.", e)
+		s.failPage(w, r, title, hint, e)
 		return
 	default:
 		ri.protocol = guessProtocol(r)

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
-	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/sigv4"
@@ -235,22 +234,7 @@ func (s *Server) unavailable(err error) bool {
 
 // serveStarting answers a request that came before the store was open (NewStarting).
 func (s *Server) serveStarting(w http.ResponseWriter, r *http.Request) {
-	ri := info(r.Context())
-	e := apierr.New(apierr.ServiceUnavailable, "The server is starting: its store cannot be reached yet. Try again later.")
 	w.Header().Set("Retry-After", "1")
-	switch {
-	case strings.HasPrefix(r.URL.Path, "/federation/v1/"):
-		ri.protocol = awsproto.Native
-	case strings.HasPrefix(r.URL.Path, "/federation/"):
-		s.failPage(w, r, "", "", e)
-		return
-	default:
-		ri.protocol = guessProtocol(r)
-		if signed, err := sigv4.Parse(r); err == nil {
-			if h, ok := s.services[signed.Service]; ok {
-				ri.protocol, ri.xmlns = h.protocol, h.xmlns
-			}
-		}
-	}
-	s.fail(w, ri, e)
+	s.refuseUnrouted(w, r, "", "",
+		apierr.New(apierr.ServiceUnavailable, "The server is starting: its store cannot be reached yet. Try again later."))
 }
