@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -98,11 +99,26 @@ printed once; later starts reuse them.`,
   connectfed serve --tls-cert /etc/connectfed/cert.pem --tls-key /etc/connectfed/key.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			tuneGC()
 			return runServe(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	serveFlags(&o, cmd.Flags())
 	return cmd
+}
+
+// serverGCPercent is the server's GOGC unless the environment sets one. A server's live heap is
+// small (caches hold what is asked for, ~40 MB at its peak under the benchmark, with 1,000,000
+// users in the store), while every request allocates a few KB: at Go's default of 100 the
+// collector runs every few megabytes, about 10% of a GetFederationToken's CPU. 400 lets the heap
+// grow to five times the live data between cycles, trading tens of MB for ~7% of the hot path.
+const serverGCPercent = 400
+
+// tuneGC applies serverGCPercent when GOGC is not set.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
+	}
 }
 
 // serveFlags registers serve's flags, with their defaults, on f.
