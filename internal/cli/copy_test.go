@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
+	"github.com/connectfed/connectfed/internal/store/storetest"
 )
 
 // populate gives every table of the store rows, through the store's own methods, with the
@@ -72,9 +72,7 @@ func populate(t testing.TB, st store.Store) {
 	must(st.RevokeFamily(ctx, "aedcba9876543210fedcba9876543210", at, at.Add(4*time.Hour)))
 }
 
-// dumpSQLiteFile renders every row of every table of a SQLite database file, each value with
-// its Go type, ordered by every column: equal dumps are equal databases, byte for byte. The
-// tables come from the file's own catalog, so a table copy leaves behind shows up as missing.
+// dumpSQLiteFile is storetest.DumpSQLite of a SQLite database file.
 func dumpSQLiteFile(t testing.TB, path string) map[string][]string {
 	t.Helper()
 	db, err := sqlite.OpenDB(path)
@@ -82,74 +80,7 @@ func dumpSQLiteFile(t testing.TB, path string) map[string][]string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	names := queryStrings(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
-	dump := map[string][]string{}
-	for _, table := range names {
-		rows, err := db.Query(`SELECT * FROM ` + table + ` LIMIT 0`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, err := rows.Columns()
-		rows.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		order := make([]string, len(cols))
-		for i := range cols {
-			order[i] = strconv.Itoa(i + 1)
-		}
-		rows, err = db.Query(`SELECT * FROM ` + table + ` ORDER BY ` + strings.Join(order, ", "))
-		if err != nil {
-			t.Fatal(err)
-		}
-		values := make([]any, len(cols))
-		dests := make([]any, len(cols))
-		for i := range values {
-			dests[i] = &values[i]
-		}
-		dump[table] = []string{}
-		for rows.Next() {
-			if err := rows.Scan(dests...); err != nil {
-				t.Fatal(err)
-			}
-			var b strings.Builder
-			for i, v := range values {
-				switch v.(type) {
-				case string, []byte:
-					fmt.Fprintf(&b, "%s=%T:%q ", cols[i], v, v)
-				default:
-					fmt.Fprintf(&b, "%s=%T:%v ", cols[i], v, v)
-				}
-			}
-			dump[table] = append(dump[table], b.String())
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
-	}
-	return dump
-}
-
-func queryStrings(t testing.TB, db *sql.DB, query string) []string {
-	t.Helper()
-	rows, err := db.Query(query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return storetest.DumpSQLite(t, db)
 }
 
 // newStoreFile is a SQLite store file, populated or only migrated, closed for a command to open.

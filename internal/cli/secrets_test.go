@@ -24,6 +24,7 @@ import (
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/postgres"
+	"github.com/connectfed/connectfed/internal/store/storetest"
 	"github.com/connectfed/connectfed/internal/token"
 )
 
@@ -217,14 +218,14 @@ func sqliteFiles(t *testing.T, dataDir string) []byte {
 // as text (byte strings as \x hex), and each value as the driver returns it.
 func postgresRows(t *testing.T, db *sql.DB, schema string) []byte {
 	t.Helper()
-	tables := queryStrings(t, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = '`+schema+`' ORDER BY 1`)
+	tables := storetest.QueryStrings(t, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = '`+schema+`' ORDER BY 1`)
 	if len(tables) < 5 {
 		t.Fatalf("schema %s has tables %v", schema, tables)
 	}
 	var all bytes.Buffer
 	for _, table := range tables {
 		name := pgx.Identifier{schema, table}.Sanitize()
-		for _, row := range queryStrings(t, db, `SELECT t::text FROM `+name+` t`) {
+		for _, row := range storetest.QueryStrings(t, db, `SELECT t::text FROM `+name+` t`) {
 			all.WriteString(row + "\n")
 		}
 		rows, err := db.Query(`SELECT * FROM ` + name)

@@ -3,11 +3,8 @@ package cli
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,9 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // the pgx driver for database/sql, to set up a schema
 	"github.com/spf13/pflag"
+
+	"github.com/connectfed/connectfed/internal/store/storetest"
 )
 
 // running is a connectfed server started by runServe inside the test process.
@@ -268,40 +266,11 @@ func TestServeSeed(t *testing.T) {
 
 // TestServeOnPostgres runs the server on PostgreSQL (in a schema of its own) and restarts it:
 // the root credentials and what was written survive.
-// postgresSchema creates a schema of its own for the test in the PostgreSQL database the tests
-// use (skipping the test when there is none), dropped with everything in it when the test ends.
-// It returns a connection outside the schema and a URL whose sessions work in it.
+// postgresSchema is a PostgreSQL schema of the test's own (storetest.PostgresSchema): a
+// connection outside it, its name, and a URL whose sessions work in it.
 func postgresSchema(t testing.TB) (db *sql.DB, schema, schemaURL string) {
 	t.Helper()
-	base := os.Getenv("CONNECTFED_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("CONNECTFED_TEST_POSTGRES_URL is not set: skipping a PostgreSQL test (.ci/run sets it)")
-	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() }) // after the schema is dropped: cleanups run last-in first-out
-	var b [8]byte
-	rand.Read(b[:])
-	schema = "cf_cli_" + hex.EncodeToString(b[:])
-	quoted := pgx.Identifier{schema}.Sanitize()
-	if _, err := db.Exec(`CREATE SCHEMA ` + quoted); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec(`DROP SCHEMA ` + quoted + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return db, schema, u.String()
+	return storetest.PostgresSchema(t, "cf_cli_")
 }
 
 // postgresURL is postgresSchema's URL alone.

@@ -2,13 +2,9 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,72 +17,24 @@ import (
 	"github.com/connectfed/connectfed/internal/store/storetest"
 )
 
-// The tests need a PostgreSQL database in which they may create and drop schemas. Each test
-// works in a schema of its own, named cf_test_<random>, and drops it when it ends, so tests
-// can run in parallel and repeatedly against one database and leave nothing behind.
-const urlEnv = "CONNECTFED_TEST_POSTGRES_URL"
-
-// baseURL returns the database the tests use, or skips the test when none is configured.
-func baseURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv(urlEnv)
-	if u == "" {
-		t.Skipf("%s is not set: skipping the PostgreSQL tests; set it to a database the tests may create "+
-			"schemas in, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable", urlEnv)
-	}
-	return u
-}
+// The tests need a PostgreSQL database in which they may create and drop schemas
+// (storetest.PostgresURLEnv; they skip without it). Each test works in a schema of its own,
+// named cf_test_<random>, dropped when it ends, so tests can run in parallel and repeatedly
+// against one database and leave nothing behind.
 
 // adminDB opens the test database outside any test schema, closed when the test ends.
 func adminDB(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("pgx", baseURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return storetest.PostgresAdmin(t)
 }
 
-// newSchema creates an empty schema, dropped with everything in it when the test ends, and
-// returns its name and a URL whose sessions work in it.
-func newSchema(t *testing.T, admin *sql.DB) (schema, schemaURL string) {
+// newSchema creates an empty schema, dropped with everything in it when the test ends (after
+// the stores the test opens on it are closed), and returns its name and a URL whose sessions
+// work in it.
+func newSchema(t *testing.T) (schema, schemaURL string) {
 	t.Helper()
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	schema = "cf_test_" + hex.EncodeToString(b[:])
-	quoted := pgx.Identifier{schema}.Sanitize()
-	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA `+quoted); err != nil {
-		t.Fatalf("create schema %s: %v", schema, err)
-	}
-	// Registered after the store's Close (callers open the store after this returns), so it
-	// runs after it: cleanups run last registered first.
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, `DROP SCHEMA `+quoted+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return schema, withSearchPath(t, baseURL(t), schema)
-}
-
-// withSearchPath adds search_path=schema to a postgres:// URL or a keyword/value string.
-func withSearchPath(t *testing.T, base, schema string) string {
-	t.Helper()
-	if !strings.Contains(base, "://") {
-		return base + " search_path=" + schema
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", urlEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	_, schema, schemaURL = storetest.PostgresSchema(t, "cf_test_")
+	return schema, schemaURL
 }
 
 // openTimeout bounds every Open of the tests, so that a migration lock left held fails them
@@ -105,18 +53,16 @@ func open(t *testing.T, schemaURL string) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	admin := adminDB(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
-		_, u := newSchema(t, admin)
+		_, u := newSchema(t)
 		return open(t, u)
 	})
 }
 
 // Two replicas on one database: each Open is a pool of its own on the same schema.
 func TestShared(t *testing.T) {
-	admin := adminDB(t)
 	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
-		_, u := newSchema(t, admin)
+		_, u := newSchema(t)
 		return open(t, u), open(t, u)
 	})
 }
@@ -126,7 +72,7 @@ func TestShared(t *testing.T) {
 // whose default collation is already bytewise (C or C.UTF-8), as test servers often are.
 func TestKeyColumnsCollateC(t *testing.T) {
 	admin := adminDB(t)
-	schema, u := newSchema(t, admin)
+	schema, u := newSchema(t)
 	if err := open(t, u).Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -274,14 +220,14 @@ func TestConcurrentOpen(t *testing.T) {
 	const n = 4
 
 	t.Run("race", func(t *testing.T) {
-		schema, u := newSchema(t, admin)
+		schema, u := newSchema(t)
 		checkOpened(t, admin, schema, openAll(t, u, n), n)
 	})
 
 	// With the migration lock held elsewhere, as by a replica migrating, every Open waits for
 	// it before touching the schema, and proceeds when it is released.
 	t.Run("queued behind the lock", func(t *testing.T) {
-		schema, u := newSchema(t, admin)
+		schema, u := newSchema(t)
 		holder, err := admin.Conn(t.Context())
 		if err != nil {
 			t.Fatal(err)
@@ -319,7 +265,7 @@ func TestConcurrentOpen(t *testing.T) {
 // with its holder.
 func TestOpenLockWaitCancelled(t *testing.T) {
 	admin := adminDB(t)
-	_, u := newSchema(t, admin)
+	_, u := newSchema(t)
 	holder, err := admin.Conn(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -349,7 +295,7 @@ func TestOpenLockWaitCancelled(t *testing.T) {
 // releases the migration lock.
 func TestNewerSchemaRefused(t *testing.T) {
 	admin := adminDB(t)
-	schema, u := newSchema(t, admin)
+	schema, u := newSchema(t)
 	if err := open(t, u).Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -91,8 +91,7 @@ func expectNothing(t *testing.T, changes <-chan store.Change, after string) {
 // same schema, and a write that does not commit is not.
 func TestWatchHearsAnotherReplica(t *testing.T) {
 	ctx := t.Context()
-	admin := adminDB(t)
-	_, u := newSchema(t, admin)
+	_, u := newSchema(t)
 	a, b := open(t, u), open(t, u)
 	defer a.Close()
 	defer b.Close()
@@ -145,9 +144,8 @@ func TestWatchHearsAnotherReplica(t *testing.T) {
 
 // Deployments in different schemas of one database do not hear each other.
 func TestWatchIsPerSchema(t *testing.T) {
-	admin := adminDB(t)
-	_, u1 := newSchema(t, admin)
-	_, u2 := newSchema(t, admin)
+	_, u1 := newSchema(t)
+	_, u2 := newSchema(t)
 	a, b := open(t, u1), open(t, u2)
 	defer a.Close()
 	defer b.Close()
@@ -162,7 +160,7 @@ func TestWatchIsPerSchema(t *testing.T) {
 // may have been missed, and hears the changes made after.
 func TestWatchRecovers(t *testing.T) {
 	admin := adminDB(t)
-	schema, u := newSchema(t, admin)
+	schema, u := newSchema(t)
 	u += "&application_name=" + schema
 	a := open(t, u)
 	defer a.Close()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed/internal/store"
+	"github.com/connectfed/connectfed/internal/store/storetest"
 )
 
 // The PostgreSQL side of Copy is tested through connectfed copy (internal/cli), with the real
@@ -34,33 +35,11 @@ func newMemStore(t *testing.T) *Store {
 	return s
 }
 
-// sqliteTables lists the tables of a SQLite database, but its own (sqlite_*).
-func sqliteTables(t *testing.T, db *sql.DB) []string {
-	t.Helper()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return names
-}
-
 // The list Copy works from is every table the migrations create, in an order that fills a
 // referenced table before the tables that refer to it.
 func TestTablesMatchMigrations(t *testing.T) {
 	s := newMemStore(t)
-	created := slices.DeleteFunc(sqliteTables(t, s.db), func(n string) bool { return n == "schema_version" })
+	created := slices.DeleteFunc(storetest.SQLiteTables(t, s.db), func(n string) bool { return n == "schema_version" })
 	if listed := slices.Sorted(slices.Values(tables)); !slices.Equal(listed, created) {
 		t.Fatalf("the migrations create tables %q, but Copy's list has %q: update tables in copy.go", created, listed)
 	}
@@ -124,53 +103,6 @@ func fill(t *testing.T, s *Store) {
 	must(s.RevokeFamily(ctx, "fam2", at, at.Add(2*time.Hour)))
 }
 
-// dumpSQLite renders every row of every table of a SQLite database with each value's Go type,
-// ordered by every column: two databases with equal dumps hold the same values byte for byte.
-func dumpSQLite(t *testing.T, db *sql.DB) map[string][]string {
-	t.Helper()
-	dump := map[string][]string{}
-	for _, table := range sqliteTables(t, db) {
-		cols, err := columns(context.Background(), db, table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		order := make([]string, len(cols))
-		for i := range cols {
-			order[i] = fmt.Sprint(i + 1)
-		}
-		rows, err := db.Query(`SELECT * FROM ` + table + ` ORDER BY ` + strings.Join(order, ", "))
-		if err != nil {
-			t.Fatal(err)
-		}
-		values := make([]any, len(cols))
-		dests := make([]any, len(cols))
-		for i := range values {
-			dests[i] = &values[i]
-		}
-		dump[table] = []string{}
-		for rows.Next() {
-			if err := rows.Scan(dests...); err != nil {
-				t.Fatal(err)
-			}
-			var b strings.Builder
-			for i, v := range values {
-				switch v.(type) {
-				case string, []byte:
-					fmt.Fprintf(&b, "%s=%T:%q ", cols[i], v, v)
-				default:
-					fmt.Fprintf(&b, "%s=%T:%v ", cols[i], v, v)
-				}
-			}
-			dump[table] = append(dump[table], b.String())
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
-	}
-	return dump
-}
-
 func TestCopy(t *testing.T) {
 	src, dst := newMemStore(t), newMemStore(t)
 	fill(t, src)
@@ -183,8 +115,8 @@ func TestCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := dumpSQLite(t, src.db)
-	got := dumpSQLite(t, dst.db)
+	want := storetest.DumpSQLite(t, src.db)
+	got := storetest.DumpSQLite(t, dst.db)
 	var rows int64
 	for _, table := range tables {
 		rows += int64(len(want[table]))
@@ -242,13 +174,13 @@ func TestCopyRefusesNonEmptyDestination(t *testing.T) {
 		if err := c.add(dst); err != nil {
 			t.Fatal(err)
 		}
-		before := dumpSQLite(t, dst.db)
+		before := storetest.DumpSQLite(t, dst.db)
 		_, err := Copy(context.Background(), dst, src, nil)
 		var notEmpty *NotEmptyError
 		if !errors.As(err, &notEmpty) || notEmpty.Table != c.table {
 			t.Errorf("Copy into a store with a row in %s: %v, want a NotEmptyError naming it", c.table, err)
 		}
-		if after := dumpSQLite(t, dst.db); fmt.Sprint(after) != fmt.Sprint(before) {
+		if after := storetest.DumpSQLite(t, dst.db); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Errorf("the refused copy changed the destination:\n%v\nwas:\n%v", after, before)
 		}
 	}
@@ -269,7 +201,7 @@ func TestCopyFailureLeavesDestinationEmpty(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "signing_keys") || !strings.Contains(err.Error(), "refused by the test") {
 		t.Fatalf("Copy with a failing insert: %v, want the insert's error naming signing_keys", err)
 	}
-	for table, rows := range dumpSQLite(t, dst.db) {
+	for table, rows := range storetest.DumpSQLite(t, dst.db) {
 		if table != "schema_version" && len(rows) > 0 {
 			t.Errorf("after the failed copy, %s has %d rows", table, len(rows))
 		}

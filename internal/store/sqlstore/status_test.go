@@ -2,23 +2,18 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/store/sqlstore"
+	"github.com/connectfed/connectfed/internal/store/storetest"
 )
 
 // These tests run Version and Migrate on the real flavours, which the package's own tests
@@ -39,7 +34,7 @@ func sqliteDB(t *testing.T) schemaDB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return schemaDB{db, sqlite.Flavor(), func() []string {
-		return strs(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+		return storetest.QueryStrings(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
 	}}
 }
 
@@ -47,42 +42,14 @@ func sqliteDB(t *testing.T) schemaDB {
 // test without CONNECTFED_TEST_POSTGRES_URL.
 func postgresDB(t *testing.T) schemaDB {
 	t.Helper()
-	base := os.Getenv("CONNECTFED_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("CONNECTFED_TEST_POSTGRES_URL is not set: skipping the PostgreSQL test; set it to a database the tests may create " +
-			"schemas in, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	var b [8]byte
-	rand.Read(b[:])
-	schema := "cf_test_" + hex.EncodeToString(b[:])
-	quoted := pgx.Identifier{schema}.Sanitize()
-	if _, err := admin.Exec(`CREATE SCHEMA ` + quoted); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(`DROP SCHEMA ` + quoted + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := postgres.OpenDB(t.Context(), u.String(), postgres.Options{})
+	admin, schema, u := storetest.PostgresSchema(t, "cf_test_")
+	db, err := postgres.OpenDB(t.Context(), u, postgres.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() }) // before the schema is dropped
 	return schemaDB{db, postgres.Flavor(), func() []string {
-		return strs(t, admin, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, schema)
+		return storetest.QueryStrings(t, admin, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, schema)
 	}}
 }
 
