@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/connectfed/connectfed/internal/limits"
 	"io"
 	"os"
 	"reflect"
@@ -365,8 +366,9 @@ func (v validator) roles(roles []RoleSpec, list node) {
 		if at, dup := seen.dup(strings.ToLower(r.Name), r.line); dup {
 			v.problem(r.line, "IAM role %q is declared twice (first at line %d; IAM names ignore case)", r.Name, at)
 		}
-		if d := r.MaxSessionDuration; d != 0 && (d < 3600 || d > 43200) {
-			v.problem(item.key("maxSessionDuration").line(item), "IAM role %q: maxSessionDuration %d is not between 3600 and 43200 seconds", r.Name, d)
+		if d := r.MaxSessionDuration; d != 0 && (d < limits.RoleMaxSessionMin || d > limits.RoleMaxSessionMax) {
+			v.problem(item.key("maxSessionDuration").line(item), "IAM role %q: maxSessionDuration %d is not between %d and %d seconds",
+				r.Name, d, limits.RoleMaxSessionMin, limits.RoleMaxSessionMax)
 		}
 		if utf8.RuneCountInString(r.Description) > 1000 {
 			v.problem(item.key("description").line(item), "IAM role %q: description is longer than 1000 characters", r.Name)
@@ -549,15 +551,8 @@ func (v validator) connectUsers(in *InstanceSpec, list node) {
 			v.problem(pw.line(item), "%s needs a password: instance %q is CONNECT_MANAGED", what, in.Alias)
 		case in.IdentityManagement != connectManaged && u.Password != "":
 			v.problem(pw.line(item), "%s: a password is for users of CONNECT_MANAGED instances only", what)
-		case u.Password != "" && !goodPassword(u.Password):
-			v.problem(pw.line(item), "%s: the password must be 8 to 64 characters with a lower-case letter, an upper-case letter and a digit", what)
+		case u.Password != "" && !limits.ValidPassword(u.Password):
+			v.problem(pw.line(item), "%s: the password must be %s", what, limits.PasswordRule)
 		}
 	}
-}
-
-func goodPassword(p string) bool {
-	n := utf8.RuneCountInString(p)
-	return n >= 8 && n <= 64 && strings.ContainsAny(p, "abcdefghijklmnopqrstuvwxyz") &&
-		strings.ContainsAny(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(p, "0123456789") &&
-		!strings.ContainsAny(p, " \t\r\n")
 }

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"fmt"
+	"github.com/connectfed/connectfed/internal/limits"
 	"io"
 	"slices"
 	"sort"
@@ -256,9 +257,6 @@ func (pl *planner) excessKeys(u *iamUser, n int) {
 	}
 }
 
-// roleMaxSession is IAM's default when a role declares none.
-const roleMaxSession = 3600
-
 func (pl *planner) roles() {
 	st, p := pl.st, pl.p
 	declared := map[string]bool{}
@@ -276,7 +274,7 @@ func (pl *planner) roles() {
 		}
 		want := r.MaxSessionDuration
 		if want == 0 {
-			want = roleMaxSession
+			want = limits.RoleMaxSessionDefault
 		}
 		if cur.maxSession != want {
 			diffs = append(diffs, fmt.Sprintf("maxSessionDuration %d → %d", cur.maxSession, want))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/connectfed/connectfed/internal/arn"
 	"io"
 	"os"
 	"path/filepath"
@@ -33,7 +34,7 @@ type demoFixtures struct {
 // second run changes nothing. The user's key is kept in <data-dir>/demo-credentials so later
 // runs can print it again.
 func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service, o serveOptions) (demoFixtures, error) {
-	root := identity.Principal{Kind: identity.Root, AccountID: o.accountID, ARN: identity.RootARN(o.accountID)}
+	root := identity.Principal{Kind: identity.Root, AccountID: o.accountID, ARN: arn.Root(o.accountID)}
 	instanceID, err := seedDemoInstance(ctx, conn, connect.Caller{Principal: root, Region: demoRegion})
 	if err != nil {
 		return demoFixtures{}, err
@@ -51,7 +52,7 @@ func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service,
 	if err != nil {
 		return demoFixtures{}, err
 	}
-	d := demoFixtures{roleARN: identity.RoleARN(role.AccountID, role.Path, role.Name), instanceID: instanceID}
+	d := demoFixtures{roleARN: arn.Role(role.AccountID, role.Path, role.Name), instanceID: instanceID}
 
 	path := filepath.Join(o.dataDir, demoCredentialsFile)
 	creds, err := readCredentialsFile(path)
@@ -103,11 +104,11 @@ func seedDemoInstance(ctx context.Context, conn *connect.Service, c connect.Call
 		}
 		inst = in.ID
 	}
-	_, security, err := conn.ListSecurityProfiles(ctx, c, inst, "", 100)
+	security, err := conn.ListSecurityProfiles(ctx, c, inst, "", 100)
 	if err != nil {
 		return "", err
 	}
-	_, routing, err := conn.ListRoutingProfiles(ctx, c, inst, "", 100)
+	routing, err := conn.ListRoutingProfiles(ctx, c, inst, "", 100)
 	if err != nil {
 		return "", err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/server"
+	"github.com/connectfed/connectfed/internal/server/awsapi"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/token"
@@ -193,12 +194,12 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if !(o.sourceRate >= 0) || o.sourceRate > 0 && o.sourceBurst < 1 {
 		return fmt.Errorf("--source-rate %g (0: no limit) and --source-burst %d: a rate of 0 or more, a burst of 1 or more", o.sourceRate, o.sourceBurst)
 	}
-	var quotas map[server.Operation]server.Quota
+	var quotas map[awsapi.OperationID]awsapi.Quota
 	if len(o.quotas) > 0 && !o.emulateQuotas {
 		return fmt.Errorf("--quota %s: quotas are emulated only with --emulate-quotas", o.quotas[0])
 	}
 	if o.emulateQuotas {
-		if quotas, err = server.EmulatedQuotas(o.quotas...); err != nil {
+		if quotas, err = awsapi.EmulatedQuotas(o.quotas...); err != nil {
 			return fmt.Errorf("--quota %w", err)
 		}
 	}

@@ -5,6 +5,7 @@
 package connect
 
 import (
+	"github.com/connectfed/connectfed/internal/arn"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/cache"
@@ -93,22 +94,10 @@ func (s *Service) Prune() {
 	s.users.Prune(now)
 }
 
-// ARNs of Connect resources.
+// instanceARN is the ARN of an instance.
+func instanceARN(in store.Instance) string { return arn.Instance(in.Region, in.AccountID, in.ID) }
 
-// InstanceARN is arn:aws:connect:REGION:ACCOUNT:instance/ID.
-func InstanceARN(in store.Instance) string {
-	return "arn:aws:connect:" + in.Region + ":" + in.AccountID + ":instance/" + in.ID
-}
-
-// UserARN is the ARN of a Connect user: INSTANCE_ARN/agent/USER_ID.
-func UserARN(in store.Instance, userID string) string { return InstanceARN(in) + "/agent/" + userID }
-
-// SecurityProfileARN is INSTANCE_ARN/security-profile/ID.
-func SecurityProfileARN(in store.Instance, id string) string {
-	return InstanceARN(in) + "/security-profile/" + id
-}
-
-// RoutingProfileARN is INSTANCE_ARN/routing-profile/ID.
-func RoutingProfileARN(in store.Instance, id string) string {
-	return InstanceARN(in) + "/routing-profile/" + id
+// userARN is the ARN of a user of an instance.
+func userARN(in store.Instance, userID string) string {
+	return arn.ConnectUser(in.Region, in.AccountID, in.ID, userID)
 }

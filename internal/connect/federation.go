@@ -90,7 +90,7 @@ func (s *Service) GetFederationToken(ctx context.Context, c Caller, ref string) 
 		RefreshToken:           pair.Refresh,
 		RefreshTokenExpiration: pair.RefreshClaims.ExpiresAt,
 		SignInURL:              s.cfg.SignInBase + SignInPath + "?token=" + url.QueryEscape(link),
-		UserARN:                UserARN(inst, u.ID),
+		UserARN:                userARN(inst, u.ID),
 		UserID:                 u.ID,
 	}, nil
 }

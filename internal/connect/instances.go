@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -25,15 +27,51 @@ var (
 	defaultRoutingProfiles  = []string{"Basic Routing Profile"}
 )
 
-// CreateInstanceInput is CreateInstance's request.
+// CreateInstanceInput is CreateInstance's request. The calls-enabled flags are pointers
+// because the model requires them: absent is an error, not false.
 type CreateInstanceInput struct {
-	ClientToken            string            `json:"ClientToken,omitempty"`
-	IdentityManagementType string            `json:"IdentityManagementType"`
-	InstanceAlias          string            `json:"InstanceAlias,omitempty"`
-	DirectoryID            string            `json:"DirectoryId,omitempty"`
-	InboundCallsEnabled    *bool             `json:"InboundCallsEnabled"`
-	OutboundCallsEnabled   *bool             `json:"OutboundCallsEnabled"`
-	Tags                   map[string]string `json:"Tags,omitempty"`
+	ClientToken            string
+	IdentityManagementType string
+	InstanceAlias          string
+	DirectoryID            string
+	InboundCallsEnabled    *bool
+	OutboundCallsEnabled   *bool
+	Tags                   map[string]string
+}
+
+// Instance is an instance as DescribeInstance and ListInstances show it.
+type Instance struct {
+	ID, ARN                string
+	IdentityManagementType string
+	Alias                  string
+	CreatedTime            time.Time
+	// ServiceRole is the service-linked role AWS gives every account that uses Connect.
+	ServiceRole string
+	// Status is always ACTIVE: connectfed creates an instance at once.
+	Status                                    string
+	InboundCallsEnabled, OutboundCallsEnabled bool
+	// AccessURL is the instance's agent address, https://ALIAS.my.connect.aws/ (none without an
+	// alias).
+	AccessURL string
+}
+
+// instanceOf is the view of a stored instance.
+func instanceOf(in store.Instance) Instance {
+	v := Instance{ID: in.ID, ARN: instanceARN(in), IdentityManagementType: in.IdentityManagementType,
+		Alias: in.Alias, CreatedTime: in.CreatedAt,
+		ServiceRole: arn.ServiceLinkedRole(in.AccountID, "connect.amazonaws.com", "AWSServiceRoleForAmazonConnect"),
+		Status:      "ACTIVE", InboundCallsEnabled: in.InboundCalls, OutboundCallsEnabled: in.OutboundCalls}
+	if in.Alias != "" {
+		v.AccessURL = "https://" + in.Alias + ".my.connect.aws/"
+	}
+	return v
+}
+
+// Profile is a security or routing profile as the List operations show it.
+type Profile struct {
+	ID, ARN, Name      string
+	LastModifiedTime   time.Time
+	LastModifiedRegion string
 }
 
 func (in CreateInstanceInput) validate() error {
@@ -96,9 +134,9 @@ func checkTags(tags map[string]string) error {
 }
 
 // CreateInstance creates an ACTIVE instance with the default security and routing profiles.
-func (s *Service) CreateInstance(ctx context.Context, c Caller, in CreateInstanceInput) (store.Instance, error) {
+func (s *Service) CreateInstance(ctx context.Context, c Caller, in CreateInstanceInput) (Instance, error) {
 	if err := in.validate(); err != nil {
-		return store.Instance{}, err
+		return Instance{}, err
 	}
 	now := s.now().UTC()
 	inst := store.Instance{
@@ -115,13 +153,13 @@ func (s *Service) CreateInstance(ctx context.Context, c Caller, in CreateInstanc
 	}
 	err := s.store.CreateInstance(ctx, inst, profiles(defaultSecurityProfiles), profiles(defaultRoutingProfiles))
 	if errors.Is(err, store.ErrAlreadyExists) {
-		return store.Instance{}, apierr.New(apierr.DuplicateResource,
+		return Instance{}, apierr.New(apierr.DuplicateResource,
 			"An instance with the alias %s already exists in this account and region.", in.InstanceAlias)
 	}
 	if err != nil {
-		return store.Instance{}, fmt.Errorf("connect: create instance: %w", err)
+		return Instance{}, fmt.Errorf("connect: create instance: %w", err)
 	}
-	return inst, nil
+	return instanceOf(inst), nil
 }
 
 // instance finds the instance a reference names, in the caller's account and region, through
@@ -148,21 +186,25 @@ func (s *Service) instance(ctx context.Context, c Caller, ref instanceRef) (stor
 }
 
 // DescribeInstance returns an instance of the caller's account and region.
-func (s *Service) DescribeInstance(ctx context.Context, c Caller, ref string) (store.Instance, error) {
-	return s.instance(ctx, c, instanceRef(ref))
+func (s *Service) DescribeInstance(ctx context.Context, c Caller, ref string) (Instance, error) {
+	in, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return Instance{}, err
+	}
+	return instanceOf(in), nil
 }
 
 // ListInstances lists the instances of the caller's account and region.
-func (s *Service) ListInstances(ctx context.Context, c Caller, nextToken string, maxResults int) (Page[store.Instance], error) {
+func (s *Service) ListInstances(ctx context.Context, c Caller, nextToken string, maxResults int) (Page[Instance], error) {
 	p, err := pageRequest(nextToken, maxResults, 10, 10)
 	if err != nil {
-		return Page[store.Instance]{}, err
+		return Page[Instance]{}, err
 	}
 	items, err := s.store.ListInstances(ctx, c.Principal.AccountID, c.Region, p)
 	if err != nil {
-		return Page[store.Instance]{}, fmt.Errorf("connect: list instances: %w", err)
+		return Page[Instance]{}, fmt.Errorf("connect: list instances: %w", err)
 	}
-	return pageOf(items, p, func(in store.Instance) string { return in.ID }), nil
+	return mapPage(pageOf(items, p, func(in store.Instance) string { return in.ID }), instanceOf), nil
 }
 
 // DeleteInstance deletes an instance with its profiles and users.
@@ -188,28 +230,32 @@ func (s *Service) forgetInstance(in store.Instance) {
 }
 
 // ListSecurityProfiles lists an instance's security profiles.
-func (s *Service) ListSecurityProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (store.Instance, Page[store.Profile], error) {
-	return s.listProfiles(ctx, c, ref, nextToken, maxResults, s.store.ListSecurityProfiles)
+func (s *Service) ListSecurityProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[Profile], error) {
+	return s.listProfiles(ctx, c, ref, nextToken, maxResults, s.store.ListSecurityProfiles, arn.SecurityProfile)
 }
 
 // ListRoutingProfiles lists an instance's routing profiles.
-func (s *Service) ListRoutingProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (store.Instance, Page[store.Profile], error) {
-	return s.listProfiles(ctx, c, ref, nextToken, maxResults, s.store.ListRoutingProfiles)
+func (s *Service) ListRoutingProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[Profile], error) {
+	return s.listProfiles(ctx, c, ref, nextToken, maxResults, s.store.ListRoutingProfiles, arn.RoutingProfile)
 }
 
 func (s *Service) listProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int,
-	list func(context.Context, string, store.Page) ([]store.Profile, error)) (store.Instance, Page[store.Profile], error) {
+	list func(context.Context, string, store.Page) ([]store.Profile, error),
+	profileARN func(region, account, instanceID, id string) string) (Page[Profile], error) {
 	in, err := s.instance(ctx, c, instanceRef(ref))
 	if err != nil {
-		return in, Page[store.Profile]{}, err
+		return Page[Profile]{}, err
 	}
 	p, err := pageRequest(nextToken, maxResults, 1000, 100)
 	if err != nil {
-		return in, Page[store.Profile]{}, err
+		return Page[Profile]{}, err
 	}
 	items, err := list(ctx, in.ID, p)
 	if err != nil {
-		return in, Page[store.Profile]{}, fmt.Errorf("connect: list profiles: %w", err)
+		return Page[Profile]{}, fmt.Errorf("connect: list profiles: %w", err)
 	}
-	return in, pageOf(items, p, func(pr store.Profile) string { return pr.ID }), nil
+	return mapPage(pageOf(items, p, func(pr store.Profile) string { return pr.ID }), func(pr store.Profile) Profile {
+		return Profile{ID: pr.ID, ARN: profileARN(in.Region, in.AccountID, in.ID, pr.ID), Name: pr.Name,
+			LastModifiedTime: pr.CreatedAt, LastModifiedRegion: in.Region}
+	}), nil
 }

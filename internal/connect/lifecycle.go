@@ -146,7 +146,7 @@ func (s *Service) Introspect(ctx context.Context, caller identity.Principal, tok
 			return TokenInfo{}, false, nil
 		}
 	}
-	return TokenInfo{Claims: c, Username: u.Username, UserARN: UserARN(inst, u.ID)}, true, nil
+	return TokenInfo{Claims: c, Username: u.Username, UserARN: userARN(inst, u.ID)}, true, nil
 }
 
 // Revoke ends every token of a token's family. The holder of any token of the family may revoke

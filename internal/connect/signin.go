@@ -68,7 +68,7 @@ func (s *Service) SignIn(ctx context.Context, signInToken string) (Session, erro
 		return Session{}, fmt.Errorf("connect: mint session token: %w", err)
 	}
 	return Session{Token: tok, Username: u.Username, InstanceID: inst.ID, InstanceAlias: inst.Alias,
-		UserARN: UserARN(inst, u.ID), ExpiresAt: time.Unix(exp.Unix(), 0).UTC()}, nil
+		UserARN: userARN(inst, u.ID), ExpiresAt: time.Unix(exp.Unix(), 0).UTC()}, nil
 }
 
 // CurrentSession answers whose browser session a session token is, if it still stands: genuine,
@@ -94,7 +94,7 @@ func (s *Service) CurrentSession(ctx context.Context, sessionToken string) (Sess
 		return Session{}, apierr.New(apierr.Unauthenticated, "You have signed out.")
 	}
 	return Session{Token: sessionToken, Username: u.Username, InstanceID: inst.ID, InstanceAlias: inst.Alias,
-		UserARN: UserARN(inst, u.ID), ExpiresAt: c.ExpiresAt}, nil
+		UserARN: userARN(inst, u.ID), ExpiresAt: c.ExpiresAt}, nil
 }
 
 // SignOut ends a browser session, and only it: the API tokens of its family keep working, as

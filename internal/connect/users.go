@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/connectfed/connectfed/internal/limits"
 	"regexp"
 	"time"
 
@@ -18,10 +19,6 @@ var (
 	// usernamePattern admits what Connect's identity types allow in usernames, including every
 	// character of an STS RoleSessionName so that any session name can be a Connect username.
 	usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_+=,.@-]+$`)
-	passwordPattern = regexp.MustCompile(`^[a-zA-Z\d\S]{8,64}$`)
-	lowerPattern    = regexp.MustCompile(`[a-z]`)
-	upperPattern    = regexp.MustCompile(`[A-Z]`)
-	digitPattern    = regexp.MustCompile(`\d`)
 )
 
 // Phone types.
@@ -85,17 +82,16 @@ func (in CreateUserInput) validate(inst store.Instance) error {
 	if in.Username == "" {
 		return missing("username")
 	}
-	if err := checkLength("username", in.Username, 1, 100); err != nil {
+	if err := checkLength("username", in.Username, 1, limits.ConnectUsernameMax); err != nil {
 		return err
 	}
 	if !usernamePattern.MatchString(in.Username) {
 		return invalid("username", in.Username, "Member must satisfy regular expression pattern: [a-zA-Z0-9_+=,.@-]+")
 	}
 	if in.Password != "" {
-		if !passwordPattern.MatchString(in.Password) || !lowerPattern.MatchString(in.Password) ||
-			!upperPattern.MatchString(in.Password) || !digitPattern.MatchString(in.Password) {
+		if !limits.ValidPassword(in.Password) {
 			// Never echo a password.
-			return apierr.New(apierr.InvalidParameter, "Password must be 8 to 64 characters with at least one lower-case letter, one upper-case letter and one digit.")
+			return apierr.New(apierr.InvalidParameter, "Password must be %s.", limits.PasswordRule)
 		}
 	}
 	switch {
@@ -107,7 +103,7 @@ func (in CreateUserInput) validate(inst store.Instance) error {
 	if len(in.SecurityProfileIDs) == 0 {
 		return missing("securityProfileIds")
 	}
-	if len(in.SecurityProfileIDs) > 10 {
+	if len(in.SecurityProfileIDs) > limits.SecurityProfilesPerUser {
 		return invalid("securityProfileIds", fmt.Sprint(in.SecurityProfileIDs), "Member must have length less than or equal to 10")
 	}
 	if in.RoutingProfileID == "" {
@@ -213,7 +209,7 @@ func (s *Service) getRoutingProfile(ctx context.Context, instanceID, id string) 
 }
 
 func userOf(inst store.Instance, u store.ConnectUser, d UserDetails) User {
-	return User{ID: u.ID, ARN: UserARN(inst, u.ID), Username: u.Username, UserDetails: d,
+	return User{ID: u.ID, ARN: userARN(inst, u.ID), Username: u.Username, UserDetails: d,
 		LastModifiedTime: u.UpdatedAt, LastModifiedRegion: inst.Region}
 }
 
@@ -269,12 +265,10 @@ func (s *Service) ListUsers(ctx context.Context, c Caller, ref, nextToken string
 		return Page[UserSummary]{}, fmt.Errorf("connect: list users: %w", err)
 	}
 	page := pageOf(items, p, func(u store.ConnectUser) string { return u.Username })
-	out := Page[UserSummary]{NextToken: page.NextToken, Items: make([]UserSummary, len(page.Items))}
-	for i, u := range page.Items {
-		out.Items[i] = UserSummary{ID: u.ID, ARN: UserARN(inst, u.ID), Username: u.Username,
+	return mapPage(page, func(u store.ConnectUser) UserSummary {
+		return UserSummary{ID: u.ID, ARN: userARN(inst, u.ID), Username: u.Username,
 			LastModifiedTime: u.UpdatedAt, LastModifiedRegion: inst.Region}
-	}
-	return out, nil
+	}), nil
 }
 
 func (s *Service) forgetUser(instanceID, userID string) {

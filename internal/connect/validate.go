@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/store"
@@ -38,27 +37,18 @@ func printableASCII(b []byte) bool {
 	return true
 }
 
-// invalid is AWS's one-line validation message, as InvalidParameterException.
+// invalid and missing are AWS's validation messages, as InvalidParameterException.
 func invalid(member, value, constraint string) error {
-	return apierr.New(apierr.InvalidParameter,
-		"1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, member, constraint)
+	return apierr.Validation(apierr.InvalidParameter, apierr.Invalid(member, value, constraint))
 }
 
 func missing(member string) error {
-	return apierr.New(apierr.InvalidParameter,
-		"1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+	return apierr.Validation(apierr.InvalidParameter, apierr.Null(member))
 }
 
 // checkLength checks a string member's length in characters.
 func checkLength(member, value string, minLen, maxLen int) error {
-	n := utf8.RuneCountInString(value)
-	if n < minLen {
-		return invalid(member, value, fmt.Sprintf("Member must have length greater than or equal to %d", minLen))
-	}
-	if maxLen > 0 && n > maxLen {
-		return invalid(member, value, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
-	}
-	return nil
+	return apierr.CheckLength(apierr.InvalidParameter, member, value, minLen, maxLen)
 }
 
 // instanceRef is an InstanceId as a caller gave it: an id, or the instance's full ARN.
@@ -133,4 +123,13 @@ func pageOf[T any](items []T, p store.Page, key func(T) string) Page[T] {
 		return Page[T]{Items: items}
 	}
 	return Page[T]{Items: items[:size], NextToken: base64.RawURLEncoding.EncodeToString([]byte(key(items[size-1])))}
+}
+
+// mapPage is page with every item turned into its view.
+func mapPage[T, V any](page Page[T], view func(T) V) Page[V] {
+	out := Page[V]{NextToken: page.NextToken, Items: make([]V, len(page.Items))}
+	for i, item := range page.Items {
+		out.Items[i] = view(item)
+	}
+	return out
 }

@@ -5,14 +5,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/connectfed/connectfed/internal/arn"
+	"github.com/connectfed/connectfed/internal/limits"
 	"strings"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/store"
 )
-
-// maxKeysPerUser is IAM's quota of access keys per user (and per root user).
-const maxKeysPerUser = 2
 
 // Page is one page of a listing: the items and, when more follow, the marker for the next.
 type Page[T any] struct {
@@ -64,7 +63,7 @@ func noSuchKey(id string) error {
 
 // CreateUser creates an IAM user in the caller's account.
 func (s *Service) CreateUser(ctx context.Context, caller Principal, name, path string) (store.User, error) {
-	if err := checkName("userName", name, 1, 64); err != nil {
+	if err := checkName("userName", name, 1, limits.UserNameMax); err != nil {
 		return store.User{}, err
 	}
 	path, err := checkPath(path)
@@ -102,11 +101,11 @@ func (s *Service) GetUser(ctx context.Context, caller Principal, name string) (s
 	if err != nil {
 		return store.User{}, "", err
 	}
-	return u, UserARN(u.AccountID, u.Path, u.Name), nil
+	return u, arn.User(u.AccountID, u.Path, u.Name), nil
 }
 
 func (s *Service) user(ctx context.Context, accountID, name string) (store.User, error) {
-	if err := checkName("userName", name, 1, 128); err != nil {
+	if err := checkName("userName", name, 1, limits.UserNameLookupMax); err != nil {
 		return store.User{}, err
 	}
 	u, err := s.store.GetUser(ctx, accountID, name)
@@ -173,8 +172,8 @@ func (s *Service) CreateAccessKey(ctx context.Context, caller Principal, userNam
 	if err != nil {
 		return store.AccessKey{}, fmt.Errorf("identity: list keys: %w", err)
 	}
-	if len(keys) >= maxKeysPerUser {
-		return store.AccessKey{}, apierr.New(apierr.LimitExceeded, "Cannot exceed quota for AccessKeysPerUser: %d", maxKeysPerUser)
+	if len(keys) >= limits.AccessKeysPerUser {
+		return store.AccessKey{}, apierr.New(apierr.LimitExceeded, "Cannot exceed quota for AccessKeysPerUser: %d", limits.AccessKeysPerUser)
 	}
 	k := store.AccessKey{ID: newAccessKeyID(), Secret: newSecret(), AccountID: caller.AccountID,
 		UserName: owner, Active: true, CreatedAt: s.now().UTC()}
@@ -269,12 +268,12 @@ type RoleInput struct {
 	Path               string
 	TrustPolicy        string
 	Description        string
-	MaxSessionDuration int // seconds; 0 means 3600
+	MaxSessionDuration int // seconds; 0 means limits.RoleMaxSessionDefault
 }
 
 // CreateRole creates a role with its trust policy.
 func (s *Service) CreateRole(ctx context.Context, caller Principal, in RoleInput) (store.Role, error) {
-	if err := checkName("roleName", in.Name, 1, 64); err != nil {
+	if err := checkName("roleName", in.Name, 1, limits.RoleNameMax); err != nil {
 		return store.Role{}, err
 	}
 	path, err := checkPath(in.Path)
@@ -293,18 +292,18 @@ func (s *Service) CreateRole(ctx context.Context, caller Principal, in RoleInput
 	if _, err := parsePolicy(in.TrustPolicy); err != nil {
 		return store.Role{}, err
 	}
-	if len(in.Description) > 1000 {
-		return store.Role{}, validationError("description", in.Description, "Member must have length less than or equal to 1000")
+	if len(in.Description) > limits.DescriptionMax {
+		return store.Role{}, validationError("description", in.Description, apierr.Length(len(in.Description), 0, limits.DescriptionMax))
 	}
 	if !storableText(in.Description) {
 		return store.Role{}, validationError("description", in.Description, `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`)
 	}
 	if in.MaxSessionDuration == 0 {
-		in.MaxSessionDuration = 3600
+		in.MaxSessionDuration = limits.RoleMaxSessionDefault
 	}
-	if in.MaxSessionDuration < 3600 || in.MaxSessionDuration > 43200 {
+	if in.MaxSessionDuration < limits.RoleMaxSessionMin || in.MaxSessionDuration > limits.RoleMaxSessionMax {
 		return store.Role{}, validationError("maxSessionDuration", fmt.Sprint(in.MaxSessionDuration),
-			"Member must have value between 3600 and 43200")
+			fmt.Sprintf("Member must have value between %d and %d", limits.RoleMaxSessionMin, limits.RoleMaxSessionMax))
 	}
 	r := store.Role{AccountID: caller.AccountID, Name: in.Name, ID: newRoleID(), Path: path,
 		TrustPolicy: in.TrustPolicy, Description: in.Description,
@@ -321,7 +320,7 @@ func (s *Service) CreateRole(ctx context.Context, caller Principal, in RoleInput
 
 // GetRole returns a role of the caller's account.
 func (s *Service) GetRole(ctx context.Context, caller Principal, name string) (store.Role, error) {
-	if err := checkName("roleName", name, 1, 64); err != nil {
+	if err := checkName("roleName", name, 1, limits.RoleNameMax); err != nil {
 		return store.Role{}, err
 	}
 	r, err := s.store.GetRole(ctx, caller.AccountID, name)
@@ -343,7 +342,7 @@ func (s *Service) ListRoles(ctx context.Context, caller Principal, marker string
 // DeleteRole deletes a role. Sessions already issued keep working until they expire, as in AWS
 // where a deleted role's sessions lose their permissions but not their identity.
 func (s *Service) DeleteRole(ctx context.Context, caller Principal, name string) error {
-	if err := checkName("roleName", name, 1, 64); err != nil {
+	if err := checkName("roleName", name, 1, limits.RoleNameMax); err != nil {
 		return err
 	}
 	err := s.store.DeleteRole(ctx, caller.AccountID, name)

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"encoding/json"
+	"github.com/connectfed/connectfed/internal/arn"
 	"path"
 	"strings"
 
@@ -132,7 +133,7 @@ func (s statement) matchesAction(action string) bool {
 func (s statement) matchesPrincipal(caller Principal) bool {
 	for _, want := range s.Principals {
 		switch want {
-		case "*", caller.ARN, caller.AccountID, RootARN(caller.AccountID):
+		case "*", caller.ARN, caller.AccountID, arn.Root(caller.AccountID):
 			return true
 		}
 		if caller.Kind == AssumedRole && strings.HasPrefix(want, "arn:aws:iam::"+caller.AccountID+":role/") &&

@@ -1,12 +1,16 @@
 package identity
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/connectfed/connectfed/internal/arn"
+)
 
 func TestTrustPolicy(t *testing.T) {
 	const acct = "123456789012"
-	user := Principal{Kind: IAMUser, AccountID: acct, ARN: UserARN(acct, "/", "alice"), UserName: "alice"}
-	session := Principal{Kind: AssumedRole, AccountID: acct, ARN: AssumedRoleARN(acct, "Agent", "s1"), RoleName: "Agent"}
-	other := Principal{Kind: IAMUser, AccountID: "210987654321", ARN: UserARN("210987654321", "/", "alice")}
+	user := Principal{Kind: IAMUser, AccountID: acct, ARN: arn.User(acct, "/", "alice"), UserName: "alice"}
+	session := Principal{Kind: AssumedRole, AccountID: acct, ARN: arn.AssumedRole(acct, "Agent", "s1"), RoleName: "Agent"}
+	other := Principal{Kind: IAMUser, AccountID: "210987654321", ARN: arn.User("210987654321", "/", "alice")}
 
 	cases := []struct {
 		name   string

@@ -48,21 +48,3 @@ type Principal struct {
 	// AccessKeyID is the key the request was signed with.
 	AccessKeyID string
 }
-
-// RootARN is the ARN of an account's root user.
-func RootARN(accountID string) string { return "arn:aws:iam::" + accountID + ":root" }
-
-// UserARN is the ARN of an IAM user.
-func UserARN(accountID, path, name string) string {
-	return "arn:aws:iam::" + accountID + ":user" + path + name
-}
-
-// RoleARN is the ARN of an IAM role.
-func RoleARN(accountID, path, name string) string {
-	return "arn:aws:iam::" + accountID + ":role" + path + name
-}
-
-// AssumedRoleARN is the ARN of a role session.
-func AssumedRoleARN(accountID, roleName, sessionName string) string {
-	return "arn:aws:sts::" + accountID + ":assumed-role/" + roleName + "/" + sessionName
-}

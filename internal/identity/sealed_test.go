@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/connectfed/connectfed/internal/arn"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func newSealedFixture(t testing.TB, sealer *secrets.Sealer, cacheTTL time.Durati
 	if err := ids.EnsureAccount(context.Background(), testAccount); err != nil {
 		t.Fatal(err)
 	}
-	return sealedFixture{raw: st, ids: ids, root: Principal{Kind: Root, AccountID: testAccount, ARN: RootARN(testAccount), UserID: testAccount}}
+	return sealedFixture{raw: st, ids: ids, root: Principal{Kind: Root, AccountID: testAccount, ARN: arn.Root(testAccount), UserID: testAccount}}
 }
 
 func TestSecretsSealedInStore(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"github.com/connectfed/connectfed/internal/arn"
 	"strings"
 	"time"
 
@@ -98,7 +99,7 @@ func (s *Service) load(ctx context.Context, accessKeyID string) (Credential, err
 			principal: Principal{
 				Kind:        AssumedRole,
 				AccountID:   sess.AccountID,
-				ARN:         AssumedRoleARN(sess.AccountID, sess.RoleName, sess.SessionName),
+				ARN:         arn.AssumedRole(sess.AccountID, sess.RoleName, sess.SessionName),
 				UserID:      sess.RoleID + ":" + sess.SessionName,
 				RoleName:    sess.RoleName,
 				RoleID:      sess.RoleID,
@@ -121,7 +122,7 @@ func (s *Service) load(ctx context.Context, accessKeyID string) (Credential, err
 	}
 	if key.UserName == "" {
 		return Credential{Secret: key.Secret, principal: Principal{
-			Kind: Root, AccountID: key.AccountID, ARN: RootARN(key.AccountID),
+			Kind: Root, AccountID: key.AccountID, ARN: arn.Root(key.AccountID),
 			UserID: key.AccountID, AccessKeyID: accessKeyID,
 		}}, nil
 	}
@@ -133,7 +134,7 @@ func (s *Service) load(ctx context.Context, accessKeyID string) (Credential, err
 		return Credential{}, fmt.Errorf("identity: lookup key owner: %w", err)
 	}
 	return Credential{Secret: key.Secret, principal: Principal{
-		Kind: IAMUser, AccountID: key.AccountID, ARN: UserARN(key.AccountID, u.Path, u.Name),
+		Kind: IAMUser, AccountID: key.AccountID, ARN: arn.User(key.AccountID, u.Path, u.Name),
 		UserID: u.ID, UserName: u.Name, AccessKeyID: accessKeyID,
 	}}, nil
 }

@@ -5,21 +5,19 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"strings"
+	"github.com/connectfed/connectfed/internal/arn"
+	"github.com/connectfed/connectfed/internal/limits"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
-// chainedSessionLimit is AWS's cap on a session assumed with role-session credentials.
-const chainedSessionLimit = 3600
-
 // AssumeRoleInput is what AssumeRole takes.
 type AssumeRoleInput struct {
 	RoleARN         string
 	RoleSessionName string
-	DurationSeconds int // 0 means 3600
+	DurationSeconds int // 0 means limits.SessionDurationDefault
 }
 
 // SessionCredentials are the temporary credentials AssumeRole hands out, and who they are.
@@ -35,20 +33,16 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 	if err := required("roleArn", in.RoleARN); err != nil {
 		return SessionCredentials{}, err
 	}
-	if n := len(in.RoleARN); n < 20 || n > 2048 {
-		return SessionCredentials{}, validationError("roleArn", in.RoleARN, "Member must have length greater than or equal to 20")
+	if err := checkLength("roleArn", in.RoleARN, limits.RoleARNMin, limits.RoleARNMax); err != nil {
+		return SessionCredentials{}, err
 	}
-	if err := checkName("roleSessionName", in.RoleSessionName, 2, 64); err != nil {
+	if err := checkName("roleSessionName", in.RoleSessionName, limits.RoleSessionNameMin, limits.RoleSessionNameMax); err != nil {
 		return SessionCredentials{}, err
 	}
 	if in.DurationSeconds == 0 {
-		in.DurationSeconds = 3600
+		in.DurationSeconds = limits.SessionDurationDefault
 	}
-	if in.DurationSeconds < 900 || in.DurationSeconds > 43200 {
-		c := "Member must have value greater than or equal to 900"
-		if in.DurationSeconds > 43200 {
-			c = "Member must have value less than or equal to 43200"
-		}
+	if c := apierr.Range(in.DurationSeconds, limits.SessionDurationMin, limits.SessionDurationMax); c != "" {
 		return SessionCredentials{}, validationError("durationSeconds", fmt.Sprint(in.DurationSeconds), c)
 	}
 	if caller.Kind == Root {
@@ -56,13 +50,14 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 	}
 	denied := apierr.New(apierr.AccessDenied, "User: %s is not authorized to perform: sts:AssumeRole on resource: %s",
 		caller.ARN, in.RoleARN)
-	accountID, roleName, ok := parseRoleARN(in.RoleARN)
-	if !ok {
+	named, ok := arn.ParseRole(in.RoleARN)
+	if !ok || !ValidAccountID(named.Account) {
 		return SessionCredentials{}, apierr.New(apierr.ValidationError, "%s is invalid", in.RoleARN)
 	}
-	// A missing role is refused like a forbidden one, as AWS does, so role names cannot be probed.
-	role, err := s.store.GetRole(ctx, accountID, roleName)
-	if errors.Is(err, store.ErrNotFound) {
+	// A missing role is refused like a forbidden one, as AWS does, so role names cannot be
+	// probed; an ARN with another path than the role's names no role.
+	role, err := s.store.GetRole(ctx, named.Account, named.Name)
+	if errors.Is(err, store.ErrNotFound) || err == nil && rolePath(role) != named.Path {
 		return SessionCredentials{}, denied
 	}
 	if err != nil {
@@ -72,7 +67,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 	if err != nil || !trust.allows(caller, "sts:AssumeRole") {
 		return SessionCredentials{}, denied
 	}
-	if caller.Kind == AssumedRole && in.DurationSeconds > chainedSessionLimit {
+	if caller.Kind == AssumedRole && in.DurationSeconds > limits.ChainedSessionMax {
 		return SessionCredentials{}, apierr.New(apierr.ValidationError,
 			"The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
@@ -96,17 +91,14 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 		AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.Secret, SessionToken: token,
 		Expiration:    sess.ExpiresAt,
 		AssumedRoleID: role.ID + ":" + in.RoleSessionName,
-		ARN:           AssumedRoleARN(role.AccountID, role.Name, in.RoleSessionName),
+		ARN:           arn.AssumedRole(role.AccountID, role.Name, in.RoleSessionName),
 	}, nil
 }
 
-// parseRoleARN reads arn:aws:iam::ACCOUNT:role/PATH/NAME.
-func parseRoleARN(arn string) (accountID, name string, ok bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !ValidAccountID(parts[4]) ||
-		!strings.HasPrefix(parts[5], "role/") {
-		return "", "", false
+// rolePath is a role's path; a role stored without one has IAM's default, "/".
+func rolePath(r store.Role) string {
+	if r.Path == "" {
+		return "/"
 	}
-	name = parts[5][strings.LastIndexByte(parts[5], '/')+1:]
-	return parts[4], name, name != ""
+	return r.Path
 }

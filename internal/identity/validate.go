@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"fmt"
 	"regexp"
 	"unicode/utf8"
 
@@ -16,18 +15,21 @@ var (
 	pathPatternDoc = `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`
 )
 
-// validationError is AWS's one-line validation message for the query services.
+// validationError and required are AWS's validation messages for the query services.
 func validationError(member, value, constraint string) error {
-	return apierr.New(apierr.ValidationError,
-		"1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, member, constraint)
+	return apierr.Validation(apierr.ValidationError, apierr.Invalid(member, value, constraint))
 }
 
 func required(member, value string) error {
 	if value == "" {
-		return apierr.New(apierr.ValidationError,
-			"1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+		return apierr.Validation(apierr.ValidationError, apierr.Null(member))
 	}
 	return nil
+}
+
+// checkLength checks a string member's length in characters.
+func checkLength(member, value string, minLen, maxLen int) error {
+	return apierr.CheckLength(apierr.ValidationError, member, value, minLen, maxLen)
 }
 
 // checkName checks a required IAM name (user, role, session) against its length and pattern.
@@ -35,12 +37,8 @@ func checkName(member, value string, minLen, maxLen int) error {
 	if err := required(member, value); err != nil {
 		return err
 	}
-	n := utf8.RuneCountInString(value)
-	if n < minLen {
-		return validationError(member, value, fmt.Sprintf("Member must have length greater than or equal to %d", minLen))
-	}
-	if n > maxLen {
-		return validationError(member, value, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
+	if err := checkLength(member, value, minLen, maxLen); err != nil {
+		return err
 	}
 	if !namePattern.MatchString(value) {
 		return validationError(member, value, "Member must satisfy regular expression pattern: "+namePatternDoc)

@@ -259,7 +259,7 @@ func TestNativeValidation(t *testing.T) {
 	wantNativeError(t, post(refresh, "", `{"refreshToken":"x"}`), 400, "VALIDATION_ERROR", "Content-Type")
 	wantNativeError(t, post(refresh, "application/json", `{"refreshToken":`), 400, "VALIDATION_ERROR", "not valid JSON")
 	wantNativeError(t, post(refresh, "application/json", `{"refreshToken":"x","extra":1}`), 400, "VALIDATION_ERROR", `Unknown field "extra"`)
-	wantNativeError(t, post(refresh, "application/json", `{"refreshToken":7}`), 400, "VALIDATION_ERROR", "must be string")
+	wantNativeError(t, post(refresh, "application/json", `{"refreshToken":7}`), 400, "VALIDATION_ERROR", "must be a string, not a number")
 	wantNativeError(t, post(refresh, "application/json", ``), 400, "VALIDATION_ERROR", "empty")
 	wantNativeError(t, post(refresh, "application/json", `{}`), 400, "VALIDATION_ERROR", `"refreshToken" is required`)
 	wantNativeError(t, post(refresh, "application/json", `{"refreshToken":"x"} {}`), 400, "VALIDATION_ERROR", "after its JSON object")

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/connectfed/connectfed/internal/server"
+	"github.com/connectfed/connectfed/internal/server/awsapi"
 )
 
 // Buckets in these tests refill slowly (one token in minutes), so that a slow machine cannot
@@ -28,7 +29,7 @@ import (
 // ahead of the SDK's by an hour.
 func quotaEnv(t *testing.T, overrides ...string) *env {
 	t.Helper()
-	q, err := server.EmulatedQuotas(overrides...)
+	q, err := awsapi.EmulatedQuotas(overrides...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,8 +165,8 @@ func TestQuotaQueryProtocolThrottling(t *testing.T) {
 // AWS's published figures apply by default: GetFederationToken's burst of 5 at 2 a second runs
 // out within a quick run of calls; without --emulate-quotas nothing is throttled.
 func TestQuotaDefaultsAndOff(t *testing.T) {
-	q := server.DefaultQuotas()
-	if got := q[server.Operation{Service: "connect", Name: "GetFederationToken"}]; got != (server.Quota{Rate: 2, Burst: 5}) {
+	q := awsapi.DefaultQuotas()
+	if got := q[awsapi.OperationID{Service: "connect", Name: "GetFederationToken"}]; got != (awsapi.Quota{Rate: 2, Burst: 5}) {
 		t.Errorf("GetFederationToken quota = %+v, want AWS's rate 2, burst 5", got)
 	}
 	for op := range q {
@@ -206,14 +207,14 @@ func TestQuotaOverrideOff(t *testing.T) {
 }
 
 func TestParseQuota(t *testing.T) {
-	for spec, want := range map[string]server.Quota{
+	for spec, want := range map[string]awsapi.Quota{
 		"GetFederationToken=10:20":       {Rate: 10, Burst: 20},
 		"connect:ListUsers=0.5:1":        {Rate: 0.5, Burst: 1},
 		"sts:AssumeRole=5:10":            {Rate: 5, Burst: 10},
 		"iam:CreateUser=1:1":             {Rate: 1, Burst: 1},
 		"connect:GetFederationToken=0:0": {},
 	} {
-		if _, got, err := server.ParseQuota(spec); err != nil || got != want {
+		if _, got, err := awsapi.ParseQuota(spec); err != nil || got != want {
 			t.Errorf("%s: %+v, %v; want %+v", spec, got, err, want)
 		}
 	}
@@ -231,12 +232,12 @@ func TestParseQuota(t *testing.T) {
 		"GetFederationToken=1:2.5":    `burst "2.5"`,
 		"sts:GetCallerIdentity=1:big": `burst "big"`,
 	} {
-		_, _, err := server.ParseQuota(spec)
+		_, _, err := awsapi.ParseQuota(spec)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), strconv.Quote(spec)) {
 			t.Errorf("%s: err = %v, want it to name the spec and say %q", spec, err, want)
 		}
 	}
-	if _, err := server.EmulatedQuotas("GetFederationToken=1:1", "Nope=1:1"); err == nil || !strings.Contains(err.Error(), "Nope") {
+	if _, err := awsapi.EmulatedQuotas("GetFederationToken=1:1", "Nope=1:1"); err == nil || !strings.Contains(err.Error(), "Nope") {
 		t.Errorf("EmulatedQuotas with an unknown operation: %v", err)
 	}
 }
@@ -313,7 +314,7 @@ func TestSourceLimitAnswersInEachFormat(t *testing.T) {
 // per-source limit on, and then with quotas emulated too (at a rate that never throttles),
 // to show what each check costs the hot path.
 func BenchmarkGetFederationTokenLimited(b *testing.B) {
-	unthrottled, err := server.EmulatedQuotas("GetFederationToken=1e9:1000000000")
+	unthrottled, err := awsapi.EmulatedQuotas("GetFederationToken=1e9:1000000000")
 	if err != nil {
 		b.Fatal(err)
 	}

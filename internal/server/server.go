@@ -1,7 +1,8 @@
-// Package server owns connectfed's HTTP surface: the listener and its timeouts, the middleware
-// every request passes (request id, access log, panic recovery, body limit), SigV4
-// authentication, routing by the credential scope's service, and the handlers that translate
-// between the wire (through awsproto) and the domain packages. It holds no business rules.
+// Package server owns connectfed's listener: its timeouts and TLS, the middleware every
+// request passes (request id, access log, panic recovery, the request deadline, the
+// per-source limit), /healthz and /readyz, and the mounting of the surfaces, each its own
+// package: the AWS API (awsapi, with the operation table), the native token API (tokenapi)
+// and the sign-in pages (signin). It holds no business rules and knows no operation.
 package server
 
 import (
@@ -16,9 +17,14 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
-	"github.com/connectfed/connectfed/internal/sigv4"
+	"github.com/connectfed/connectfed/internal/server/awsapi"
+	"github.com/connectfed/connectfed/internal/server/httpx"
+	"github.com/connectfed/connectfed/internal/server/limit"
+	"github.com/connectfed/connectfed/internal/server/signin"
+	"github.com/connectfed/connectfed/internal/server/tokenapi"
 )
 
 // Config is what the server needs besides the domain services.
@@ -42,7 +48,7 @@ type Config struct {
 	SourceBurst int
 	// Quotas, when not nil, are the AWS rate quotas to emulate per account, region and
 	// operation (DefaultQuotas has AWS's); an operation without one is not throttled.
-	Quotas map[Operation]Quota
+	Quotas map[awsapi.OperationID]awsapi.Quota
 	// RequestTimeout bounds how long a request may take, waiting for the store included; one
 	// that runs out answers ServiceUnavailable. 0 means no bound.
 	RequestTimeout time.Duration
@@ -52,19 +58,16 @@ type Config struct {
 
 // Server is connectfed's HTTP handler.
 type Server struct {
-	cfg      Config
-	identity *identity.Service
-	connect  *connect.Service
-	log      *slog.Logger
-	sigOpts  sigv4.Options
-	// services maps a credential scope's service to its handler.
-	services map[string]service
-	iam, sts queryService
-	// tokenAPILimit protects the token API from any one source.
-	tokenAPILimit *sourceLimiter
+	cfg  Config
+	log  *slog.Logger
+	resp *httpx.Responder
+	// aws and tokens are nil while the server is starting (NewStarting); pages then only
+	// answers error pages.
+	aws    *awsapi.API
+	tokens *tokenapi.API
+	pages  *signin.Pages
 	// sourceLimit protects the whole server from any one source; quotas emulate AWS's.
-	sourceLimit *sourceLimiter
-	quotas      *quotaLimiter
+	sourceLimit *limit.Sources
 	// next, once set, answers every request in this server's place (HandOff).
 	next atomic.Pointer[Server]
 }
@@ -74,16 +77,22 @@ func New(cfg Config, id *identity.Service, conn *connect.Service) *Server {
 	if id == nil || conn == nil {
 		panic("server: New without the domain services; NewStarting serves without them")
 	}
-	return newServer(cfg, id, conn)
+	s := newServer(cfg)
+	s.resp.Ping = id.Ready
+	s.aws = awsapi.New(awsapi.Config{Skew: s.cfg.Skew, MaxBodyBytes: s.cfg.MaxBodyBytes, Now: s.cfg.Now, Quotas: s.cfg.Quotas},
+		id, conn, s.resp)
+	s.tokens = tokenapi.New(conn, s.resp, limit.NewSources(cfg.TokenAPIRate, cfg.TokenAPIBurst), s.cfg.Now, s.aws.Authenticate)
+	s.pages = signin.New(conn, s.resp, s.cfg.Now)
+	return s
 }
 
 // NewStarting returns a server for the time before the store can be opened: /healthz answers
 // ok, /readyz says not ready, and every other request ServiceUnavailable in the format its
 // client reads (an AWS protocol, the token API's envelope, or a page), so that clients retry
 // rather than fail.
-func NewStarting(cfg Config) *Server { return newServer(cfg, nil, nil) }
+func NewStarting(cfg Config) *Server { return newServer(cfg) }
 
-func newServer(cfg Config, id *identity.Service, conn *connect.Service) *Server {
+func newServer(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -96,12 +105,9 @@ func newServer(cfg Config, id *identity.Service, conn *connect.Service) *Server 
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, identity: id, connect: conn, log: cfg.Logger, sigOpts: sigv4.Options{Skew: cfg.Skew}}
-	s.iam, s.sts = s.iamService(), s.stsService()
-	s.tokenAPILimit = newSourceLimiter(cfg.TokenAPIRate, cfg.TokenAPIBurst)
-	s.sourceLimit = newSourceLimiter(cfg.SourceRate, cfg.SourceBurst)
-	s.quotas = newQuotaLimiter(cfg.Quotas)
-	s.services = s.routeServices()
+	s := &Server{cfg: cfg, log: cfg.Logger, resp: &httpx.Responder{Log: cfg.Logger}}
+	s.pages = signin.New(nil, s.resp, cfg.Now)
+	s.sourceLimit = limit.NewSources(cfg.SourceRate, cfg.SourceBurst)
 	return s
 }
 
@@ -131,25 +137,23 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if s.sourceLimit != nil {
-		if ok, wait := s.sourceLimit.admit(r, s.cfg.Now()); !ok {
-			s.throttleSource(w, r, wait)
-			return
-		}
+	if ok, wait := s.sourceLimit.Admit(r, s.cfg.Now()); !ok {
+		s.throttleSource(w, r, wait)
+		return
 	}
-	if s.identity == nil {
+	if s.aws == nil {
 		s.serveStarting(w, r)
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/federation/v1/") {
-		s.serveNative(w, r)
+		s.tokens.ServeHTTP(w, r)
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/federation/") {
-		s.serveSignIn(w, r)
+		s.pages.ServeHTTP(w, r)
 		return
 	}
-	s.serveAWS(w, r)
+	s.aws.ServeHTTP(w, r)
 }
 
 // HTTPServer returns an http.Server for s with timeouts a slow client cannot hold open.
@@ -200,12 +204,9 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// pingTimeout bounds a readiness check of the store.
-const pingTimeout = 2 * time.Second
-
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.storeReady(r.Context()); err != nil {
+	if err := s.resp.Ready(r.Context()); err != nil {
 		s.log.Warn("not ready", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("store unreachable\n"))
@@ -214,27 +215,34 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// storeReady pings the store, within pingTimeout, even when ctx (a request's) has run out.
-func (s *Server) storeReady(ctx context.Context) error {
-	if s.identity == nil {
-		return errors.New("the store is not open yet")
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
-	defer cancel()
-	return s.identity.Ready(ctx)
-}
-
-// unavailable says whether an internal failure came from the store being out of reach, which
-// clients should retry (503 ServiceUnavailable) rather than report (500): the request ran out
-// of time, or the store does not answer a ping now. The ping costs a round trip on failures
-// only.
-func (s *Server) unavailable(err error) bool {
-	return errors.Is(err, context.DeadlineExceeded) || s.storeReady(context.Background()) != nil
-}
-
 // serveStarting answers a request that came before the store was open (NewStarting).
 func (s *Server) serveStarting(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "1")
 	s.refuseUnrouted(w, r, "", "",
 		apierr.New(apierr.ServiceUnavailable, "The server is starting: its store cannot be reached yet. Try again later."))
+}
+
+// throttleSource answers a request its source's bucket refused: 429 in the format its client
+// reads, with Retry-After.
+func (s *Server) throttleSource(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	limit.RetryAfter(w, wait)
+	s.refuseUnrouted(w, r, "Too many requests", "Wait a moment, then try again.",
+		apierr.New(apierr.SourceThrottled, "Rate exceeded: too many requests from this address (connectfed's --source-rate); slow down."))
+}
+
+// refuseUnrouted answers e to a request refused before routing, in the format its client reads:
+// the token API's envelope, a page (with title and hint) under /federation/, else the AWS
+// protocol of the credential scope's service, as far as the request says which.
+func (s *Server) refuseUnrouted(w http.ResponseWriter, r *http.Request, title, hint string, e *apierr.Error) {
+	ri := httpx.From(r.Context())
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/federation/v1/"):
+		ri.Protocol = awsproto.Native
+	case strings.HasPrefix(r.URL.Path, "/federation/"):
+		s.pages.FailPage(w, r, title, hint, e)
+		return
+	default:
+		ri.Protocol, ri.XMLNS = awsapi.ScopeProtocol(r)
+	}
+	s.resp.Fail(w, ri, e)
 }

@@ -171,3 +171,37 @@ func TestSTSSessionTokens(t *testing.T) {
 	_, err = e.sts(sess).GetCallerIdentity(context.Background(), nil)
 	wantAPIError(t, err, "ExpiredToken", 403, "The security token included in the request is expired")
 }
+
+// A role ARN is the role's whole name, path included: one with another path names no role,
+// and is refused as a missing role is (AccessDenied), not assumed.
+func TestSTSAssumeRoleARNPathMustMatch(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	trust := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"` + testAccount + `"},"Action":"sts:AssumeRole"}}`
+	out, err := e.iam(e.root).CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("Agent"),
+		Path: aws.String("/agents/"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := aws.ToString(out.Role.Arn), "arn:aws:iam::"+testAccount+":role/agents/Agent"; got != want {
+		t.Fatalf("role ARN %s, want %s", got, want)
+	}
+	if _, _, err := assume(e, alice, aws.ToString(out.Role.Arn), "s1", 0); err != nil {
+		t.Fatalf("assume with the role's own ARN: %v", err)
+	}
+	for _, wrong := range []string{"arn:aws:iam::" + testAccount + ":role/Agent", "arn:aws:iam::" + testAccount + ":role/wrong/path/Agent"} {
+		_, _, err := assume(e, alice, wrong, "s1", 0)
+		wantAPIError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+testAccount+":user/alice is not authorized to perform: sts:AssumeRole on resource: "+wrong)
+	}
+}
+
+// RoleArn has the model's length bounds, 20..2048, each with its own message.
+func TestSTSAssumeRoleARNLength(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	long := "arn:aws:iam::" + testAccount + ":role/" + strings.Repeat("a", 2049)
+	_, _, err := assume(e, alice, long, "s1", 0)
+	wantAPIError(t, err, "ValidationError", 400, "at 'roleArn' failed to satisfy constraint: Member must have length less than or equal to 2048")
+	_, _, err = assume(e, alice, "arn:aws:iam::1:r", "s1", 0)
+	wantAPIError(t, err, "ValidationError", 400, "at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20")
+}

@@ -1,4 +1,8 @@
-package server
+// Package tokenapi owns connectfed's own token API under /federation/v1/: refresh (with
+// rotation), introspection and revocation of the tokens GetFederationToken mints, in the API's
+// JSON envelope. It authenticates SigV4 callers through the AWS surface's verifier and leaves
+// every rule to the connect domain.
+package tokenapi
 
 import (
 	"bytes"
@@ -12,48 +16,70 @@ import (
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/awsproto"
+	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/server/httpx"
+	"github.com/connectfed/connectfed/internal/server/limit"
+	"github.com/connectfed/connectfed/internal/sigv4"
 )
 
 // nativeMaxBody caps a native API body: a token is at most about 1 KiB.
 const nativeMaxBody = 16 << 10
 
-// serveNative answers connectfed's own token API under /federation/v1/, in its envelope.
-func (s *Server) serveNative(w http.ResponseWriter, r *http.Request) {
-	ri := info(r.Context())
-	ri.protocol = awsproto.Native
+// Authenticator checks a request's SigV4 signature over body and says who signed it.
+type Authenticator func(r *http.Request, body []byte) (*sigv4.Signed, identity.Principal, error)
+
+// API is the token API.
+type API struct {
+	connect      *connect.Service
+	resp         *httpx.Responder
+	limit        *limit.Sources
+	now          func() time.Time
+	authenticate Authenticator
+}
+
+// New returns the token API over the connect domain; limiter bounds each source's requests
+// (nil: no bound).
+func New(conn *connect.Service, resp *httpx.Responder, limiter *limit.Sources, now func() time.Time, auth Authenticator) *API {
+	return &API{connect: conn, resp: resp, limit: limiter, now: now, authenticate: auth}
+}
+
+// ServeHTTP answers the token API, in its envelope.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ri := httpx.From(r.Context())
+	ri.Protocol = awsproto.Native
 	var handle func(http.ResponseWriter, *http.Request, []byte)
 	switch r.URL.Path {
 	case "/federation/v1/refresh":
-		ri.operation, handle = "Refresh", s.nativeRefresh
+		ri.Operation, handle = "Refresh", a.refresh
 	case "/federation/v1/introspect":
-		ri.operation, handle = "Introspect", s.nativeIntrospect
+		ri.Operation, handle = "Introspect", a.introspect
 	case "/federation/v1/revoke":
-		ri.operation, handle = "Revoke", s.nativeRevoke
+		ri.Operation, handle = "Revoke", a.revoke
 	default:
-		s.fail(w, ri, apierr.New(apierr.NoSuchEntity, "No such endpoint: %s. The token API has /federation/v1/refresh, /introspect and /revoke.", r.URL.Path))
+		a.resp.Fail(w, ri, apierr.New(apierr.NoSuchEntity, "No such endpoint: %s. The token API has /federation/v1/refresh, /introspect and /revoke.", r.URL.Path))
 		return
 	}
-	if !s.tokenAPILimit.allow(r, s.cfg.Now()) {
+	if !a.limit.Allow(r, a.now()) {
 		w.Header().Set("Retry-After", "1")
-		s.fail(w, ri, apierr.New(apierr.RateLimited, "Too many requests from this address to the token API; slow down."))
+		a.resp.Fail(w, ri, apierr.New(apierr.RateLimited, "Too many requests from this address to the token API; slow down."))
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		s.fail(w, ri, apierr.New(apierr.NativeValidation, "%s takes POST, not %s.", r.URL.Path, r.Method))
+		a.resp.Fail(w, ri, apierr.New(apierr.NativeValidation, "%s takes POST, not %s.", r.URL.Path, r.Method))
 		return
 	}
 	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
-		s.fail(w, ri, apierr.New(apierr.NativeValidation, "Content-Type must be application/json."))
+		a.resp.Fail(w, ri, apierr.New(apierr.NativeValidation, "Content-Type must be application/json."))
 		return
 	}
-	body, err := s.readBody(w, r, nativeMaxBody)
+	body, err := httpx.ReadBody(w, r, nativeMaxBody)
 	if apierr.Is(err, apierr.RequestTooLarge) {
 		err = apierr.New(apierr.NativeValidation, "The request body is larger than the limit of %d bytes.", nativeMaxBody)
 	}
 	if err != nil {
-		s.fail(w, ri, err)
+		a.resp.Fail(w, ri, err)
 		return
 	}
 	handle(w, r, body)
@@ -64,7 +90,7 @@ func decodeNative(body []byte, v any, field string, value *string) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		msg := "The request body is not valid JSON: " + jsonProblem(err) + "."
+		msg := "The request body is not valid JSON: " + httpx.JSONProblem(err) + "."
 		if strings.HasPrefix(err.Error(), "json: unknown field ") {
 			msg = "Unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ") + "; the body takes only \"" + field + "\"."
 		} else if errors.Is(err, io.EOF) {
@@ -83,18 +109,18 @@ func decodeNative(body []byte, v any, field string, value *string) error {
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func (s *Server) nativeRefresh(w http.ResponseWriter, r *http.Request, body []byte) {
-	ri := info(r.Context())
+func (a *API) refresh(w http.ResponseWriter, r *http.Request, body []byte) {
+	ri := httpx.From(r.Context())
 	var in struct {
 		RefreshToken string `json:"refreshToken"`
 	}
 	if err := decodeNative(body, &in, "refreshToken", &in.RefreshToken); err != nil {
-		s.fail(w, ri, err)
+		a.resp.Fail(w, ri, err)
 		return
 	}
-	out, err := s.connect.Refresh(r.Context(), in.RefreshToken)
+	out, err := a.connect.Refresh(r.Context(), in.RefreshToken)
 	if err != nil {
-		s.fail(w, ri, err)
+		a.resp.Fail(w, ri, err)
 		return
 	}
 	awsproto.WriteNative(w, map[string]any{
@@ -103,17 +129,17 @@ func (s *Server) nativeRefresh(w http.ResponseWriter, r *http.Request, body []by
 	})
 }
 
-// nativeIntrospect needs a SigV4 signature: only a principal of the token's account may learn
+// introspect needs a SigV4 signature: only a principal of the token's account may learn
 // whose it is.
-func (s *Server) nativeIntrospect(w http.ResponseWriter, r *http.Request, body []byte) {
-	ri := info(r.Context())
-	p, tok, ok := s.tokenRequest(w, r, body, true)
+func (a *API) introspect(w http.ResponseWriter, r *http.Request, body []byte) {
+	ri := httpx.From(r.Context())
+	p, tok, ok := a.tokenRequest(w, r, body, true)
 	if !ok {
 		return
 	}
-	got, active, err := s.connect.Introspect(r.Context(), *p, tok)
+	got, active, err := a.connect.Introspect(r.Context(), *p, tok)
 	if err != nil {
-		s.fail(w, ri, err)
+		a.resp.Fail(w, ri, err)
 		return
 	}
 	if !active {
@@ -128,24 +154,24 @@ func (s *Server) nativeIntrospect(w http.ResponseWriter, r *http.Request, body [
 	})
 }
 
-// nativeRevoke lets the holder of a token revoke its family, unsigned; a signed request is
+// revoke lets the holder of a token revoke its family, unsigned; a signed request is
 // checked and then acts for its principal.
-func (s *Server) nativeRevoke(w http.ResponseWriter, r *http.Request, body []byte) {
-	ri := info(r.Context())
-	p, tok, ok := s.tokenRequest(w, r, body, false)
+func (a *API) revoke(w http.ResponseWriter, r *http.Request, body []byte) {
+	ri := httpx.From(r.Context())
+	p, tok, ok := a.tokenRequest(w, r, body, false)
 	if !ok {
 		return
 	}
-	if err := s.connect.Revoke(r.Context(), p, tok); err != nil {
-		s.fail(w, ri, err)
+	if err := a.connect.Revoke(r.Context(), p, tok); err != nil {
+		a.resp.Fail(w, ri, err)
 		return
 	}
 	awsproto.WriteNative(w, map[string]any{"revoked": true})
 }
 
 // tokenRequest reads a {"token": ...} request and its SigV4 caller (see nativeCaller).
-func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request, body []byte, signed bool) (*identity.Principal, string, bool) {
-	p, ok := s.nativeCaller(w, r, body, signed)
+func (a *API) tokenRequest(w http.ResponseWriter, r *http.Request, body []byte, signed bool) (*identity.Principal, string, bool) {
+	p, ok := a.nativeCaller(w, r, body, signed)
 	if !ok {
 		return nil, "", false
 	}
@@ -153,7 +179,7 @@ func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request, body []byt
 		Token string `json:"token"`
 	}
 	if err := decodeNative(body, &in, "token", &in.Token); err != nil {
-		s.fail(w, info(r.Context()), err)
+		a.resp.Fail(w, httpx.From(r.Context()), err)
 		return nil, "", false
 	}
 	return p, in.Token, true
@@ -161,14 +187,14 @@ func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request, body []byt
 
 // nativeCaller authenticates a SigV4-signed native request. An unsigned one is nil, which is
 // refused when required. Authentication failures answer UNAUTHENTICATED with AWS's reason.
-func (s *Server) nativeCaller(w http.ResponseWriter, r *http.Request, body []byte, required bool) (*identity.Principal, bool) {
-	ri := info(r.Context())
-	_, p, err := s.authenticate(r, body)
+func (a *API) nativeCaller(w http.ResponseWriter, r *http.Request, body []byte, required bool) (*identity.Principal, bool) {
+	ri := httpx.From(r.Context())
+	_, p, err := a.authenticate(r, body)
 	if apierr.Is(err, apierr.MissingAuthenticationToken) && !required {
 		return nil, true
 	}
 	if apierr.Is(err, apierr.MissingAuthenticationToken) {
-		s.fail(w, ri, apierr.New(apierr.Unauthenticated, "Sign this request with AWS SigV4 as a principal of the token's account."))
+		a.resp.Fail(w, ri, apierr.New(apierr.Unauthenticated, "Sign this request with AWS SigV4 as a principal of the token's account."))
 		return nil, false
 	}
 	if err != nil {
@@ -176,9 +202,9 @@ func (s *Server) nativeCaller(w http.ResponseWriter, r *http.Request, body []byt
 		if e.Code != apierr.InternalFailure {
 			e = apierr.New(apierr.Unauthenticated, "%s", e.Text())
 		}
-		s.fail(w, ri, e)
+		a.resp.Fail(w, ri, e)
 		return nil, false
 	}
-	ri.principal = p.ARN
+	ri.Principal = p.ARN
 	return &p, true
 }

@@ -1,4 +1,4 @@
-package server
+package limit
 
 import (
 	"fmt"
@@ -74,82 +74,68 @@ func TestSourceOf(t *testing.T) {
 	}
 }
 
-// A flood of distinct sources costs a bounded table: past maxBuckets, new sources share one
+// A flood of distinct sources costs a bounded table: past MaxBuckets, new sources share one
 // overflow bucket, and the sources already known keep their buckets (a flood cannot refill
 // them). Once the flood's buckets have refilled, a sweep drops them.
 func TestSourceLimiterBoundedUnderFlood(t *testing.T) {
-	l := newSourceLimiter(1, 2)
+	l := NewSources(1, 2)
 	t0 := time.Unix(1_700_000_000, 0)
 	r := &http.Request{RemoteAddr: "192.0.2.1:1000"}
 	for range 2 {
-		l.allow(r, t0)
+		l.Allow(r, t0)
 	}
-	if l.allow(r, t0) {
+	if l.Allow(r, t0) {
 		t.Fatal("the known source's burst of 2 was not spent")
 	}
-	const flood = 3 * maxBuckets
+	const flood = 3 * MaxBuckets
 	admitted := 0
 	for i := range flood {
 		fr := &http.Request{RemoteAddr: fmt.Sprintf("[2001:db8:%x:%x::1]:1", i>>16, i&0xffff)}
-		if l.allow(fr, t0.Add(time.Duration(i)*time.Microsecond)) {
+		if l.Allow(fr, t0.Add(time.Duration(i)*time.Microsecond)) {
 			admitted++
 		}
 	}
-	if n := l.table.size(); n > maxBuckets {
-		t.Fatalf("%d buckets after a flood of %d sources; the bound is %d", n, flood, maxBuckets)
+	if n := l.table.Size(); n > MaxBuckets {
+		t.Fatalf("%d buckets after a flood of %d sources; the bound is %d", n, flood, MaxBuckets)
 	}
-	// maxBuckets-1 new sources had buckets of their own; the rest shared the overflow's burst.
-	if want := maxBuckets - 1 + 2; admitted > want+1 {
+	// MaxBuckets-1 new sources had buckets of their own; the rest shared the overflow's burst.
+	if want := MaxBuckets - 1 + 2; admitted > want+1 {
 		t.Errorf("%d flood requests admitted, want about %d", admitted, want)
 	}
-	if l.allow(r, t0.Add(time.Second/2)) {
+	if l.Allow(r, t0.Add(time.Second/2)) {
 		t.Error("the flood refilled a known source's bucket")
 	}
 	// Two seconds refill every bucket (burst 2 at 1 a second): a new source gets its own again.
 	later := t0.Add(time.Minute)
 	fresh := &http.Request{RemoteAddr: "198.51.100.1:1"}
-	if !l.allow(fresh, later) || !l.allow(fresh, later) || l.allow(fresh, later) {
+	if !l.Allow(fresh, later) || !l.Allow(fresh, later) || l.Allow(fresh, later) {
 		t.Error("after the flood, a new source should have a bucket of its own, with its burst of 2")
 	}
-	if n := l.table.size(); n > 2 {
+	if n := l.table.Size(); n > 2 {
 		t.Errorf("%d buckets after the flood's refilled: the sweep kept them", n)
-	}
-}
-
-// The quota table is bounded the same way: an authenticated caller signing for ever new
-// regions cannot grow it without bound.
-func TestQuotaTableBounded(t *testing.T) {
-	q := newQuotaLimiter(DefaultQuotas())
-	t0 := time.Unix(1_700_000_000, 0)
-	op := Operation{"connect", "ListInstances"}
-	for i := range 2 * maxBuckets {
-		q.table.take(quotaKey{"123456789012", fmt.Sprintf("region-%d", i), op}, t0, 2, 5)
-	}
-	if n := q.table.size(); n > maxBuckets {
-		t.Fatalf("%d quota buckets, the bound is %d", n, maxBuckets)
 	}
 }
 
 // The per-source check on every request: well under a microsecond, no allocation.
 func BenchmarkSourceLimiter(b *testing.B) {
-	l := newSourceLimiter(1e9, 1e9)
+	l := NewSources(1e9, 1e9)
 	r := &http.Request{RemoteAddr: "127.0.0.1:54321"}
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		if ok, _ := l.admit(r, now); !ok {
+		if ok, _ := l.Admit(r, now); !ok {
 			b.Fatal("refused")
 		}
 	}
 }
 
 func BenchmarkSourceLimiterParallel(b *testing.B) {
-	l := newSourceLimiter(1e9, 1e9)
+	l := NewSources(1e9, 1e9)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		r := &http.Request{RemoteAddr: "127.0.0.1:54321"}
 		for pb.Next() {
-			l.admit(r, time.Now())
+			l.Admit(r, time.Now())
 		}
 	})
 }

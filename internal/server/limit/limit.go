@@ -1,4 +1,7 @@
-package server
+// Package limit owns the server's token buckets: a bounded table of buckets by key (used for
+// AWS's emulated quotas and for the per-source limits) and the per-source limiter, which keys
+// a request by its address (an IPv6 source by its /64). It answers nothing itself.
+package limit
 
 import (
 	"encoding/binary"
@@ -9,10 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/connectfed/connectfed/internal/apierr"
-	"github.com/connectfed/connectfed/internal/awsproto"
-	"github.com/connectfed/connectfed/internal/sigv4"
 )
 
 // tokenBucket holds up to burst tokens and gains rate of them a second; a request takes one.
@@ -45,33 +44,33 @@ func (b *tokenBucket) full(now time.Time) bool {
 	return b.tokens+now.Sub(b.last).Seconds()*b.rate >= b.burst
 }
 
-// Bounds of a bucketTable's memory. A full table is swept of buckets that have refilled (which
+// Bounds of a Table's memory. A full table is swept of buckets that have refilled (which
 // loses nothing: a full bucket is a new bucket) at most once per sweepGap; while it stays
 // full, new keys share one overflow bucket, so a flood of distinct keys (spoofed-looking
 // sources, IPv6 addresses) costs a fixed amount of memory and cannot reset the buckets of the
 // keys already in the table.
 const (
-	maxBuckets = 1 << 16
+	MaxBuckets = 1 << 16
 	sweepGap   = time.Second
 	sweepEvery = time.Minute
 )
 
-// bucketTable is a set of token buckets by key, bounded to maxBuckets.
-type bucketTable[K comparable] struct {
+// Table is a set of token buckets by key, bounded to MaxBuckets.
+type Table[K comparable] struct {
 	mu       sync.Mutex
 	buckets  map[K]*tokenBucket
 	overflow *tokenBucket
 	swept    time.Time
-	// max is maxBuckets; tests lower it.
+	// max is MaxBuckets; tests lower it.
 	max int
 }
 
-func newBucketTable[K comparable]() *bucketTable[K] {
-	return &bucketTable[K]{buckets: make(map[K]*tokenBucket), max: maxBuckets}
+func NewTable[K comparable]() *Table[K] {
+	return &Table[K]{buckets: make(map[K]*tokenBucket), max: MaxBuckets}
 }
 
-// take takes a token from key's bucket at now; a new key's bucket has this rate and burst.
-func (t *bucketTable[K]) take(key K, now time.Time, rate, burst float64) (bool, time.Duration) {
+// Take takes a token from key's bucket at now; a new key's bucket has this rate and burst.
+func (t *Table[K]) Take(key K, now time.Time, rate, burst float64) (bool, time.Duration) {
 	t.mu.Lock()
 	b := t.buckets[key]
 	if b == nil {
@@ -83,7 +82,7 @@ func (t *bucketTable[K]) take(key K, now time.Time, rate, burst float64) (bool, 
 }
 
 // add makes key's bucket, or hands out the overflow bucket when the table is full.
-func (t *bucketTable[K]) add(key K, now time.Time, rate, burst float64) *tokenBucket {
+func (t *Table[K]) add(key K, now time.Time, rate, burst float64) *tokenBucket {
 	if now.Sub(t.swept) >= sweepEvery || len(t.buckets) >= t.max && now.Sub(t.swept) >= sweepGap {
 		t.sweep(now)
 	}
@@ -98,7 +97,7 @@ func (t *bucketTable[K]) add(key K, now time.Time, rate, burst float64) *tokenBu
 	return b
 }
 
-func (t *bucketTable[K]) sweep(now time.Time) {
+func (t *Table[K]) sweep(now time.Time) {
 	for k, b := range t.buckets {
 		if b.full(now) {
 			delete(t.buckets, k)
@@ -107,46 +106,46 @@ func (t *bucketTable[K]) sweep(now time.Time) {
 	t.swept = now
 }
 
-// size is how many keys have a bucket of their own.
-func (t *bucketTable[K]) size() int {
+// Size is how many keys have a bucket of their own.
+func (t *Table[K]) Size() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.buckets)
 }
 
-// sourceLimiter gives every source address its own token bucket, so that one client hammering
+// Sources gives every source address its own token bucket, so that one client hammering
 // the server cannot starve the others. An IPv6 source is its /64, the block one host is
 // usually given, so that walking the addresses of a block gains nothing.
-type sourceLimiter struct {
+type Sources struct {
 	rate, burst float64
-	table       *bucketTable[source]
+	table       *Table[source]
 }
 
 // source is a source's key: an IPv6 address's first 64 bits, or an IPv4 address in the
 // reserved block 0:ffff::/32, where no IPv6 source can be. A uint64 is the cheapest map key.
 type source uint64
 
-// newSourceLimiter returns a limiter of perSecond requests and burst above it per source; nil,
+// NewSources returns a limiter of perSecond requests and burst above it per source; nil,
 // which allows everything, for a rate of 0.
-func newSourceLimiter(perSecond float64, burst int) *sourceLimiter {
+func NewSources(perSecond float64, burst int) *Sources {
 	if !(perSecond > 0) {
 		return nil
 	}
-	return &sourceLimiter{rate: perSecond, burst: float64(max(burst, 1)), table: newBucketTable[source]()}
+	return &Sources{rate: perSecond, burst: float64(max(burst, 1)), table: NewTable[source]()}
 }
 
-// allow takes a token from the bucket of r's source. A nil limiter allows everything.
-func (l *sourceLimiter) allow(r *http.Request, now time.Time) bool {
-	ok, _ := l.admit(r, now)
+// Allow takes a token from the bucket of r's source. A nil limiter allows everything.
+func (l *Sources) Allow(r *http.Request, now time.Time) bool {
+	ok, _ := l.Admit(r, now)
 	return ok
 }
 
-// admit takes a token from the bucket of r's source, or says how long until it has one.
-func (l *sourceLimiter) admit(r *http.Request, now time.Time) (bool, time.Duration) {
+// Admit takes a token from the bucket of r's source, or says how long until it has one.
+func (l *Sources) Admit(r *http.Request, now time.Time) (bool, time.Duration) {
 	if l == nil {
 		return true, 0
 	}
-	return l.table.take(sourceOf(r.RemoteAddr), now, l.rate, l.burst)
+	return l.table.Take(sourceOf(r.RemoteAddr), now, l.rate, l.burst)
 }
 
 // sourceOf is the key of a remote address: the IP, an IPv6 address's /64. Addresses that do
@@ -200,38 +199,8 @@ func parseIPv4(s string) (uint32, bool) {
 	return v<<8 | part, true
 }
 
-// retryAfter sets Retry-After to wait in whole seconds, at least one.
-func retryAfter(w http.ResponseWriter, wait time.Duration) {
+// RetryAfter sets Retry-After to wait in whole seconds, at least one.
+func RetryAfter(w http.ResponseWriter, wait time.Duration) {
 	secs := int64(math.Ceil(wait.Seconds()))
 	w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
-}
-
-// throttleSource answers a request its source's bucket refused: 429 in the format its client
-// reads, with Retry-After.
-func (s *Server) throttleSource(w http.ResponseWriter, r *http.Request, wait time.Duration) {
-	retryAfter(w, wait)
-	s.refuseUnrouted(w, r, "Too many requests", "Wait a moment, then try again.",
-		apierr.New(apierr.SourceThrottled, "Rate exceeded: too many requests from this address (connectfed's --source-rate); slow down."))
-}
-
-// refuseUnrouted answers e to a request refused before routing, in the format its client reads:
-// the token API's envelope, a page (with title and hint) under /federation/, else the AWS
-// protocol of the credential scope's service, as far as the request says which.
-func (s *Server) refuseUnrouted(w http.ResponseWriter, r *http.Request, title, hint string, e *apierr.Error) {
-	ri := info(r.Context())
-	switch {
-	case strings.HasPrefix(r.URL.Path, "/federation/v1/"):
-		ri.protocol = awsproto.Native
-	case strings.HasPrefix(r.URL.Path, "/federation/"):
-		s.failPage(w, r, title, hint, e)
-		return
-	default:
-		ri.protocol = guessProtocol(r)
-		if signed, err := sigv4.Parse(r); err == nil {
-			if h, ok := s.services[signed.Service]; ok {
-				ri.protocol, ri.xmlns = h.protocol, h.xmlns
-			}
-		}
-	}
-	s.fail(w, ri, e)
 }

@@ -1,4 +1,7 @@
-package server
+// Package signin owns the browser pages behind SignInUrl: the sign-in link that trades its
+// one-time token for a session cookie, the signed-in page, sign-out, and the error pages every
+// failure under /federation/ ends on. The connect domain decides who may sign in.
+package signin
 
 import (
 	"bytes"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/connect"
+	"github.com/connectfed/connectfed/internal/server/httpx"
 )
 
 // The browser sign-in behind SignInUrl. Opening the link trades its one-time sign-in token for
@@ -55,6 +59,19 @@ var (
 	}()
 )
 
+// Pages serves the sign-in pages.
+type Pages struct {
+	connect *connect.Service
+	resp    *httpx.Responder
+	now     func() time.Time
+}
+
+// New returns the pages over the connect domain; conn may be nil for a server that can only
+// answer with error pages (one still starting).
+func New(conn *connect.Service, resp *httpx.Responder, now func() time.Time) *Pages {
+	return &Pages{connect: conn, resp: resp, now: now}
+}
+
 // pageData is what the templates of signin.html read.
 type pageData struct {
 	Title string
@@ -68,19 +85,19 @@ type pageData struct {
 	Reason, Hint, RequestID string
 }
 
-// serveSignIn answers every path under /federation/ but the token API's.
-func (s *Server) serveSignIn(w http.ResponseWriter, r *http.Request) {
-	ri := info(r.Context())
+// ServeHTTP answers every path under /federation/ but the token API's.
+func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ri := httpx.From(r.Context())
 	// A panic must end on an error page like any other failure, not on an AWS error body,
 	// which a person in a browser cannot read.
 	defer func() {
-		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
-				panic(p)
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
 			}
-			s.log.Error("panic serving request", "request_id", ri.id, "panic", p)
-			if !ri.wrote {
-				s.failPage(w, r, "", "", apierr.New(apierr.InternalFailure, ""))
+			p.resp.Log.Error("panic serving request", "request_id", ri.ID, "panic", v)
+			if !ri.Wrote {
+				p.FailPage(w, r, "", "", apierr.New(apierr.InternalFailure, ""))
 			}
 		}
 	}()
@@ -89,109 +106,109 @@ func (s *Server) serveSignIn(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case signInPage:
 		// Not HEAD: a link checker's HEAD must not spend a one-time link.
-		ri.operation, allow = "SignIn", []string{http.MethodGet}
+		ri.Operation, allow = "SignIn", []string{http.MethodGet}
 	case sessionPage:
-		ri.operation, allow = "Session", read
+		ri.Operation, allow = "Session", read
 	case signOutPath:
-		ri.operation, allow = "SignOut", []string{http.MethodPost}
+		ri.Operation, allow = "SignOut", []string{http.MethodPost}
 	case signedOutPage:
-		ri.operation, allow = "SignedOut", read
+		ri.Operation, allow = "SignedOut", read
 	default:
-		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no such page.", "")
+		p.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no such page.", "")
 		return
 	}
 	if !slices.Contains(allow, r.Method) {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		s.errorPage(w, r, http.StatusMethodNotAllowed, "Method not allowed",
+		p.errorPage(w, r, http.StatusMethodNotAllowed, "Method not allowed",
 			"This page takes "+allow[0]+", not "+r.Method+".", "")
 		return
 	}
 	switch r.URL.Path {
 	case signInPage:
-		s.signIn(w, r)
+		p.signIn(w, r)
 	case sessionPage:
-		s.sessionPage(w, r)
+		p.sessionPage(w, r)
 	case signOutPath:
-		s.signOut(w, r)
+		p.signOut(w, r)
 	case signedOutPage:
-		s.render(w, r, http.StatusOK, "signed-out", pageData{Title: "You have signed out"})
+		p.render(w, r, http.StatusOK, "signed-out", pageData{Title: "You have signed out"})
 	}
 }
 
 // signIn spends the link's sign-in token on a session, sets the cookie and redirects to the
 // signed-in page. 303 rather than a page of its own: the address bar, the history and any
 // Referer then hold /federation/session, not the token.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 	const (
 		title = "Sign-in failed"
 		hint  = "A sign-in link works once, for a few minutes. Get a new one: call GetFederationToken again."
 	)
 	tok := r.URL.Query().Get("token")
 	if tok == "" {
-		ri := info(r.Context())
-		ri.errorCode = apierr.Lookup(apierr.NativeValidation).JSONType
-		s.errorPage(w, r, http.StatusBadRequest, title,
+		ri := httpx.From(r.Context())
+		ri.ErrorCode = apierr.Lookup(apierr.NativeValidation).JSONType
+		p.errorPage(w, r, http.StatusBadRequest, title,
 			"This sign-in link has no token. Open the whole SignInUrl, including its ?token= part.", "")
 		return
 	}
-	sess, err := s.connect.SignIn(r.Context(), tok)
+	sess, err := p.connect.SignIn(r.Context(), tok)
 	if err != nil {
-		s.failPage(w, r, title, hint, err)
+		p.FailPage(w, r, title, hint, err)
 		return
 	}
-	info(r.Context()).principal = sess.UserARN
-	maxAge := int(sess.ExpiresAt.Sub(s.cfg.Now()) / time.Second)
-	http.SetCookie(w, s.cookie(r, sess.Token, max(maxAge, 1)))
-	s.redirect(w, r, sessionPage)
+	httpx.From(r.Context()).Principal = sess.UserARN
+	maxAge := int(sess.ExpiresAt.Sub(p.now()) / time.Second)
+	http.SetCookie(w, p.cookie(r, sess.Token, max(maxAge, 1)))
+	p.redirect(w, r, sessionPage)
 }
 
 // sessionPage shows who is signed in, or why nobody is.
-func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) sessionPage(w http.ResponseWriter, r *http.Request) {
 	const (
 		title = "You are not signed in"
 		hint  = "Open a sign-in link to sign in."
 	)
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		info(r.Context()).errorCode = apierr.Lookup(apierr.Unauthenticated).JSONType
-		s.errorPage(w, r, http.StatusUnauthorized, title, "There is no session in this browser.", hint)
+		httpx.From(r.Context()).ErrorCode = apierr.Lookup(apierr.Unauthenticated).JSONType
+		p.errorPage(w, r, http.StatusUnauthorized, title, "There is no session in this browser.", hint)
 		return
 	}
-	sess, err := s.connect.CurrentSession(r.Context(), c.Value)
+	sess, err := p.connect.CurrentSession(r.Context(), c.Value)
 	if err != nil {
 		if apierr.Of(err).Spec().Status == http.StatusUnauthorized {
-			http.SetCookie(w, s.cookie(r, "", -1)) // a dead session: drop the cookie
+			http.SetCookie(w, p.cookie(r, "", -1)) // a dead session: drop the cookie
 		}
-		s.failPage(w, r, title, hint, err)
+		p.FailPage(w, r, title, hint, err)
 		return
 	}
-	info(r.Context()).principal = sess.UserARN
+	httpx.From(r.Context()).Principal = sess.UserARN
 	instance := sess.InstanceAlias
 	if instance == "" {
 		instance = sess.InstanceID
 	}
-	s.render(w, r, http.StatusOK, "session", pageData{Title: "Signed in", Session: sess, Instance: instance,
+	p.render(w, r, http.StatusOK, "session", pageData{Title: "Signed in", Session: sess, Instance: instance,
 		Ends: sess.ExpiresAt.UTC().Format(time.RFC3339)})
 }
 
 // signOut ends the session, drops the cookie and redirects to a page that says so. Without a
 // cookie it does the same: the outcome the user asked for holds.
-func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) signOut(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := s.connect.SignOut(r.Context(), c.Value); err != nil {
-			s.failPage(w, r, "Sign-out failed", "", err)
+		if err := p.connect.SignOut(r.Context(), c.Value); err != nil {
+			p.FailPage(w, r, "Sign-out failed", "", err)
 			return
 		}
 	}
-	http.SetCookie(w, s.cookie(r, "", -1))
-	s.redirect(w, r, signedOutPage)
+	http.SetCookie(w, p.cookie(r, "", -1))
+	p.redirect(w, r, signedOutPage)
 }
 
 // cookie is the session cookie: HttpOnly, so no script can read it; SameSite=Lax, so another
 // site cannot post with it, though a link to the pages still works; Secure under TLS. Max-Age
 // rather than Expires: it does not depend on the browser's clock agreeing with the server's.
 // maxAge < 0 deletes it.
-func (s *Server) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
+func (p *Pages) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{Name: sessionCookie, Value: value, Path: cookiePath, MaxAge: maxAge,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode}
 }
@@ -207,44 +224,44 @@ func pageHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", pageCSP)
 }
 
-func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string) {
+func (p *Pages) redirect(w http.ResponseWriter, r *http.Request, to string) {
 	pageHeaders(w.Header())
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// failPage answers err on an error page: its status and its message, which the domain writes
+// FailPage answers err on an error page: its status and its message, which the domain writes
 // for the caller. An internal failure or an unreachable store shows neither its detail nor the
 // table's AWS wording, only that it failed, to try again, and the request id the log has it
 // under.
-func (s *Server) failPage(w http.ResponseWriter, r *http.Request, title, hint string, err error) {
-	ri := info(r.Context())
-	e := s.classify(ri, err)
-	ri.errorCode = e.Spec().JSONType
+func (p *Pages) FailPage(w http.ResponseWriter, r *http.Request, title, hint string, err error) {
+	ri := httpx.From(r.Context())
+	e := p.resp.Classify(ri, err)
+	ri.ErrorCode = e.Spec().JSONType
 	if e.Code == apierr.InternalFailure || e.Code == apierr.ServiceUnavailable {
-		s.errorPage(w, r, e.Spec().Status, "Something went wrong",
-			"The server could not complete this request. Try again in a moment.", ri.id)
+		p.errorPage(w, r, e.Spec().Status, "Something went wrong",
+			"The server could not complete this request. Try again in a moment.", ri.ID)
 		return
 	}
-	s.errorPage(w, r, e.Spec().Status, title, e.Text(), hint)
+	p.errorPage(w, r, e.Spec().Status, title, e.Text(), hint)
 }
 
-func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, reason, hint string) {
+func (p *Pages) errorPage(w http.ResponseWriter, r *http.Request, status int, title, reason, hint string) {
 	d := pageData{Title: title, Reason: reason, Hint: hint}
 	if status >= 500 {
-		d.RequestID = info(r.Context()).id
+		d.RequestID = httpx.From(r.Context()).ID
 	}
-	s.render(w, r, status, "error", d)
+	p.render(w, r, status, "error", d)
 }
 
 // render writes a page. It renders into a buffer first, so a template failure is a clean 500
 // rather than half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
+func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
 	d.CSS = template.CSS(pageCSS)
 	var buf bytes.Buffer
 	h := w.Header()
 	pageHeaders(h)
 	if err := pageTemplates.ExecuteTemplate(&buf, name, d); err != nil {
-		s.log.Error("render page", "request_id", info(r.Context()).id, "page", name, "err", err)
+		p.resp.Log.Error("render page", "request_id", httpx.From(r.Context()).ID, "page", name, "err", err)
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = w.Write([]byte("Something went wrong.\n"))

@@ -1,4 +1,4 @@
-package server
+package awsapi
 
 import (
 	"encoding/json"

@@ -1,0 +1,178 @@
+// Package awsapi owns the AWS surface of the server: the operation table (every operation
+// connectfed serves, with its service, protocol, route, IAM action, resource ARNs, quota and
+// handler), SigV4 authentication, routing a signed request to its row, the emulated AWS
+// quotas, and the handlers, which translate between the wire (through awsproto) and the domain
+// packages. It holds no business rule.
+package awsapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/awsproto"
+	"github.com/connectfed/connectfed/internal/connect"
+	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/server/httpx"
+	"github.com/connectfed/connectfed/internal/sigv4"
+)
+
+// emptyPayloadHash is the SHA-256 of an empty body, precomputed for the bodiless GETs of the
+// hot path.
+const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// Config is what the AWS surface needs besides the domain services.
+type Config struct {
+	// Skew is the allowed difference between a request's X-Amz-Date and the server clock.
+	Skew time.Duration
+	// MaxBodyBytes caps a request body; larger bodies are refused with 413.
+	MaxBodyBytes int64
+	// Now is the clock.
+	Now func() time.Time
+	// Quotas, when not nil, are the AWS rate quotas to emulate per account, region and
+	// operation (DefaultQuotas has AWS's); an operation without one is not throttled.
+	Quotas map[OperationID]Quota
+}
+
+// API answers the AWS protocols for the domain services.
+type API struct {
+	cfg      Config
+	identity *identity.Service
+	connect  *connect.Service
+	resp     *httpx.Responder
+	sigOpts  sigv4.Options
+	quotas   *quotaLimiter
+}
+
+// New returns the AWS surface over the domain services; resp answers its errors.
+func New(cfg Config, id *identity.Service, conn *connect.Service, resp *httpx.Responder) *API {
+	return &API{cfg: cfg, identity: id, connect: conn, resp: resp,
+		sigOpts: sigv4.Options{Skew: cfg.Skew}, quotas: newQuotaLimiter(cfg.Quotas)}
+}
+
+// Request is an authenticated AWS request on its way to its operation's handler.
+type Request struct {
+	*http.Request
+	Principal identity.Principal
+	// Region is the credential scope's.
+	Region string
+	Body   []byte
+	// Labels are a restJson1 operation's path labels, in the order of its path pattern.
+	Labels []string
+	// Form is a query-protocol operation's parameters (body and URL query).
+	Form Form
+	info *httpx.Info
+}
+
+// caller is who calls a Connect operation, and where.
+func (r *Request) caller() connect.Caller {
+	return connect.Caller{Principal: r.Principal, Region: r.Region}
+}
+
+// ServeHTTP authenticates a request with SigV4 and runs the operation it names in the service of
+// its credential scope.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ri := httpx.From(r.Context())
+	ri.Protocol = httpx.GuessProtocol(r)
+
+	body, err := httpx.ReadBody(w, r, a.cfg.MaxBodyBytes)
+	if err != nil {
+		a.resp.Fail(w, ri, err)
+		return
+	}
+	signed, p, err := a.Authenticate(r, body)
+	var svc *service
+	if signed != nil {
+		if svc = services[signed.Service]; svc != nil {
+			ri.Protocol, ri.XMLNS = svc.protocol, svc.xmlns
+		}
+	}
+	if err != nil {
+		a.resp.Fail(w, ri, err)
+		return
+	}
+	ri.Principal = p.ARN
+	if svc == nil {
+		a.resp.Fail(w, ri, apierr.New(apierr.UnknownOperation, "Service %s is not served here; connectfed serves connect, iam and sts.", signed.Service))
+		return
+	}
+	req := &Request{Request: r, Principal: p, Region: signed.Region, Body: body, info: ri}
+	var op *Operation
+	if svc.protocol == awsproto.Query {
+		op, err = svc.routeQuery(req)
+	} else {
+		op, err = svc.routeREST(req)
+	}
+	if err != nil {
+		a.resp.Fail(w, ri, err)
+		return
+	}
+	a.run(w, op, req)
+}
+
+// run counts the call against its quota, runs its handler and writes the answer in the
+// operation's protocol.
+func (a *API) run(w http.ResponseWriter, op *Operation, req *Request) {
+	if !a.admitQuota(op, req) {
+		code := apierr.TooManyRequests
+		if op.Protocol == awsproto.Query {
+			code = apierr.Throttling
+		}
+		a.resp.Fail(w, req.info, apierr.New(code, ""))
+		return
+	}
+	out, err := op.handle(a, req)
+	if err != nil {
+		a.resp.Fail(w, req.info, err)
+		return
+	}
+	if op.Protocol == awsproto.Query {
+		awsproto.WriteQueryResult(w, services[op.Service].xmlns, op.Name, req.info.ID, out)
+		return
+	}
+	awsproto.WriteJSON(w, http.StatusOK, out)
+}
+
+// Authenticate checks the request's SigV4 signature over body and says who signed it. The
+// parsed signature comes back whenever the request had one, even when it fails, so the caller
+// can answer in the protocol of its credential scope.
+func (a *API) Authenticate(r *http.Request, body []byte) (*sigv4.Signed, identity.Principal, error) {
+	signed, err := sigv4.Parse(r)
+	if err != nil {
+		return nil, identity.Principal{}, err
+	}
+	cred, err := a.identity.Lookup(r.Context(), signed.AccessKeyID)
+	if err != nil {
+		return signed, identity.Principal{}, err
+	}
+	payloadHash := emptyPayloadHash
+	if len(body) > 0 {
+		sum := sha256.Sum256(body)
+		payloadHash = hex.EncodeToString(sum[:])
+	}
+	now := a.cfg.Now()
+	if err := signed.Verify(r, cred.Secret, payloadHash, now, a.sigOpts); err != nil {
+		return signed, identity.Principal{}, err
+	}
+	p, err := cred.Admit(signed.SessionToken, now)
+	return signed, p, err
+}
+
+// ScopeProtocol is the protocol and XML namespace of the service a request's credential scope
+// names, as far as the request says which: for answering a request refused before routing.
+func ScopeProtocol(r *http.Request) (awsproto.Protocol, string) {
+	if signed, err := sigv4.Parse(r); err == nil {
+		if svc := services[signed.Service]; svc != nil {
+			return svc.protocol, svc.xmlns
+		}
+	}
+	return httpx.GuessProtocol(r), ""
+}
+
+// Form reads query-protocol parameters.
+type Form struct{ url.Values }
+
+func (f Form) get(name string) string { return f.Values.Get(name) }

@@ -1,0 +1,184 @@
+package awsapi
+
+import (
+	"github.com/connectfed/connectfed/internal/arn"
+	"net/url"
+	"strings"
+
+	"github.com/connectfed/connectfed/internal/awsproto"
+	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+func (a *API) createIAMUser(r *Request) (any, error) {
+	u, err := a.identity.CreateUser(r.Context(), r.Principal, r.Form.get("UserName"), r.Form.get("Path"))
+	return userResult{User: xmlUserOf(u)}, err
+}
+
+func (a *API) getIAMUser(r *Request) (any, error) {
+	u, arn, err := a.identity.GetUser(r.Context(), r.Principal, r.Form.get("UserName"))
+	x := xmlUserOf(u)
+	x.Arn = arn
+	return userResult{User: x}, err
+}
+
+func (a *API) listIAMUsers(r *Request) (any, error) {
+	max, err := r.Form.integer("MaxItems")
+	if err != nil {
+		return nil, err
+	}
+	page, err := a.identity.ListUsers(r.Context(), r.Principal, r.Form.get("Marker"), max)
+	res := listUsersResult{Marker: page.NextMarker, IsTruncated: page.NextMarker != ""}
+	for _, u := range page.Items {
+		res.Users = append(res.Users, xmlUserOf(u))
+	}
+	return res, err
+}
+
+func (a *API) deleteIAMUser(r *Request) (any, error) {
+	return nil, a.identity.DeleteUser(r.Context(), r.Principal, r.Form.get("UserName"))
+}
+
+func (a *API) createAccessKey(r *Request) (any, error) {
+	k, err := a.identity.CreateAccessKey(r.Context(), r.Principal, r.Form.get("UserName"))
+	return createAccessKeyResult{AccessKey: xmlAccessKey{
+		UserName: k.UserName, AccessKeyID: k.ID, Status: keyStatus(k),
+		SecretAccessKey: k.Secret, CreateDate: awsproto.Timestamp(k.CreatedAt),
+	}}, err
+}
+
+func (a *API) listAccessKeys(r *Request) (any, error) {
+	keys, err := a.identity.ListAccessKeys(r.Context(), r.Principal, r.Form.get("UserName"))
+	res := listAccessKeysResult{UserName: r.Form.get("UserName")}
+	if res.UserName == "" {
+		res.UserName = r.Principal.UserName
+	}
+	for _, k := range keys {
+		res.AccessKeyMetadata = append(res.AccessKeyMetadata, xmlAccessKey{
+			UserName: k.UserName, AccessKeyID: k.ID, Status: keyStatus(k), CreateDate: awsproto.Timestamp(k.CreatedAt),
+		})
+	}
+	return res, err
+}
+
+func (a *API) updateAccessKey(r *Request) (any, error) {
+	return nil, a.identity.UpdateAccessKey(r.Context(), r.Principal, r.Form.get("UserName"), r.Form.get("AccessKeyId"), r.Form.get("Status"))
+}
+
+func (a *API) deleteAccessKey(r *Request) (any, error) {
+	return nil, a.identity.DeleteAccessKey(r.Context(), r.Principal, r.Form.get("UserName"), r.Form.get("AccessKeyId"))
+}
+
+func (a *API) createRole(r *Request) (any, error) {
+	max, err := r.Form.integer("MaxSessionDuration")
+	if err != nil {
+		return nil, err
+	}
+	role, err := a.identity.CreateRole(r.Context(), r.Principal, identity.RoleInput{
+		Name: r.Form.get("RoleName"), Path: r.Form.get("Path"), TrustPolicy: r.Form.get("AssumeRolePolicyDocument"),
+		Description: r.Form.get("Description"), MaxSessionDuration: max,
+	})
+	return roleResult{Role: xmlRoleOf(role)}, err
+}
+
+func (a *API) getRole(r *Request) (any, error) {
+	role, err := a.identity.GetRole(r.Context(), r.Principal, r.Form.get("RoleName"))
+	return roleResult{Role: xmlRoleOf(role)}, err
+}
+
+func (a *API) listRoles(r *Request) (any, error) {
+	max, err := r.Form.integer("MaxItems")
+	if err != nil {
+		return nil, err
+	}
+	page, err := a.identity.ListRoles(r.Context(), r.Principal, r.Form.get("Marker"), max)
+	res := listRolesResult{Marker: page.NextMarker, IsTruncated: page.NextMarker != ""}
+	for _, r := range page.Items {
+		res.Roles = append(res.Roles, xmlRoleOf(r))
+	}
+	return res, err
+}
+
+func (a *API) deleteRole(r *Request) (any, error) {
+	return nil, a.identity.DeleteRole(r.Context(), r.Principal, r.Form.get("RoleName"))
+}
+
+// The XML shapes of IAM's results, members in the order IAM writes them.
+
+type xmlUser struct {
+	Path       string `xml:"Path,omitempty"`
+	UserName   string `xml:"UserName,omitempty"`
+	UserID     string `xml:"UserId"`
+	Arn        string `xml:"Arn"`
+	CreateDate string `xml:"CreateDate"`
+}
+
+func xmlUserOf(u store.User) xmlUser {
+	return xmlUser{Path: u.Path, UserName: u.Name, UserID: u.ID,
+		Arn: arn.User(u.AccountID, u.Path, u.Name), CreateDate: awsproto.Timestamp(u.CreatedAt)}
+}
+
+type userResult struct {
+	User xmlUser `xml:"User"`
+}
+
+type listUsersResult struct {
+	Users       []xmlUser `xml:"Users>member"`
+	IsTruncated bool      `xml:"IsTruncated"`
+	Marker      string    `xml:"Marker,omitempty"`
+}
+
+type xmlAccessKey struct {
+	UserName        string `xml:"UserName,omitempty"`
+	AccessKeyID     string `xml:"AccessKeyId"`
+	Status          string `xml:"Status"`
+	SecretAccessKey string `xml:"SecretAccessKey,omitempty"`
+	CreateDate      string `xml:"CreateDate"`
+}
+
+func keyStatus(k store.AccessKey) string {
+	if k.Active {
+		return "Active"
+	}
+	return "Inactive"
+}
+
+type createAccessKeyResult struct {
+	AccessKey xmlAccessKey `xml:"AccessKey"`
+}
+
+type listAccessKeysResult struct {
+	UserName          string         `xml:"UserName,omitempty"`
+	AccessKeyMetadata []xmlAccessKey `xml:"AccessKeyMetadata>member"`
+	IsTruncated       bool           `xml:"IsTruncated"`
+}
+
+type xmlRole struct {
+	Path                     string `xml:"Path"`
+	RoleName                 string `xml:"RoleName"`
+	RoleID                   string `xml:"RoleId"`
+	Arn                      string `xml:"Arn"`
+	CreateDate               string `xml:"CreateDate"`
+	AssumeRolePolicyDocument string `xml:"AssumeRolePolicyDocument"`
+	Description              string `xml:"Description,omitempty"`
+	MaxSessionDuration       int    `xml:"MaxSessionDuration"`
+}
+
+// xmlRoleOf writes the trust policy percent-encoded, as IAM does (the AWS CLI decodes it; SDK
+// users call url.QueryUnescape). Spaces become %20 so Python's unquote reads them back too.
+func xmlRoleOf(r store.Role) xmlRole {
+	return xmlRole{Path: r.Path, RoleName: r.Name, RoleID: r.ID,
+		Arn: arn.Role(r.AccountID, r.Path, r.Name), CreateDate: awsproto.Timestamp(r.CreatedAt),
+		AssumeRolePolicyDocument: strings.ReplaceAll(url.QueryEscape(r.TrustPolicy), "+", "%20"),
+		Description:              r.Description, MaxSessionDuration: r.MaxSessionDuration}
+}
+
+type roleResult struct {
+	Role xmlRole `xml:"Role"`
+}
+
+type listRolesResult struct {
+	Roles       []xmlRole `xml:"Roles>member"`
+	IsTruncated bool      `xml:"IsTruncated"`
+	Marker      string    `xml:"Marker,omitempty"`
+}

@@ -1,0 +1,315 @@
+package awsapi
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
+	"github.com/connectfed/connectfed/internal/awsproto"
+)
+
+// Operation is one row of the operation table: everything connectfed knows about an AWS
+// operation it serves. Routing, quotas and the CLI's listings read it, and so will
+// authorization, metrics and the audit trail; adding an operation is adding a row and its
+// handler.
+type Operation struct {
+	// Service is the service of the credential scope: "connect", "iam" or "sts".
+	Service string
+	// Name is the operation's name in the AWS model: "GetFederationToken".
+	Name     string
+	Protocol awsproto.Protocol
+	// Method and Path route a restJson1 operation: the model's HTTP method and URI pattern,
+	// "{Label}" for each path label.
+	Method, Path string
+	// Action is the IAM action that authorizes a call: "connect:GetFederationToken".
+	Action string
+	// Resources builds the ARNs a call touches from its input and its caller's account and
+	// region, as a policy's Resource must match them ("*" for an action AWS authorizes on no
+	// resource).
+	Resources func(*Request) []string
+	// Quota is AWS's published rate quota of the operation; zero when AWS publishes none.
+	Quota Quota
+
+	handle handler
+	// labels are the names in Path, and root the literal part before them.
+	labels []string
+	root   string
+}
+
+// handler runs one operation: it reads its input from the request and returns what the
+// answer holds (a query operation's Result members, nil for none; a restJson1 body).
+type handler func(*API, *Request) (any, error)
+
+// ID names the operation as quotas and listings do.
+func (op *Operation) ID() OperationID { return OperationID{op.Service, op.Name} }
+
+// OperationID is one AWS operation: the service of its credential scope and its name.
+type OperationID struct {
+	Service string
+	Name    string
+}
+
+func (o OperationID) String() string { return o.Service + ":" + o.Name }
+
+// connectQuota is Amazon Connect's published default for every API operation without a
+// figure of its own: "a RateLimit of 2 per second, and a BurstLimit of 5 per second" (the
+// Connect API reference, reprinted in every SDK's documentation of the service).
+// GetFederationToken's own quota, "Rate of GetFederationToken API requests", is the same
+// 2 per second per account per Region (Amazon Connect service quotas); AWS publishes no burst
+// of its own for it, so it has the default's. AWS publishes no request rates for IAM and STS
+// (they throttle at undisclosed account-wide rates), so their rows have none.
+var connectQuota = Quota{Rate: 2, Burst: 5}
+
+// operations is the table. Connect's paths are the AWS model's.
+var operations = []Operation{
+	// Amazon Connect (restJson1).
+	{Service: "connect", Name: "GetFederationToken", Method: "GET", Path: "/user/federate/{InstanceId}",
+		Resources: federatedUser, handle: (*API).getFederationToken},
+	{Service: "connect", Name: "CreateInstance", Method: "PUT", Path: "/instance",
+		Resources: anyResource, handle: (*API).createInstance},
+	{Service: "connect", Name: "ListInstances", Method: "GET", Path: "/instance",
+		Resources: anyResource, handle: (*API).listInstances},
+	{Service: "connect", Name: "DescribeInstance", Method: "GET", Path: "/instance/{InstanceId}",
+		Resources: instance, handle: (*API).describeInstance},
+	{Service: "connect", Name: "DeleteInstance", Method: "DELETE", Path: "/instance/{InstanceId}",
+		Resources: instance, handle: (*API).deleteInstance},
+	{Service: "connect", Name: "ListSecurityProfiles", Method: "GET", Path: "/security-profiles-summary/{InstanceId}",
+		Resources: instance, handle: (*API).listSecurityProfiles},
+	{Service: "connect", Name: "ListRoutingProfiles", Method: "GET", Path: "/routing-profiles-summary/{InstanceId}",
+		Resources: instance, handle: (*API).listRoutingProfiles},
+	{Service: "connect", Name: "CreateUser", Method: "PUT", Path: "/users/{InstanceId}",
+		Resources: newConnectUser, handle: (*API).createUser},
+	{Service: "connect", Name: "DescribeUser", Method: "GET", Path: "/users/{InstanceId}/{UserId}",
+		Resources: connectUser, handle: (*API).describeUser},
+	{Service: "connect", Name: "DeleteUser", Method: "DELETE", Path: "/users/{InstanceId}/{UserId}",
+		Resources: connectUser, handle: (*API).deleteUser},
+	{Service: "connect", Name: "ListUsers", Method: "GET", Path: "/users-summary/{InstanceId}",
+		Resources: instance, handle: (*API).listUsers},
+
+	// IAM (query).
+	{Service: "iam", Name: "CreateUser", Resources: iamUserNamed("UserName"), handle: (*API).createIAMUser},
+	{Service: "iam", Name: "GetUser", Resources: iamUserOrCaller, handle: (*API).getIAMUser},
+	{Service: "iam", Name: "ListUsers", Resources: anyResource, handle: (*API).listIAMUsers},
+	{Service: "iam", Name: "DeleteUser", Resources: iamUserNamed("UserName"), handle: (*API).deleteIAMUser},
+	{Service: "iam", Name: "CreateAccessKey", Resources: iamUserOrCaller, handle: (*API).createAccessKey},
+	{Service: "iam", Name: "ListAccessKeys", Resources: iamUserOrCaller, handle: (*API).listAccessKeys},
+	{Service: "iam", Name: "UpdateAccessKey", Resources: iamUserOrCaller, handle: (*API).updateAccessKey},
+	{Service: "iam", Name: "DeleteAccessKey", Resources: iamUserOrCaller, handle: (*API).deleteAccessKey},
+	{Service: "iam", Name: "CreateRole", Resources: iamRole, handle: (*API).createRole},
+	{Service: "iam", Name: "GetRole", Resources: iamRole, handle: (*API).getRole},
+	{Service: "iam", Name: "ListRoles", Resources: anyResource, handle: (*API).listRoles},
+	{Service: "iam", Name: "DeleteRole", Resources: iamRole, handle: (*API).deleteRole},
+
+	// STS (query).
+	{Service: "sts", Name: "GetCallerIdentity", Resources: anyResource, handle: (*API).getCallerIdentity},
+	{Service: "sts", Name: "AssumeRole", Resources: formValue("RoleArn"), handle: (*API).assumeRole},
+}
+
+// service is one AWS service the server answers for, with its operations.
+type service struct {
+	protocol awsproto.Protocol
+	xmlns    string
+	// version is a query service's API version, which its errors name.
+	version string
+	// actions are a query service's operations by name; routes a restJson1 service's, in
+	// table order.
+	actions map[string]*Operation
+	routes  []*Operation
+}
+
+// services are the services by credential-scope name, filled from the table.
+var services = map[string]*service{
+	"connect": {protocol: awsproto.RestJSON},
+	"iam":     {protocol: awsproto.Query, xmlns: awsproto.IAMNamespace, version: "2010-05-08"},
+	"sts":     {protocol: awsproto.Query, xmlns: awsproto.STSNamespace, version: "2011-06-15"},
+}
+
+func init() {
+	for i := range operations {
+		op := &operations[i]
+		svc := services[op.Service]
+		if svc == nil {
+			panic("awsapi: operation " + op.Name + " of unknown service " + op.Service)
+		}
+		op.Protocol = svc.protocol
+		if op.Action == "" {
+			op.Action = op.Service + ":" + op.Name
+		}
+		if op.Quota == (Quota{}) && op.Service == "connect" {
+			op.Quota = connectQuota
+		}
+		if svc.protocol == awsproto.Query {
+			if svc.actions == nil {
+				svc.actions = map[string]*Operation{}
+			}
+			svc.actions[op.Name] = op
+			continue
+		}
+		op.root, op.labels = compilePath(op.Path)
+		svc.routes = append(svc.routes, op)
+	}
+}
+
+// compilePath splits "/users/{InstanceId}/{UserId}" into its literal root ("/users") and its
+// label names.
+func compilePath(path string) (string, []string) {
+	root, rest, _ := strings.Cut(path, "/{")
+	var labels []string
+	if rest != "" {
+		for _, l := range strings.Split("{"+rest, "/") {
+			labels = append(labels, strings.Trim(l, "{}"))
+		}
+	}
+	return root, labels
+}
+
+// Operations returns every row of the table, sorted by service and name.
+func Operations() []Operation {
+	ops := slices.Clone(operations)
+	slices.SortFunc(ops, func(a, b Operation) int { return strings.Compare(a.ID().String(), b.ID().String()) })
+	return ops
+}
+
+// routeQuery finds the action a query-protocol request names (parameters from the body and the
+// URL query, so presigned GETs work too).
+func (svc *service) routeQuery(req *Request) (*Operation, error) {
+	values, err := url.ParseQuery(string(req.Body))
+	if err != nil {
+		return nil, apierr.New(apierr.SerializationError, "The request body is not a valid form.")
+	}
+	for k, v := range req.URL.Query() {
+		if _, dup := values[k]; !dup {
+			values[k] = v
+		}
+	}
+	req.Form = Form{values}
+	action := req.Form.get("Action")
+	req.info.Operation = action
+	if action == "" {
+		return nil, apierr.New(apierr.MissingAction, "Missing Action")
+	}
+	op := svc.actions[action]
+	if op == nil {
+		return nil, apierr.New(apierr.InvalidAction, "Could not find operation %s for version %s", action, svc.version)
+	}
+	return op, nil
+}
+
+// routeREST finds the restJson1 operation of a request's method and path. Labels are split
+// from the path as sent and then unescaped, so an instance ARN's %2F stays inside its label.
+func (svc *service) routeREST(req *Request) (*Operation, error) {
+	path := req.URL.EscapedPath()
+	for _, op := range svc.routes {
+		if req.Method != op.Method {
+			continue
+		}
+		rest, ok := strings.CutPrefix(path, op.root)
+		if !ok {
+			continue
+		}
+		labels, ok := splitLabels(rest, len(op.labels))
+		if !ok {
+			continue
+		}
+		req.Labels = labels
+		req.info.Operation = op.Name
+		return op, nil
+	}
+	return nil, apierr.New(apierr.UnknownOperation, "Unknown operation %s %s", req.Method, req.URL.Path)
+}
+
+// splitLabels reads exactly n "/label" segments (each may be empty) from rest.
+func splitLabels(rest string, n int) ([]string, bool) {
+	if n == 0 {
+		return nil, rest == "" || rest == "/"
+	}
+	if !strings.HasPrefix(rest, "/") {
+		return nil, false
+	}
+	parts := strings.Split(rest[1:], "/")
+	if len(parts) != n {
+		return nil, false
+	}
+	for i, p := range parts {
+		v, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, false
+		}
+		parts[i] = v
+	}
+	return parts, true
+}
+
+// Resource-ARN builders. They read the input as sent, before the handler checks it: a
+// policy is evaluated on what the caller asked for.
+
+// anyResource is for actions AWS authorizes on no particular resource.
+func anyResource(*Request) []string { return []string{"*"} }
+
+// instanceARNOf is the instance a Connect request's InstanceId label names: an instance ARN
+// as given, or an id in the caller's account and region.
+func instanceARNOf(req *Request) string {
+	ref := req.Labels[0]
+	if in, ok := arn.ParseInstance(ref); ok {
+		return arn.Instance(in.Region, in.Account, in.ID)
+	}
+	return arn.Instance(req.Region, req.Principal.AccountID, ref)
+}
+
+func instance(req *Request) []string { return []string{instanceARNOf(req)} }
+
+// federatedUser is GetFederationToken's resource: INSTANCE_ARN/user/${aws:userid}, the form
+// AWS's documented policy for the operation matches.
+func federatedUser(req *Request) []string {
+	return []string{instanceARNOf(req) + "/user/" + req.Principal.UserID}
+}
+
+// newConnectUser is CreateUser's resource: the user does not exist yet, so its id is a
+// wildcard (INSTANCE_ARN/agent/*), which policies on the instance's users match.
+func newConnectUser(req *Request) []string { return []string{instanceARNOf(req) + "/agent/*"} }
+
+func connectUser(req *Request) []string {
+	return []string{instanceARNOf(req) + "/agent/" + req.Labels[1]}
+}
+
+// iamUserNamed is the IAM user a parameter names, with the request's Path when it has one
+// (CreateUser); other operations name users without their path.
+func iamUserNamed(param string) func(*Request) []string {
+	return func(req *Request) []string {
+		return []string{arn.User(req.Principal.AccountID, req.Form.get("Path"), req.Form.get(param))}
+	}
+}
+
+// iamUserOrCaller is the user UserName names, or, without one, the caller itself, which is
+// whom IAM acts on then.
+func iamUserOrCaller(req *Request) []string {
+	if name := req.Form.get("UserName"); name != "" {
+		return []string{arn.User(req.Principal.AccountID, "", name)}
+	}
+	return []string{req.Principal.ARN}
+}
+
+func iamRole(req *Request) []string {
+	return []string{arn.Role(req.Principal.AccountID, req.Form.get("Path"), req.Form.get("RoleName"))}
+}
+
+// formValue is an ARN the request passes as a parameter.
+func formValue(param string) func(*Request) []string {
+	return func(req *Request) []string { return []string{req.Form.get(param)} }
+}
+
+// integer reads an optional integer parameter; absent is 0.
+func (f Form) integer(name string) (int, error) {
+	v := f.Values.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, apierr.Validation(apierr.ValidationError, apierr.Invalid(name, v, "Member must be a number"))
+	}
+	return n, nil
+}

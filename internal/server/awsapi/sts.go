@@ -1,0 +1,49 @@
+package awsapi
+
+import (
+	"github.com/connectfed/connectfed/internal/awsproto"
+	"github.com/connectfed/connectfed/internal/identity"
+)
+
+func (a *API) getCallerIdentity(r *Request) (any, error) {
+	p := r.Principal
+	return callerIdentityResult{Arn: p.ARN, UserID: p.UserID, Account: p.AccountID}, nil
+}
+
+func (a *API) assumeRole(r *Request) (any, error) {
+	d, err := r.Form.integer("DurationSeconds")
+	if err != nil {
+		return nil, err
+	}
+	cred, err := a.identity.AssumeRole(r.Context(), r.Principal, identity.AssumeRoleInput{
+		RoleARN: r.Form.get("RoleArn"), RoleSessionName: r.Form.get("RoleSessionName"), DurationSeconds: d,
+	})
+	return assumeRoleResult{
+		AssumedRoleUser: assumedRoleUser{AssumedRoleID: cred.AssumedRoleID, Arn: cred.ARN},
+		Credentials: stsCredentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey,
+			SessionToken: cred.SessionToken, Expiration: awsproto.Timestamp(cred.Expiration)},
+	}, err
+}
+
+type callerIdentityResult struct {
+	Arn     string `xml:"Arn"`
+	UserID  string `xml:"UserId"`
+	Account string `xml:"Account"`
+}
+
+type assumedRoleUser struct {
+	AssumedRoleID string `xml:"AssumedRoleId"`
+	Arn           string `xml:"Arn"`
+}
+
+type stsCredentials struct {
+	AccessKeyID     string `xml:"AccessKeyId"`
+	SecretAccessKey string `xml:"SecretAccessKey"`
+	SessionToken    string `xml:"SessionToken"`
+	Expiration      string `xml:"Expiration"`
+}
+
+type assumeRoleResult struct {
+	AssumedRoleUser assumedRoleUser `xml:"AssumedRoleUser"`
+	Credentials     stsCredentials  `xml:"Credentials"`
+}
