@@ -1,7 +1,7 @@
 package main
 
 // The report: the machine and the command, the table of every phase, the seeding and the CLI
-// timings, and each of issue 7's targets as met or missed by how much. Markdown, to paste into
+// timings, and each of the performance targets as met or missed by how much. Markdown, to paste into
 // bench/RESULTS.md, or JSON with -json.
 
 import (
@@ -74,7 +74,7 @@ type report struct {
 	Targets     []verdict     `json:"targets"`
 }
 
-// verdict is one of issue 7's targets and how the run fared.
+// verdict is one of the performance targets and how the run fared.
 type verdict struct {
 	Target   string `json:"target"`
 	Measured string `json:"measured"`
@@ -125,7 +125,7 @@ func (r *report) writeMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "| `%s` | %s | %s |\n\n", c.AWSCLICmd, ms(c.AWSCLI), runsList(c.AWSCLIRuns))
 		fmt.Fprintf(w, "The AWS CLI: %s. connectfed/aws: %.3f (1/%.0f).\n\n", c.AWS, c.Ratio(), 1/c.Ratio())
 	}
-	fmt.Fprintln(w, "Targets (issue 7):")
+	fmt.Fprintln(w, "Targets:")
 	fmt.Fprintln(w)
 	for _, v := range r.Targets {
 		state := "**missed**"
@@ -145,7 +145,7 @@ func cells(f figures) string {
 	return fmt.Sprintf("%s | %s | %s | %s | %s | %s", rps(f.loadResult), ms(f.P50), ms(f.P99), ms(f.P999), thousands(int(f.Errors)), rss)
 }
 
-// verdicts judges the run against issue 7's targets. What the run did not measure is left
+// verdicts judges the run against the performance targets. What the run did not measure is left
 // out.
 func (r *report) verdicts() []verdict {
 	var out []verdict

@@ -1,7 +1,7 @@
 // Package store defines the one storage interface every backend implements, the records it
 // keeps, and the sentinel errors backends return. It owns persistence only: no validation,
-// no AWS semantics, no wire formats. Backends live in sub-packages (sqlite, and later postgres)
-// and prove themselves against the exported conformance suite in storetest.
+// no AWS semantics, no wire formats. Backends live in sub-packages (sqlite, postgres, both over
+// the SQL written once in sqlstore) and prove themselves against the exported conformance suite in storetest.
 package store
 
 import (

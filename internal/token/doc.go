@@ -1,8 +1,8 @@
 // Package token owns the federation tokens connectfed hands out: their format, the signing keys
 // that sign them, and minting and verifying them. A token carries every claim its holder needs
 // and is verified with an HMAC alone, so the hot path never touches the database; the store
-// only keeps the signing keys, and revocation lists (a later feature) keep Hash(token), never a
-// token.
+// keeps the signing keys and, for revocation and refresh-token reuse detection, the ids of
+// revoked families and used refresh tokens, never a token.
 //
 // It must not know HTTP (how a token travels: headers, query strings, JSON bodies) nor Connect
 // semantics (what an instance, a user or a region means, who may receive a token, how long a

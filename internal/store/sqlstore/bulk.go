@@ -83,7 +83,7 @@ func bulkInsert[T any](ctx context.Context, s *Store, op, table, list string, n 
 	}()
 
 	perInsert := max(1, bulkPlaceholders/n)
-	full, err := tx.PrepareContext(ctx, s.f.rebind(insertRows(table, list, n, perInsert)))
+	full, err := tx.PrepareContext(ctx, insertRows(table, list, n, perInsert))
 	if err != nil {
 		return fmt.Errorf("store: %s: prepare: %w", op, err)
 	}
@@ -102,7 +102,7 @@ func bulkInsert[T any](ctx context.Context, s *Store, op, table, list string, n 
 		if len(chunk) == perInsert {
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, s.f.rebind(insertRows(table, list, n, len(chunk))), args...)
+			_, err = tx.ExecContext(ctx, insertRows(table, list, n, len(chunk)), args...)
 		}
 		if err != nil {
 			return s.insertErr(op, err)

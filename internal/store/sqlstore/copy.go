@@ -178,7 +178,7 @@ func (c *copier) table(t string, tableTotal int64) (err error) {
 
 	n := len(srcCols)
 	perInsert := max(1, c.maxValues/n)
-	full := c.dst.f.rebind(insertRows(t, list, n, perInsert)) // the text of every full INSERT
+	full := insertRows(t, list, n, perInsert) // the text of every full INSERT
 	batch := make([]any, 0, perInsert*n)
 	var done int64
 	flush := func() error {
@@ -187,7 +187,7 @@ func (c *copier) table(t string, tableTotal int64) (err error) {
 		}
 		q := full
 		if len(batch) < perInsert*n {
-			q = c.dst.f.rebind(insertRows(t, list, n, len(batch)/n))
+			q = insertRows(t, list, n, len(batch)/n)
 		}
 		if _, err := c.dtx.ExecContext(c.ctx, q, batch...); err != nil {
 			return fmt.Errorf("store: copy: write the destination's %s: %w", t, err)

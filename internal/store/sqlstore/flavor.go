@@ -11,9 +11,8 @@ import (
 // package (sqlite, postgres) builds its own value, so sqlstore never imports a
 // driver and a new flavour needs no change here.
 //
-// Queries are written once, with PostgreSQL-style numbered placeholders ($1, $2, ...). Both
-// PostgreSQL and modernc.org/sqlite bind $N to the N-th argument as written, so neither
-// needs Rebind; it exists for a future driver that only understands '?'.
+// Queries are written once, with PostgreSQL-style numbered placeholders ($1, $2, ...), which
+// both PostgreSQL and modernc.org/sqlite bind to the N-th argument as written.
 //
 // Timestamps are stored as BIGINT unix microseconds and booleans as BIGINT 0/1 in every
 // flavour: both databases compare, sort and return those identically, which no native
@@ -22,9 +21,6 @@ import (
 type Flavor struct {
 	// Name names the flavour in errors ("sqlite", "postgres").
 	Name string
-
-	// Rebind, if not nil, rewrites a query from $N placeholders into the driver's style.
-	Rebind func(query string) string
 
 	// BytesType is the column type of byte strings: "BLOB" in SQLite, "BYTEA" in PostgreSQL.
 	BytesType string
@@ -83,13 +79,6 @@ func (f Flavor) validate() error {
 		return errors.New("store: incomplete sql flavor: missing " + strings.Join(missing, ", "))
 	}
 	return nil
-}
-
-func (f Flavor) rebind(query string) string {
-	if f.Rebind == nil {
-		return query
-	}
-	return f.Rebind(query)
 }
 
 // ddl expands the column-type tokens of a schema statement for this flavour. Only the

@@ -224,14 +224,14 @@ func migrateFrom(ctx context.Context, db *sql.DB, f Flavor, steps []migration) (
 	// insert below be idempotent when several processes start on a fresh database at once.
 	// (Where the flavour has a Lock, they do not even get here at once: PostgreSQL's
 	// CREATE TABLE IF NOT EXISTS is not safe against a concurrent creation of the table.)
-	if _, err := conn.ExecContext(ctx, f.rebind(`CREATE TABLE IF NOT EXISTS schema_version (
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 			id      BIGINT NOT NULL PRIMARY KEY CHECK (id = 1),
 			version BIGINT NOT NULL
-		)`)); err != nil {
+		)`); err != nil {
 		return 0, 0, fmt.Errorf("store: create schema_version: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, f.rebind(
-		`INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`)); err != nil {
+	if _, err := conn.ExecContext(ctx,
+		`INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`); err != nil {
 		return 0, 0, fmt.Errorf("store: initialise schema_version: %w", err)
 	}
 	for first := true; ; first = false {
@@ -263,10 +263,10 @@ func migrateStep(ctx context.Context, conn *sql.Conn, f Flavor, steps []migratio
 	// Write the row before reading it: that takes the write lock (SQLite) or the row lock
 	// (PostgreSQL) first, so two processes migrating at once queue here and the second reads
 	// the version the first committed, instead of both applying the same step.
-	if _, err := tx.ExecContext(ctx, f.rebind(`UPDATE schema_version SET version = version WHERE id = 1`)); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = version WHERE id = 1`); err != nil {
 		return version, false, fmt.Errorf("store: migrate: lock schema_version: %w", err)
 	}
-	if err := tx.QueryRowContext(ctx, f.rebind(`SELECT version FROM schema_version WHERE id = 1`)).Scan(&version); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version WHERE id = 1`).Scan(&version); err != nil {
 		return version, false, fmt.Errorf("store: migrate: read schema_version: %w", err)
 	}
 	switch {
@@ -283,11 +283,11 @@ func migrateStep(ctx context.Context, conn *sql.Conn, f Flavor, steps []migratio
 	}
 
 	for i, stmt := range steps[version] {
-		if _, err := tx.ExecContext(ctx, f.rebind(f.ddl(stmt))); err != nil {
+		if _, err := tx.ExecContext(ctx, f.ddl(stmt)); err != nil {
 			return version, false, fmt.Errorf("store: migration %d, statement %d: %w", version+1, i+1, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, f.rebind(`UPDATE schema_version SET version = $1 WHERE id = 1`), version+1); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = $1 WHERE id = 1`, version+1); err != nil {
 		return version, false, fmt.Errorf("store: migration %d: update schema_version: %w", version+1, err)
 	}
 	if err := tx.Commit(); err != nil {

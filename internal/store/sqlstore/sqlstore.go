@@ -56,7 +56,7 @@ type querier interface {
 }
 
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
-	res, err := q.ExecContext(ctx, s.f.rebind(query), args...)
+	res, err := q.ExecContext(ctx, query, args...)
 	return res, s.writeErr(err)
 }
 
@@ -79,11 +79,11 @@ func (e storageFullError) Error() string   { return e.err.Error() }
 func (e storageFullError) Unwrap() []error { return []error{store.ErrStorageFull, e.err} }
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
-	return q.QueryContext(ctx, s.f.rebind(query), args...)
+	return q.QueryContext(ctx, query, args...)
 }
 
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
-	return q.QueryRowContext(ctx, s.f.rebind(query), args...)
+	return q.QueryRowContext(ctx, query, args...)
 }
 
 // insertErr maps the error of a failed INSERT (or UPDATE) to the store's sentinels where

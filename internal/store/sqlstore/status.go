@@ -28,7 +28,7 @@ func Version(ctx context.Context, db *sql.DB, f Flavor) (int, error) {
 		return 0, nil
 	}
 	var v int
-	err = db.QueryRowContext(ctx, f.rebind(`SELECT version FROM schema_version WHERE id = 1`)).Scan(&v)
+	err = db.QueryRowContext(ctx, `SELECT version FROM schema_version WHERE id = 1`).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// The table was created but its row not yet inserted: a first migration was cut short
