@@ -97,19 +97,23 @@ func (s *Service) GetFederationToken(ctx context.Context, c Caller, ref string) 
 
 // userByName finds a user of an instance by its exact username, through the cache.
 func (s *Service) userByName(ctx context.Context, instanceID, username string) (store.ConnectUser, error) {
+	// No Connect user has an empty username: there is nothing to look up.
+	if username == "" {
+		return store.ConnectUser{}, apierr.New(apierr.UserNotFound, "No user with the specified credentials was found")
+	}
 	key := userKey{instanceID, username}
 	now := s.now()
 	if u, ok := s.users.Get(key, now); ok {
 		return u, nil
 	}
 	u, err := s.store.GetConnectUserByUsername(ctx, instanceID, username)
-	if errors.Is(err, store.ErrNotFound) || username == "" {
+	if errors.Is(err, store.ErrNotFound) {
 		return store.ConnectUser{}, apierr.New(apierr.UserNotFound, "No user with the specified credentials was found")
 	}
 	if err != nil {
 		return store.ConnectUser{}, fmt.Errorf("connect: get user: %w", err)
 	}
-	u.Details = nil // the hot path needs only the id; keep the cache small
+	u.Details, u.PasswordHash = nil, nil // the hot path needs only the id; keep the cache small
 	s.users.Put(key, u, now)
 	return u, nil
 }

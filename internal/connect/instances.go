@@ -11,6 +11,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
+	"github.com/connectfed/connectfed/internal/limits"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -53,6 +54,7 @@ type Instance struct {
 	// AccessURL is the instance's agent address, https://ALIAS.my.connect.aws/ (none without an
 	// alias).
 	AccessURL string
+	Tags      map[string]string
 }
 
 // instanceOf is the view of a stored instance.
@@ -60,7 +62,8 @@ func instanceOf(in store.Instance) Instance {
 	v := Instance{ID: in.ID, ARN: instanceARN(in), IdentityManagementType: in.IdentityManagementType,
 		Alias: in.Alias, CreatedTime: in.CreatedAt,
 		ServiceRole: arn.ServiceLinkedRole(in.AccountID, "connect.amazonaws.com", "AWSServiceRoleForAmazonConnect"),
-		Status:      "ACTIVE", InboundCallsEnabled: in.InboundCalls, OutboundCallsEnabled: in.OutboundCalls}
+		Status:      "ACTIVE", InboundCallsEnabled: in.InboundCalls, OutboundCallsEnabled: in.OutboundCalls,
+		Tags: in.Tags}
 	if in.Alias != "" {
 		v.AccessURL = "https://" + in.Alias + ".my.connect.aws/"
 	}
@@ -89,8 +92,11 @@ func (in CreateInstanceInput) validate() error {
 	if in.OutboundCallsEnabled == nil {
 		return missing("outboundCallsEnabled")
 	}
-	if len(in.ClientToken) > 500 {
-		return invalid("clientToken", in.ClientToken, "Member must have length less than or equal to 500")
+	if err := checkLength("clientToken", in.ClientToken, 0, limits.ClientTokenMax); err != nil {
+		return err
+	}
+	if !storable(in.ClientToken) {
+		return invalid("clientToken", in.ClientToken, "Member must be text without control characters")
 	}
 	if in.InstanceAlias != "" {
 		if err := checkLength("instanceAlias", in.InstanceAlias, 1, 45); err != nil {
@@ -134,15 +140,27 @@ func checkTags(tags map[string]string) error {
 }
 
 // CreateInstance creates an ACTIVE instance with the default security and routing profiles.
+// A ClientToken makes it idempotent: a retry with the token of an instance the caller's account
+// created in the region returns that instance, and creates nothing.
 func (s *Service) CreateInstance(ctx context.Context, c Caller, in CreateInstanceInput) (Instance, error) {
 	if err := in.validate(); err != nil {
 		return Instance{}, err
+	}
+	if in.ClientToken != "" {
+		done, err := s.store.GetInstanceByClientToken(ctx, c.Principal.AccountID, c.Region, in.ClientToken)
+		if err == nil {
+			return instanceOf(done), nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return Instance{}, fmt.Errorf("connect: get instance by client token: %w", err)
+		}
 	}
 	now := s.now().UTC()
 	inst := store.Instance{
 		AccountID: c.Principal.AccountID, Region: c.Region, ID: uuid.NewString(),
 		Alias: in.InstanceAlias, IdentityManagementType: in.IdentityManagementType, DirectoryID: in.DirectoryID,
 		InboundCalls: *in.InboundCallsEnabled, OutboundCalls: *in.OutboundCallsEnabled, CreatedAt: now,
+		ClientToken: in.ClientToken, Tags: in.Tags,
 	}
 	profiles := func(names []string) []store.Profile {
 		out := make([]store.Profile, len(names))

@@ -143,7 +143,7 @@ func (in CreateUserInput) validate(inst store.Instance) error {
 }
 
 // CreateUser creates a user in an instance. The username is unique in the instance, exactly.
-// A password is checked and then dropped: connectfed signs agents in by federation only.
+// A CONNECT_MANAGED user's password is kept as a salted hash (argon2id), never as given.
 func (s *Service) CreateUser(ctx context.Context, c Caller, ref string, in CreateUserInput) (User, error) {
 	inst, err := s.instance(ctx, c, instanceRef(ref))
 	if err != nil {
@@ -175,9 +175,15 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, ref string, in Creat
 	if err != nil {
 		return User{}, fmt.Errorf("connect: encode user: %w", err)
 	}
+	var passwordHash []byte
+	if in.Password != "" {
+		if passwordHash, err = hashPassword(in.Password); err != nil {
+			return User{}, err
+		}
+	}
 	now := s.now().UTC()
 	u := store.ConnectUser{InstanceID: inst.ID, ID: uuid.NewString(), Username: in.Username,
-		Details: details, CreatedAt: now, UpdatedAt: now}
+		Details: details, PasswordHash: passwordHash, CreatedAt: now, UpdatedAt: now}
 	err = s.store.CreateConnectUser(ctx, u)
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return User{}, apierr.New(apierr.DuplicateResource, "User %s already exists in the Amazon Connect instance %s.", in.Username, inst.ID)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -26,6 +28,20 @@ func isID(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// storable reports whether s is text every store keeps as it is: UTF-8 without NUL or other
+// control characters (PostgreSQL refuses NUL and invalid UTF-8 in text).
+func storable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func printableASCII(b []byte) bool {
@@ -67,18 +83,14 @@ func (r instanceRef) resolve(c Caller) (string, error) {
 		}
 		return v, nil
 	}
-	parts := strings.SplitN(v, ":", 6)
-	if len(parts) != 6 || parts[1] != "aws" || parts[2] != "connect" || !strings.HasPrefix(parts[5], "instance/") {
+	ref, ok := arn.ParseInstance(v)
+	if !ok || !isID(ref.ID) {
 		return "", invalid("instanceId", v, "Member must be an instance id or an instance ARN")
 	}
-	id := strings.TrimPrefix(parts[5], "instance/")
-	if !isID(id) {
-		return "", invalid("instanceId", v, "Member must be an instance id or an instance ARN")
-	}
-	if parts[3] != c.Region || parts[4] != c.Principal.AccountID {
+	if ref.Region != c.Region || ref.Account != c.Principal.AccountID {
 		return "", instanceNotFound(v)
 	}
-	return id, nil
+	return ref.ID, nil
 }
 
 func instanceNotFound(ref string) error {

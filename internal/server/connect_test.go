@@ -425,3 +425,33 @@ func (e *env) signedJSON(t *testing.T, method, path, body string, c aws.Credenti
 	t.Helper()
 	return e.signed(t, "connect", method, path, body, c)
 }
+
+// CreateInstance keeps what it is given: a retry with its ClientToken returns the instance the
+// first call created, and DescribeInstance shows the tags.
+func TestConnectCreateInstanceIdempotentWithTags(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.connect(e.root, "us-east-1")
+	in := &connect.CreateInstanceInput{IdentityManagementType: ctypes.DirectoryTypeSaml, ClientToken: aws.String("retry-me"),
+		InstanceAlias: aws.String("tagged"), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true),
+		Tags: map[string]string{"team": "support", "env": "ci"}}
+	first, err := c.CreateInstance(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateInstance(ctx, in)
+	if err != nil || aws.ToString(again.Id) != aws.ToString(first.Id) || aws.ToString(again.Arn) != aws.ToString(first.Arn) {
+		t.Fatalf("the retry made %v (%v), want %s", again, err, aws.ToString(first.Id))
+	}
+	d, err := c.DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: first.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Instance.Tags; len(got) != 2 || got["team"] != "support" || got["env"] != "ci" {
+		t.Errorf("Tags = %v", got)
+	}
+	list, err := c.ListInstances(ctx, &connect.ListInstancesInput{})
+	if err != nil || len(list.InstanceSummaryList) != 1 {
+		t.Fatalf("ListInstances: %+v, %v (the retry must not make a second instance)", list, err)
+	}
+}

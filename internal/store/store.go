@@ -89,6 +89,10 @@ type Instance struct {
 	InboundCalls           bool
 	OutboundCalls          bool
 	CreatedAt              time.Time
+	// ClientToken is the idempotency token CreateInstance was given ("" for none).
+	ClientToken string
+	// Tags are the instance's tags (nil for none).
+	Tags map[string]string
 }
 
 // Profile is a security profile or a routing profile of an instance.
@@ -109,9 +113,12 @@ type ConnectUser struct {
 	// Details is the rest of the user (identity info, phone config, profile ids, tags) as a
 	// JSON document the connect domain owns; the store keeps its bytes as given (empty may come
 	// back as nil).
-	Details   []byte
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Details []byte
+	// PasswordHash is a CONNECT_MANAGED user's password as the connect domain hashed it (nil
+	// for none); the password itself is never stored.
+	PasswordHash []byte
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // SigningKey is a key that signs federation tokens.
@@ -182,6 +189,9 @@ type Store interface {
 	// routing profiles are separate namespaces.
 	CreateInstance(ctx context.Context, in Instance, security, routing []Profile) error
 	GetInstance(ctx context.Context, accountID, region, id string) (Instance, error)
+	// GetInstanceByClientToken finds the instance of an account and region created with a
+	// client token (not ""); the oldest, should there be several.
+	GetInstanceByClientToken(ctx context.Context, accountID, region, clientToken string) (Instance, error)
 	// ListInstances orders by id; Page.After is an id.
 	ListInstances(ctx context.Context, accountID, region string, p Page) ([]Instance, error)
 	// DeleteInstance removes the instance with its profiles and users.

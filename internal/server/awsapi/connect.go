@@ -88,23 +88,24 @@ func (a *API) getFederationToken(r *Request) (any, error) {
 }
 
 type instanceOutput struct {
-	ID                     string `json:"Id"`
-	Arn                    string `json:"Arn"`
-	IdentityManagementType string `json:"IdentityManagementType"`
-	InstanceAlias          string `json:"InstanceAlias,omitempty"`
-	CreatedTime            epoch  `json:"CreatedTime"`
-	ServiceRole            string `json:"ServiceRole"`
-	InstanceStatus         string `json:"InstanceStatus"`
-	InboundCallsEnabled    bool   `json:"InboundCallsEnabled"`
-	OutboundCallsEnabled   bool   `json:"OutboundCallsEnabled"`
-	InstanceAccessURL      string `json:"InstanceAccessUrl,omitempty"`
+	ID                     string            `json:"Id"`
+	Arn                    string            `json:"Arn"`
+	IdentityManagementType string            `json:"IdentityManagementType"`
+	InstanceAlias          string            `json:"InstanceAlias,omitempty"`
+	CreatedTime            epoch             `json:"CreatedTime"`
+	ServiceRole            string            `json:"ServiceRole"`
+	InstanceStatus         string            `json:"InstanceStatus"`
+	InboundCallsEnabled    bool              `json:"InboundCallsEnabled"`
+	OutboundCallsEnabled   bool              `json:"OutboundCallsEnabled"`
+	InstanceAccessURL      string            `json:"InstanceAccessUrl,omitempty"`
+	Tags                   map[string]string `json:"Tags,omitempty"`
 }
 
 func instanceOf(in connect.Instance) instanceOutput {
 	return instanceOutput{ID: in.ID, Arn: in.ARN, IdentityManagementType: in.IdentityManagementType,
 		InstanceAlias: in.Alias, CreatedTime: epoch(in.CreatedTime), ServiceRole: in.ServiceRole,
 		InstanceStatus: in.Status, InboundCallsEnabled: in.InboundCallsEnabled,
-		OutboundCallsEnabled: in.OutboundCallsEnabled, InstanceAccessURL: in.AccessURL}
+		OutboundCallsEnabled: in.OutboundCallsEnabled, InstanceAccessURL: in.AccessURL, Tags: in.Tags}
 }
 
 // createInstanceInput is CreateInstance's body.
@@ -149,6 +150,7 @@ func (a *API) listInstances(r *Request) (any, error) {
 	}{InstanceSummaryList: make([]instanceOutput, len(page.Items)), NextToken: page.NextToken}
 	for i, in := range page.Items {
 		out.InstanceSummaryList[i] = instanceOf(in)
+		out.InstanceSummaryList[i].Tags = nil // an InstanceSummary has none
 	}
 	return out, err
 }

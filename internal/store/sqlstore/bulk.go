@@ -49,9 +49,9 @@ func (s *Store) CreateAccessKeys(ctx context.Context, keys []store.AccessKey) er
 func (s *Store) CreateConnectUsers(ctx context.Context, users []store.ConnectUser) error {
 	// Must match CreateConnectUser's INSERT.
 	return bulkInsert(ctx, s, "create connect users", `connect_users`,
-		`instance_id, id, username, details, created_at, updated_at`, 6, users,
+		`instance_id, id, username, details, password_hash, created_at, updated_at`, 7, users,
 		func(v []any, u store.ConnectUser) []any {
-			return append(v, u.InstanceID, u.ID, u.Username, bytesToDB(u.Details),
+			return append(v, u.InstanceID, u.ID, u.Username, bytesToDB(u.Details), bytesToDB(u.PasswordHash),
 				timeToDB(u.CreatedAt), timeToDB(u.UpdatedAt))
 		})
 }

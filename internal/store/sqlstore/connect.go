@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -9,21 +10,36 @@ import (
 )
 
 const instanceColumns = `account_id, region, id, alias, identity_management_type, directory_id,
-	inbound_calls, outbound_calls, created_at`
+	inbound_calls, outbound_calls, created_at, client_token, tags`
 
 func scanInstance(sc interface{ Scan(...any) error }) (store.Instance, error) {
 	var (
 		in                         store.Instance
 		inbound, outbound, created int64
+		tags                       string
 	)
 	if err := sc.Scan(&in.AccountID, &in.Region, &in.ID, &in.Alias, &in.IdentityManagementType, &in.DirectoryID,
-		&inbound, &outbound, &created); err != nil {
+		&inbound, &outbound, &created, &in.ClientToken, &tags); err != nil {
 		return store.Instance{}, err
 	}
 	in.InboundCalls = inbound != 0
 	in.OutboundCalls = outbound != 0
 	in.CreatedAt = timeFromDB(created)
+	if tags != "" {
+		if err := json.Unmarshal([]byte(tags), &in.Tags); err != nil {
+			return store.Instance{}, fmt.Errorf("store: instance %s: tags: %w", in.ID, err)
+		}
+	}
 	return in, nil
+}
+
+// tagsToDB is the tags column of a map: a JSON object, or "" for none.
+func tagsToDB(tags map[string]string) (string, error) {
+	if len(tags) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(tags)
+	return string(b), err
 }
 
 // aliasKey is the value of alias_key: the case-folded alias, or NULL (nil) for an instance
@@ -52,12 +68,16 @@ func (s *Store) CreateInstance(ctx context.Context, in store.Instance, security,
 		}
 	}()
 
+	tags, err := tagsToDB(in.Tags)
+	if err != nil {
+		return fmt.Errorf("store: create instance: tags: %w", err)
+	}
 	_, err = s.exec(ctx, tx, `INSERT INTO instances (id, account_id, region, alias, alias_key,
-		identity_management_type, directory_id, inbound_calls, outbound_calls, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		identity_management_type, directory_id, inbound_calls, outbound_calls, created_at, client_token, tags)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		in.ID, in.AccountID, in.Region, in.Alias, aliasKey(in.Alias),
 		in.IdentityManagementType, in.DirectoryID, boolToDB(in.InboundCalls), boolToDB(in.OutboundCalls),
-		timeToDB(in.CreatedAt))
+		timeToDB(in.CreatedAt), in.ClientToken, tags)
 	if err != nil {
 		return s.insertErr("create instance", err)
 	}
@@ -80,6 +100,20 @@ func (s *Store) GetInstance(ctx context.Context, accountID, region, id string) (
 		WHERE id = $1 AND account_id = $2 AND region = $3`, id, accountID, region))
 	if err != nil {
 		return store.Instance{}, getErr("get instance", err)
+	}
+	return in, nil
+}
+
+// GetInstanceByClientToken implements store.Store.
+func (s *Store) GetInstanceByClientToken(ctx context.Context, accountID, region, clientToken string) (store.Instance, error) {
+	if clientToken == "" {
+		return store.Instance{}, store.ErrNotFound
+	}
+	in, err := scanInstance(s.queryRow(ctx, s.db, `SELECT `+instanceColumns+` FROM instances
+		WHERE account_id = $1 AND region = $2 AND client_token = $3 ORDER BY created_at, id LIMIT 1`,
+		accountID, region, clientToken))
+	if err != nil {
+		return store.Instance{}, getErr("get instance by client token", err)
 	}
 	return in, nil
 }
@@ -215,7 +249,7 @@ func (s *Store) ListRoutingProfiles(ctx context.Context, instanceID string, p st
 	return s.listProfiles(ctx, routingProfiles, instanceID, p)
 }
 
-const connectUserColumns = `instance_id, id, username, details, created_at, updated_at`
+const connectUserColumns = `instance_id, id, username, details, password_hash, created_at, updated_at`
 
 // The queries of the connect user lookups that must stay index searches however many users
 // an instance has; named so that the plan test can EXPLAIN them.
@@ -231,10 +265,11 @@ func scanConnectUser(sc interface{ Scan(...any) error }) (store.ConnectUser, err
 		u                store.ConnectUser
 		created, updated int64
 	)
-	if err := sc.Scan(&u.InstanceID, &u.ID, &u.Username, &u.Details, &created, &updated); err != nil {
+	if err := sc.Scan(&u.InstanceID, &u.ID, &u.Username, &u.Details, &u.PasswordHash, &created, &updated); err != nil {
 		return store.ConnectUser{}, err
 	}
 	u.Details = bytesFromDB(u.Details)
+	u.PasswordHash = bytesFromDB(u.PasswordHash)
 	u.CreatedAt = timeFromDB(created)
 	u.UpdatedAt = timeFromDB(updated)
 	return u, nil
@@ -243,9 +278,9 @@ func scanConnectUser(sc interface{ Scan(...any) error }) (store.ConnectUser, err
 // CreateConnectUser implements store.Store. Details is stored byte for byte; nil and empty
 // Details both come back as nil.
 func (s *Store) CreateConnectUser(ctx context.Context, u store.ConnectUser) error {
-	_, err := s.exec(ctx, s.db, `INSERT INTO connect_users (instance_id, id, username, details, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		u.InstanceID, u.ID, u.Username, bytesToDB(u.Details), timeToDB(u.CreatedAt), timeToDB(u.UpdatedAt))
+	_, err := s.exec(ctx, s.db, `INSERT INTO connect_users (instance_id, id, username, details, password_hash, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		u.InstanceID, u.ID, u.Username, bytesToDB(u.Details), bytesToDB(u.PasswordHash), timeToDB(u.CreatedAt), timeToDB(u.UpdatedAt))
 	if err != nil {
 		return s.insertErr("create connect user", err)
 	}

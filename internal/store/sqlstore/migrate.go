@@ -170,6 +170,17 @@ var migrations = []migration{
 		// without a scan or a sort.
 		`CREATE INDEX revoked_families_by_revoked_at ON revoked_families (revoked_at, family_id)`,
 	},
+	// 4: what CreateInstance and CreateUser were given and dropped: an instance's idempotency
+	// token and tags, and a CONNECT_MANAGED user's password, as the connect domain's salted
+	// hash. Rows of earlier versions get none of them.
+	{
+		`ALTER TABLE instances ADD COLUMN client_token {key} NOT NULL DEFAULT ''`,
+		// tags is the connect domain's JSON object of the instance's tags, '' for none.
+		`ALTER TABLE instances ADD COLUMN tags TEXT NOT NULL DEFAULT ''`,
+		// Serves GetInstanceByClientToken: a retried CreateInstance finds its instance.
+		`CREATE INDEX instances_by_client_token ON instances (account_id, region, client_token)`,
+		`ALTER TABLE connect_users ADD COLUMN password_hash {bytes} NOT NULL DEFAULT ''`,
+	},
 }
 
 // SchemaVersion is the number of migrations this binary knows: the schema version it

@@ -36,6 +36,8 @@ func newInstance(account, region string, n int, alias string) store.Instance {
 		InboundCalls:           true,
 		OutboundCalls:          false,
 		CreatedAt:              t0.Add(-time.Duration(n) * time.Minute), // a later id is older
+		ClientToken:            fmt.Sprintf("client-token-%d", n),
+		Tags:                   map[string]string{"team": fmt.Sprint(n), "cost-centre/ünïcode": "a \"quoted\" value"},
 	}
 }
 
@@ -52,14 +54,24 @@ func newConnectUser(instance, id, username string) store.ConnectUser {
 		ID:         id,
 		Username:   username,
 		Details:    []byte("{\"name\":\"" + username + "\"}\x00\xff\xfe"),
-		CreatedAt:  t0,
-		UpdatedAt:  t0.Add(time.Hour),
+		// Not a real hash: bytes a text column would mangle.
+		PasswordHash: []byte("$argon2id$\x00\xff" + username),
+		CreatedAt:    t0,
+		UpdatedAt:    t0.Add(time.Hour),
 	}
 }
 
+// checkInstance reads nil and empty Tags as the same: the contract lets either come back.
 func checkInstance(t *testing.T, got, want store.Instance) {
 	t.Helper()
-	checkRecord(t, "instance "+want.ID, got, want, func(in *store.Instance) *time.Time { return &in.CreatedAt })
+	checkTime(t, "instance "+want.ID+" CreatedAt", got.CreatedAt, want.CreatedAt)
+	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
+	if len(got.Tags) == 0 && len(want.Tags) == 0 {
+		got.Tags, want.Tags = nil, nil
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("instance %s = %+v, want %+v", want.ID, got, want)
+	}
 }
 
 func checkProfile(t *testing.T, got, want store.Profile) {
@@ -76,9 +88,13 @@ func checkConnectUser(t *testing.T, got, want store.ConnectUser) {
 	if !bytes.Equal(got.Details, want.Details) {
 		t.Errorf("connect user %s Details = %q, want %q", want.Username, got.Details, want.Details)
 	}
+	if !bytes.Equal(got.PasswordHash, want.PasswordHash) {
+		t.Errorf("connect user %s PasswordHash = %q, want %q", want.Username, got.PasswordHash, want.PasswordHash)
+	}
 	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
 	got.UpdatedAt, want.UpdatedAt = time.Time{}, time.Time{}
 	got.Details, want.Details = nil, nil
+	got.PasswordHash, want.PasswordHash = nil, nil
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("connect user = %+v, want %+v", got, want)
 	}
@@ -122,6 +138,7 @@ func testInstance(t *testing.T, s store.Store) {
 	in.IdentityManagementType, in.DirectoryID = "SAML", "d-9067abcdef"
 	other := newInstance(accountA, regionA, 2, "")
 	other.IdentityManagementType, other.InboundCalls, other.OutboundCalls = "EXISTING_DIRECTORY", false, true
+	other.ClientToken, other.Tags = "", nil // neither is required
 	createInstance(t, s, in, nil, nil)
 	createInstance(t, s, other, nil, nil)
 	for _, want := range []store.Instance{in, other} {
@@ -198,6 +215,31 @@ func testInstanceAlias(t *testing.T, s store.Store) {
 	if len(list) != 3 {
 		t.Errorf("ListInstances in %s %s = %+v, want 3 instances", accountA, regionA, list)
 	}
+}
+
+// A client token finds the instance created with it, in its own account and region only; the
+// empty token finds nothing, though many instances have none.
+func testInstanceByClientToken(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA, accountB)
+	in := newInstance(accountA, regionA, 1, "tokened")
+	bare := newInstance(accountA, regionA, 2, "bare")
+	bare.ClientToken = ""
+	createInstance(t, s, in, nil, nil)
+	createInstance(t, s, bare, nil, nil)
+	got, err := s.GetInstanceByClientToken(ctx, accountA, regionA, in.ClientToken)
+	must(t, "GetInstanceByClientToken", err)
+	checkInstance(t, got, in)
+	for _, c := range []struct{ account, region, token string }{
+		{accountB, regionA, in.ClientToken}, {accountA, regionB, in.ClientToken},
+		{accountA, regionA, "client-token-9"}, {accountA, regionA, ""},
+	} {
+		_, err := s.GetInstanceByClientToken(ctx, c.account, c.region, c.token)
+		checkErr(t, "GetInstanceByClientToken "+c.account+" "+c.region+" "+c.token, err, store.ErrNotFound)
+	}
+	must(t, "DeleteInstance", s.DeleteInstance(ctx, accountA, regionA, in.ID))
+	_, err = s.GetInstanceByClientToken(ctx, accountA, regionA, in.ClientToken)
+	checkErr(t, "GetInstanceByClientToken after DeleteInstance", err, store.ErrNotFound)
 }
 
 func testInstanceIsolation(t *testing.T, s store.Store) {

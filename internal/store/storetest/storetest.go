@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Timestamps", testTimestamps},
 		{"Instance", testInstance},
 		{"InstanceAlias", testInstanceAlias},
+		{"InstanceByClientToken", testInstanceByClientToken},
 		{"InstanceIsolation", testInstanceIsolation},
 		{"InstancePaging", testInstancePaging},
 		{"CreateInstanceAtomic", testCreateInstanceAtomic},

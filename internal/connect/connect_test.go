@@ -1,0 +1,203 @@
+package connect
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/store"
+	"github.com/connectfed/connectfed/internal/store/sqlite"
+	"github.com/connectfed/connectfed/internal/token"
+)
+
+const testAccount = "123456789012"
+
+// countingStore counts the username lookups that reach the store.
+type countingStore struct {
+	store.Store
+	byUsername atomic.Int64
+}
+
+func (c *countingStore) GetConnectUserByUsername(ctx context.Context, instanceID, username string) (store.ConnectUser, error) {
+	c.byUsername.Add(1)
+	return c.Store.GetConnectUserByUsername(ctx, instanceID, username)
+}
+
+type fixture struct {
+	svc    *Service
+	store  *countingStore
+	caller Caller
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "connect.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := t.Context()
+	ids := identity.New(st, nil, 0)
+	if err := ids.EnsureAccount(ctx, testAccount); err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := secrets.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := token.NewIssuer(ctx, token.SealedKeys{Store: st, Sealer: sealer}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{Store: st}
+	root := identity.Principal{Kind: identity.Root, AccountID: testAccount, UserID: testAccount}
+	return fixture{svc: New(cs, tokens, ids, Config{SignInBase: "http://connectfed.test"}, nil), store: cs,
+		caller: Caller{Principal: root, Region: "us-east-1"}}
+}
+
+func (f fixture) instance(t *testing.T, kind, alias string) Instance {
+	t.Helper()
+	yes := true
+	in, err := f.svc.CreateInstance(t.Context(), f.caller, CreateInstanceInput{IdentityManagementType: kind,
+		InstanceAlias: alias, InboundCallsEnabled: &yes, OutboundCallsEnabled: &yes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// A principal with no username to federate as is refused before the store is asked.
+func TestFederationWithoutUsernameAsksNoStore(t *testing.T) {
+	f := newFixture(t)
+	in := f.instance(t, SAML, "fed")
+	nameless := Caller{Principal: identity.Principal{Kind: identity.IAMUser, AccountID: testAccount}, Region: "us-east-1"}
+	_, err := f.svc.GetFederationToken(t.Context(), nameless, in.ID)
+	if !apierr.Is(err, apierr.UserNotFound) {
+		t.Fatalf("GetFederationToken without a username: %v", err)
+	}
+	if n := f.store.byUsername.Load(); n != 0 {
+		t.Errorf("the store was asked for the empty username %d times", n)
+	}
+}
+
+// A retried CreateInstance with its ClientToken returns the instance the first call made;
+// another token makes another instance. Tags are kept and described.
+func TestCreateInstanceClientTokenAndTags(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	yes := true
+	in := CreateInstanceInput{ClientToken: "retry-1", IdentityManagementType: SAML, InstanceAlias: "idem",
+		InboundCallsEnabled: &yes, OutboundCallsEnabled: &yes, Tags: map[string]string{"team": "support"}}
+	first, err := f.svc.CreateInstance(ctx, f.caller, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.svc.CreateInstance(ctx, f.caller, in)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("retry with the same ClientToken: %+v, %v; want instance %s", again, err, first.ID)
+	}
+	got, err := f.svc.DescribeInstance(ctx, f.caller, first.ID)
+	if err != nil || got.Tags["team"] != "support" || len(got.Tags) != 1 {
+		t.Fatalf("DescribeInstance tags %v, %v", got.Tags, err)
+	}
+	in.ClientToken = "retry-2"
+	if _, err := f.svc.CreateInstance(ctx, f.caller, in); !apierr.Is(err, apierr.DuplicateResource) {
+		t.Errorf("a new ClientToken with a taken alias: %v, want DuplicateResource", err)
+	}
+	// Another region is another place: the token names nothing there.
+	elsewhere := Caller{Principal: f.caller.Principal, Region: "eu-west-2"}
+	other, err := f.svc.CreateInstance(ctx, elsewhere, CreateInstanceInput{ClientToken: "retry-1",
+		IdentityManagementType: SAML, InstanceAlias: "idem", InboundCallsEnabled: &yes, OutboundCallsEnabled: &yes})
+	if err != nil || other.ID == first.ID {
+		t.Errorf("the token in another region: %+v, %v", other, err)
+	}
+	in.ClientToken = "bad\x00token"
+	if _, err := f.svc.CreateInstance(ctx, f.caller, in); !apierr.Is(err, apierr.InvalidParameter) {
+		t.Errorf("a ClientToken with a NUL: %v, want InvalidParameter", err)
+	}
+}
+
+// A CONNECT_MANAGED user's password is kept as an argon2id hash that matches it and nothing
+// else; the password itself is stored nowhere.
+func TestCreateUserKeepsPasswordHash(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	in := f.instance(t, ConnectManaged, "managed")
+	sec, err := f.svc.ListSecurityProfiles(ctx, f.caller, in.ID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rout, err := f.svc.ListRoutingProfiles(ctx, f.caller, in.ID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const password = "Corr3ct-Horse"
+	u, err := f.svc.CreateUser(ctx, f.caller, in.ID, CreateUserInput{Username: "agent1", Password: password,
+		SecurityProfileIDs: []string{sec.Items[0].ID}, RoutingProfileID: rout.Items[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := f.store.GetConnectUser(ctx, in.ID, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(rec.PasswordHash, []byte("$argon2id$v=19$")) || bytes.Contains(rec.PasswordHash, []byte(password)) ||
+		bytes.Contains(rec.Details, []byte(password)) {
+		t.Fatalf("stored password hash %q, details %q", rec.PasswordHash, rec.Details)
+	}
+	if !passwordMatches(rec.PasswordHash, password) {
+		t.Error("the hash does not match its password")
+	}
+	for _, wrong := range []string{"", "corr3ct-Horse", password + " "} {
+		if passwordMatches(rec.PasswordHash, wrong) {
+			t.Errorf("the hash matches %q", wrong)
+		}
+	}
+}
+
+func TestPasswordHashIsSaltedAndStrict(t *testing.T) {
+	a, err := hashPassword("Passw0rd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := hashPassword("Passw0rd")
+	if bytes.Equal(a, b) {
+		t.Error("two hashes of one password are equal: no salt")
+	}
+	for _, bad := range []string{"", "$argon2id$v=19$m=0,t=2,p=1$AAAA$AAAA", "$argon2i$v=19$m=19456,t=2,p=1$AAAA$AAAA",
+		"$argon2id$v=19$m=19456,t=2,p=1$!!$AAAA", string(a[:len(a)-4])} {
+		if passwordMatches([]byte(bad), "Passw0rd") {
+			t.Errorf("the malformed hash %q matches", bad)
+		}
+	}
+}
+
+func TestInstanceRefResolve(t *testing.T) {
+	c := Caller{Principal: identity.Principal{AccountID: testAccount}, Region: "us-east-1"}
+	for ref, want := range map[string]string{
+		"abc-1": "abc-1",
+		"arn:aws:connect:us-east-1:123456789012:instance/abc-1": "abc-1",
+	} {
+		if got, err := instanceRef(ref).resolve(c); err != nil || got != want {
+			t.Errorf("resolve(%q) = %q, %v", ref, got, err)
+		}
+	}
+	for ref, code := range map[string]apierr.Code{
+		"":    apierr.InvalidParameter,
+		"a/b": apierr.InvalidParameter,
+		"arn:aws:connect:us-east-1:123456789012:queue/abc-1":                           apierr.InvalidParameter,
+		"arn:aws:connect:us-east-1:123456789012:instance/a_b":                          apierr.InvalidParameter,
+		"arn:aws:connect:eu-west-2:123456789012:instance/abc-1":                        apierr.ResourceNotFound,
+		"arn:aws:connect:us-east-1:210987654321:instance/abc-1":                        apierr.ResourceNotFound,
+		"arn:aws:connect:us-east-1:123456789012:instance/" + string(make([]byte, 100)): apierr.InvalidParameter,
+	} {
+		if _, err := instanceRef(ref).resolve(c); !apierr.Is(err, code) {
+			t.Errorf("resolve(%q): %v, want %s", ref, err, apierr.Lookup(code).JSONType)
+		}
+	}
+}
