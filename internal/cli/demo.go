@@ -52,7 +52,7 @@ func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service,
 	if err != nil {
 		return demoFixtures{}, err
 	}
-	d := demoFixtures{roleARN: arn.Role(role.AccountID, role.Path, role.Name), instanceID: instanceID}
+	d := demoFixtures{roleARN: role.ARN, instanceID: instanceID}
 
 	path := filepath.Join(o.dataDir, demoCredentialsFile)
 	creds, err := readCredentialsFile(path)

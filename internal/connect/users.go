@@ -2,7 +2,6 @@ package connect
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/connectfed/connectfed/internal/limits"
@@ -27,47 +26,42 @@ const (
 	DeskPhone = "DESK_PHONE"
 )
 
-// IdentityInfo is a user's name and contact details, in the AWS model's shape.
+// IdentityInfo is a user's name and contact details.
 type IdentityInfo struct {
-	FirstName      string `json:"FirstName,omitempty"`
-	LastName       string `json:"LastName,omitempty"`
-	Email          string `json:"Email,omitempty"`
-	SecondaryEmail string `json:"SecondaryEmail,omitempty"`
-	Mobile         string `json:"Mobile,omitempty"`
+	FirstName, LastName, Email, SecondaryEmail, Mobile string
 }
 
-// PhoneConfig is a user's phone settings, in the AWS model's shape.
+// PhoneConfig is a user's phone settings.
 type PhoneConfig struct {
-	PhoneType                 string `json:"PhoneType"`
-	AutoAccept                bool   `json:"AutoAccept"`
-	AfterContactWorkTimeLimit int    `json:"AfterContactWorkTimeLimit"`
-	DeskPhoneNumber           string `json:"DeskPhoneNumber,omitempty"`
-	PersistentConnection      bool   `json:"PersistentConnection,omitempty"`
+	PhoneType                 string
+	AutoAccept                bool
+	AfterContactWorkTimeLimit int
+	DeskPhoneNumber           string
+	PersistentConnection      bool
 }
 
-// UserDetails is everything about a user beyond its id and username. It is kept in the store as
-// this JSON document.
+// UserDetails is everything about a user beyond its id and username.
 type UserDetails struct {
-	IdentityInfo       *IdentityInfo     `json:"IdentityInfo,omitempty"`
-	PhoneConfig        PhoneConfig       `json:"PhoneConfig"`
-	DirectoryUserID    string            `json:"DirectoryUserId,omitempty"`
-	SecurityProfileIDs []string          `json:"SecurityProfileIds"`
-	RoutingProfileID   string            `json:"RoutingProfileId"`
-	HierarchyGroupID   string            `json:"HierarchyGroupId,omitempty"`
-	Tags               map[string]string `json:"Tags,omitempty"`
+	IdentityInfo       *IdentityInfo
+	PhoneConfig        PhoneConfig
+	DirectoryUserID    string
+	SecurityProfileIDs []string
+	RoutingProfileID   string
+	HierarchyGroupID   string
+	Tags               map[string]string
 }
 
-// CreateUserInput is CreateUser's request body.
+// CreateUserInput is what CreateUser takes.
 type CreateUserInput struct {
-	Username           string            `json:"Username"`
-	Password           string            `json:"Password,omitempty"`
-	IdentityInfo       *IdentityInfo     `json:"IdentityInfo,omitempty"`
-	PhoneConfig        *PhoneConfig      `json:"PhoneConfig,omitempty"`
-	DirectoryUserID    string            `json:"DirectoryUserId,omitempty"`
-	SecurityProfileIDs []string          `json:"SecurityProfileIds"`
-	RoutingProfileID   string            `json:"RoutingProfileId"`
-	HierarchyGroupID   string            `json:"HierarchyGroupId,omitempty"`
-	Tags               map[string]string `json:"Tags,omitempty"`
+	Username           string
+	Password           string
+	IdentityInfo       *IdentityInfo
+	PhoneConfig        *PhoneConfig
+	DirectoryUserID    string
+	SecurityProfileIDs []string
+	RoutingProfileID   string
+	HierarchyGroupID   string
+	Tags               map[string]string
 }
 
 // User is a Connect user as DescribeUser shows it.
@@ -171,7 +165,7 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, ref string, in Creat
 	if in.PhoneConfig != nil {
 		d.PhoneConfig = *in.PhoneConfig
 	}
-	details, err := json.Marshal(d)
+	details, err := encodeDetails(d)
 	if err != nil {
 		return User{}, fmt.Errorf("connect: encode user: %w", err)
 	}
@@ -242,8 +236,8 @@ func (s *Service) DescribeUser(ctx context.Context, c Caller, ref, userID string
 	if err != nil {
 		return User{}, fmt.Errorf("connect: get user: %w", err)
 	}
-	var d UserDetails
-	if err := json.Unmarshal(u.Details, &d); err != nil {
+	d, err := decodeDetails(u.Details)
+	if err != nil {
 		return User{}, fmt.Errorf("connect: decode user %s: %w", u.ID, err)
 	}
 	return userOf(inst, u, d), nil

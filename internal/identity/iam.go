@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/limits"
 	"strings"
 
@@ -62,46 +61,46 @@ func noSuchKey(id string) error {
 }
 
 // CreateUser creates an IAM user in the caller's account.
-func (s *Service) CreateUser(ctx context.Context, caller Principal, name, path string) (store.User, error) {
+func (s *Service) CreateUser(ctx context.Context, caller Principal, name, path string) (User, error) {
 	if err := checkName("userName", name, 1, limits.UserNameMax); err != nil {
-		return store.User{}, err
+		return User{}, err
 	}
 	path, err := checkPath(path)
 	if err != nil {
-		return store.User{}, err
+		return User{}, err
 	}
 	u := store.User{AccountID: caller.AccountID, Name: name, ID: newUserID(), Path: path, CreatedAt: s.now().UTC()}
 	err = s.store.CreateUser(ctx, u)
 	if errors.Is(err, store.ErrAlreadyExists) {
-		return store.User{}, apierr.New(apierr.EntityAlreadyExists, "User with name %s already exists.", name)
+		return User{}, apierr.New(apierr.EntityAlreadyExists, "User with name %s already exists.", name)
 	}
 	if err != nil {
-		return store.User{}, fmt.Errorf("identity: create user: %w", err)
+		return User{}, fmt.Errorf("identity: create user: %w", err)
 	}
-	return u, nil
+	return userOf(u), nil
 }
 
 // GetUser returns the named user, or with name "" the calling user. The root user answers for
 // itself as IAM does: its ARN, and the account id as its id.
-func (s *Service) GetUser(ctx context.Context, caller Principal, name string) (store.User, string, error) {
+func (s *Service) GetUser(ctx context.Context, caller Principal, name string) (User, error) {
 	if name == "" {
 		switch caller.Kind {
 		case Root:
 			acct, err := s.store.GetAccount(ctx, caller.AccountID)
 			if err != nil {
-				return store.User{}, "", fmt.Errorf("identity: get account: %w", err)
+				return User{}, fmt.Errorf("identity: get account: %w", err)
 			}
-			return store.User{AccountID: acct.ID, ID: acct.ID, CreatedAt: acct.CreatedAt}, caller.ARN, nil
+			return User{ID: acct.ID, ARN: caller.ARN, CreatedAt: acct.CreatedAt}, nil
 		case AssumedRole:
-			return store.User{}, "", apierr.New(apierr.ValidationError, "Must specify userName when calling with non-User credentials")
+			return User{}, apierr.New(apierr.ValidationError, "Must specify userName when calling with non-User credentials")
 		}
 		name = caller.UserName
 	}
 	u, err := s.user(ctx, caller.AccountID, name)
 	if err != nil {
-		return store.User{}, "", err
+		return User{}, err
 	}
-	return u, arn.User(u.AccountID, u.Path, u.Name), nil
+	return userOf(u), nil
 }
 
 func (s *Service) user(ctx context.Context, accountID, name string) (store.User, error) {
@@ -119,9 +118,10 @@ func (s *Service) user(ctx context.Context, accountID, name string) (store.User,
 }
 
 // ListUsers lists the users of the caller's account by name.
-func (s *Service) ListUsers(ctx context.Context, caller Principal, marker string, maxItems int) (Page[store.User], error) {
-	return listPage(marker, maxItems, func(u store.User) string { return u.Name },
+func (s *Service) ListUsers(ctx context.Context, caller Principal, marker string, maxItems int) (Page[User], error) {
+	page, err := listPage(marker, maxItems, func(u store.User) string { return u.Name },
 		func(p store.Page) ([]store.User, error) { return s.store.ListUsers(ctx, caller.AccountID, p) })
+	return mapPage(page, userOf), err
 }
 
 // DeleteUser deletes a user that has no access keys left, as IAM requires.
@@ -163,28 +163,30 @@ func (s *Service) keyOwner(ctx context.Context, caller Principal, userName strin
 }
 
 // CreateAccessKey creates a key for a user (or for the caller), at most two each.
-func (s *Service) CreateAccessKey(ctx context.Context, caller Principal, userName string) (store.AccessKey, error) {
+func (s *Service) CreateAccessKey(ctx context.Context, caller Principal, userName string) (AccessKey, error) {
 	owner, err := s.keyOwner(ctx, caller, userName)
 	if err != nil {
-		return store.AccessKey{}, err
+		return AccessKey{}, err
 	}
 	keys, err := s.store.ListAccessKeys(ctx, caller.AccountID, owner)
 	if err != nil {
-		return store.AccessKey{}, fmt.Errorf("identity: list keys: %w", err)
+		return AccessKey{}, fmt.Errorf("identity: list keys: %w", err)
 	}
 	if len(keys) >= limits.AccessKeysPerUser {
-		return store.AccessKey{}, apierr.New(apierr.LimitExceeded, "Cannot exceed quota for AccessKeysPerUser: %d", limits.AccessKeysPerUser)
+		return AccessKey{}, apierr.New(apierr.LimitExceeded, "Cannot exceed quota for AccessKeysPerUser: %d", limits.AccessKeysPerUser)
 	}
 	k := store.AccessKey{ID: newAccessKeyID(), Secret: newSecret(), AccountID: caller.AccountID,
 		UserName: owner, Active: true, CreatedAt: s.now().UTC()}
 	if err := s.store.CreateAccessKey(ctx, k); err != nil {
-		return store.AccessKey{}, fmt.Errorf("identity: create key: %w", err)
+		return AccessKey{}, fmt.Errorf("identity: create key: %w", err)
 	}
-	return k, nil
+	view := accessKeyOf(k)
+	view.Secret = k.Secret
+	return view, nil
 }
 
 // ListAccessKeys lists a user's keys (or the caller's), without their secrets.
-func (s *Service) ListAccessKeys(ctx context.Context, caller Principal, userName string) ([]store.AccessKey, error) {
+func (s *Service) ListAccessKeys(ctx context.Context, caller Principal, userName string) ([]AccessKey, error) {
 	owner, err := s.keyOwner(ctx, caller, userName)
 	if err != nil {
 		return nil, err
@@ -193,10 +195,11 @@ func (s *Service) ListAccessKeys(ctx context.Context, caller Principal, userName
 	if err != nil {
 		return nil, fmt.Errorf("identity: list keys: %w", err)
 	}
-	for i := range keys {
-		keys[i].Secret = ""
+	out := make([]AccessKey, len(keys))
+	for i, k := range keys {
+		out[i] = accessKeyOf(k)
 	}
-	return keys, nil
+	return out, nil
 }
 
 // ownedKey finds a key that belongs to owner in the caller's account. Anyone else's key is
@@ -223,7 +226,7 @@ func (s *Service) UpdateAccessKey(ctx context.Context, caller Principal, userNam
 	if err := required("status", status); err != nil {
 		return err
 	}
-	if status != "Active" && status != "Inactive" {
+	if status != KeyActive && status != KeyInactive {
 		return validationError("status", status, "Member must satisfy enum value set: [Active, Inactive]")
 	}
 	owner, err := s.keyOwner(ctx, caller, userName)
@@ -235,7 +238,7 @@ func (s *Service) UpdateAccessKey(ctx context.Context, caller Principal, userNam
 	}
 	defer s.forget(id)
 	err = s.store.UpdateAccessKey(ctx, id, func(k store.AccessKey) (store.AccessKey, error) {
-		k.Active = status == "Active"
+		k.Active = status == KeyActive
 		return k, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -272,37 +275,37 @@ type RoleInput struct {
 }
 
 // CreateRole creates a role with its trust policy.
-func (s *Service) CreateRole(ctx context.Context, caller Principal, in RoleInput) (store.Role, error) {
+func (s *Service) CreateRole(ctx context.Context, caller Principal, in RoleInput) (Role, error) {
 	if err := checkName("roleName", in.Name, 1, limits.RoleNameMax); err != nil {
-		return store.Role{}, err
+		return Role{}, err
 	}
 	path, err := checkPath(in.Path)
 	if err != nil {
-		return store.Role{}, err
+		return Role{}, err
 	}
 	if err := required("assumeRolePolicyDocument", in.TrustPolicy); err != nil {
-		return store.Role{}, err
+		return Role{}, err
 	}
 	if len(in.TrustPolicy) > 131072 {
-		return store.Role{}, validationError("assumeRolePolicyDocument", "...", "Member must have length less than or equal to 131072")
+		return Role{}, validationError("assumeRolePolicyDocument", "...", "Member must have length less than or equal to 131072")
 	}
 	if !storableText(in.TrustPolicy) {
-		return store.Role{}, validationError("assumeRolePolicyDocument", "...", `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+`)
+		return Role{}, validationError("assumeRolePolicyDocument", "...", `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+`)
 	}
 	if _, err := parsePolicy(in.TrustPolicy); err != nil {
-		return store.Role{}, err
+		return Role{}, err
 	}
 	if len(in.Description) > limits.DescriptionMax {
-		return store.Role{}, validationError("description", in.Description, apierr.Length(len(in.Description), 0, limits.DescriptionMax))
+		return Role{}, validationError("description", in.Description, apierr.Length(len(in.Description), 0, limits.DescriptionMax))
 	}
 	if !storableText(in.Description) {
-		return store.Role{}, validationError("description", in.Description, `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`)
+		return Role{}, validationError("description", in.Description, `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`)
 	}
 	if in.MaxSessionDuration == 0 {
 		in.MaxSessionDuration = limits.RoleMaxSessionDefault
 	}
 	if in.MaxSessionDuration < limits.RoleMaxSessionMin || in.MaxSessionDuration > limits.RoleMaxSessionMax {
-		return store.Role{}, validationError("maxSessionDuration", fmt.Sprint(in.MaxSessionDuration),
+		return Role{}, validationError("maxSessionDuration", fmt.Sprint(in.MaxSessionDuration),
 			fmt.Sprintf("Member must have value between %d and %d", limits.RoleMaxSessionMin, limits.RoleMaxSessionMax))
 	}
 	r := store.Role{AccountID: caller.AccountID, Name: in.Name, ID: newRoleID(), Path: path,
@@ -310,33 +313,34 @@ func (s *Service) CreateRole(ctx context.Context, caller Principal, in RoleInput
 		MaxSessionDuration: in.MaxSessionDuration, CreatedAt: s.now().UTC()}
 	err = s.store.CreateRole(ctx, r)
 	if errors.Is(err, store.ErrAlreadyExists) {
-		return store.Role{}, apierr.New(apierr.EntityAlreadyExists, "Role with name %s already exists.", in.Name)
+		return Role{}, apierr.New(apierr.EntityAlreadyExists, "Role with name %s already exists.", in.Name)
 	}
 	if err != nil {
-		return store.Role{}, fmt.Errorf("identity: create role: %w", err)
+		return Role{}, fmt.Errorf("identity: create role: %w", err)
 	}
-	return r, nil
+	return roleOf(r), nil
 }
 
 // GetRole returns a role of the caller's account.
-func (s *Service) GetRole(ctx context.Context, caller Principal, name string) (store.Role, error) {
+func (s *Service) GetRole(ctx context.Context, caller Principal, name string) (Role, error) {
 	if err := checkName("roleName", name, 1, limits.RoleNameMax); err != nil {
-		return store.Role{}, err
+		return Role{}, err
 	}
 	r, err := s.store.GetRole(ctx, caller.AccountID, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Role{}, noSuchRole(name)
+		return Role{}, noSuchRole(name)
 	}
 	if err != nil {
-		return store.Role{}, fmt.Errorf("identity: get role: %w", err)
+		return Role{}, fmt.Errorf("identity: get role: %w", err)
 	}
-	return r, nil
+	return roleOf(r), nil
 }
 
 // ListRoles lists the roles of the caller's account by name.
-func (s *Service) ListRoles(ctx context.Context, caller Principal, marker string, maxItems int) (Page[store.Role], error) {
-	return listPage(marker, maxItems, func(r store.Role) string { return r.Name },
+func (s *Service) ListRoles(ctx context.Context, caller Principal, marker string, maxItems int) (Page[Role], error) {
+	page, err := listPage(marker, maxItems, func(r store.Role) string { return r.Name },
 		func(p store.Page) ([]store.Role, error) { return s.store.ListRoles(ctx, caller.AccountID, p) })
+	return mapPage(page, roleOf), err
 }
 
 // DeleteRole deletes a role. Sessions already issued keep working until they expire, as in AWS

@@ -200,10 +200,53 @@ func (a *API) listRoutingProfiles(r *Request) (any, error) {
 	}{profileSummaries(page.Items), page.NextToken}, err
 }
 
+// The wire shapes of a user, as the Connect model has them. The fields match the domain's
+// one for one, so a conversion maps them.
+type (
+	identityInfoJSON struct {
+		FirstName      string `json:"FirstName,omitempty"`
+		LastName       string `json:"LastName,omitempty"`
+		Email          string `json:"Email,omitempty"`
+		SecondaryEmail string `json:"SecondaryEmail,omitempty"`
+		Mobile         string `json:"Mobile,omitempty"`
+	}
+	phoneConfigJSON struct {
+		PhoneType                 string `json:"PhoneType"`
+		AutoAccept                bool   `json:"AutoAccept"`
+		AfterContactWorkTimeLimit int    `json:"AfterContactWorkTimeLimit"`
+		DeskPhoneNumber           string `json:"DeskPhoneNumber,omitempty"`
+		PersistentConnection      bool   `json:"PersistentConnection,omitempty"`
+	}
+)
+
+// createUserInput is CreateUser's body.
+type createUserInput struct {
+	Username           string            `json:"Username"`
+	Password           string            `json:"Password"`
+	IdentityInfo       *identityInfoJSON `json:"IdentityInfo"`
+	PhoneConfig        *phoneConfigJSON  `json:"PhoneConfig"`
+	DirectoryUserID    string            `json:"DirectoryUserId"`
+	SecurityProfileIDs []string          `json:"SecurityProfileIds"`
+	RoutingProfileID   string            `json:"RoutingProfileId"`
+	HierarchyGroupID   string            `json:"HierarchyGroupId"`
+	Tags               map[string]string `json:"Tags"`
+}
+
 func (a *API) createUser(r *Request) (any, error) {
-	var in connect.CreateUserInput
-	if err := decodeBody(r.Body, &in); err != nil {
+	var body createUserInput
+	if err := decodeBody(r.Body, &body); err != nil {
 		return nil, err
+	}
+	in := connect.CreateUserInput{Username: body.Username, Password: body.Password, DirectoryUserID: body.DirectoryUserID,
+		SecurityProfileIDs: body.SecurityProfileIDs, RoutingProfileID: body.RoutingProfileID,
+		HierarchyGroupID: body.HierarchyGroupID, Tags: body.Tags}
+	if body.IdentityInfo != nil {
+		id := connect.IdentityInfo(*body.IdentityInfo)
+		in.IdentityInfo = &id
+	}
+	if body.PhoneConfig != nil {
+		pc := connect.PhoneConfig(*body.PhoneConfig)
+		in.PhoneConfig = &pc
 	}
 	u, err := a.connect.CreateUser(r.Context(), r.caller(), r.Labels[0], in)
 	return struct {
@@ -213,20 +256,37 @@ func (a *API) createUser(r *Request) (any, error) {
 }
 
 type userOutput struct {
-	ID       string `json:"Id"`
-	Arn      string `json:"Arn"`
-	Username string `json:"Username"`
-	connect.UserDetails
-	LastModifiedTime   epoch  `json:"LastModifiedTime"`
-	LastModifiedRegion string `json:"LastModifiedRegion"`
+	ID                 string            `json:"Id"`
+	Arn                string            `json:"Arn"`
+	Username           string            `json:"Username"`
+	IdentityInfo       *identityInfoJSON `json:"IdentityInfo,omitempty"`
+	PhoneConfig        phoneConfigJSON   `json:"PhoneConfig"`
+	DirectoryUserID    string            `json:"DirectoryUserId,omitempty"`
+	SecurityProfileIDs []string          `json:"SecurityProfileIds"`
+	RoutingProfileID   string            `json:"RoutingProfileId"`
+	HierarchyGroupID   string            `json:"HierarchyGroupId,omitempty"`
+	Tags               map[string]string `json:"Tags,omitempty"`
+	LastModifiedTime   epoch             `json:"LastModifiedTime"`
+	LastModifiedRegion string            `json:"LastModifiedRegion"`
+}
+
+func userOutputOf(u connect.User) userOutput {
+	out := userOutput{ID: u.ID, Arn: u.ARN, Username: u.Username, PhoneConfig: phoneConfigJSON(u.PhoneConfig),
+		DirectoryUserID: u.DirectoryUserID, SecurityProfileIDs: u.SecurityProfileIDs, RoutingProfileID: u.RoutingProfileID,
+		HierarchyGroupID: u.HierarchyGroupID, Tags: u.Tags,
+		LastModifiedTime: epoch(u.LastModifiedTime), LastModifiedRegion: u.LastModifiedRegion}
+	if u.IdentityInfo != nil {
+		id := identityInfoJSON(*u.IdentityInfo)
+		out.IdentityInfo = &id
+	}
+	return out
 }
 
 func (a *API) describeUser(r *Request) (any, error) {
 	u, err := a.connect.DescribeUser(r.Context(), r.caller(), r.Labels[0], r.Labels[1])
 	return struct {
 		User userOutput `json:"User"`
-	}{userOutput{ID: u.ID, Arn: u.ARN, Username: u.Username, UserDetails: u.UserDetails,
-		LastModifiedTime: epoch(u.LastModifiedTime), LastModifiedRegion: u.LastModifiedRegion}}, err
+	}{userOutputOf(u)}, err
 }
 
 func (a *API) deleteUser(r *Request) (any, error) {

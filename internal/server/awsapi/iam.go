@@ -1,13 +1,11 @@
 package awsapi
 
 import (
-	"github.com/connectfed/connectfed/internal/arn"
 	"net/url"
 	"strings"
 
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/identity"
-	"github.com/connectfed/connectfed/internal/store"
 )
 
 func (a *API) createIAMUser(r *Request) (any, error) {
@@ -16,10 +14,8 @@ func (a *API) createIAMUser(r *Request) (any, error) {
 }
 
 func (a *API) getIAMUser(r *Request) (any, error) {
-	u, arn, err := a.identity.GetUser(r.Context(), r.Principal, r.Form.get("UserName"))
-	x := xmlUserOf(u)
-	x.Arn = arn
-	return userResult{User: x}, err
+	u, err := a.identity.GetUser(r.Context(), r.Principal, r.Form.get("UserName"))
+	return userResult{User: xmlUserOf(u)}, err
 }
 
 func (a *API) listIAMUsers(r *Request) (any, error) {
@@ -42,7 +38,7 @@ func (a *API) deleteIAMUser(r *Request) (any, error) {
 func (a *API) createAccessKey(r *Request) (any, error) {
 	k, err := a.identity.CreateAccessKey(r.Context(), r.Principal, r.Form.get("UserName"))
 	return createAccessKeyResult{AccessKey: xmlAccessKey{
-		UserName: k.UserName, AccessKeyID: k.ID, Status: keyStatus(k),
+		UserName: k.UserName, AccessKeyID: k.ID, Status: k.Status,
 		SecretAccessKey: k.Secret, CreateDate: awsproto.Timestamp(k.CreatedAt),
 	}}, err
 }
@@ -55,7 +51,7 @@ func (a *API) listAccessKeys(r *Request) (any, error) {
 	}
 	for _, k := range keys {
 		res.AccessKeyMetadata = append(res.AccessKeyMetadata, xmlAccessKey{
-			UserName: k.UserName, AccessKeyID: k.ID, Status: keyStatus(k), CreateDate: awsproto.Timestamp(k.CreatedAt),
+			UserName: k.UserName, AccessKeyID: k.ID, Status: k.Status, CreateDate: awsproto.Timestamp(k.CreatedAt),
 		})
 	}
 	return res, err
@@ -113,9 +109,8 @@ type xmlUser struct {
 	CreateDate string `xml:"CreateDate"`
 }
 
-func xmlUserOf(u store.User) xmlUser {
-	return xmlUser{Path: u.Path, UserName: u.Name, UserID: u.ID,
-		Arn: arn.User(u.AccountID, u.Path, u.Name), CreateDate: awsproto.Timestamp(u.CreatedAt)}
+func xmlUserOf(u identity.User) xmlUser {
+	return xmlUser{Path: u.Path, UserName: u.Name, UserID: u.ID, Arn: u.ARN, CreateDate: awsproto.Timestamp(u.CreatedAt)}
 }
 
 type userResult struct {
@@ -134,13 +129,6 @@ type xmlAccessKey struct {
 	Status          string `xml:"Status"`
 	SecretAccessKey string `xml:"SecretAccessKey,omitempty"`
 	CreateDate      string `xml:"CreateDate"`
-}
-
-func keyStatus(k store.AccessKey) string {
-	if k.Active {
-		return "Active"
-	}
-	return "Inactive"
 }
 
 type createAccessKeyResult struct {
@@ -166,9 +154,9 @@ type xmlRole struct {
 
 // xmlRoleOf writes the trust policy percent-encoded, as IAM does (the AWS CLI decodes it; SDK
 // users call url.QueryUnescape). Spaces become %20 so Python's unquote reads them back too.
-func xmlRoleOf(r store.Role) xmlRole {
+func xmlRoleOf(r identity.Role) xmlRole {
 	return xmlRole{Path: r.Path, RoleName: r.Name, RoleID: r.ID,
-		Arn: arn.Role(r.AccountID, r.Path, r.Name), CreateDate: awsproto.Timestamp(r.CreatedAt),
+		Arn: r.ARN, CreateDate: awsproto.Timestamp(r.CreatedAt),
 		AssumeRolePolicyDocument: strings.ReplaceAll(url.QueryEscape(r.TrustPolicy), "+", "%20"),
 		Description:              r.Description, MaxSessionDuration: r.MaxSessionDuration}
 }
