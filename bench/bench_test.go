@@ -18,6 +18,7 @@ import (
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/store/sealed"
 	"github.com/connectfed/connectfed/internal/server"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/token"
@@ -46,7 +47,7 @@ func startConnectfedInProcess(t *testing.T) (string, aws.Credentials) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens, err := token.NewIssuer(ctx, token.SealedKeys{Store: st, Sealer: sealer}, time.Now)
+	tokens, err := token.NewIssuer(ctx, sealed.Wrap(st, sealer), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

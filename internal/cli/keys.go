@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/store/sealed"
 	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/token"
 )
@@ -35,7 +36,7 @@ func newKeysCommand() *cobra.Command {
 			st.Close()
 			return nil, nil, err
 		}
-		iss, err := token.NewIssuer(cmd.Context(), token.SealedKeys{Store: st, Sealer: sealer}, nil)
+		iss, err := token.NewIssuer(cmd.Context(), sealed.Wrap(st, sealer), nil)
 		if err != nil {
 			st.Close()
 			return nil, nil, err

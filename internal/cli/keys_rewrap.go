@@ -10,11 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/postgres"
-	"github.com/connectfed/connectfed/internal/store/sqlstore"
-	"github.com/connectfed/connectfed/internal/token"
+	"github.com/connectfed/connectfed/internal/store/sealed"
 )
 
 // envNewMasterKey gives keys rewrap the new master key, as CONNECTFED_MASTER_KEY gives the
@@ -25,11 +24,6 @@ const envNewMasterKey = "CONNECTFED_NEW_MASTER_KEY"
 // that it is on disk before any secret is sealed under it, and a rerun after a crash finishes
 // the work with it.
 const pendingMasterKeyFile = secrets.MasterKeyFile + ".new"
-
-// secretRewriter is the store of a SQL database: it can rewrite every secret of a table.
-type secretRewriter interface {
-	RewriteSecrets(ctx context.Context, table string, rewrite func(id string, secret []byte) ([]byte, bool, error)) (int, error)
-}
 
 // newKeysRewrapCommand is `connectfed keys rewrap`: every secret of the store re-sealed under a
 // new master key.
@@ -188,44 +182,23 @@ func rewrap(ctx context.Context, out io.Writer, dataDir, database, newKeyFile st
 		return err
 	}
 	defer st.Close()
-	rw, ok := st.(secretRewriter)
-	if !ok {
-		return fmt.Errorf("keys rewrap: the store cannot rewrite its secrets")
+	counts := make(map[store.SecretKind]*rewrapCounts, len(sealed.Kinds))
+	for _, k := range sealed.Kinds {
+		counts[k.Secrets] = &rewrapCounts{}
 	}
-
-	// Signing keys first: a server started with the old key while the rewrap is half done
-	// then refuses to start (it cannot open them) rather than serving some keys and not others.
-	kinds := []struct {
-		table, name string
-		reseal      func(id string, v []byte) ([]byte, bool, error)
-	}{
-		{sqlstore.SigningKeySecrets, "token signing keys", func(id string, v []byte) ([]byte, bool, error) {
-			return p.next.Reseal(v, token.SealContext(id), p.current)
-		}},
-		{sqlstore.AccessKeySecrets, "access key secrets", resealText(p, identity.AccessKeySealContext)},
-		{sqlstore.SessionSecrets, "session secrets", resealText(p, identity.SessionSealContext)},
-	}
-	counts := make([]rewrapCounts, len(kinds))
-	for i, k := range kinds {
-		c := &counts[i]
-		_, err := rw.RewriteSecrets(ctx, k.table, func(id string, v []byte) ([]byte, bool, error) {
-			legacy := !secrets.IsSealed(v) && !secrets.IsSealedText(string(v))
-			out, changed, err := k.reseal(id, v)
-			switch {
-			case err != nil:
-				return nil, false, fmt.Errorf("%s %s: %w", k.name, id, err)
-			case !changed:
-				c.note(id, &c.already)
-			case legacy:
-				c.note(id, &c.sealed)
-			default:
-				c.note(id, &c.resealed)
-			}
-			return out, changed, nil
-		})
-		if err != nil {
-			return fmt.Errorf("keys rewrap: %w (what was re-sealed stays so: rerun to finish)", err)
+	err = sealed.Rewrap(ctx, st, p.current, p.next, func(k sealed.Kind, id string, o sealed.Outcome) {
+		c := counts[k.Secrets]
+		switch o {
+		case sealed.Already:
+			c.note(id, &c.already)
+		case sealed.SealedLegacy:
+			c.note(id, &c.sealed)
+		default:
+			c.note(id, &c.resealed)
 		}
+	})
+	if err != nil {
+		return fmt.Errorf("keys rewrap: %w (what was re-sealed stays so: rerun to finish)", err)
 	}
 
 	if sameKey {
@@ -233,10 +206,10 @@ func rewrap(ctx context.Context, out io.Writer, dataDir, database, newKeyFile st
 	} else {
 		fmt.Fprintf(out, "Re-sealed every secret under master key %s (was %s):\n", p.next.ID(), p.current.ID())
 	}
-	for i, k := range kinds {
-		c := counts[i]
+	for _, k := range sealed.Kinds {
+		c := counts[k.Secrets]
 		fmt.Fprintf(out, "  %-20s %d re-sealed, %d sealed (were in the clear), %d already under the new key\n",
-			k.name, c.resealed, c.sealed, c.already)
+			k.Name, c.resealed, c.sealed, c.already)
 	}
 	switch {
 	case p.keyFile != "" && !sameKey:
@@ -273,12 +246,4 @@ func newKeySource(newKeyFile string) string {
 		return newKeyFile
 	}
 	return envNewMasterKey
-}
-
-// resealText re-seals a text secret bound by context(id).
-func resealText(p rewrapPlan, context func(string) string) func(string, []byte) ([]byte, bool, error) {
-	return func(id string, v []byte) ([]byte, bool, error) {
-		out, changed, err := p.next.ResealText(string(v), context(id), p.current)
-		return []byte(out), changed, err
-	}
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/store/sealed"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
-	"github.com/connectfed/connectfed/internal/token"
 )
 
 func TestKeysRotate(t *testing.T) {
@@ -57,7 +57,7 @@ func TestSigningKeysSealedAtRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := token.SealedKeys{Store: st, Sealer: sealer}.ListSigningKeys(t.Context())
+	keys, err := sealed.Wrap(st, sealer).ListSigningKeys(t.Context())
 	st.Close()
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("signing keys: %v, %v", keys, err)

@@ -20,12 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/store/sealed"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/store/storetest"
-	"github.com/connectfed/connectfed/internal/token"
 )
 
 // The tests here hold connectfed to issue 8's "secrets at rest": what a server keeps in its
@@ -158,7 +157,7 @@ func secretsOf(t *testing.T, f atRest, o serveOptions) needles {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := token.SealedKeys{Store: st, Sealer: sealer}.ListSigningKeys(context.Background())
+	keys, err := sealed.Wrap(st, sealer).ListSigningKeys(context.Background())
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("signing keys: %v, %v", keys, err)
 	}
@@ -372,7 +371,7 @@ func TestKeysRewrap(t *testing.T) {
 	stranger, _ := secrets.New(bytes.Repeat([]byte{3}, 32))
 	const strangerID = "ASIAZZZZZZZZZZZZZZZZ"
 	if err := st.CreateSession(context.Background(), store.Session{AccessKeyID: strangerID,
-		Secret: stranger.SealText("x", identity.SessionSealContext(strangerID)), TokenHash: []byte{1}, AccountID: "123456789012",
+		Secret: stranger.SealText("x", "connectfed session "+strangerID), TokenHash: []byte{1}, AccountID: "123456789012",
 		RoleName: "r", RoleID: "AROA1", SessionName: "s", ExpiresAt: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

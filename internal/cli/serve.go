@@ -26,6 +26,7 @@ import (
 	"github.com/connectfed/connectfed/internal/server/awsapi"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/postgres"
+	"github.com/connectfed/connectfed/internal/store/sealed"
 	"github.com/connectfed/connectfed/internal/token"
 )
 
@@ -266,7 +267,10 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if err != nil {
 		return stop(err)
 	}
-	ids := identity.New(st, o.now, o.cacheTTL, identity.WithSealer(sealer))
+	// Everything that keeps a secret reads and writes it through the sealing layer; the change
+	// watcher below needs the store itself.
+	sst := sealed.Wrap(st, sealer)
+	ids := identity.New(sst, o.now, o.cacheTTL)
 	if err := ids.EnsureAccount(ctx, o.accountID); err != nil {
 		return stop(err)
 	}
@@ -274,15 +278,11 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if err != nil {
 		return stop(err)
 	}
-	tokens, err := token.NewIssuer(ctx, token.SealedKeys{Store: st, Sealer: sealer}, o.now)
+	tokens, err := token.NewIssuer(ctx, sst, o.now)
 	if err != nil {
-		if errors.Is(err, secrets.ErrWrongMasterKey) {
-			err = fmt.Errorf("%w (every server on one database needs the same master key, from %s or <data-dir>/%s)",
-				err, secrets.EnvMasterKey, secrets.MasterKeyFile)
-		}
 		return stop(fmt.Errorf("load token signing keys: %w", err))
 	}
-	conn := connect.New(st, tokens, ids, connect.Config{AccessTokenTTL: o.accessTTL, RefreshTokenTTL: o.refreshTTL,
+	conn := connect.New(sst, tokens, ids, connect.Config{AccessTokenTTL: o.accessTTL, RefreshTokenTTL: o.refreshTTL,
 		SignInBase: publicURL, CacheTTL: o.cacheTTL}, o.now)
 	if w, ok := st.(store.Watcher); ok {
 		go watchChanges(ctx, w, ids, conn, tokens, o.cacheTTL, log)

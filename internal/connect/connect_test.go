@@ -10,6 +10,7 @@ import (
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/store/sealed"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
 	"github.com/connectfed/connectfed/internal/token"
@@ -50,7 +51,7 @@ func newFixture(t *testing.T) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens, err := token.NewIssuer(ctx, token.SealedKeys{Store: st, Sealer: sealer}, nil)
+	tokens, err := token.NewIssuer(ctx, sealed.Wrap(st, sealer), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

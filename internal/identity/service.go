@@ -30,20 +30,16 @@ type Service struct {
 }
 
 // New returns a Service over s. now is the clock (time.Now when nil); cacheTTL is how long a
-// credential is cached (DefaultCacheTTL when 0, never when negative). Without WithSealer,
-// secrets are stored as they are.
-func New(s store.Store, now func() time.Time, cacheTTL time.Duration, opts ...Option) *Service {
+// credential is cached (DefaultCacheTTL when 0, never when negative). Secrets are kept as s
+// keeps them: a server hands it a store/sealed store, which seals them at rest.
+func New(s store.Store, now func() time.Time, cacheTTL time.Duration) *Service {
 	if now == nil {
 		now = time.Now
 	}
 	if cacheTTL == 0 {
 		cacheTTL = DefaultCacheTTL
 	}
-	svc := &Service{store: s, now: now, credentials: cache.New[string, Credential](cacheTTL)}
-	for _, o := range opts {
-		o(svc)
-	}
-	return svc
+	return &Service{store: s, now: now, credentials: cache.New[string, Credential](cacheTTL)}
 }
 
 // Credential is what the SigV4 check needs for one access key: the secret to verify with, and

@@ -21,6 +21,7 @@ import (
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
+	"github.com/connectfed/connectfed/internal/store/sealed"
 	"github.com/connectfed/connectfed/internal/server"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
@@ -86,7 +87,13 @@ func newEnvConfig(t testing.TB, cfg server.Config) *env {
 func newEnvOn(t testing.TB, cfg server.Config, st store.Store) *env {
 	t.Helper()
 	c := &clock{}
-	ids := identity.New(st, c.Now, 0)
+	sealer, err := secrets.New(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As serve does: every secret at rest goes through the sealing layer.
+	sst := sealed.Wrap(st, sealer)
+	ids := identity.New(sst, c.Now, 0)
 	ctx := context.Background()
 	if err := ids.EnsureAccount(ctx, testAccount); err != nil {
 		t.Fatal(err)
@@ -95,11 +102,7 @@ func newEnvOn(t testing.TB, cfg server.Config, st store.Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := secrets.New(bytes.Repeat([]byte{1}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := token.NewIssuer(ctx, token.SealedKeys{Store: st, Sealer: sealer}, c.Now)
+	tokens, err := token.NewIssuer(ctx, sst, c.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +111,7 @@ func newEnvOn(t testing.TB, cfg server.Config, st store.Store) *env {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	ts := httptest.NewUnstartedServer(nil)
-	conn := connect.New(st, tokens, ids, connect.Config{SignInBase: "http://" + ts.Listener.Addr().String()}, c.Now)
+	conn := connect.New(sst, tokens, ids, connect.Config{SignInBase: "http://" + ts.Listener.Addr().String()}, c.Now)
 	ts.Config.Handler = server.New(cfg, ids, conn)
 	ts.Start()
 	t.Cleanup(ts.Close)

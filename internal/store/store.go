@@ -267,3 +267,21 @@ type Store interface {
 	// before t, and says how many (of both kinds together). A record whose until is t stays.
 	DeleteExpiredTokenRecords(ctx context.Context, t time.Time) (int, error)
 }
+
+// SecretKind names one kind of secret a store keeps, for SecretRewriter.
+type SecretKind string
+
+// The secrets a store keeps.
+const (
+	SigningKeySecrets SecretKind = "signing keys"
+	AccessKeySecrets  SecretKind = "access keys"
+	SessionSecrets    SecretKind = "sessions"
+)
+
+// SecretRewriter is a store whose secrets a tool can rewrite in place, for changing the master
+// key they are sealed under (store/sealed's Rewrap).
+type SecretRewriter interface {
+	// RewriteSecrets calls rewrite with the id and the secret of every record of a kind, and
+	// writes back the secret it returns when it says changed; see sqlstore.
+	RewriteSecrets(ctx context.Context, kind SecretKind, rewrite func(id string, secret []byte) (out []byte, changed bool, err error)) (int, error)
+}

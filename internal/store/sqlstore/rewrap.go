@@ -5,32 +5,27 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/connectfed/connectfed/internal/store"
 )
 
-// The tables whose rows hold a secret, for RewriteSecrets.
-const (
-	SigningKeySecrets = "signing_keys"
-	AccessKeySecrets  = "access_keys"
-	SessionSecrets    = "sessions"
-)
-
-// secretTables says, of each table RewriteSecrets knows, its id column and whether its secret
-// is a byte string (else text).
-var secretTables = map[string]struct {
-	id    string
-	bytes bool
+// secretTables says, of each kind of secret, its table, the table's id column and whether the
+// secret is a byte string (else text).
+var secretTables = map[store.SecretKind]struct {
+	table, id string
+	bytes     bool
 }{
-	SigningKeySecrets: {"id", true},
-	AccessKeySecrets:  {"id", false},
-	SessionSecrets:    {"access_key_id", false},
+	store.SigningKeySecrets: {"signing_keys", "id", true},
+	store.AccessKeySecrets:  {"access_keys", "id", false},
+	store.SessionSecrets:    {"sessions", "access_key_id", false},
 }
 
 // rewriteBatch is how many rows RewriteSecrets reads and writes in one transaction: enough to
 // make a million keys quick, few enough that no transaction holds the database for long.
 const rewriteBatch = 500
 
-// RewriteSecrets calls rewrite with the id and the secret of every row of table (one of
-// SigningKeySecrets, AccessKeySecrets, SessionSecrets), in id order, and writes back the secret
+// RewriteSecrets implements store.SecretRewriter. It calls rewrite with the id and the secret of
+// every row of the kind's table, in id order, and writes back the secret
 // it returns when it says changed. It is for tools that change how secrets are kept (a new
 // master key), not for serving: rows go in batches, each read and written in a transaction of
 // its own, so an interruption leaves some rows rewritten and the rest as they were, and rewrite
@@ -39,15 +34,15 @@ const rewriteBatch = 500
 // again and given to rewrite again. Nothing is announced: a secret rewritten means what it
 // meant. It returns how many rows it rewrote (and committed); rewrite's error comes back
 // unchanged, with the rows of earlier batches rewritten and those of its own as they were.
-func (s *Store) RewriteSecrets(ctx context.Context, table string,
+func (s *Store) RewriteSecrets(ctx context.Context, kind store.SecretKind,
 	rewrite func(id string, secret []byte) (out []byte, changed bool, err error)) (rewritten int, err error) {
-	t, ok := secretTables[table]
+	t, ok := secretTables[kind]
 	if !ok {
-		return 0, fmt.Errorf("store: rewrite secrets: no secrets in table %q", table)
+		return 0, fmt.Errorf("store: rewrite secrets: no secrets of kind %q", kind)
 	}
 	after := ""
 	for {
-		n, last, done, err := s.rewriteBatch(ctx, table, t.id, t.bytes, after, rewrite)
+		n, last, done, err := s.rewriteBatch(ctx, t.table, t.id, t.bytes, after, rewrite)
 		rewritten += n
 		if err != nil || done {
 			return rewritten, err

@@ -16,7 +16,7 @@ import (
 // RewriteSecrets), for changing the master key they are sealed under.
 type SecretRewriter interface {
 	store.Store
-	RewriteSecrets(ctx context.Context, table string, rewrite func(id string, secret []byte) ([]byte, bool, error)) (int, error)
+	store.SecretRewriter
 	// CreateAccessKeys (bulk) makes the suite's thousand keys quick to write.
 	CreateAccessKeys(ctx context.Context, keys []store.AccessKey) error
 }
@@ -55,7 +55,7 @@ func RunRewriteSecrets(t *testing.T, s SecretRewriter, concurrent store.Store) {
 	// An error in the second batch: the first stays rewritten, the second as it was.
 	boom := errors.New("boom")
 	seen := 0
-	n, err := s.RewriteSecrets(ctx, "access_keys", func(id string, v []byte) ([]byte, bool, error) {
+	n, err := s.RewriteSecrets(ctx, store.AccessKeySecrets, func(id string, v []byte) ([]byte, bool, error) {
 		if seen++; seen == 700 {
 			return nil, false, boom
 		}
@@ -77,7 +77,7 @@ func RunRewriteSecrets(t *testing.T, s SecretRewriter, concurrent store.Store) {
 
 	// A rerun finishes the work, visiting every row once, and leaves the other columns be.
 	visited := map[string]int{}
-	n2, err := s.RewriteSecrets(ctx, "access_keys", func(id string, v []byte) ([]byte, bool, error) {
+	n2, err := s.RewriteSecrets(ctx, store.AccessKeySecrets, func(id string, v []byte) ([]byte, bool, error) {
 		visited[id]++
 		return wrap(id, v)
 	})
@@ -99,12 +99,12 @@ func RunRewriteSecrets(t *testing.T, s SecretRewriter, concurrent store.Store) {
 			t.Fatalf("rewritten key %+v, want %+v", got, want)
 		}
 	}
-	if n, err := s.RewriteSecrets(ctx, "access_keys", wrap); err != nil || n != 0 {
+	if n, err := s.RewriteSecrets(ctx, store.AccessKeySecrets, wrap); err != nil || n != 0 {
 		t.Errorf("a rerun with nothing to do: %d, %v", n, err)
 	}
 
 	// Sessions and the signing keys' byte strings.
-	if n, err := s.RewriteSecrets(ctx, "sessions", wrap); err != nil || n != 1 {
+	if n, err := s.RewriteSecrets(ctx, store.SessionSecrets, wrap); err != nil || n != 1 {
 		t.Fatalf("RewriteSecrets(sessions) = %d, %v", n, err)
 	}
 	gotSess, err := s.GetSession(ctx, sess.AccessKeyID)
@@ -112,7 +112,7 @@ func RunRewriteSecrets(t *testing.T, s SecretRewriter, concurrent store.Store) {
 	if gotSess.Secret != "w:"+sess.AccessKeyID+":session-secret" || gotSess.SessionName != "s" || !bytes.Equal(gotSess.TokenHash, []byte{1, 2}) {
 		t.Errorf("rewritten session %+v", gotSess)
 	}
-	if n, err := s.RewriteSecrets(ctx, "signing_keys", wrap); err != nil || n != 2 {
+	if n, err := s.RewriteSecrets(ctx, store.SigningKeySecrets, wrap); err != nil || n != 2 {
 		t.Fatalf("RewriteSecrets(signing_keys) = %d, %v", n, err)
 	}
 	sks, err := s.ListSigningKeys(ctx)
@@ -133,7 +133,7 @@ func RunRewriteSecrets(t *testing.T, s SecretRewriter, concurrent store.Store) {
 		return k, nil
 	}))
 	changed := false
-	n, err = s.RewriteSecrets(ctx, "access_keys", func(id string, v []byte) ([]byte, bool, error) {
+	n, err = s.RewriteSecrets(ctx, store.AccessKeySecrets, func(id string, v []byte) ([]byte, bool, error) {
 		if id == keys[0].ID && !changed {
 			changed = true
 			must(t, "UpdateAccessKey", concurrent.UpdateAccessKey(ctx, id, func(k store.AccessKey) (store.AccessKey, error) {

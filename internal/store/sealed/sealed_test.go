@@ -1,4 +1,4 @@
-package identity
+package sealed_test
 
 import (
 	"bytes"
@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/store"
+	"github.com/connectfed/connectfed/internal/store/sealed"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
+	"github.com/connectfed/connectfed/internal/token"
 )
 
 const testAccount = "123456789012"
@@ -25,11 +28,11 @@ func newSealer(t testing.TB, b byte) *secrets.Sealer {
 	return s
 }
 
-// sealedFixture is a Service sealing under a master key, over a store the test also reads raw.
+// sealedFixture is identity over the sealing layer, over a store the test also reads raw.
 type sealedFixture struct {
 	raw  store.Store
-	ids  *Service
-	root Principal
+	ids  *identity.Service
+	root identity.Principal
 }
 
 func newSealedFixture(t testing.TB, sealer *secrets.Sealer, cacheTTL time.Duration) sealedFixture {
@@ -39,15 +42,15 @@ func newSealedFixture(t testing.TB, sealer *secrets.Sealer, cacheTTL time.Durati
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	var opts []Option
+	var over store.Store = st
 	if sealer != nil {
-		opts = append(opts, WithSealer(sealer))
+		over = sealed.Wrap(st, sealer)
 	}
-	ids := New(st, nil, cacheTTL, opts...)
+	ids := identity.New(over, nil, cacheTTL)
 	if err := ids.EnsureAccount(context.Background(), testAccount); err != nil {
 		t.Fatal(err)
 	}
-	return sealedFixture{raw: st, ids: ids, root: Principal{Kind: Root, AccountID: testAccount, ARN: arn.Root(testAccount), UserID: testAccount}}
+	return sealedFixture{raw: st, ids: ids, root: identity.Principal{Kind: identity.Root, AccountID: testAccount, ARN: arn.Root(testAccount), UserID: testAccount}}
 }
 
 func TestSecretsSealedInStore(t *testing.T) {
@@ -77,7 +80,7 @@ func TestSecretsSealedInStore(t *testing.T) {
 	}
 
 	// A session: sealed alike, bound to its own id.
-	if _, err := f.ids.CreateRole(ctx, f.root, RoleInput{Name: "Agent", TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",` +
+	if _, err := f.ids.CreateRole(ctx, f.root, identity.RoleInput{Name: "Agent", TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",` +
 		`"Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`}); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +88,7 @@ func TestSecretsSealedInStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := f.ids.AssumeRole(ctx, alice, AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/Agent", RoleSessionName: "agent1"})
+	sess, err := f.ids.AssumeRole(ctx, alice, identity.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/Agent", RoleSessionName: "agent1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +135,7 @@ func TestSecretsSealedInStore(t *testing.T) {
 	}
 
 	// Another master key opens nothing, and says so.
-	wrong := New(f.raw, nil, -1, WithSealer(newSealer(t, 2)))
+	wrong := identity.New(sealed.Wrap(f.raw, newSealer(t, 2)), nil, -1)
 	_, err = wrong.Lookup(ctx, key.ID)
 	if !errors.Is(err, secrets.ErrWrongMasterKey) || !strings.Contains(err.Error(), secrets.EnvMasterKey) {
 		t.Errorf("Lookup under another master key: %v", err)
@@ -164,7 +167,7 @@ func TestLegacyPlaintextSecrets(t *testing.T) {
 		t.Fatalf("Lookup of a legacy session = %q, %v", c.Secret, err)
 	}
 	// The root key's next write (every start ensures it) seals it.
-	if err := f.ids.EnsureRootKey(ctx, testAccount, RootKey{AccessKeyID: legacy.ID, SecretAccessKey: legacy.Secret}); err != nil {
+	if err := f.ids.EnsureRootKey(ctx, testAccount, identity.RootKey{AccessKeyID: legacy.ID, SecretAccessKey: legacy.Secret}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := f.raw.GetAccessKey(ctx, legacy.ID)
@@ -175,7 +178,7 @@ func TestLegacyPlaintextSecrets(t *testing.T) {
 		t.Fatalf("Lookup after sealing = %q, %v", c.Secret, err)
 	}
 	// EnsureRootKey with another secret replaces it, sealed.
-	if err := f.ids.EnsureRootKey(ctx, testAccount, RootKey{AccessKeyID: legacy.ID, SecretAccessKey: "new-root-secret"}); err != nil {
+	if err := f.ids.EnsureRootKey(ctx, testAccount, identity.RootKey{AccessKeyID: legacy.ID, SecretAccessKey: "new-root-secret"}); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := f.ids.Lookup(ctx, legacy.ID); err != nil || c.Secret != "new-root-secret" {
@@ -231,5 +234,56 @@ func BenchmarkLookupWarm(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// Signing keys are sealed alike: the store holds no usable secret, an issuer over the raw store
+// cannot verify, and a sealed secret moved to another key's record does not open.
+func TestSigningKeysSealed(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sst := sealed.Wrap(st, newSealer(t, 3))
+	iss, err := token.NewIssuer(ctx, sst, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := iss.Pair(token.Subject{AccountID: testAccount, Region: "us-east-1", InstanceID: "i", UserID: "u", AccessKeyID: "AKIA1"},
+		time.Hour, 2*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := st.ListSigningKeys(ctx)
+	if len(rows) != 1 || !secrets.IsSealed(rows[0].Secret) {
+		t.Fatalf("the stored key is not sealed: %x", rows)
+	}
+	opened, err := sst.ListSigningKeys(ctx)
+	if err != nil || len(opened[0].Secret) != token.MinSecretLen || bytes.Contains(rows[0].Secret, opened[0].Secret) {
+		t.Fatalf("opened %d bytes, %v", len(opened[0].Secret), err)
+	}
+	if blind, err := token.NewIssuer(ctx, st, nil); err == nil {
+		if _, err := blind.Verify(p.Access, token.Access); !errors.Is(err, token.ErrBadSignature) {
+			t.Errorf("without the master key a token verified: %v", err)
+		}
+	}
+	again, err := token.NewIssuer(ctx, sst, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Verify(p.Access, token.Access); err != nil {
+		t.Errorf("a restart with the master key: %v", err)
+	}
+	if _, err := token.NewIssuer(ctx, sealed.Wrap(st, newSealer(t, 4)), nil); !errors.Is(err, secrets.ErrWrongMasterKey) ||
+		!strings.Contains(err.Error(), secrets.EnvMasterKey) {
+		t.Errorf("another master key: %v", err)
+	}
+	if err := st.CreateSigningKey(ctx, store.SigningKey{ID: "moved", Secret: rows[0].Secret, CreatedAt: rows[0].CreatedAt.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sst.ListSigningKeys(ctx); err == nil {
+		t.Errorf("a secret moved to another key opened")
 	}
 }
