@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/connectfed/connectfed/internal/awsini"
 )
 
 // createdKey is a new access key and its secret, which IAM shows this once.
@@ -55,11 +57,8 @@ func openSecrets(path string) (*secretsFile, error) {
 // profileNames lists the [sections] of a shared credentials file.
 func profileNames(data string) map[string]bool {
 	names := map[string]bool{}
-	for _, line := range strings.Split(data, "\n") {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			names[strings.TrimSpace(line[1:len(line)-1])] = true
-		}
+	for _, s := range awsini.Parse([]byte(data)) {
+		names[s.Name] = true
 	}
 	return names
 }

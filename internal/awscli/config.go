@@ -1,11 +1,10 @@
 package awscli
 
 import (
-	"bufio"
-	"bytes"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/connectfed/connectfed/internal/awsini"
 )
 
 // Settings of the shared config file that only the CLI reads (output, cli_timestamp_format):
@@ -37,30 +36,7 @@ func ProfileSettings(profile string) map[string]string {
 	if err != nil {
 		return nil
 	}
-	settings := map[string]string{}
-	in := false
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := sc.Text()
-		trimmed := strings.TrimSpace(line)
-		if trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';' {
-			continue
-		}
-		if trimmed[0] == '[' {
-			name := strings.TrimSpace(strings.Trim(trimmed, "[]"))
-			if p, ok := strings.CutPrefix(name, "profile "); ok {
-				name = strings.TrimSpace(p)
-			}
-			in = name == profile
-			continue
-		}
-		if !in || line[0] == ' ' || line[0] == '\t' {
-			continue // another section's, or a nested sub-setting
-		}
-		if k, v, ok := strings.Cut(trimmed, "="); ok {
-			settings[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
+	settings, _ := awsini.ConfigProfile(awsini.Parse(data), profile)
 	return settings
 }
 

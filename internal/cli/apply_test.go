@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/connectfed/connectfed/internal/awsini"
 	"os"
 	"path/filepath"
 	"slices"
@@ -286,7 +287,7 @@ create  connect user other/boss`
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("secrets file mode %v, want 0600", st.Mode().Perm())
 	}
-	creds, err := readCredentialsFile(secrets)
+	creds, err := awsini.ReadCredentials(secrets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +389,7 @@ delete  iam access key AKIA`
 	if _, ok := as.connectUser(t, demo, "agent2"); !ok {
 		t.Error("agent2 went without --prune")
 	}
-	if creds, err := readCredentialsFile(secrets); err != nil || creds["ops"].AccessKeyID != ops.AccessKeyID || creds["bob"].AccessKeyID == "" {
+	if creds, err := awsini.ReadCredentials(secrets); err != nil || creds["ops"].AccessKeyID != ops.AccessKeyID || creds["bob"].AccessKeyID == "" {
 		t.Errorf("secrets file after adding bob: %v %v", creds, err)
 	}
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/connectfed/connectfed/internal/arn"
+	"github.com/connectfed/connectfed/internal/awsini"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,7 +26,7 @@ const (
 )
 
 type demoFixtures struct {
-	ops        keyPair
+	ops        awsini.Credential
 	roleARN    string
 	instanceID string
 }
@@ -55,7 +56,7 @@ func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service,
 	d := demoFixtures{roleARN: role.ARN, instanceID: instanceID}
 
 	path := filepath.Join(o.dataDir, demoCredentialsFile)
-	creds, err := readCredentialsFile(path)
+	creds, err := awsini.ReadCredentials(path)
 	if err == nil {
 		if k, ok := creds[demoUser]; ok {
 			if _, err := ids.Lookup(ctx, k.AccessKeyID); err == nil {
@@ -74,8 +75,8 @@ func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service,
 	if err != nil {
 		return d, fmt.Errorf("create the %s user's key (delete one of its keys if it has two): %w", demoUser, err)
 	}
-	d.ops = keyPair{key.ID, key.Secret}
-	return d, writeCredentialsFile(path, map[string]keyPair{demoUser: d.ops})
+	d.ops = awsini.Credential{AccessKeyID: key.ID, SecretAccessKey: key.Secret}
+	return d, awsini.WriteCredentials(path, map[string]awsini.Credential{demoUser: d.ops})
 }
 
 // seedDemoInstance makes the SAML instance "demo" and its user "agent1" exist.

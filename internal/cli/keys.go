@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/connectfed/connectfed/internal/app"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,7 +28,7 @@ func newKeysCommand() *cobra.Command {
 	keys.PersistentFlags().StringVar(&database, "database", "", databaseFlagHelp)
 
 	open := func(cmd *cobra.Command) (*token.Issuer, func(), error) {
-		st, err := openStore(cmd.Context(), database, dataDir, postgres.Options{})
+		st, err := app.OpenStore(cmd.Context(), database, dataDir, postgres.Options{})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/connectfed/connectfed/internal/app"
 	"io"
 	"os"
 	"path/filepath"
@@ -177,7 +178,7 @@ func rewrap(ctx context.Context, out io.Writer, dataDir, database, newKeyFile st
 		fmt.Fprintf(out, "Finishing an interrupted rewrap to master key %s (kept in %s).\n", p.next.ID(), p.pending)
 	}
 
-	st, err := openStore(ctx, database, dataDir, postgres.Options{})
+	st, err := app.OpenStore(ctx, database, dataDir, postgres.Options{})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/connectfed/connectfed/internal/awsini"
 	"io"
 	"net"
 	"net/http"
@@ -151,7 +152,7 @@ func TestTwoReplicas(t *testing.T) {
 	if err := seedServer(ctx, filepath.Join("..", "..", "examples", "demo.yaml"), a.endpoint, nil, rootKey, dir, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	profiles, err := readCredentialsFile(filepath.Join(dir, seedCredentialsFile))
+	profiles, err := awsini.ReadCredentials(filepath.Join(dir, seedCredentialsFile))
 	if err != nil || len(profiles) != 1 {
 		t.Fatalf("the seed's secrets: %v, %v", profiles, err)
 	}

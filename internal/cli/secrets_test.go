@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/connectfed/connectfed/internal/app"
+	"github.com/connectfed/connectfed/internal/awsini"
 	"io"
 	"os"
 	"path/filepath"
@@ -49,13 +51,13 @@ func useServer(t *testing.T, r *running, dataDir string) atRest {
 	if id := os.Getenv(envRootKeyID); id != "" {
 		f.root = awsCreds{AccessKeyID: id, SecretAccessKey: os.Getenv(envRootSecret)}
 	} else {
-		creds, err := readCredentialsFile(filepath.Join(dataDir, rootCredentialsFile))
+		creds, err := awsini.ReadCredentials(filepath.Join(dataDir, app.RootCredentialsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.root = awsCreds{AccessKeyID: creds["default"].AccessKeyID, SecretAccessKey: creds["default"].SecretAccessKey}
 	}
-	demo, err := readCredentialsFile(filepath.Join(dataDir, demoCredentialsFile))
+	demo, err := awsini.ReadCredentials(filepath.Join(dataDir, demoCredentialsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +150,7 @@ func secretsOf(t *testing.T, f atRest, o serveOptions) needles {
 	n.addText("the session token", f.agent.SessionToken)
 	n.addText("an access token", f.access)
 	n.addText("a refresh token", f.refresh)
-	st, err := openStore(context.Background(), o.database, o.dataDir, postgres.Options{})
+	st, err := app.OpenStore(context.Background(), o.database, o.dataDir, postgres.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +366,7 @@ func TestKeysRewrap(t *testing.T) {
 
 	// A session sealed under a key that is neither the current nor the new one stops the
 	// rewrap after the signing and access keys, as a crash would.
-	st, err := openStore(context.Background(), "", dir, postgres.Options{})
+	st, err := app.OpenStore(context.Background(), "", dir, postgres.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +393,7 @@ func TestKeysRewrap(t *testing.T) {
 	wantWrongKey(t, o)
 
 	// Without the stranger, a rerun finishes with the key the first run chose.
-	st, err = openStore(context.Background(), "", dir, postgres.Options{})
+	st, err = app.OpenStore(context.Background(), "", dir, postgres.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

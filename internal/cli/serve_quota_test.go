@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"errors"
+	"github.com/connectfed/connectfed/internal/app"
+	"github.com/connectfed/connectfed/internal/awsini"
 	"io"
 	"path/filepath"
 	"strings"
@@ -61,7 +63,7 @@ func TestServeQuotasAndSourceLimit(t *testing.T) {
 	dir := t.TempDir()
 	r := startServe(t, serveOptionsWith(t, dir, "--emulate-quotas", "--quota", "ListInstances=0.001:1",
 		"--source-rate", "0.001", "--source-burst", "3"))
-	creds, err := readCredentialsFile(filepath.Join(dir, rootCredentialsFile))
+	creds, err := awsini.ReadCredentials(filepath.Join(dir, app.RootCredentialsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"github.com/connectfed/connectfed/internal/app"
+	"github.com/connectfed/connectfed/internal/awsini"
 	"io"
 	"os"
 	"path/filepath"
@@ -124,7 +126,7 @@ func TestServeGeneratesRootCredentialsOnce(t *testing.T) {
 	if !strings.Contains(first.stdout.String(), "Generated the account root's credentials") {
 		t.Fatalf("first start did not show the generated credentials:\n%s", first.stdout.String())
 	}
-	path := filepath.Join(dir, rootCredentialsFile)
+	path := filepath.Join(dir, app.RootCredentialsFile)
 	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +134,7 @@ func TestServeGeneratesRootCredentialsOnce(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("%s has mode %v, want 0600", path, st.Mode().Perm())
 	}
-	creds, err := readCredentialsFile(path)
+	creds, err := awsini.ReadCredentials(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +148,7 @@ func TestServeGeneratesRootCredentialsOnce(t *testing.T) {
 	if strings.Contains(second.stdout.String(), "Generated") || strings.Contains(second.stdout.String(), key.SecretAccessKey) {
 		t.Errorf("a restart showed the root credentials again:\n%s", second.stdout.String())
 	}
-	again, err := readCredentialsFile(path)
+	again, err := awsini.ReadCredentials(path)
 	if err != nil || again["default"] != key {
 		t.Errorf("root credentials changed across a restart: %v", err)
 	}
@@ -233,7 +235,7 @@ func TestServeSeed(t *testing.T) {
 	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("%s: %v %v", path, st, err)
 	}
-	creds, err := readCredentialsFile(path)
+	creds, err := awsini.ReadCredentials(path)
 	if err != nil {
 		t.Fatal(err)
 	}
