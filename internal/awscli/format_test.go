@@ -3,8 +3,11 @@ package awscli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -42,12 +45,70 @@ var formatCases = []struct{ name, doc, query string }{
 	{"east asian", `{"b": "ü", "c": "` + strings.Repeat("x", 70) + `", "名前": "日本語テキスト"}`, ""},
 }
 
-// TestFormatsMatchAWSCLIv2 prints every case in every format here and with AWS CLI v2's own
-// formatter module, and compares the bytes.
+// The format goldens are AWS CLI v2's own output for every case and format, recorded from its
+// formatter module (Debian's awscli package, which .ci/run installs) into
+// testdata/formats/CASE/FORMAT. Re-record them with
+//
+//	CONNECTFED_RECORD_GOLDEN=1 go test ./internal/awscli -run TestFormatsMatchAWSCLIv2
+const goldenDir = "testdata/formats"
+
+// TestFormatsMatchAWSCLIv2 prints every case in every format and compares the bytes with the
+// goldens, so that it runs and fails on any difference on a machine without the AWS CLI. Where
+// AWS CLI v2's sources are installed, it checks the goldens against them too: a newer CLI that
+// formats differently fails here until the goldens are re-recorded.
 func TestFormatsMatchAWSCLIv2(t *testing.T) {
-	python := "/usr/bin/python3"
+	record := os.Getenv("CONNECTFED_RECORD_GOLDEN") != ""
+	live, liveErr := awscliFormats()
+	if record && liveErr != nil {
+		t.Fatalf("recording the goldens needs AWS CLI v2's formatter: %v", liveErr)
+	}
+	i := 0
+	for _, c := range formatCases {
+		for _, f := range OutputFormats {
+			path := filepath.Join(goldenDir, goldenName(c.name), f)
+			if record {
+				must(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				must(t, os.WriteFile(path, []byte(live[i]), 0o644))
+			}
+			golden, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%s, %s: no golden (%v); record them: CONNECTFED_RECORD_GOLDEN=1 go test ./internal/awscli -run TestFormatsMatchAWSCLIv2", c.name, f, err)
+			}
+			if got := format(t, c.doc, c.query, Output{Format: f, Width: 80}); got != string(golden) {
+				t.Errorf("%s, %s (%s):\n got: %q\nwant: %q", c.name, f, path, got, golden)
+			}
+			if live != nil && live[i] != string(golden) {
+				t.Errorf("%s, %s: the installed AWS CLI v2 prints %q, the golden holds %q: re-record the goldens", c.name, f, live[i], golden)
+			}
+			i++
+		}
+	}
+	if liveErr != nil {
+		t.Logf("compared with the recorded goldens only: %v", liveErr)
+	}
+}
+
+// goldenName is a case's directory: its name, every run of characters but letters and digits
+// a dash.
+func goldenName(name string) string {
+	return strings.Trim(nonWord.ReplaceAllString(strings.ToLower(name), "-"), "-")
+}
+
+var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// awscliFormats is what AWS CLI v2's formatter prints for every case and format, in the order
+// of formatCases and OutputFormats; an error when its sources are not installed.
+func awscliFormats() ([]string, error) {
+	const python = "/usr/bin/python3"
 	if _, err := os.Stat("/usr/lib/python3/dist-packages/awscli/formatter.py"); err != nil {
-		t.Skip("AWS CLI v2's Python sources are not installed (Debian's awscli package): skipping the cross-check")
+		return nil, fmt.Errorf("AWS CLI v2's Python sources are not installed (Debian's awscli package): %w", err)
 	}
 	type pyCase struct {
 		Doc, Query, Format string
@@ -77,22 +138,16 @@ json.dump(out, sys.stdout)
 	cmd.Env = append(os.Environ(), "PYTHONPATH=/usr/lib/python3/dist-packages")
 	raw, err := cmd.Output()
 	if err != nil {
-		t.Skipf("running awscli's formatter: %v", err)
+		return nil, fmt.Errorf("running awscli's formatter: %w", err)
 	}
-	var want []string
-	if err := json.Unmarshal(raw, &want); err != nil {
-		t.Fatal(err)
+	var out []string
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, err
 	}
-	i := 0
-	for _, c := range formatCases {
-		for _, f := range OutputFormats {
-			got := format(t, c.doc, c.query, Output{Format: f, Width: 80})
-			if got != want[i] {
-				t.Errorf("%s, %s:\n got: %q\nwant: %q", c.name, f, got, want[i])
-			}
-			i++
-		}
+	if len(out) != len(cases) {
+		return nil, fmt.Errorf("awscli's formatter answered %d cases of %d", len(out), len(cases))
 	}
+	return out, nil
 }
 
 func format(t *testing.T, doc, query string, o Output) string {
