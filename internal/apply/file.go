@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/connectfed/connectfed/internal/limits"
 	"io"
 	"os"
 	"reflect"
@@ -16,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/connectfed/connectfed/internal/limits"
 )
 
 // Version is the file format version this package reads.

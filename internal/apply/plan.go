@@ -2,13 +2,14 @@ package apply
 
 import (
 	"fmt"
-	"github.com/connectfed/connectfed/internal/limits"
 	"io"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/connectfed/connectfed/internal/limits"
 )
 
 type op int

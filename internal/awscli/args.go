@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // The argument grammar is argparse's, as AWS CLI v2 drives it: the global options are parsed
@@ -132,7 +134,7 @@ func (c *Command) parsePass(fs *pflag.FlagSet, args []string, global bool) ([]st
 		switch spec.kind {
 		case argFlag:
 			if hasExplicit {
-				return nil, c.usageError(fmt.Sprintf("argument --%s: ignored explicit argument %s", spec.name, pyReprString(explicit)))
+				return nil, c.usageError(fmt.Sprintf("argument --%s: ignored explicit argument %s", spec.name, pyvalue.ReprString(explicit)))
 			}
 			value = "true"
 		case argValue:
@@ -244,7 +246,7 @@ func invalidChoice(value string, choices []string) string {
 		msg = append(msg, strings.Join(line, " | "))
 	}
 	if possible := closeMatches(value, choices); len(possible) > 0 {
-		msg = append(msg, fmt.Sprintf("\n\nInvalid choice: %s, maybe you meant:\n", pyReprString(value)))
+		msg = append(msg, fmt.Sprintf("\n\nInvalid choice: %s, maybe you meant:\n", pyvalue.ReprString(value)))
 		for _, p := range possible {
 			msg = append(msg, "  * "+p)
 		}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // --debug output. AWS CLI v2 logs the request with its Authorization header and the response
@@ -51,7 +53,7 @@ func MaskHeaders(h http.Header) string {
 	slices.Sort(names)
 	parts := make([]string, 0, len(names))
 	for _, k := range names {
-		parts = append(parts, pyReprString(k)+": "+pyReprString(maskHeader(k, strings.Join(h[k], ", "))))
+		parts = append(parts, pyvalue.ReprString(k)+": "+pyvalue.ReprString(maskHeader(k, strings.Join(h[k], ", "))))
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
@@ -106,7 +108,7 @@ func MaskURL(raw string) string {
 // MaskBody prints a response body for the debug log: JSON with secrets masked, or only its
 // size when it is not JSON, since then nothing tells a secret from the rest.
 func MaskBody(body []byte) string {
-	v, err := decodeOrderedJSON(body)
+	v, err := pyvalue.DecodeJSON(body)
 	if err != nil {
 		return fmt.Sprintf("<%d bytes, not JSON: not shown>", len(body))
 	}
@@ -116,10 +118,10 @@ func MaskBody(body []byte) string {
 
 func maskValue(key string, v any) any {
 	switch x := v.(type) {
-	case object:
+	case pyvalue.Object:
 		out := make(orderedJSON, len(x))
 		for i, kv := range x {
-			out[i] = keyValue{kv.Key, maskValue(kv.Key, kv.Value)}
+			out[i] = pyvalue.KeyValue{Key: kv.Key, Value: maskValue(kv.Key, kv.Value)}
 		}
 		return out
 	case []any:
@@ -141,7 +143,7 @@ func maskValue(key string, v any) any {
 }
 
 // orderedJSON marshals an object in its key order.
-type orderedJSON []keyValue
+type orderedJSON []pyvalue.KeyValue
 
 func (o orderedJSON) MarshalJSON() ([]byte, error) {
 	b := []byte{'{'}

@@ -8,6 +8,12 @@
 // It knows nothing of HTTP, signing or the AWS SDK: the command that uses it makes the call and
 // hands over the raw response body, which is decoded here against a small model of the
 // operation (Operation, Shape) exactly as botocore decodes it.
+//
+// Its parts by concern: this package holds the command (arguments, input, skeletons,
+// validation, errors, the debug log, decoding the response) and composes the output formats
+// (json, text); pyvalue is the value model every part shares (what Python makes of a value,
+// and ordered JSON and YAML decoding); table draws --output table, yamlfmt writes --output
+// yaml. testdata/ holds AWS CLI v2's own output, recorded (format_test.go says how).
 package awscli
 
 // Where connectfed knowingly differs from AWS CLI v2 (2.9.19, the version the golden tests

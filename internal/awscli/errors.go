@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // Exit codes of AWS CLI v2 (awscli/constants.py), which scripts test for.
@@ -119,7 +121,7 @@ func ResponseError(operation string, status int, header http.Header, body []byte
 		if !ok {
 			return "", false
 		}
-		return pyStr(plain(v)), true
+		return pyvalue.Str(plain(v)), true
 	}
 	message, ok := str(fields["message"], hasKey(fields, "message"))
 	if !ok {

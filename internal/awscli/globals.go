@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // Checks and conversions of global options, with AWS CLI v2's messages and codes.
@@ -21,7 +23,7 @@ func Timeout(kind, value string, given bool) (time.Duration, error) {
 	}
 	n, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(value), "_", ""))
 	if err != nil {
-		return 0, &Error{Code: ExitGeneral, Message: "invalid literal for int() with base 10: " + pyReprString(value)}
+		return 0, &Error{Code: ExitGeneral, Message: "invalid literal for int() with base 10: " + pyvalue.ReprString(value)}
 	}
 	if n < 0 {
 		return 0, &Error{Code: ExitGeneral, Message: fmt.Sprintf(
@@ -53,7 +55,7 @@ func CheckRegion(region string) error {
 		ok = alnum || (c == '-' && i > 0 && i < len(region)-1)
 	}
 	if !ok {
-		return &Error{Code: ExitGeneral, Message: fmt.Sprintf("Provided region_name %s doesn't match a supported format.", pyReprString(region))}
+		return &Error{Code: ExitGeneral, Message: fmt.Sprintf("Provided region_name %s doesn't match a supported format.", pyvalue.ReprString(region))}
 	}
 	return nil
 }

@@ -8,11 +8,13 @@ import (
 	"syscall"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // Params are an operation's parameters in the order botocore sees them: the options given on
 // the command line, then the --cli-input-* keys no option already set.
-type Params = object
+type Params = pyvalue.Object
 
 // Get returns a parameter's value and whether it is set.
 func Get(p Params, name string) (any, bool) {
@@ -30,7 +32,7 @@ func (c *Command) Input() (Params, error) {
 	var p Params
 	for _, f := range c.params {
 		if c.fs.Changed(f.flag) {
-			p = append(p, keyValue{f.member, f.value})
+			p = append(p, pyvalue.KeyValue{Key: f.member, Value: f.value})
 		}
 	}
 	jsonGiven, yamlGiven := c.fs.Changed("cli-input-json"), c.fs.Changed("cli-input-yaml")
@@ -50,20 +52,20 @@ func (c *Command) Input() (Params, error) {
 	}
 	var loaded any
 	if yamlGiven {
-		loaded, err = decodeYAML(data)
+		loaded, err = pyvalue.DecodeYAML(data)
 		if err != nil {
 			return nil, paramErrorf("Error parsing parameter '%s': Invalid YAML received.", name)
 		}
 	} else {
-		loaded, err = decodeOrderedJSON(data)
+		loaded, err = pyvalue.DecodeJSON(data)
 		if err != nil {
 			return nil, paramErrorf("Error parsing parameter '%s': Invalid JSON received.", name)
 		}
 	}
-	obj, ok := loaded.(object)
+	obj, ok := loaded.(pyvalue.Object)
 	if !ok {
 		return nil, paramErrorf("Error parsing parameter '--%s': Invalid type: expecting map, received <class '%s'>",
-			name, pyTypeName(loaded))
+			name, pyvalue.TypeName(loaded))
 	}
 	for _, kv := range obj {
 		if _, set := Get(p, kv.Key); !set {
@@ -109,7 +111,7 @@ func pyOSError(err error, path string) string {
 		r, n := utf8.DecodeRuneInString(text)
 		text = string(unicode.ToUpper(r)) + text[n:]
 	}
-	return fmt.Sprintf("[Errno %d] %s: %s", int(errno), text, pyReprString(path))
+	return fmt.Sprintf("[Errno %d] %s: %s", int(errno), text, pyvalue.ReprString(path))
 }
 
 func expandUser(p string) string {

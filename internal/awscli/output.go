@@ -7,6 +7,10 @@ import (
 
 	"github.com/jmespath-community/go-jmespath"
 	"github.com/jmespath-community/go-jmespath/pkg/parsing"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
+	"github.com/connectfed/connectfed/internal/awscli/table"
+	"github.com/connectfed/connectfed/internal/awscli/yamlfmt"
 )
 
 // Output formats, the choices of --output.
@@ -22,10 +26,10 @@ type Output struct {
 
 // Print writes resp, a decoded response of op, to w.
 func (o Output) Print(w io.Writer, op *Operation, resp any) error {
-	order := &keyOrder{subset: op.Output.memberNames(nil)}
+	order := &pyvalue.KeyOrder{Subset: op.Output.memberNames(nil)}
 	v := resp
 	if o.Query != nil {
-		order.exact = o.Query.hashes
+		order.Exact = o.Query.hashes
 		o.Query.order = order
 		var err error
 		if v, err = o.Query.jp.Search(resp); err != nil {
@@ -38,18 +42,18 @@ func (o Output) Print(w io.Writer, op *Operation, resp any) error {
 		if isEmptyObject(v) {
 			return nil
 		}
-		b = appendJSON(b, v, 0, order)
+		b = pyvalue.AppendJSON(b, v, 0, order)
 		b = append(b, '\n')
 	case "yaml":
 		if isEmptyObject(v) {
 			return nil
 		}
-		b = appendYAML(b, v)
+		b = yamlfmt.Append(b, v)
 	case "yaml-stream":
 		if isEmptyObject(v) {
 			return nil
 		}
-		b = appendYAML(b, []any{v})
+		b = yamlfmt.Append(b, []any{v})
 	case "text":
 		var err error
 		if b, err = appendText(b, v); err != nil {
@@ -57,20 +61,15 @@ func (o Output) Print(w io.Writer, op *Operation, resp any) error {
 			return err
 		}
 	case "table":
-		t := &table{width: o.Width, color: o.Color, order: order}
-		ok, err := t.build(op.Name, true, v, 0)
-		if err != nil {
+		var buf bytes.Buffer
+		var tw io.Writer = &buf
+		if o.Color {
+			tw = autoReset{&buf}
+		}
+		if _, err := table.Render(tw, op.Name, v, o.Width, o.Color, order); err != nil {
 			return err
 		}
-		if ok {
-			var buf bytes.Buffer
-			var tw io.Writer = &buf
-			if o.Color {
-				tw = autoReset{&buf}
-			}
-			t.render(tw)
-			b = buf.Bytes()
-		}
+		b = buf.Bytes()
 	}
 	_, err := w.Write(b)
 	return err
@@ -88,7 +87,7 @@ type autoReset struct{ w io.Writer }
 func (a autoReset) Write(p []byte) (int, error) {
 	n, err := a.w.Write(p)
 	if err == nil {
-		_, err = io.WriteString(a.w, resetAll)
+		_, err = io.WriteString(a.w, table.Reset)
 	}
 	return n, err
 }
@@ -96,8 +95,8 @@ func (a autoReset) Write(p []byte) (int, error) {
 // Query is a compiled --query expression.
 type Query struct {
 	jp     jmespath.JMESPath
-	hashes [][]string // the keys of each multi-select hash, in the expression's order
-	order  *keyOrder  // the order objects are in while the query runs
+	hashes [][]string        // the keys of each multi-select hash, in the expression's order
+	order  *pyvalue.KeyOrder // the order objects are in while the query runs
 }
 
 // CompileQuery compiles a --query expression, failing as AWS CLI v2 does.
@@ -113,11 +112,11 @@ func CompileQuery(expr string) (*Query, error) {
 			expr, msg, expr, strings.Repeat(" ", offset+1))
 	}
 	q := &Query{}
-	object := []jmespath.ArgSpec{{Types: []jmespath.JpType{jmespath.JpObject}}}
+	objectArg := []jmespath.ArgSpec{{Types: []jmespath.JpType{jmespath.JpObject}}}
 	jp, err := jmespath.Compile(expr,
-		jmespath.FunctionEntry{Name: "keys", Arguments: object, Handler: q.keys},
-		jmespath.FunctionEntry{Name: "values", Arguments: object, Handler: q.values},
-		jmespath.FunctionEntry{Name: "items", Arguments: object, Handler: q.items})
+		jmespath.FunctionEntry{Name: "keys", Arguments: objectArg, Handler: q.keys},
+		jmespath.FunctionEntry{Name: "values", Arguments: objectArg, Handler: q.values},
+		jmespath.FunctionEntry{Name: "items", Arguments: objectArg, Handler: q.items})
 	if err != nil {
 		return nil, paramErrorf("Bad value for --query %s: Invalid jmespath expression: %v", expr, err)
 	}
@@ -132,7 +131,7 @@ func CompileQuery(expr string) (*Query, error) {
 func (q *Query) keys(args []any) (any, error) {
 	m := args[0].(map[string]any)
 	out := []any{}
-	for _, k := range q.order.keys(m) {
+	for _, k := range q.order.Keys(m) {
 		out = append(out, k)
 	}
 	return out, nil
@@ -141,7 +140,7 @@ func (q *Query) keys(args []any) (any, error) {
 func (q *Query) values(args []any) (any, error) {
 	m := args[0].(map[string]any)
 	out := []any{}
-	for _, k := range q.order.keys(m) {
+	for _, k := range q.order.Keys(m) {
 		out = append(out, m[k])
 	}
 	return out, nil
@@ -150,7 +149,7 @@ func (q *Query) values(args []any) (any, error) {
 func (q *Query) items(args []any) (any, error) {
 	m := args[0].(map[string]any)
 	out := []any{}
-	for _, k := range q.order.keys(m) {
+	for _, k := range q.order.Keys(m) {
 		out = append(out, []any{k, m[k]})
 	}
 	return out, nil

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // Timestamp formats of the cli_timestamp_format setting.
@@ -44,7 +46,7 @@ func (d decoder) value(raw any, shape *Shape) (any, error) {
 	case KindStructure:
 		obj, ok := raw.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("Unable to parse response: expected an object, got %s", pyTypeName(raw))
+			return nil, fmt.Errorf("Unable to parse response: expected an object, got %s", pyvalue.TypeName(raw))
 		}
 		out := make(map[string]any, len(shape.Members))
 		for _, m := range shape.Members {

@@ -4,9 +4,11 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
-var epoch = NaiveTime{time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)}
+var epoch = pyvalue.NaiveTime{Time: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)}
 
 // WriteInputSkeleton prints what --generate-cli-skeleton input or yaml-input prints: the input
 // shape with empty values, as JSON, or as YAML with each member's documentation as a comment.
@@ -15,7 +17,7 @@ func (c *Command) WriteInputSkeleton(w io.Writer, kind string) error {
 	if kind == "yaml-input" {
 		b = appendYAMLSkeleton(b, c.Op.Input, 0)
 	} else {
-		b = appendJSON(b, skeletonValue(c.Op.Input, "", false), 0, &keyOrder{subset: c.Op.Input.memberNames(nil)})
+		b = pyvalue.AppendJSON(b, skeletonValue(c.Op.Input, "", false), 0, &pyvalue.KeyOrder{Subset: c.Op.Input.memberNames(nil)})
 		b = append(b, '\n')
 	}
 	_, err := w.Write(b)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // appendText prints v as AWS CLI v2's --output text does (awscli/text.py): an object's scalar
@@ -29,7 +31,7 @@ func (t *textWriter) item(v any, identifier string, hasID bool, scalarKeys []str
 	case []any:
 		t.list(x, identifier, hasID)
 	default:
-		t.b = append(t.b, pyStr(v)...)
+		t.b = append(t.b, pyvalue.Str(v)...)
 		t.b = append(t.b, '\n')
 	}
 }
@@ -52,7 +54,7 @@ func (t *textWriter) list(list []any, identifier string, hasID bool) {
 	if slices.ContainsFunc(list, isList) {
 		var scalars, others []any
 		for _, e := range list {
-			if isScalar(e) {
+			if pyvalue.IsScalar(e) {
 				scalars = append(scalars, e)
 			} else {
 				others = append(others, e)
@@ -74,7 +76,7 @@ func (t *textWriter) scalars(list []any, identifier string, hasID bool) {
 		for _, e := range list {
 			t.b = append(t.b, strings.ToUpper(identifier)...)
 			t.b = append(t.b, '\t')
-			t.b = append(t.b, pyStr(e)...)
+			t.b = append(t.b, pyvalue.Str(e)...)
 			t.b = append(t.b, '\n')
 		}
 		return
@@ -83,7 +85,7 @@ func (t *textWriter) scalars(list []any, identifier string, hasID bool) {
 		if i > 0 {
 			t.b = append(t.b, '\t')
 		}
-		t.b = append(t.b, pyStr(e)...)
+		t.b = append(t.b, pyvalue.Str(e)...)
 	}
 	t.b = append(t.b, '\n')
 }
@@ -92,9 +94,9 @@ func (t *textWriter) dict(m map[string]any, identifier string, hasID bool, scala
 	var scalars []string
 	var nested []string // keys whose values are objects or lists, sorted
 	if scalarKeys == nil {
-		for _, k := range sortedKeys(m) {
-			if isScalar(m[k]) {
-				scalars = append(scalars, pyStr(m[k]))
+		for _, k := range pyvalue.SortedKeys(m) {
+			if pyvalue.IsScalar(m[k]) {
+				scalars = append(scalars, pyvalue.Str(m[k]))
 			} else {
 				nested = append(nested, k)
 			}
@@ -107,9 +109,9 @@ func (t *textWriter) dict(m map[string]any, identifier string, hasID bool, scala
 			if !ok {
 				v = ""
 			}
-			scalars = append(scalars, pyStr(v))
+			scalars = append(scalars, pyvalue.Str(v))
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range pyvalue.SortedKeys(m) {
 			if !slices.Contains(scalarKeys, k) {
 				nested = append(nested, k)
 			}
@@ -132,15 +134,15 @@ func allScalarKeys(list []any) ([]string, error) {
 	for _, e := range list {
 		m, ok := e.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("'%s' object has no attribute 'items'", pyTypeName(e))
+			return nil, fmt.Errorf("'%s' object has no attribute 'items'", pyvalue.TypeName(e))
 		}
 		for k, v := range m {
-			if isScalar(v) {
+			if pyvalue.IsScalar(v) {
 				seen[k] = nil
 			}
 		}
 	}
-	return sortedKeys(seen), nil
+	return pyvalue.SortedKeys(seen), nil
 }
 
 func isMap(v any) bool  { _, ok := v.(map[string]any); return ok }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // LocalZone is the zone AWS CLI v2 prints timestamps in: the local one, as the C library finds
@@ -34,7 +36,7 @@ func LocalZone() *time.Location {
 // 2026-01-01T09:30:00+01:00, with microseconds only when there are any.
 func isoTimestamp(number string, loc *time.Location) (string, error) {
 	var sec, usec int64
-	if isIntLiteral(number) {
+	if pyvalue.IsIntLiteral(number) {
 		n, err := strconv.ParseInt(number, 10, 64)
 		if err != nil {
 			return "", fmt.Errorf("timestamp out of range for platform time_t")

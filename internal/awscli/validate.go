@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // Validate checks the parameters against the input shape as botocore's ParamValidator does
@@ -20,7 +22,7 @@ func (c *Command) Validate(p Params) error {
 	for _, m := range shape.Members {
 		names = append(names, m.Name)
 	}
-	var known []keyValue
+	var known []pyvalue.KeyValue
 	for _, kv := range p {
 		if shape.member(kv.Key) == nil {
 			report = append(report, fmt.Sprintf("Unknown parameter in input: \"%s\", must be one of: %s", kv.Key, strings.Join(names, ", ")))
@@ -43,7 +45,7 @@ func validateValue(report []string, name string, v any, s *Shape) []string {
 		str, ok := v.(string)
 		if !ok {
 			return append(report, fmt.Sprintf("Invalid type for parameter %s, value: %s, type: <class '%s'>, valid types: <class 'str'>",
-				name, pyRepr(v), pyTypeName(v)))
+				name, pyvalue.Repr(v), pyvalue.TypeName(v)))
 		}
 		if n := utf8.RuneCountInString(str); n < s.Min {
 			return append(report, fmt.Sprintf("Invalid length for parameter %s, value: %d, valid min length: %d", name, n, s.Min))

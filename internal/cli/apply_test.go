@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/connectfed/connectfed/internal/awsini"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,6 +23,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/connectfed/connectfed/internal/apply"
+	"github.com/connectfed/connectfed/internal/awsini"
 )
 
 // opCounter records the AWS operations a run sends, to prove what it did not change.

@@ -2,11 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"github.com/connectfed/connectfed/internal/app"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/connectfed/connectfed/internal/app"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/store/sealed"

@@ -7,8 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"github.com/connectfed/connectfed/internal/app"
-	"github.com/connectfed/connectfed/internal/awsini"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/connectfed/connectfed/internal/app"
+	"github.com/connectfed/connectfed/internal/awsini"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/postgres"

@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"github.com/connectfed/connectfed/internal/app"
-	"github.com/connectfed/connectfed/internal/awsini"
 	"io"
 	"path/filepath"
 	"strings"
@@ -16,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/smithy-go"
 	"github.com/spf13/pflag"
+
+	"github.com/connectfed/connectfed/internal/app"
+	"github.com/connectfed/connectfed/internal/awsini"
 )
 
 // serveOptionsWith are serve's defaults with these flags on top, on a free port.

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
-	"github.com/connectfed/connectfed/internal/app"
-	"github.com/connectfed/connectfed/internal/awsini"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,6 +16,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the pgx driver for database/sql, to set up a schema
 	"github.com/spf13/pflag"
 
+	"github.com/connectfed/connectfed/internal/app"
+	"github.com/connectfed/connectfed/internal/awsini"
 	"github.com/connectfed/connectfed/internal/store/storetest"
 )
 

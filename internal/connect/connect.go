@@ -5,9 +5,9 @@
 package connect
 
 import (
-	"github.com/connectfed/connectfed/internal/arn"
 	"time"
 
+	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/cache"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/store"

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/connectfed/connectfed/internal/limits"
 	"regexp"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/limits"
 	"github.com/connectfed/connectfed/internal/store"
 )
 

@@ -5,10 +5,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/connectfed/connectfed/internal/limits"
 	"strings"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/limits"
 	"github.com/connectfed/connectfed/internal/store"
 )
 

@@ -2,11 +2,11 @@ package identity
 
 import (
 	"encoding/json"
-	"github.com/connectfed/connectfed/internal/arn"
 	"path"
 	"strings"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
 )
 
 // policy is the part of an IAM policy document a trust policy needs. Conditions are not

@@ -6,11 +6,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"github.com/connectfed/connectfed/internal/arn"
 	"strings"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/cache"
 	"github.com/connectfed/connectfed/internal/store"
 )

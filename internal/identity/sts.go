@@ -5,11 +5,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/connectfed/connectfed/internal/arn"
-	"github.com/connectfed/connectfed/internal/limits"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
+	"github.com/connectfed/connectfed/internal/limits"
 	"github.com/connectfed/connectfed/internal/store"
 )
 

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/connectfed/connectfed/internal/arn"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/store"

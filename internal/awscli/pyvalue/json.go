@@ -1,4 +1,4 @@
-package awscli
+package pyvalue
 
 import (
 	"encoding/json"
@@ -8,10 +8,10 @@ import (
 	"unicode/utf8"
 )
 
-// appendJSON writes v as Python's json.dump(v, indent=4, ensure_ascii=False) does, which is
+// AppendJSON writes v as Python's json.dump(v, indent=4, ensure_ascii=False) does, which is
 // how AWS CLI v2 prints --output json: four-space indents, ", " never at line ends, non-ASCII
 // characters as themselves, "/" and "<" unescaped.
-func appendJSON(b []byte, v any, level int, order *keyOrder) []byte {
+func AppendJSON(b []byte, v any, level int, order *KeyOrder) []byte {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...)
@@ -30,13 +30,13 @@ func appendJSON(b []byte, v any, level int, order *keyOrder) []byte {
 		case math.IsInf(x, -1):
 			return append(b, "-Infinity"...)
 		}
-		return append(b, pyNumber(x)...)
+		return append(b, Number(x)...)
 	case int:
 		return strconv.AppendInt(b, int64(x), 10)
 	case int64:
 		return strconv.AppendInt(b, x, 10)
 	case json.Number:
-		return append(b, pyJSONNumber(x)...)
+		return append(b, JSONNumber(x)...)
 	case []any:
 		if len(x) == 0 {
 			return append(b, "[]"...)
@@ -47,7 +47,7 @@ func appendJSON(b []byte, v any, level int, order *keyOrder) []byte {
 				b = append(b, ',')
 			}
 			b = appendNewline(b, level+1)
-			b = appendJSON(b, e, level+1, order)
+			b = AppendJSON(b, e, level+1, order)
 		}
 		b = appendNewline(b, level)
 		return append(b, ']')
@@ -56,14 +56,14 @@ func appendJSON(b []byte, v any, level int, order *keyOrder) []byte {
 			return append(b, "{}"...)
 		}
 		b = append(b, '{')
-		for i, k := range order.keys(x) {
+		for i, k := range order.Keys(x) {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			b = appendNewline(b, level+1)
 			b = appendJSONString(b, k)
 			b = append(b, ": "...)
-			b = appendJSON(b, x[k], level+1, order)
+			b = AppendJSON(b, x[k], level+1, order)
 		}
 		b = appendNewline(b, level)
 		return append(b, '}')

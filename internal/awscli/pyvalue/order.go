@@ -1,34 +1,34 @@
-package awscli
+package pyvalue
 
 import (
 	"maps"
 	"slices"
 )
 
-// keyOrder says in which order an object's keys are printed. Python keeps a dict's insertion
+// KeyOrder says in which order an object's keys are printed. Python keeps a dict's insertion
 // order: botocore inserts a response's members in model order, and JMESPath's multi-select hash
 // inserts its keys in the order the expression names them. Go maps keep no order, so it is
 // recovered from those two sources; an object from neither (made by a JMESPath function) is
 // printed with sorted keys.
-type keyOrder struct {
-	exact  [][]string // multi-select hash keys: used when the object has exactly these keys
-	subset [][]string // model members: used when the object's keys are among them
+type KeyOrder struct {
+	Exact  [][]string // multi-select hash keys: used when the object has exactly these keys
+	Subset [][]string // model members: used when the object's keys are among them
 }
 
-func (o *keyOrder) keys(m map[string]any) []string {
+func (o *KeyOrder) Keys(m map[string]any) []string {
 	if o != nil {
-		for _, list := range o.exact {
+		for _, list := range o.Exact {
 			if len(list) == len(m) && hasAll(m, list) {
 				return list
 			}
 		}
-		for _, list := range o.subset {
+		for _, list := range o.Subset {
 			if keys, ok := within(m, list); ok {
 				return keys
 			}
 		}
 	}
-	return sortedKeys(m)
+	return SortedKeys(m)
 }
 
 func hasAll(m map[string]any, list []string) bool {
@@ -51,6 +51,6 @@ func within(m map[string]any, list []string) ([]string, bool) {
 	return keys, len(keys) == len(m)
 }
 
-func sortedKeys(m map[string]any) []string {
+func SortedKeys(m map[string]any) []string {
 	return slices.Sorted(maps.Keys(m))
 }

@@ -1,4 +1,8 @@
-package awscli
+// Package pyvalue is the value model of connectfed's AWS CLI: the values decoded responses,
+// query results and --cli-input documents hold, and what Python (which AWS CLI v2 is written
+// in) makes of them: str(), repr(), type names, truth, json.dumps, and decoding JSON and YAML
+// with their keys in order. The output formats and the input readers share it.
+package pyvalue
 
 import (
 	"encoding/json"
@@ -12,33 +16,33 @@ import (
 
 // Values handled here are what decoded responses, query results and --cli-input documents
 // hold: string, bool, nil, float64 (JMESPath's numbers), int, int64, json.Number,
-// map[string]any, []any, object (a JSON object that keeps its key order) and NaiveTime.
+// map[string]any, []any, Object (a JSON object that keeps its key order) and NaiveTime.
 
 // NaiveTime is a datetime without a time zone, the placeholder botocore puts in an output
 // skeleton's timestamps. Each formatter prints it its own way, as Python's do.
 type NaiveTime struct{ time.Time }
 
-// keyValue and object keep a JSON object's key order, which botocore's messages follow.
-type keyValue struct {
+// KeyValue and Object keep a JSON object's key order, which botocore's messages follow.
+type KeyValue struct {
 	Key   string
 	Value any
 }
 
-type object []keyValue
+type Object []KeyValue
 
-// pyStr is Python's str() of a value: what the text and table formats print.
-func pyStr(v any) string {
+// Str is Python's str() of a value: what the text and table formats print.
+func Str(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
 	case NaiveTime:
 		return x.Format("2006-01-02 15:04:05")
 	}
-	return pyRepr(v)
+	return Repr(v)
 }
 
-// pyRepr is Python's repr() of a value, as botocore quotes values in its messages.
-func pyRepr(v any) string {
+// Repr is Python's repr() of a value, as botocore quotes values in its messages.
+func Repr(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "None"
@@ -48,43 +52,43 @@ func pyRepr(v any) string {
 		}
 		return "False"
 	case string:
-		return pyReprString(x)
+		return ReprString(x)
 	case float64:
-		return pyNumber(x)
+		return Number(x)
 	case int:
 		return strconv.Itoa(x)
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case json.Number:
-		return pyJSONNumber(x)
+		return JSONNumber(x)
 	case NaiveTime:
 		return "datetime.datetime(" + strconv.Itoa(x.Year()) + ", " + strconv.Itoa(int(x.Month())) + ", " +
 			strconv.Itoa(x.Day()) + ", " + strconv.Itoa(x.Hour()) + ", " + strconv.Itoa(x.Minute()) + ")"
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = pyRepr(e)
+			parts[i] = Repr(e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
-	case object:
+	case Object:
 		parts := make([]string, len(x))
 		for i, kv := range x {
-			parts[i] = pyReprString(kv.Key) + ": " + pyRepr(kv.Value)
+			parts[i] = ReprString(kv.Key) + ": " + Repr(kv.Value)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case map[string]any:
-		keys := sortedKeys(x)
+		keys := SortedKeys(x)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = pyReprString(k) + ": " + pyRepr(x[k])
+			parts[i] = ReprString(k) + ": " + Repr(x[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return "<?>"
 }
 
-// pyTypeName is the name Python gives the type json.loads or a YAML loader would have made.
-func pyTypeName(v any) string {
+// TypeName is the name Python gives the type json.loads or a YAML loader would have made.
+func TypeName(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "NoneType"
@@ -97,7 +101,7 @@ func pyTypeName(v any) string {
 	case int, int64:
 		return "int"
 	case json.Number:
-		if isIntLiteral(string(x)) {
+		if IsIntLiteral(string(x)) {
 			return "int"
 		}
 		return "float"
@@ -105,25 +109,25 @@ func pyTypeName(v any) string {
 		return "datetime.datetime"
 	case []any:
 		return "list"
-	case object, map[string]any:
+	case Object, map[string]any:
 		return "dict"
 	}
-	return "object"
+	return "Object"
 }
 
-// pyNumber prints a JMESPath number. JMESPath evaluates every number as a float64, while
+// Number prints a JMESPath number. JMESPath evaluates every number as a float64, while
 // Python keeps ints apart from floats; a whole number is printed as Python prints the int it
 // almost always was (a length, a count), and anything else as Python's float repr.
-func pyNumber(f float64) string {
+func Number(f float64) string {
 	if f == math.Trunc(f) && math.Abs(f) < 1e16 {
 		return strconv.FormatFloat(f, 'f', 0, 64)
 	}
-	return pyFloat(f)
+	return Float(f)
 }
 
-// pyFloat is Python's repr() of a float: the shortest round-tripping digits, in positional
+// Float is Python's repr() of a float: the shortest round-tripping digits, in positional
 // notation for exponents from -4 to 15, and always with a fraction or an exponent.
-func pyFloat(f float64) string {
+func Float(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "nan"
@@ -144,24 +148,24 @@ func pyFloat(f float64) string {
 	return s
 }
 
-// pyJSONNumber prints a JSON number as Python prints what json.loads made of it.
-func pyJSONNumber(n json.Number) string {
-	if isIntLiteral(string(n)) {
+// JSONNumber prints a JSON number as Python prints what json.loads made of it.
+func JSONNumber(n json.Number) string {
+	if IsIntLiteral(string(n)) {
 		return strings.TrimPrefix(string(n), "+")
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
 	if err != nil {
 		return string(n)
 	}
-	return pyFloat(f)
+	return Float(f)
 }
 
-func isIntLiteral(s string) bool {
+func IsIntLiteral(s string) bool {
 	return s != "" && !strings.ContainsAny(s, ".eE")
 }
 
-// pyReprString is Python's repr() of a str.
-func pyReprString(s string) string {
+// ReprString is Python's repr() of a str.
+func ReprString(s string) string {
 	quote := byte('\'')
 	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
 		quote = '"'
@@ -198,8 +202,8 @@ func hex2(n int) string {
 	return string([]byte{digits[n>>4&0xf], digits[n&0xf]})
 }
 
-// truthy is Python's truth value of a value.
-func truthy(v any) bool {
+// Truthy is Python's truth value of a value.
+func Truthy(v any) bool {
 	switch x := v.(type) {
 	case nil:
 		return false
@@ -220,15 +224,15 @@ func truthy(v any) bool {
 		return len(x) > 0
 	case map[string]any:
 		return len(x) > 0
-	case object:
+	case Object:
 		return len(x) > 0
 	}
 	return true
 }
 
-func isScalar(v any) bool {
+func IsScalar(v any) bool {
 	switch v.(type) {
-	case []any, map[string]any, object:
+	case []any, map[string]any, Object:
 		return false
 	}
 	return true

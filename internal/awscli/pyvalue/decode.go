@@ -1,4 +1,4 @@
-package awscli
+package pyvalue
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// decodeOrderedJSON decodes JSON keeping objects' key order (a repeated key keeps its first
+// DecodeJSON decodes JSON keeping objects' key order (a repeated key keeps its first
 // place and its last value, as Python's dict does).
-func decodeOrderedJSON(data []byte) (any, error) {
+func DecodeJSON(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := decodeJSONValue(dec)
@@ -34,7 +34,7 @@ func decodeJSONValue(dec *json.Decoder) (any, error) {
 	case json.Delim:
 		switch t {
 		case '{':
-			var obj object
+			var obj Object
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
@@ -44,11 +44,11 @@ func decodeJSONValue(dec *json.Decoder) (any, error) {
 				if err != nil {
 					return nil, err
 				}
-				obj = obj.set(kt.(string), v)
+				obj = obj.Set(kt.(string), v)
 			}
 			_, err := dec.Token()
 			if obj == nil {
-				obj = object{}
+				obj = Object{}
 			}
 			return obj, err
 		case '[':
@@ -68,18 +68,18 @@ func decodeJSONValue(dec *json.Decoder) (any, error) {
 	return tok, nil
 }
 
-func (o object) set(key string, v any) object {
+func (o Object) Set(key string, v any) Object {
 	for i := range o {
 		if o[i].Key == key {
 			o[i].Value = v
 			return o
 		}
 	}
-	return append(o, keyValue{key, v})
+	return append(o, KeyValue{key, v})
 }
 
-// decodeYAML loads a YAML document as ruamel's safe loader would, keeping key order.
-func decodeYAML(data []byte) (any, error) {
+// DecodeYAML loads a YAML document as ruamel's safe loader would, keeping key order.
+func DecodeYAML(data []byte) (any, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func fromYAMLNode(n *yaml.Node) (any, error) {
 	case yaml.AliasNode:
 		return fromYAMLNode(n.Alias)
 	case yaml.MappingNode:
-		obj := object{}
+		obj := Object{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, err := fromYAMLNode(n.Content[i])
 			if err != nil {
@@ -110,7 +110,7 @@ func fromYAMLNode(n *yaml.Node) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			obj = obj.set(pyStr(k), v)
+			obj = obj.Set(Str(k), v)
 		}
 		return obj, nil
 	case yaml.SequenceNode:

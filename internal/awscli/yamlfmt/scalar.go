@@ -1,6 +1,7 @@
-package awscli
+package yamlfmt
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -283,9 +284,9 @@ func (y *yamlWriter) writeDoubleQuoted(s string, indent int, split bool) {
 				if e, ok := yamlEscape(ch); ok {
 					esc = "\\" + e
 				} else if ch <= 0xff {
-					esc = "\\x" + strings.ToUpper(hex2(int(ch)))
+					esc = fmt.Sprintf("\\x%02X", ch)
 				} else if ch <= 0xffff {
-					esc = "\\u" + strings.ToUpper(hex2(int(ch>>8))+hex2(int(ch&0xff)))
+					esc = fmt.Sprintf("\\u%04X", ch)
 				} else {
 					esc = "\\U" + strings.ToUpper(strconv.FormatInt(int64(ch)|1<<32, 16)[1:])
 				}

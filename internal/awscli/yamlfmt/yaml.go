@@ -1,9 +1,13 @@
-package awscli
+// Package yamlfmt writes AWS CLI v2's --output yaml and yaml-stream: what ruamel.yaml's safe
+// dumper makes of a value of the pyvalue model.
+package yamlfmt
 
 import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // YAML output, as AWS CLI v2 writes it with ruamel.yaml's safe dumper (YAML 1.2, block style,
@@ -27,10 +31,10 @@ func (y *yamlWriter) write(s string) {
 	}
 }
 
-// appendYAML writes v as the yaml format does.
-func appendYAML(b []byte, v any) []byte {
-	if isScalar(v) {
-		b = appendJSON(b, topLevelScalar(v), 0, nil)
+// Append writes v as the yaml format does.
+func Append(b []byte, v any) []byte {
+	if pyvalue.IsScalar(v) {
+		b = pyvalue.AppendJSON(b, topLevelScalar(v), 0, nil)
 		return append(b, '\n')
 	}
 	y := &yamlWriter{b: b}
@@ -39,7 +43,7 @@ func appendYAML(b []byte, v any) []byte {
 }
 
 func topLevelScalar(v any) any {
-	if t, ok := v.(NaiveTime); ok {
+	if t, ok := v.(pyvalue.NaiveTime); ok {
 		return t.Format("2006-01-02T15:04:05")
 	}
 	return v
@@ -50,7 +54,7 @@ func topLevelScalar(v any) any {
 func (y *yamlWriter) node(v any, indent int, inline bool) {
 	switch x := v.(type) {
 	case map[string]any:
-		for i, k := range sortedKeys(x) {
+		for i, k := range pyvalue.SortedKeys(x) {
 			if i > 0 || !inline {
 				y.write(strings.Repeat(" ", indent))
 			}
@@ -112,14 +116,14 @@ func (y *yamlWriter) scalarValue(v any, indent int) {
 		y.write(strconv.FormatBool(x))
 	case string:
 		y.scalar(x, indent, false)
-	case NaiveTime:
+	case pyvalue.NaiveTime:
 		y.write(x.Format("2006-01-02 15:04:05"))
 	case float64:
 		if x == float64(int64(x)) && x < 1e16 && x > -1e16 {
-			y.write(pyNumber(x))
+			y.write(pyvalue.Number(x))
 			return
 		}
-		s := pyFloat(x)
+		s := pyvalue.Float(x)
 		switch s {
 		case "nan":
 			s = ".nan"
@@ -134,6 +138,6 @@ func (y *yamlWriter) scalarValue(v any, indent int) {
 		}
 		y.write(s)
 	default:
-		y.write(pyStr(v))
+		y.write(pyvalue.Str(v))
 	}
 }

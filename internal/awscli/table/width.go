@@ -1,7 +1,7 @@
 // Code generated from Python 3.11.2's unicodedata (Unicode 14.0.0), the data AWS CLI v2's table
 // formatter measures text with; DO NOT EDIT.
 
-package awscli
+package table
 
 // wideRanges are the code points whose East Asian Width is W, F or A: the table formatter
 // counts each as two columns. Sorted, inclusive, non-overlapping.

@@ -1,9 +1,14 @@
-package awscli
+// Package table draws AWS CLI v2's --output table: sections per object, header and value rows,
+// widths scaled to the terminal, optional colour. It prints values of the pyvalue model.
+package table
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"slices"
+
+	"github.com/connectfed/connectfed/internal/awscli/pyvalue"
 )
 
 // The table format, as AWS CLI v2 draws it (awscli/formatter.py TableFormatter and
@@ -42,7 +47,7 @@ func (s *tableSection) addRow(row []any) error {
 	}
 	cells := make([]string, len(row))
 	for i, v := range row {
-		cells[i] = pyStr(v)
+		cells[i] = pyvalue.Str(v)
 	}
 	s.rows = append(s.rows, cells)
 	s.updateWidths(cells)
@@ -113,12 +118,27 @@ func (s *tableSection) totalWidth(padding, outer int) int {
 	return max(textWidth(s.title)+2+2*outer, total)
 }
 
+// Render writes v as the table format, under title, for a terminal width columns wide (color:
+// with ANSI colours), keys in order; it says whether there was anything to draw.
+func Render(w io.Writer, title string, v any, width int, color bool, order *pyvalue.KeyOrder) (bool, error) {
+	t := &table{width: width, color: color, order: order}
+	ok, err := t.build(title, true, v, 0)
+	if err != nil || !ok {
+		return ok, err
+	}
+	t.render(w)
+	return true, nil
+}
+
+// Reset is the ANSI sequence that ends every colour.
+const Reset = resetAll
+
 type table struct {
 	sections []*tableSection
 	current  *tableSection
 	width    int // the terminal's
 	color    bool
-	order    *keyOrder
+	order    *pyvalue.KeyOrder
 }
 
 func (t *table) newSection(title string, indent int) {
@@ -128,7 +148,7 @@ func (t *table) newSection(title string, indent int) {
 
 // build is TableFormatter._build_table; it reports whether there is anything to draw.
 func (t *table) build(title string, hasTitle bool, v any, indent int) (bool, error) {
-	if !truthy(v) {
+	if !pyvalue.Truthy(v) {
 		return false, nil
 	}
 	if hasTitle {
@@ -139,21 +159,21 @@ func (t *table) build(title string, hasTitle bool, v any, indent int) (bool, err
 	}
 	switch x := v.(type) {
 	case []any:
-		if isMap(x[0]) {
+		if _, isMap := x[0].(map[string]any); isMap {
 			return true, t.fromList(x, indent, title)
 		}
 		for _, item := range x {
 			var err error
 			switch it := item.(type) {
 			case []any:
-				if !slices.ContainsFunc(it, func(e any) bool { return !isScalar(e) }) {
+				if !slices.ContainsFunc(it, func(e any) bool { return !pyvalue.IsScalar(e) }) {
 					err = t.current.addRow(it)
 				} else {
 					_, err = t.build("", false, it, 0)
 				}
 			case map[string]any:
 				// Iterating a dict yields its keys, all scalars: Python adds them as a row.
-				keys := t.order.keys(it)
+				keys := t.order.Keys(it)
 				row := make([]any, len(keys))
 				for i, k := range keys {
 					row[i] = k
@@ -202,7 +222,7 @@ func (t *table) fromList(list []any, indent int, title string) error {
 	for _, e := range list {
 		m, ok := e.(map[string]any)
 		if !ok {
-			return fmt.Errorf("'%s' object has no attribute 'items'", pyTypeName(e))
+			return fmt.Errorf("'%s' object has no attribute 'items'", pyvalue.TypeName(e))
 		}
 		h, more := groupScalarKeys(m)
 		for _, k := range h {
@@ -212,7 +232,7 @@ func (t *table) fromList(list []any, indent int, title string) error {
 			moreSet[k] = nil
 		}
 	}
-	headers, more := sortedKeys(headerSet), sortedKeys(moreSet)
+	headers, more := pyvalue.SortedKeys(headerSet), pyvalue.SortedKeys(moreSet)
 	t.current.addHeader(headers)
 	for i, e := range list {
 		m := e.(map[string]any)
@@ -245,8 +265,8 @@ func (t *table) fromList(list []any, indent int, title string) error {
 // groupScalarKeys splits an object's keys into those with scalar values and the rest, each
 // sorted.
 func groupScalarKeys(m map[string]any) (scalars, more []string) {
-	for _, k := range sortedKeys(m) {
-		if isScalar(m[k]) {
+	for _, k := range pyvalue.SortedKeys(m) {
+		if pyvalue.IsScalar(m[k]) {
 			scalars = append(scalars, k)
 		} else {
 			more = append(more, k)
