@@ -95,7 +95,7 @@ func (in CreateInstanceInput) validate() error {
 	if err := checkLength("clientToken", in.ClientToken, 0, limits.ClientTokenMax); err != nil {
 		return err
 	}
-	if !storable(in.ClientToken) {
+	if !store.StorableText(in.ClientToken) {
 		return invalid("clientToken", in.ClientToken, "Member must be text without control characters")
 	}
 	if in.InstanceAlias != "" {
@@ -222,7 +222,7 @@ func (s *Service) ListInstances(ctx context.Context, c Caller, nextToken string,
 	if err != nil {
 		return Page[Instance]{}, fmt.Errorf("connect: list instances: %w", err)
 	}
-	return mapPage(pageOf(items, p, func(in store.Instance) string { return in.ID }), instanceOf), nil
+	return pageOf(items, p, func(in store.Instance) string { return in.ID }, instanceOf), nil
 }
 
 // DeleteInstance deletes an instance with its profiles and users.
@@ -272,7 +272,7 @@ func (s *Service) listProfiles(ctx context.Context, c Caller, ref, nextToken str
 	if err != nil {
 		return Page[Profile]{}, fmt.Errorf("connect: list profiles: %w", err)
 	}
-	return mapPage(pageOf(items, p, func(pr store.Profile) string { return pr.ID }), func(pr store.Profile) Profile {
+	return pageOf(items, p, func(pr store.Profile) string { return pr.ID }, func(pr store.Profile) Profile {
 		return Profile{ID: pr.ID, ARN: profileARN(in.Region, in.AccountID, in.ID, pr.ID), Name: pr.Name,
 			LastModifiedTime: pr.CreatedAt, LastModifiedRegion: in.Region}
 	}), nil

@@ -264,8 +264,7 @@ func (s *Service) ListUsers(ctx context.Context, c Caller, ref, nextToken string
 	if err != nil {
 		return Page[UserSummary]{}, fmt.Errorf("connect: list users: %w", err)
 	}
-	page := pageOf(items, p, func(u store.ConnectUser) string { return u.Username })
-	return mapPage(page, func(u store.ConnectUser) UserSummary {
+	return pageOf(items, p, func(u store.ConnectUser) string { return u.Username }, func(u store.ConnectUser) UserSummary {
 		return UserSummary{ID: u.ID, ARN: userARN(inst, u.ID), Username: u.Username,
 			LastModifiedTime: u.UpdatedAt, LastModifiedRegion: inst.Region}
 	}), nil

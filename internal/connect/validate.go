@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
@@ -28,20 +27,6 @@ func isID(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-// storable reports whether s is text every store keeps as it is: UTF-8 without NUL or other
-// control characters (PostgreSQL refuses NUL and invalid UTF-8 in text).
-func storable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 func printableASCII(b []byte) bool {
@@ -128,20 +113,17 @@ type Page[T any] struct {
 	NextToken string
 }
 
-// pageOf trims the one extra item pageRequest asked for into a NextToken.
-func pageOf[T any](items []T, p store.Page, key func(T) string) Page[T] {
-	size := p.Limit - 1
-	if len(items) <= size {
-		return Page[T]{Items: items}
+// pageOf trims the one extra item pageRequest asked for into a NextToken, and returns the
+// views of the rest.
+func pageOf[T, V any](items []T, p store.Page, key func(T) string, view func(T) V) Page[V] {
+	var page Page[V]
+	if size := p.Limit - 1; len(items) > size {
+		items = items[:size]
+		page.NextToken = base64.RawURLEncoding.EncodeToString([]byte(key(items[size-1])))
 	}
-	return Page[T]{Items: items[:size], NextToken: base64.RawURLEncoding.EncodeToString([]byte(key(items[size-1])))}
-}
-
-// mapPage is page with every item turned into its view.
-func mapPage[T, V any](page Page[T], view func(T) V) Page[V] {
-	out := Page[V]{NextToken: page.NextToken, Items: make([]V, len(page.Items))}
-	for i, item := range page.Items {
-		out.Items[i] = view(item)
+	page.Items = make([]V, len(items))
+	for i, item := range items {
+		page.Items[i] = view(item)
 	}
-	return out
+	return page
 }

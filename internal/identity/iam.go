@@ -18,32 +18,37 @@ type Page[T any] struct {
 	NextMarker string // "" when this is the last page
 }
 
-// listPage reads one page through list, IAM style: marker is the opaque value of a previous
-// NextMarker, maxItems 1..1000 (0 means IAM's default of 100).
-func listPage[T any](marker string, maxItems int, key func(T) string,
-	list func(store.Page) ([]T, error)) (Page[T], error) {
+// listPage reads one page of records through list, IAM style, and returns their views:
+// marker is the opaque value of a previous NextMarker, maxItems 1..1000 (0 means IAM's
+// default of 100).
+func listPage[T, V any](marker string, maxItems int, key func(T) string,
+	list func(store.Page) ([]T, error), view func(T) V) (Page[V], error) {
 	if maxItems == 0 {
 		maxItems = 100
 	}
 	if maxItems < 1 || maxItems > 1000 {
-		return Page[T]{}, validationError("maxItems", fmt.Sprint(maxItems), "Member must have value between 1 and 1000")
+		return Page[V]{}, validationError("maxItems", fmt.Sprint(maxItems), "Member must have value between 1 and 1000")
 	}
 	after := ""
 	if marker != "" {
 		b, err := base64.RawURLEncoding.DecodeString(marker)
-		if err != nil || len(b) == 0 || !storableText(string(b)) {
-			return Page[T]{}, apierr.New(apierr.ValidationError, "Invalid Marker.")
+		if err != nil || len(b) == 0 || !store.StorableText(string(b)) {
+			return Page[V]{}, apierr.New(apierr.ValidationError, "Invalid Marker.")
 		}
 		after = string(b)
 	}
 	items, err := list(store.Page{After: after, Limit: maxItems + 1})
 	if err != nil {
-		return Page[T]{}, fmt.Errorf("identity: list: %w", err)
+		return Page[V]{}, fmt.Errorf("identity: list: %w", err)
 	}
-	p := Page[T]{Items: items}
+	var p Page[V]
 	if len(items) > maxItems {
-		p.Items = items[:maxItems]
+		items = items[:maxItems]
 		p.NextMarker = base64.RawURLEncoding.EncodeToString([]byte(key(items[maxItems-1])))
+	}
+	p.Items = make([]V, len(items))
+	for i, item := range items {
+		p.Items[i] = view(item)
 	}
 	return p, nil
 }
@@ -119,9 +124,8 @@ func (s *Service) user(ctx context.Context, accountID, name string) (store.User,
 
 // ListUsers lists the users of the caller's account by name.
 func (s *Service) ListUsers(ctx context.Context, caller Principal, marker string, maxItems int) (Page[User], error) {
-	page, err := listPage(marker, maxItems, func(u store.User) string { return u.Name },
-		func(p store.Page) ([]store.User, error) { return s.store.ListUsers(ctx, caller.AccountID, p) })
-	return mapPage(page, userOf), err
+	return listPage(marker, maxItems, func(u store.User) string { return u.Name },
+		func(p store.Page) ([]store.User, error) { return s.store.ListUsers(ctx, caller.AccountID, p) }, userOf)
 }
 
 // DeleteUser deletes a user that has no access keys left, as IAM requires.
@@ -289,7 +293,7 @@ func (s *Service) CreateRole(ctx context.Context, caller Principal, in RoleInput
 	if len(in.TrustPolicy) > 131072 {
 		return Role{}, validationError("assumeRolePolicyDocument", "...", "Member must have length less than or equal to 131072")
 	}
-	if !storableText(in.TrustPolicy) {
+	if !store.StorableText(in.TrustPolicy) {
 		return Role{}, validationError("assumeRolePolicyDocument", "...", `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+`)
 	}
 	if _, err := parsePolicy(in.TrustPolicy); err != nil {
@@ -298,7 +302,7 @@ func (s *Service) CreateRole(ctx context.Context, caller Principal, in RoleInput
 	if len(in.Description) > limits.DescriptionMax {
 		return Role{}, validationError("description", in.Description, apierr.Length(len(in.Description), 0, limits.DescriptionMax))
 	}
-	if !storableText(in.Description) {
+	if !store.StorableText(in.Description) {
 		return Role{}, validationError("description", in.Description, `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`)
 	}
 	if in.MaxSessionDuration == 0 {
@@ -338,9 +342,8 @@ func (s *Service) GetRole(ctx context.Context, caller Principal, name string) (R
 
 // ListRoles lists the roles of the caller's account by name.
 func (s *Service) ListRoles(ctx context.Context, caller Principal, marker string, maxItems int) (Page[Role], error) {
-	page, err := listPage(marker, maxItems, func(r store.Role) string { return r.Name },
-		func(p store.Page) ([]store.Role, error) { return s.store.ListRoles(ctx, caller.AccountID, p) })
-	return mapPage(page, roleOf), err
+	return listPage(marker, maxItems, func(r store.Role) string { return r.Name },
+		func(p store.Page) ([]store.Role, error) { return s.store.ListRoles(ctx, caller.AccountID, p) }, roleOf)
 }
 
 // DeleteRole deletes a role. Sessions already issued keep working until they expire, as in AWS

@@ -2,7 +2,6 @@ package identity
 
 import (
 	"regexp"
-	"unicode/utf8"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 )
@@ -71,21 +70,6 @@ func isAccessKeyID(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// storableText reports whether s is text every store keeps as it is: UTF-8 without control
-// characters other than tab, line feed and carriage return (what IAM's text patterns allow).
-// PostgreSQL refuses NUL and bytes that are not UTF-8 in text.
-func storableText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
 			return false
 		}
 	}

@@ -53,12 +53,3 @@ func roleOf(r store.Role) Role {
 		TrustPolicy: r.TrustPolicy, Description: r.Description, MaxSessionDuration: r.MaxSessionDuration,
 		CreatedAt: r.CreatedAt}
 }
-
-// mapPage is page with every item turned into its view.
-func mapPage[T, V any](page Page[T], view func(T) V) Page[V] {
-	out := Page[V]{NextMarker: page.NextMarker, Items: make([]V, len(page.Items))}
-	for i, item := range page.Items {
-		out.Items[i] = view(item)
-	}
-	return out
-}

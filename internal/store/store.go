@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"time"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Backends wrap nothing else into them, so callers can rely on errors.Is.
@@ -284,4 +285,19 @@ type SecretRewriter interface {
 	// RewriteSecrets calls rewrite with the id and the secret of every record of a kind, and
 	// writes back the secret it returns when it says changed; see sqlstore.
 	RewriteSecrets(ctx context.Context, kind SecretKind, rewrite func(id string, secret []byte) (out []byte, changed bool, err error)) (int, error)
+}
+
+// StorableText reports whether s is text every store keeps as it is: UTF-8 without control
+// characters other than tab, line feed and carriage return (what IAM's text patterns allow).
+// PostgreSQL refuses NUL and bytes that are not UTF-8 in text.
+func StorableText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
