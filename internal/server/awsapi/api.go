@@ -59,7 +59,8 @@ type Request struct {
 	Principal identity.Principal
 	// Region is the credential scope's.
 	Region string
-	Body   []byte
+	// Payload is the body, read whole (the embedded Request's Body is spent).
+	Payload []byte
 	// Labels are a restJson1 operation's path labels, in the order of its path pattern.
 	Labels []string
 	// Form is a query-protocol operation's parameters (body and URL query).
@@ -99,7 +100,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.resp.Fail(w, ri, apierr.New(apierr.UnknownOperation, "Service %s is not served here; connectfed serves connect, iam and sts.", signed.Service))
 		return
 	}
-	req := &Request{Request: r, Principal: p, Region: signed.Region, Body: body, info: ri}
+	req := &Request{Request: r, Principal: p, Region: signed.Region, Payload: body, info: ri}
 	var op *Operation
 	if svc.protocol == awsproto.Query {
 		op, err = svc.routeQuery(req)

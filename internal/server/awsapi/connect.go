@@ -121,7 +121,7 @@ type createInstanceInput struct {
 
 func (a *API) createInstance(r *Request) (any, error) {
 	var in createInstanceInput
-	if err := decodeBody(r.Body, &in); err != nil {
+	if err := decodeBody(r.Payload, &in); err != nil {
 		return nil, err
 	}
 	inst, err := a.connect.CreateInstance(r.Context(), r.caller(), connect.CreateInstanceInput(in))
@@ -234,7 +234,7 @@ type createUserInput struct {
 
 func (a *API) createUser(r *Request) (any, error) {
 	var body createUserInput
-	if err := decodeBody(r.Body, &body); err != nil {
+	if err := decodeBody(r.Payload, &body); err != nil {
 		return nil, err
 	}
 	in := connect.CreateUserInput{Username: body.Username, Password: body.Password, DirectoryUserID: body.DirectoryUserID,

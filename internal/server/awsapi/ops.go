@@ -176,7 +176,7 @@ func Operations() []Operation {
 // routeQuery finds the action a query-protocol request names (parameters from the body and the
 // URL query, so presigned GETs work too).
 func (svc *service) routeQuery(req *Request) (*Operation, error) {
-	values, err := url.ParseQuery(string(req.Body))
+	values, err := url.ParseQuery(string(req.Payload))
 	if err != nil {
 		return nil, apierr.New(apierr.SerializationError, "The request body is not a valid form.")
 	}

@@ -65,7 +65,7 @@ func TestRoutingReachesEveryRow(t *testing.T) {
 		var err error
 		if op.Protocol == awsproto.Query {
 			req.Request = httptest.NewRequest("POST", "/", nil)
-			req.Body = []byte("Action=" + op.Name)
+			req.Payload = []byte("Action=" + op.Name)
 			got, err = svc.routeQuery(req)
 		} else {
 			path := op.root
