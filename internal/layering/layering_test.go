@@ -21,7 +21,7 @@ type rule struct {
 var rules = []rule{
 	{"the domain knows nothing of HTTP or the wire",
 		[]string{"internal/apierr", "internal/arn", "internal/limits", "internal/cache", "internal/secrets",
-			"internal/identity", "internal/connect", "internal/token"},
+			"internal/identity", "internal/connect", "internal/token", "internal/policy"},
 		[]string{"net/http", "internal/server/...", "internal/awsproto", "internal/sigv4", "internal/cli",
 			"internal/apply", "internal/awscli", "internal/app"}},
 	{"the domain reaches storage through the store interface only",
@@ -32,7 +32,7 @@ var rules = []rule{
 		[]string{"internal/identity", "internal/connect", "internal/token", "internal/apply", "internal/server/...",
 			"internal/cli", "internal/awsproto", "internal/sigv4", "internal/awscli"}},
 	{"leaves import nothing of ours",
-		[]string{"internal/apierr", "internal/arn", "internal/limits", "internal/cache", "internal/awsini"},
+		[]string{"internal/apierr", "internal/arn", "internal/limits", "internal/cache", "internal/awsini", "internal/policy"},
 		[]string{"internal/..."}},
 	{"the server never reaches up to the wiring or the CLI",
 		[]string{"internal/server/...", "internal/awsproto", "internal/sigv4"},
