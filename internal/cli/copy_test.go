@@ -42,6 +42,8 @@ func populate(t testing.TB, st store.Store) {
 		must(st.CreateRole(ctx, store.Role{AccountID: acct, Name: "ConnectAgent", ID: "AROA" + acct, Path: "/",
 			TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:root"},"Action":"sts:AssumeRole"}]}`,
 			Description: "agents — all of them", MaxSessionDuration: 43200, CreatedAt: at}))
+		must(st.PutInlinePolicy(ctx, store.InlinePolicy{AccountID: acct, Kind: store.RolePolicy, Owner: "ConnectAgent", Name: "Tokens",
+			Document: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"*"}}`}))
 		must(st.CreateSession(ctx, store.Session{AccessKeyID: "ASIA" + acct, Secret: "session/secret", TokenHash: []byte{0, 0xff, 0x10, 0, 7},
 			AccountID: acct, RoleName: "ConnectAgent", RoleID: "AROA" + acct, SessionName: "agent1",
 			SourceARN: "arn:aws:iam::" + acct + ":user/Alice", CreatedAt: at, ExpiresAt: at.Add(time.Hour)}))

@@ -178,6 +178,15 @@ type Store interface {
 	ListRoles(ctx context.Context, accountID string, p Page) ([]Role, error)
 	DeleteRole(ctx context.Context, accountID, name string) error
 
+	// PutInlinePolicy creates or replaces an inline policy of a user or role (its name matched
+	// ignoring case, the new spelling kept); ErrNotFound when the account does not exist. It
+	// does not check that the owner does.
+	PutInlinePolicy(ctx context.Context, p InlinePolicy) error
+	GetInlinePolicy(ctx context.Context, accountID string, kind PolicyOwner, owner, name string) (InlinePolicy, error)
+	// ListInlinePolicies lists an owner's inline policies by name, ignoring case.
+	ListInlinePolicies(ctx context.Context, accountID string, kind PolicyOwner, owner string) ([]InlinePolicy, error)
+	DeleteInlinePolicy(ctx context.Context, accountID string, kind PolicyOwner, owner, name string) error
+
 	CreateSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, accessKeyID string) (Session, error)
 	// DeleteExpiredSessions removes sessions that expired before t and says how many.
@@ -267,6 +276,24 @@ type Store interface {
 	// DeleteExpiredTokenRecords removes used-token and revoked-family records whose until is
 	// before t, and says how many (of both kinds together). A record whose until is t stays.
 	DeleteExpiredTokenRecords(ctx context.Context, t time.Time) (int, error)
+}
+
+// PolicyOwner is the kind of IAM entity an inline policy belongs to.
+type PolicyOwner string
+
+const (
+	UserPolicy PolicyOwner = "user"
+	RolePolicy PolicyOwner = "role"
+)
+
+// InlinePolicy is a policy document embedded in a user or role. Owner and Name match ignoring
+// case; Document is kept exactly as written.
+type InlinePolicy struct {
+	AccountID string
+	Kind      PolicyOwner
+	Owner     string
+	Name      string
+	Document  string
 }
 
 // SecretKind names one kind of secret a store keeps, for SecretRewriter.

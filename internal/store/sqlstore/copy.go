@@ -26,6 +26,7 @@ var tables = []string{
 	"iam_users",
 	"access_keys",
 	"roles",
+	"inline_policies",
 	"sessions",
 	"instances",
 	"security_profiles",

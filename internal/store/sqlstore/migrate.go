@@ -181,6 +181,21 @@ var migrations = []migration{
 		`CREATE INDEX instances_by_client_token ON instances (account_id, region, client_token)`,
 		`ALTER TABLE connect_users ADD COLUMN password_hash {bytes} NOT NULL DEFAULT ''`,
 	},
+	// 5: inline policies of IAM users and roles. owner_key and name_key are lower(name), as
+	// IAM names ignore case; there is no foreign key to the owner: identity refuses to delete
+	// a user or role that still has policies, as IAM does. The key serves every lookup and
+	// the name-ordered list.
+	{
+		`CREATE TABLE inline_policies (
+			account_id {key} NOT NULL REFERENCES accounts (id),
+			owner_kind {key} NOT NULL,
+			owner_key  {key} NOT NULL,
+			name_key   {key} NOT NULL,
+			name       TEXT  NOT NULL,
+			document   TEXT  NOT NULL,
+			PRIMARY KEY (account_id, owner_kind, owner_key, name_key)
+		)`,
+	},
 }
 
 // SchemaVersion is the number of migrations this binary knows: the schema version it

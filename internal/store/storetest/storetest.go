@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Instance", testInstance},
 		{"InstanceAlias", testInstanceAlias},
 		{"InstanceByClientToken", testInstanceByClientToken},
+		{"InlinePolicies", testInlinePolicies},
 		{"InstanceIsolation", testInstanceIsolation},
 		{"InstancePaging", testInstancePaging},
 		{"CreateInstanceAtomic", testCreateInstanceAtomic},
