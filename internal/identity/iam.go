@@ -141,6 +141,9 @@ func (s *Service) DeleteUser(ctx context.Context, caller Principal, name string)
 	if len(keys) > 0 {
 		return apierr.New(apierr.DeleteConflict, "Cannot delete entity, must delete access keys first.")
 	}
+	if err := s.hasInlinePolicies(ctx, u.AccountID, store.UserPolicy, u.Name); err != nil {
+		return err
+	}
 	defer s.forgetUser(u.AccountID, u.Name)
 	if err := s.store.DeleteUser(ctx, u.AccountID, u.Name); errors.Is(err, store.ErrNotFound) {
 		return noSuchUser(name)
@@ -350,6 +353,9 @@ func (s *Service) ListRoles(ctx context.Context, caller Principal, marker string
 // where a deleted role's sessions lose their permissions but not their identity.
 func (s *Service) DeleteRole(ctx context.Context, caller Principal, name string) error {
 	if err := checkName("roleName", name, 1, limits.RoleNameMax); err != nil {
+		return err
+	}
+	if err := s.hasInlinePolicies(ctx, caller.AccountID, store.RolePolicy, name); err != nil {
 		return err
 	}
 	err := s.store.DeleteRole(ctx, caller.AccountID, name)

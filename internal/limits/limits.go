@@ -33,6 +33,12 @@ const (
 	RoleARNMax         = 2048
 	PathMax            = 512
 	DescriptionMax     = 1000
+	PolicyNameMax      = 128
+	PolicyDocumentMax  = 131072
+	// The inline policies of one user, or one role, together at most (IAM quotas page:
+	// "User policy size cannot exceed 2,048 characters", role 10,240; white space not counted).
+	UserInlinePoliciesMax = 2048
+	RoleInlinePoliciesMax = 10240
 	// AccessKeysPerUser is IAM's quota of access keys per user (IAM quotas page).
 	AccessKeysPerUser = 2
 )

@@ -273,3 +273,68 @@ func TestIAMRoles(t *testing.T) {
 	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("Backup")})
 	wantAPIError(t, err, "NoSuchEntity", 404, "Backup")
 }
+
+// Inline policies of users and roles through the SDK: kept exactly as written and returned
+// URL-encoded, replaced by name, listed, size-capped, refused when malformed, and in the way of
+// deleting their owner.
+func TestIAMInlinePolicies(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.iam(e.root)
+	e.newUser("alice")
+	e.newRole("Agent", testAccount, 3600)
+	doc := "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"connect:GetFederationToken\",\n" +
+		"    \"Resource\": \"arn:aws:connect:us-east-1:123456789012:instance/i-1/user/${aws:userid}\"}\n}"
+	if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("Agent"), PolicyName: aws.String("Tokens"),
+		PolicyDocument: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("agent"), PolicyName: aws.String("tokens")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := url.QueryUnescape(aws.ToString(got.PolicyDocument))
+	if err != nil || decoded != doc || aws.ToString(got.PolicyName) != "Tokens" {
+		t.Fatalf("GetRolePolicy = %q (%v), name %q; want the document as written", decoded, err, aws.ToString(got.PolicyName))
+	}
+	for _, name := range []string{"b", "a", "c"} {
+		if _, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String(name),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := c.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: aws.String("alice"), MaxItems: aws.Int32(2)})
+	if err != nil || strings.Join(page.PolicyNames, ",") != "a,b" || !page.IsTruncated {
+		t.Fatalf("ListUserPolicies page 1: %+v, %v", page, err)
+	}
+	page, err = c.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: aws.String("alice"), Marker: page.Marker})
+	if err != nil || strings.Join(page.PolicyNames, ",") != "c" || page.IsTruncated {
+		t.Fatalf("ListUserPolicies page 2: %+v, %v", page, err)
+	}
+
+	_, err = c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("bad"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*"}}`)})
+	wantAPIError(t, err, "MalformedPolicyDocument", 400, "Policy statement must contain resources.")
+	_, err = c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("big"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::123456789012:user/` +
+			strings.Repeat("x", 2000) + `"}}`)})
+	wantAPIError(t, err, "LimitExceeded", 409, "Maximum policy size of 2048 bytes exceeded for user alice")
+	_, err = c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("nobody"), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}}`)})
+	wantAPIError(t, err, "NoSuchEntity", 404, "The user with name nobody cannot be found.")
+	_, err = c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("zzz")})
+	wantAPIError(t, err, "NoSuchEntity", 404, "The user policy with name zzz cannot be found.")
+	_, err = c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("Agent"), PolicyName: aws.String("bad name!"),
+		PolicyDocument: aws.String(doc)})
+	wantAPIError(t, err, "ValidationError", 400, "at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern")
+
+	// A role with a policy cannot be deleted until the policy is.
+	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("Agent")})
+	wantAPIError(t, err, "DeleteConflict", 409, "Cannot delete entity, must delete policies first.")
+	if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("Agent"), PolicyName: aws.String("TOKENS")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("Agent")}); err != nil {
+		t.Errorf("DeleteRole once its policy is gone: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"context"
 	"net/url"
 	"strings"
 
@@ -152,12 +153,15 @@ type xmlRole struct {
 	MaxSessionDuration       int    `xml:"MaxSessionDuration"`
 }
 
-// xmlRoleOf writes the trust policy percent-encoded, as IAM does (the AWS CLI decodes it; SDK
-// users call url.QueryUnescape). Spaces become %20 so Python's unquote reads them back too.
+// encodeDocument writes a policy document percent-encoded, as IAM returns every document (the
+// AWS CLI decodes it; SDK users call url.QueryUnescape). Spaces become %20 so Python's unquote
+// reads them back too.
+func encodeDocument(doc string) string { return strings.ReplaceAll(url.QueryEscape(doc), "+", "%20") }
+
 func xmlRoleOf(r identity.Role) xmlRole {
 	return xmlRole{Path: r.Path, RoleName: r.Name, RoleID: r.ID,
 		Arn: r.ARN, CreateDate: awsproto.Timestamp(r.CreatedAt),
-		AssumeRolePolicyDocument: strings.ReplaceAll(url.QueryEscape(r.TrustPolicy), "+", "%20"),
+		AssumeRolePolicyDocument: encodeDocument(r.TrustPolicy),
 		Description:              r.Description, MaxSessionDuration: r.MaxSessionDuration}
 }
 
@@ -169,4 +173,68 @@ type listRolesResult struct {
 	Roles       []xmlRole `xml:"Roles>member"`
 	IsTruncated bool      `xml:"IsTruncated"`
 	Marker      string    `xml:"Marker,omitempty"`
+}
+
+// Inline policies.
+
+func (a *API) putUserPolicy(r *Request) (any, error) {
+	return nil, a.identity.PutUserPolicy(r.Context(), r.Principal, r.Form.get("UserName"), r.Form.get("PolicyName"), r.Form.get("PolicyDocument"))
+}
+
+func (a *API) putRolePolicy(r *Request) (any, error) {
+	return nil, a.identity.PutRolePolicy(r.Context(), r.Principal, r.Form.get("RoleName"), r.Form.get("PolicyName"), r.Form.get("PolicyDocument"))
+}
+
+type userPolicyResult struct {
+	UserName       string `xml:"UserName"`
+	PolicyName     string `xml:"PolicyName"`
+	PolicyDocument string `xml:"PolicyDocument"`
+}
+
+type rolePolicyResult struct {
+	RoleName       string `xml:"RoleName"`
+	PolicyName     string `xml:"PolicyName"`
+	PolicyDocument string `xml:"PolicyDocument"`
+}
+
+func (a *API) getUserPolicy(r *Request) (any, error) {
+	p, err := a.identity.GetUserPolicy(r.Context(), r.Principal, r.Form.get("UserName"), r.Form.get("PolicyName"))
+	return userPolicyResult{p.Owner, p.Name, encodeDocument(p.Document)}, err
+}
+
+func (a *API) getRolePolicy(r *Request) (any, error) {
+	p, err := a.identity.GetRolePolicy(r.Context(), r.Principal, r.Form.get("RoleName"), r.Form.get("PolicyName"))
+	return rolePolicyResult{p.Owner, p.Name, encodeDocument(p.Document)}, err
+}
+
+type listPoliciesResult struct {
+	PolicyNames []string `xml:"PolicyNames>member"`
+	IsTruncated bool     `xml:"IsTruncated"`
+	Marker      string   `xml:"Marker,omitempty"`
+}
+
+func (a *API) listUserPolicies(r *Request) (any, error) {
+	return a.listInline(r, "UserName", a.identity.ListUserPolicies)
+}
+
+func (a *API) listRolePolicies(r *Request) (any, error) {
+	return a.listInline(r, "RoleName", a.identity.ListRolePolicies)
+}
+
+func (a *API) listInline(r *Request, owner string,
+	list func(context.Context, identity.Principal, string, string, int) (identity.Page[string], error)) (any, error) {
+	max, err := r.Form.integer("MaxItems")
+	if err != nil {
+		return nil, err
+	}
+	page, err := list(r.Context(), r.Principal, r.Form.get(owner), r.Form.get("Marker"), max)
+	return listPoliciesResult{PolicyNames: page.Items, IsTruncated: page.NextMarker != "", Marker: page.NextMarker}, err
+}
+
+func (a *API) deleteUserPolicy(r *Request) (any, error) {
+	return nil, a.identity.DeleteUserPolicy(r.Context(), r.Principal, r.Form.get("UserName"), r.Form.get("PolicyName"))
+}
+
+func (a *API) deleteRolePolicy(r *Request) (any, error) {
+	return nil, a.identity.DeleteRolePolicy(r.Context(), r.Principal, r.Form.get("RoleName"), r.Form.get("PolicyName"))
 }

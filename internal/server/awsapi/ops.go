@@ -102,6 +102,14 @@ var operations = []Operation{
 	{Service: "iam", Name: "GetRole", Resources: iamRole, handle: (*API).getRole},
 	{Service: "iam", Name: "ListRoles", Resources: anyResource, handle: (*API).listRoles},
 	{Service: "iam", Name: "DeleteRole", Resources: iamRole, handle: (*API).deleteRole},
+	{Service: "iam", Name: "PutUserPolicy", Resources: iamUserNamed("UserName"), handle: (*API).putUserPolicy},
+	{Service: "iam", Name: "GetUserPolicy", Resources: iamUserNamed("UserName"), handle: (*API).getUserPolicy},
+	{Service: "iam", Name: "ListUserPolicies", Resources: iamUserNamed("UserName"), handle: (*API).listUserPolicies},
+	{Service: "iam", Name: "DeleteUserPolicy", Resources: iamUserNamed("UserName"), handle: (*API).deleteUserPolicy},
+	{Service: "iam", Name: "PutRolePolicy", Resources: iamRole, handle: (*API).putRolePolicy},
+	{Service: "iam", Name: "GetRolePolicy", Resources: iamRole, handle: (*API).getRolePolicy},
+	{Service: "iam", Name: "ListRolePolicies", Resources: iamRole, handle: (*API).listRolePolicies},
+	{Service: "iam", Name: "DeleteRolePolicy", Resources: iamRole, handle: (*API).deleteRolePolicy},
 
 	// STS (query).
 	{Service: "sts", Name: "GetCallerIdentity", Resources: anyResource, handle: (*API).getCallerIdentity},
