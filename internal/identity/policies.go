@@ -34,7 +34,7 @@ var (
 	roleOwner = owner{store.RolePolicy, "roleName", "role", limits.RoleInlinePoliciesMax}
 )
 
-// exists checks the entity's name and that it exists, answering as IAM does when not.
+// ownerExists checks the entity's name and that it exists, answering as IAM does when not.
 func (s *Service) ownerExists(ctx context.Context, caller Principal, o owner, name string) error {
 	if o.kind == store.UserPolicy {
 		_, err := s.user(ctx, caller.AccountID, name)

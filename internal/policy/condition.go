@@ -107,11 +107,13 @@ func conditionValues(raw json.RawMessage) ([]string, error) {
 func (c Condition) holds(r *Request, version string) bool {
 	values, present := r.value(c.Key)
 	if c.base == "Null" {
-		want := len(c.Values) > 0 && strings.EqualFold(c.Values[0], "true")
-		for _, v := range c.Values[1:] {
-			want = want || strings.EqualFold(v, "true")
+		// {"Null": {"k": "true"}} holds when k is absent, "false" when it is present.
+		for _, v := range c.Values {
+			if strings.EqualFold(v, "true") == !present {
+				return true
+			}
 		}
-		return want == !present
+		return false
 	}
 	negated := operators[c.base]
 	switch c.set {

@@ -40,16 +40,17 @@ func glob(pattern, s string, fold bool) bool {
 	// Iterative matching with one backtrack point: linear in practice, never exponential.
 	p, i, star, mark := 0, 0, -1, 0
 	for i < len(s) {
+		// A * is a wildcard before it is a character: "*a" matches "*ba".
 		switch {
-		case p+1 < len(pattern) && pattern[p] == literal && pattern[p+1] == s[i]:
-			p += 2
-			i++
-		case p < len(pattern) && pattern[p] != literal && (pattern[p] == '?' && s[i] != literal || pattern[p] == s[i]):
-			p++
-			i++
 		case p < len(pattern) && pattern[p] == '*':
 			star, mark = p, i
 			p++
+		case p+1 < len(pattern) && pattern[p] == literal && pattern[p+1] == s[i]:
+			p += 2
+			i++
+		case p < len(pattern) && pattern[p] != literal && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
 		case star >= 0:
 			p = star + 1
 			mark++

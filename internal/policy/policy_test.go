@@ -273,6 +273,21 @@ func TestMalformedDocuments(t *testing.T) {
 	}
 }
 
+func TestGlob(t *testing.T) {
+	for _, c := range []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*a", "*ba", true}, {"a*", "a", true}, {"a?c", "abc", true}, {"a?c", "ac", false},
+		{"arn:*:agent/*", "arn:aws:x:agent/*", true}, {"*", "", true}, {"", "x", false},
+		{"x" + string(literal) + "*", "x*", true}, {"x" + string(literal) + "*", "xy", false},
+	} {
+		if got := glob(c.pattern, c.s, false); got != c.want {
+			t.Errorf("glob(%q, %q) = %v, want %v", c.pattern, c.s, got, c.want)
+		}
+	}
+}
+
 // A pattern of many stars against a long value takes linear time, not exponential.
 func BenchmarkGlobAdversarial(b *testing.B) {
 	pattern := strings.Repeat("*a", 50) + "b"
