@@ -244,32 +244,38 @@ func (r *runner) readInstances(ctx context.Context, st *state) error {
 }
 
 func (r *runner) securityProfiles(ctx context.Context, instanceID string) (map[string]string, error) {
-	m := map[string]string{}
 	p := connect.NewListSecurityProfilesPaginator(r.c.connect, &connect.ListSecurityProfilesInput{
 		InstanceId: aws.String(instanceID), MaxResults: aws.Int32(connectPageSize)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range page.SecurityProfileSummaryList {
-			m[aws.ToString(s.Name)] = aws.ToString(s.Id)
-		}
-	}
-	return m, nil
+	return idsByName(ctx, p, func(page *connect.ListSecurityProfilesOutput) []ctypes.SecurityProfileSummary {
+		return page.SecurityProfileSummaryList
+	}, func(s ctypes.SecurityProfileSummary) (string, string) { return aws.ToString(s.Name), aws.ToString(s.Id) })
 }
 
 func (r *runner) routingProfiles(ctx context.Context, instanceID string) (map[string]string, error) {
-	m := map[string]string{}
 	p := connect.NewListRoutingProfilesPaginator(r.c.connect, &connect.ListRoutingProfilesInput{
 		InstanceId: aws.String(instanceID), MaxResults: aws.Int32(connectPageSize)})
+	return idsByName(ctx, p, func(page *connect.ListRoutingProfilesOutput) []ctypes.RoutingProfileSummary {
+		return page.RoutingProfileSummaryList
+	}, func(s ctypes.RoutingProfileSummary) (string, string) { return aws.ToString(s.Name), aws.ToString(s.Id) })
+}
+
+// paginator is what the SDK's generated paginators have in common.
+type paginator[Out any] interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*connect.Options)) (Out, error)
+}
+
+// idsByName walks every page of a Connect listing and maps each summary's name to its id.
+func idsByName[Out, Summary any](ctx context.Context, p paginator[Out], items func(Out) []Summary, nameID func(Summary) (string, string)) (map[string]string, error) {
+	m := map[string]string{}
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range page.RoutingProfileSummaryList {
-			m[aws.ToString(s.Name)] = aws.ToString(s.Id)
+		for _, s := range items(page) {
+			name, id := nameID(s)
+			m[name] = id
 		}
 	}
 	return m, nil
