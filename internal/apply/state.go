@@ -248,7 +248,9 @@ func (r *runner) securityProfiles(ctx context.Context, instanceID string) (map[s
 		InstanceId: aws.String(instanceID), MaxResults: aws.Int32(connectPageSize)})
 	return idsByName(ctx, p, func(page *connect.ListSecurityProfilesOutput) []ctypes.SecurityProfileSummary {
 		return page.SecurityProfileSummaryList
-	}, func(s ctypes.SecurityProfileSummary) (string, string) { return aws.ToString(s.Name), aws.ToString(s.Id) })
+	}, func(s ctypes.SecurityProfileSummary) (string, string) {
+		return aws.ToString(s.Name), aws.ToString(s.Id)
+	})
 }
 
 func (r *runner) routingProfiles(ctx context.Context, instanceID string) (map[string]string, error) {
