@@ -40,6 +40,7 @@ const (
 	DeleteConflict
 	LimitExceeded
 	MalformedPolicyDocument
+	InvalidInput
 
 	// Connect (restJson1).
 	InvalidParameter
@@ -144,6 +145,8 @@ var table = map[Code]Spec{
 		"A quota was exceeded.", ""},
 	MalformedPolicyDocument: {"InvalidParameterException", "MalformedPolicyDocument", 400, true,
 		"The policy document is malformed.", ""},
+	InvalidInput: {"InvalidParameterException", "InvalidInput", 400, true,
+		"The request was rejected because an invalid or out-of-range value was supplied for an input parameter.", ""},
 
 	InvalidParameter: {"InvalidParameterException", "InvalidParameterValue", 400, true,
 		"One or more of the specified parameters are not valid.", ""},

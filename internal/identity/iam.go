@@ -9,6 +9,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/limits"
+	iampolicy "github.com/connectfed/connectfed/internal/policy"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -105,7 +106,11 @@ func (s *Service) GetUser(ctx context.Context, caller Principal, name string) (U
 	if err != nil {
 		return User{}, err
 	}
-	return userOf(u), nil
+	view := userOf(u)
+	if view.PermissionsBoundary, err = s.boundaryOf(ctx, u.AccountID, store.UserPolicy, u.Name); err != nil {
+		return User{}, err
+	}
+	return view, nil
 }
 
 func (s *Service) user(ctx context.Context, accountID, name string) (store.User, error) {
@@ -142,6 +147,12 @@ func (s *Service) DeleteUser(ctx context.Context, caller Principal, name string)
 		return apierr.New(apierr.DeleteConflict, "Cannot delete entity, must delete access keys first.")
 	}
 	if err := s.hasInlinePolicies(ctx, u.AccountID, store.UserPolicy, u.Name); err != nil {
+		return err
+	}
+	if err := s.hasAttachedPolicies(ctx, u.AccountID, store.UserPolicy, u.Name); err != nil {
+		return err
+	}
+	if err := s.dropBoundary(ctx, u.AccountID, store.UserPolicy, u.Name); err != nil {
 		return err
 	}
 	defer s.forgetUser(u.AccountID, u.Name)
@@ -290,16 +301,7 @@ func (s *Service) CreateRole(ctx context.Context, caller Principal, in RoleInput
 	if err != nil {
 		return Role{}, err
 	}
-	if err := required("assumeRolePolicyDocument", in.TrustPolicy); err != nil {
-		return Role{}, err
-	}
-	if len(in.TrustPolicy) > 131072 {
-		return Role{}, validationError("assumeRolePolicyDocument", "...", "Member must have length less than or equal to 131072")
-	}
-	if !store.StorableText(in.TrustPolicy) {
-		return Role{}, validationError("assumeRolePolicyDocument", "...", `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+`)
-	}
-	if _, err := parsePolicy(in.TrustPolicy); err != nil {
+	if err := checkTrustPolicy("assumeRolePolicyDocument", in.TrustPolicy); err != nil {
 		return Role{}, err
 	}
 	if len(in.Description) > limits.DescriptionMax {
@@ -340,30 +342,50 @@ func (s *Service) GetRole(ctx context.Context, caller Principal, name string) (R
 	if err != nil {
 		return Role{}, fmt.Errorf("identity: get role: %w", err)
 	}
-	return roleOf(r), nil
+	view := roleOf(r)
+	if view.PermissionsBoundary, err = s.boundaryOf(ctx, r.AccountID, store.RolePolicy, r.Name); err != nil {
+		return Role{}, err
+	}
+	return view, nil
 }
 
-// ListRoles lists the roles of the caller's account by name.
-func (s *Service) ListRoles(ctx context.Context, caller Principal, marker string, maxItems int) (Page[Role], error) {
-	return listPage(marker, maxItems, func(r store.Role) string { return r.Name },
-		func(p store.Page) ([]store.Role, error) { return s.store.ListRoles(ctx, caller.AccountID, p) }, roleOf)
-}
-
-// DeleteRole deletes a role. Sessions already issued keep working until they expire, as in AWS
-// where a deleted role's sessions lose their permissions but not their identity.
-func (s *Service) DeleteRole(ctx context.Context, caller Principal, name string) error {
+// UpdateAssumeRolePolicy replaces a role's trust policy. Sessions already issued keep working.
+func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller Principal, name, document string) error {
 	if err := checkName("roleName", name, 1, limits.RoleNameMax); err != nil {
 		return err
 	}
-	if err := s.hasInlinePolicies(ctx, caller.AccountID, store.RolePolicy, name); err != nil {
+	if err := checkTrustPolicy("policyDocument", document); err != nil {
 		return err
 	}
-	err := s.store.DeleteRole(ctx, caller.AccountID, name)
+	err := s.store.SetRoleTrustPolicy(ctx, caller.AccountID, name, document)
 	if errors.Is(err, store.ErrNotFound) {
 		return noSuchRole(name)
 	}
 	if err != nil {
-		return fmt.Errorf("identity: delete role: %w", err)
+		return fmt.Errorf("identity: update assume role policy: %w", err)
+	}
+	return nil
+}
+
+// checkTrustPolicy checks a trust policy document as CreateRole and UpdateAssumeRolePolicy do.
+func checkTrustPolicy(member, document string) error {
+	return checkDocument(member, document, iampolicy.Trust)
+}
+
+// checkDocument checks a policy document parameter: present, within the model's length, of the
+// characters it allows, and a policy of its kind (AWS's MalformedPolicyDocument when not).
+func checkDocument(member, document string, kind iampolicy.Kind) error {
+	if err := required(member, document); err != nil {
+		return err
+	}
+	if len(document) > limits.PolicyDocumentMax {
+		return validationError(member, "...", apierr.Length(len(document), 1, limits.PolicyDocumentMax))
+	}
+	if !store.StorableText(document) {
+		return validationError(member, "...", `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+`)
+	}
+	if _, err := iampolicy.Parse(document, kind); err != nil {
+		return malformedPolicy(err)
 	}
 	return nil
 }

@@ -82,17 +82,8 @@ func (s *Service) putInline(ctx context.Context, caller Principal, o owner, owne
 	if err := checkPolicyName(name); err != nil {
 		return err
 	}
-	if err := required("policyDocument", document); err != nil {
+	if err := checkDocument("policyDocument", document, iampolicy.Identity); err != nil {
 		return err
-	}
-	if len(document) > limits.PolicyDocumentMax {
-		return validationError("policyDocument", "...", apierr.Length(len(document), 1, limits.PolicyDocumentMax))
-	}
-	if !store.StorableText(document) {
-		return validationError("policyDocument", "...", `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+`)
-	}
-	if _, err := iampolicy.Parse(document, iampolicy.Identity); err != nil {
-		return malformedPolicy(err)
 	}
 	if err := s.ownerExists(ctx, caller, o, ownerName); err != nil {
 		return err
@@ -115,6 +106,7 @@ func (s *Service) putInline(ctx context.Context, caller Principal, o owner, owne
 	if err != nil {
 		return fmt.Errorf("identity: put inline policy: %w", err)
 	}
+	s.forgetPolicies(caller.AccountID)
 	return nil
 }
 
@@ -208,6 +200,7 @@ func (s *Service) deleteInline(ctx context.Context, caller Principal, o owner, o
 	if err != nil {
 		return fmt.Errorf("identity: delete inline policy: %w", err)
 	}
+	s.forgetPolicies(caller.AccountID)
 	return nil
 }
 

@@ -41,10 +41,20 @@ type Principal struct {
 	UserID string
 	// UserName is the IAM user's name (IAMUser only).
 	UserName string
-	// RoleName, RoleID and SessionName describe a role session (AssumedRole only).
+	// RoleName, RoleID, RolePath and SessionName describe a role session (AssumedRole only).
 	RoleName    string
 	RoleID      string
+	RolePath    string
 	SessionName string
 	// AccessKeyID is the key the request was signed with.
 	AccessKeyID string
+	// session holds a role session's session policies; nil when it has none.
+	session *sessionPolicies
+}
+
+// sessionPolicies are the policies AssumeRole was given for a session, which narrow what the
+// role's own policies allow.
+type sessionPolicies struct {
+	document string
+	arns     []string
 }

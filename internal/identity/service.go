@@ -12,6 +12,7 @@ import (
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/cache"
+	iampolicy "github.com/connectfed/connectfed/internal/policy"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -27,6 +28,8 @@ type Service struct {
 	now   func() time.Time
 	// credentials caches Lookup by access key id.
 	credentials *cache.TTL[string, Credential]
+	// policies caches the compiled policy sets of users, roles and sessions.
+	policies *cache.TTL[policyOwner, iampolicy.Set]
 }
 
 // New returns a Service over s. now is the clock (time.Now when nil); cacheTTL is how long a
@@ -39,7 +42,8 @@ func New(s store.Store, now func() time.Time, cacheTTL time.Duration) *Service {
 	if cacheTTL == 0 {
 		cacheTTL = DefaultCacheTTL
 	}
-	return &Service{store: s, now: now, credentials: cache.New[string, Credential](cacheTTL)}
+	return &Service{store: s, now: now, credentials: cache.New[string, Credential](cacheTTL),
+		policies: cache.New[policyOwner, iampolicy.Set](cacheTTL)}
 }
 
 // Credential is what the SigV4 check needs for one access key: the secret to verify with, and
@@ -90,6 +94,10 @@ func (s *Service) load(ctx context.Context, accessKeyID string) (Credential, err
 		if err != nil {
 			return Credential{}, fmt.Errorf("identity: lookup session: %w", err)
 		}
+		var policies *sessionPolicies
+		if sess.Policy != "" || len(sess.PolicyARNs) > 0 {
+			policies = &sessionPolicies{document: sess.Policy, arns: sess.PolicyARNs}
+		}
 		return Credential{
 			Secret: sess.Secret,
 			principal: Principal{
@@ -99,8 +107,10 @@ func (s *Service) load(ctx context.Context, accessKeyID string) (Credential, err
 				UserID:      sess.RoleID + ":" + sess.SessionName,
 				RoleName:    sess.RoleName,
 				RoleID:      sess.RoleID,
+				RolePath:    sess.RolePath,
 				SessionName: sess.SessionName,
 				AccessKeyID: accessKeyID,
+				session:     policies,
 			},
 			tokenHash: sess.TokenHash,
 			expiresAt: sess.ExpiresAt,
@@ -163,13 +173,20 @@ func (s *Service) Forget(c store.Change) {
 		s.forget(c.ID)
 	case store.ChangedIAMUser:
 		s.forgetUser(c.AccountID, c.Name)
+	case store.ChangedPolicies:
+		s.forgetPolicies(c.AccountID)
 	case store.ChangesMissed:
 		s.credentials.Clear()
+		s.policies.Clear()
 	}
 }
 
-// Prune drops cached credentials past their TTL.
-func (s *Service) Prune() { s.credentials.Prune(s.now()) }
+// Prune drops cached credentials and policy sets past their TTL.
+func (s *Service) Prune() {
+	now := s.now()
+	s.credentials.Prune(now)
+	s.policies.Prune(now)
+}
 
 // Ready reports whether the store answers.
 func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }

@@ -10,6 +10,7 @@ import (
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/limits"
+	iampolicy "github.com/connectfed/connectfed/internal/policy"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -18,6 +19,14 @@ type AssumeRoleInput struct {
 	RoleARN         string
 	RoleSessionName string
 	DurationSeconds int // 0 means limits.SessionDurationDefault
+	// Policy and PolicyARNs are session policies: the session may do only what they and the
+	// role's policies both allow.
+	Policy     string
+	PolicyARNs []string
+	// SourceIP and SecureTransport describe the request, for the policies' conditions.
+	SourceIP        string
+	SecureTransport bool
+	Region          string
 }
 
 // SessionCredentials are the temporary credentials AssumeRole hands out, and who they are.
@@ -26,6 +35,9 @@ type SessionCredentials struct {
 	Expiration                                 time.Time
 	// AssumedRoleID is ROLEID:SESSION; ARN the assumed-role ARN.
 	AssumedRoleID, ARN string
+	// PackedPolicySize is the session policies' share of what a session may carry, in
+	// percent; 0 without session policies.
+	PackedPolicySize int
 }
 
 // AssumeRole issues session credentials for a role whose trust policy allows the caller.
@@ -45,6 +57,10 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 	if c := apierr.Range(in.DurationSeconds, limits.SessionDurationMin, limits.SessionDurationMax); c != "" {
 		return SessionCredentials{}, validationError("durationSeconds", fmt.Sprint(in.DurationSeconds), c)
 	}
+	packed, err := checkSessionPolicies(in.Policy, in.PolicyARNs)
+	if err != nil {
+		return SessionCredentials{}, err
+	}
 	if caller.Kind == Root {
 		return SessionCredentials{}, apierr.New(apierr.AccessDenied, "Roles may not be assumed by root accounts.")
 	}
@@ -63,9 +79,8 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 	if err != nil {
 		return SessionCredentials{}, fmt.Errorf("identity: get role: %w", err)
 	}
-	trust, err := parsePolicy(role.TrustPolicy)
-	if err != nil || !trust.allows(caller, "sts:AssumeRole") {
-		return SessionCredentials{}, denied
+	if err := s.mayAssume(ctx, caller, role, in); err != nil {
+		return SessionCredentials{}, err
 	}
 	if caller.Kind == AssumedRole && in.DurationSeconds > limits.ChainedSessionMax {
 		return SessionCredentials{}, apierr.New(apierr.ValidationError,
@@ -81,8 +96,9 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 	sum := sha256.Sum256([]byte(token))
 	sess := store.Session{
 		AccessKeyID: newSessionKeyID(), Secret: newSecret(), TokenHash: sum[:],
-		AccountID: role.AccountID, RoleName: role.Name, RoleID: role.ID, SessionName: in.RoleSessionName,
+		AccountID: role.AccountID, RoleName: role.Name, RoleID: role.ID, RolePath: rolePath(role), SessionName: in.RoleSessionName,
 		SourceARN: caller.ARN, CreatedAt: now, ExpiresAt: now.Add(time.Duration(in.DurationSeconds) * time.Second),
+		Policy: in.Policy, PolicyARNs: in.PolicyARNs,
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return SessionCredentials{}, fmt.Errorf("identity: create session: %w", err)
@@ -91,8 +107,85 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 		AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.Secret, SessionToken: token,
 		Expiration:    sess.ExpiresAt,
 		AssumedRoleID: role.ID + ":" + in.RoleSessionName,
-		ARN:           arn.AssumedRole(role.AccountID, role.Name, in.RoleSessionName),
+		ARN:              arn.AssumedRole(role.AccountID, role.Name, in.RoleSessionName),
+		PackedPolicySize: packed,
 	}, nil
+}
+
+// mayAssume decides AssumeRole as IAM does within one account: the trust policy must not deny
+// the caller and must allow it; a trust policy that names the caller itself is enough, one that
+// names the caller's account needs the caller's own policies to allow sts:AssumeRole on the
+// role too.
+func (s *Service) mayAssume(ctx context.Context, caller Principal, role store.Role, in AssumeRoleInput) error {
+	roleARN := arn.Role(role.AccountID, rolePath(role), role.Name)
+	trustDoc, err := iampolicy.Parse(role.TrustPolicy, iampolicy.Trust)
+	if err != nil {
+		// CreateRole and UpdateAssumeRolePolicy check the document: one that no longer parses
+		// trusts nobody.
+		trustDoc = nil
+	}
+	a := Access{Action: "sts:AssumeRole", Resources: []string{roleARN}, SourceIP: in.SourceIP,
+		SecureTransport: in.SecureTransport, Region: in.Region,
+		Keys: map[string]string{"sts:RoleSessionName": in.RoleSessionName}}
+	r := requestContext(caller, a, s.now())
+	r.Resource = roleARN
+	trust := trustNone
+	if trustDoc != nil && caller.AccountID == role.AccountID {
+		trust = trustOf(trustDoc, r)
+	}
+	deny := func(reason string) error {
+		msg := fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, roleARN)
+		if reason != "" {
+			msg += " " + reason
+		}
+		return apierr.New(apierr.AccessDenied, "%s", msg)
+	}
+	if trust == trustNone || trust == trustDenies {
+		return deny("")
+	}
+	set, err := s.policySet(ctx, caller)
+	if err != nil {
+		return err
+	}
+	out := iampolicy.Decide(&r, set)
+	switch {
+	case out.Decision == iampolicy.Allowed:
+		return nil
+	case out.Decision == iampolicy.ExplicitDeny:
+		return deny(out.Reason(a.Action))
+	case trust == trustDirect && (caller.Kind == IAMUser || out.By == iampolicy.ByIdentity):
+		// Granted by name: the identity policies need not allow. A role session granted
+		// through its role's ARN is still bounded by its boundary and session policies.
+		return nil
+	}
+	return deny(out.Reason(a.Action))
+}
+
+// checkSessionPolicies checks AssumeRole's Policy and PolicyArns and says how much of a
+// session's room they take, in percent, as PackedPolicySize reports it.
+func checkSessionPolicies(policy string, arns []string) (int, error) {
+	if policy != "" {
+		if err := checkLength("policy", policy, 1, limits.SessionPolicyMax); err != nil {
+			return 0, err
+		}
+		if err := checkDocument("policy", policy, iampolicy.Identity); err != nil {
+			return 0, err
+		}
+	}
+	if len(arns) > limits.SessionPolicyARNsMax {
+		return 0, validationError("policyArns", "...", fmt.Sprintf("Member must have length less than or equal to %d", limits.SessionPolicyARNsMax))
+	}
+	size := policySize(policy)
+	for _, a := range arns {
+		if _, err := checkPolicyARN("policyArns.member.arn", a); err != nil {
+			return 0, err
+		}
+		size += len(a)
+	}
+	if size == 0 {
+		return 0, nil
+	}
+	return (size*100 + limits.SessionPolicyMax - 1) / limits.SessionPolicyMax, nil
 }
 
 // rolePath is a role's path; a role stored without one has IAM's default, "/".

@@ -11,6 +11,8 @@ import (
 type User struct {
 	Name, ID, Path, ARN string
 	CreatedAt           time.Time
+	// PermissionsBoundary is the boundary policy's ARN, "" for none (GetUser only).
+	PermissionsBoundary string
 }
 
 func userOf(u store.User) User {
@@ -46,6 +48,8 @@ type Role struct {
 	Description         string
 	MaxSessionDuration  int
 	CreatedAt           time.Time
+	// PermissionsBoundary is the boundary policy's ARN, "" for none (GetRole only).
+	PermissionsBoundary string
 }
 
 func roleOf(r store.Role) Role {

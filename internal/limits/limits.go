@@ -39,6 +39,21 @@ const (
 	// "User policy size cannot exceed 2,048 characters", role 10,240; white space not counted).
 	UserInlinePoliciesMax = 2048
 	RoleInlinePoliciesMax = 10240
+	// ManagedPolicyMax is a managed policy document's size (IAM quotas page: "Managed policy
+	// size cannot exceed 6,144 characters", white space not counted).
+	ManagedPolicyMax = 6144
+	// PolicyVersionsMax: "A managed policy can have up to five versions" (IAM quotas page).
+	PolicyVersionsMax = 5
+	// AttachedPoliciesMax is the default quota of managed policies attached to one user or
+	// role (IAM quotas page, "Managed policies attached to an IAM role/user": 10).
+	AttachedPoliciesMax = 10
+	// PolicyARNMin and PolicyARNMax bound the IAM model's arnType.
+	PolicyARNMin = 20
+	PolicyARNMax = 2048
+	// SessionPolicyMax is AssumeRole's Policy (the STS model: 1..2048), and SessionPolicyARNsMax
+	// its PolicyArns ("You can provide up to 10 managed policy ARNs").
+	SessionPolicyMax     = 2048
+	SessionPolicyARNsMax = 10
 	// AccessKeysPerUser is IAM's quota of access keys per user (IAM quotas page).
 	AccessKeysPerUser = 2
 )

@@ -9,8 +9,8 @@ type Request struct {
 	Action   string
 	Resource string
 	// PrincipalARN and PrincipalAccount are the caller, for Principal elements (trust
-	// policies).
-	PrincipalARN, PrincipalAccount string
+	// policies). RoleARN is a role session's role, which a Principal naming the role matches.
+	PrincipalARN, PrincipalAccount, RoleARN string
 	context                        map[string][]string
 }
 
@@ -165,7 +165,7 @@ func principalMatches(p map[string][]string, r *Request) bool {
 			switch {
 			case v == "*" && typ == "AWS":
 				return true
-			case v == r.PrincipalARN:
+			case v == r.PrincipalARN, typ == "AWS" && r.RoleARN != "" && v == r.RoleARN:
 				return true
 			case typ == "AWS" && r.PrincipalAccount != "" &&
 				(v == r.PrincipalAccount || v == "arn:aws:iam::"+r.PrincipalAccount+":root"):

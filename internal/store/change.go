@@ -22,6 +22,9 @@ const (
 	ChangedInstance ChangeKind = "instance"
 	// ChangedConnectUser: a Connect user was deleted. InstanceID and ID say which.
 	ChangedConnectUser ChangeKind = "connect-user"
+	// ChangedPolicies: a policy of the account changed (an inline or managed policy, an
+	// attachment or a permissions boundary). AccountID says which account.
+	ChangedPolicies ChangeKind = "policies"
 	// ChangedSigningKeys: a token signing key was created or deleted. ID is its id.
 	ChangedSigningKeys ChangeKind = "signing-keys"
 	// ChangesMissed: changes may have gone unannounced (the watch was interrupted), so

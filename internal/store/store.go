@@ -71,10 +71,16 @@ type Session struct {
 	RoleName    string
 	RoleID      string
 	SessionName string
+	// RolePath is the role's path ("/" or "/a/b/"), for the role's ARN.
+	RolePath string
 	// SourceARN is the ARN of the principal that assumed the role.
 	SourceARN string
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	// Policy and PolicyARNs are the session policies AssumeRole was given: an inline document
+	// kept as written, and managed policy ARNs. A session without any has neither.
+	Policy     string
+	PolicyARNs []string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
 }
 
 // Instance is an Amazon Connect instance. It belongs to an account and a region.
@@ -177,6 +183,8 @@ type Store interface {
 	GetRole(ctx context.Context, accountID, name string) (Role, error)
 	ListRoles(ctx context.Context, accountID string, p Page) ([]Role, error)
 	DeleteRole(ctx context.Context, accountID, name string) error
+	// SetRoleTrustPolicy replaces a role's trust policy document.
+	SetRoleTrustPolicy(ctx context.Context, accountID, name, document string) error
 
 	// PutInlinePolicy creates or replaces an inline policy of a user or role (its name matched
 	// ignoring case, the new spelling kept); ErrNotFound when the account does not exist. It
@@ -186,6 +194,36 @@ type Store interface {
 	// ListInlinePolicies lists an owner's inline policies by name, ignoring case.
 	ListInlinePolicies(ctx context.Context, accountID string, kind PolicyOwner, owner string) ([]InlinePolicy, error)
 	DeleteInlinePolicy(ctx context.Context, accountID string, kind PolicyOwner, owner, name string) error
+
+	// CreateManagedPolicy stores a customer managed policy with its versions; ErrAlreadyExists
+	// when the account has a policy of that name (ignoring case, whatever its path), ErrNotFound
+	// when the account does not exist.
+	CreateManagedPolicy(ctx context.Context, p ManagedPolicy) error
+	GetManagedPolicy(ctx context.Context, accountID, name string) (ManagedPolicy, error)
+	// ListManagedPolicies lists the account's managed policies by name.
+	ListManagedPolicies(ctx context.Context, accountID string, p Page) ([]ManagedPolicy, error)
+	// UpdateManagedPolicy reads the policy, applies update, and writes the result atomically
+	// (update may not rename it).
+	UpdateManagedPolicy(ctx context.Context, accountID, name string, update func(ManagedPolicy) (ManagedPolicy, error)) error
+	DeleteManagedPolicy(ctx context.Context, accountID, name string) error
+
+	// AttachPolicy attaches a managed policy (by ARN, customer or AWS managed) to a user or
+	// role; attaching it again is not an error. DetachPolicy is ErrNotFound when it was not
+	// attached.
+	AttachPolicy(ctx context.Context, a PolicyAttachment) error
+	DetachPolicy(ctx context.Context, a PolicyAttachment) error
+	// ListAttachedPolicies lists the ARNs attached to an owner, in ARN order.
+	ListAttachedPolicies(ctx context.Context, accountID string, kind PolicyOwner, owner string) ([]string, error)
+	// ListPolicyAttachments lists who a policy is attached to in the account, by kind then
+	// owner name; Owner is the lower-case name key.
+	ListPolicyAttachments(ctx context.Context, accountID, policyARN string) ([]PolicyAttachment, error)
+
+	// PutPermissionsBoundary sets (or replaces) a user's or role's permissions boundary;
+	// GetPermissionsBoundary answers "" without error when there is none;
+	// DeletePermissionsBoundary is ErrNotFound when there is none.
+	PutPermissionsBoundary(ctx context.Context, a PolicyAttachment) error
+	GetPermissionsBoundary(ctx context.Context, accountID string, kind PolicyOwner, owner string) (string, error)
+	DeletePermissionsBoundary(ctx context.Context, accountID string, kind PolicyOwner, owner string) error
 
 	CreateSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, accessKeyID string) (Session, error)
@@ -294,6 +332,40 @@ type InlinePolicy struct {
 	Owner     string
 	Name      string
 	Document  string
+}
+
+// ManagedPolicy is a customer managed policy: a named, versioned document that users and roles
+// attach. Name is unique per account ignoring case; Versions hold every kept version, oldest
+// first, each document exactly as written.
+type ManagedPolicy struct {
+	AccountID   string
+	Name        string
+	ID          string // ANPA...
+	Path        string
+	Description string
+	// DefaultVersion is the id of the version in force ("v1"); NextVersion the number the next
+	// version gets (IAM never reuses a version id).
+	DefaultVersion string
+	NextVersion    int
+	Versions       []PolicyVersion
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// PolicyVersion is one version of a managed policy.
+type PolicyVersion struct {
+	ID        string    `json:"id"`
+	Document  string    `json:"document"`
+	CreatedAt time.Time `json:"created"`
+}
+
+// PolicyAttachment binds a managed policy to a user or role, as an attached policy or as its
+// permissions boundary.
+type PolicyAttachment struct {
+	AccountID string
+	Kind      PolicyOwner
+	Owner     string
+	PolicyARN string
 }
 
 // SecretKind names one kind of secret a store keeps, for SecretRewriter.

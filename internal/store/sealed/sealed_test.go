@@ -88,6 +88,11 @@ func TestSecretsSealedInStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The trust policy names the account, so alice needs a policy of her own, as in AWS.
+	if err := f.ids.PutUserPolicy(ctx, f.root, alice.UserName, "AssumeAgent", `{"Version":"2012-10-17","Statement":`+
+		`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/Agent"}}`); err != nil {
+		t.Fatal(err)
+	}
 	sess, err := f.ids.AssumeRole(ctx, alice, identity.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/Agent", RoleSessionName: "agent1"})
 	if err != nil {
 		t.Fatal(err)

@@ -85,6 +85,11 @@ func fill(t *testing.T, s *Store) {
 	must(s.CreateAccessKey(ctx, store.AccessKey{ID: "AKIAUSER", Secret: "s1", AccountID: acct, UserName: "User1", CreatedAt: at}))
 	must(s.CreateRole(ctx, store.Role{AccountID: acct, Name: "Agent", ID: "AROA1", Path: "/", TrustPolicy: `{"Version":"2012-10-17"}`, MaxSessionDuration: 3600, CreatedAt: at}))
 	must(s.PutInlinePolicy(ctx, store.InlinePolicy{AccountID: acct, Kind: store.RolePolicy, Owner: "Agent", Name: "Tokens", Document: "{\n \"Version\": \"2012-10-17\"}"}))
+	must(s.CreateManagedPolicy(ctx, store.ManagedPolicy{AccountID: acct, Name: "Agents", ID: "ANPAAGENTS", Path: "/",
+		DefaultVersion: "v1", NextVersion: 2, Versions: []store.PolicyVersion{{ID: "v1", Document: "{}", CreatedAt: at}},
+		CreatedAt: at, UpdatedAt: at}))
+	must(s.AttachPolicy(ctx, store.PolicyAttachment{AccountID: acct, Kind: store.RolePolicy, Owner: "Agent", PolicyARN: "arn:aws:iam::" + acct + ":policy/Agents"}))
+	must(s.PutPermissionsBoundary(ctx, store.PolicyAttachment{AccountID: acct, Kind: store.RolePolicy, Owner: "Agent", PolicyARN: "arn:aws:iam::aws:policy/AmazonConnect_FullAccess"}))
 	must(s.CreateSession(ctx, store.Session{AccessKeyID: "ASIA1", Secret: "s2", TokenHash: []byte{0, 1, 2, 0xff}, AccountID: acct,
 		RoleName: "Agent", RoleID: "AROA1", SessionName: "x", SourceARN: "arn:aws:iam::123456789012:root", CreatedAt: at, ExpiresAt: at.Add(time.Hour)}))
 	for _, alias := range []string{"Main", ""} {

@@ -196,6 +196,47 @@ var migrations = []migration{
 			PRIMARY KEY (account_id, owner_kind, owner_key, name_key)
 		)`,
 	},
+	// 6: managed policies, their attachments and permissions boundaries, and what a session
+	// needs to be evaluated: its role's path and its session policies. A managed policy's
+	// versions (at most five, a few KB each) are one JSON column: they are read and written
+	// with their policy. policy_arn names customer and AWS managed policies alike, so there is
+	// no foreign key to managed_policies; identity refuses to delete an attached policy.
+	{
+		`CREATE TABLE managed_policies (
+			account_id      {key}  NOT NULL REFERENCES accounts (id),
+			name_key        {key}  NOT NULL,
+			name            TEXT   NOT NULL,
+			id              TEXT   NOT NULL,
+			path            TEXT   NOT NULL,
+			description     TEXT   NOT NULL,
+			default_version TEXT   NOT NULL,
+			next_version    BIGINT NOT NULL,
+			versions        TEXT   NOT NULL,
+			created_at      BIGINT NOT NULL,
+			updated_at      BIGINT NOT NULL,
+			PRIMARY KEY (account_id, name_key)
+		)`,
+		`CREATE TABLE policy_attachments (
+			account_id {key} NOT NULL REFERENCES accounts (id),
+			owner_kind {key} NOT NULL,
+			owner_key  {key} NOT NULL,
+			policy_arn {key} NOT NULL,
+			PRIMARY KEY (account_id, owner_kind, owner_key, policy_arn)
+		)`,
+		// Serves ListPolicyAttachments (GetPolicy's AttachmentCount, DeletePolicy's check).
+		`CREATE INDEX policy_attachments_by_policy ON policy_attachments (account_id, policy_arn)`,
+		`CREATE TABLE permissions_boundaries (
+			account_id {key} NOT NULL REFERENCES accounts (id),
+			owner_kind {key} NOT NULL,
+			owner_key  {key} NOT NULL,
+			policy_arn TEXT  NOT NULL,
+			PRIMARY KEY (account_id, owner_kind, owner_key)
+		)`,
+		`ALTER TABLE sessions ADD COLUMN role_path TEXT NOT NULL DEFAULT '/'`,
+		`ALTER TABLE sessions ADD COLUMN session_policy TEXT NOT NULL DEFAULT ''`,
+		// session_policy_arns: the ARNs separated by newlines, '' for none.
+		`ALTER TABLE sessions ADD COLUMN session_policy_arns TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // SchemaVersion is the number of migrations this binary knows: the schema version it

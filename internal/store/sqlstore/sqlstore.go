@@ -437,15 +437,28 @@ func (s *Store) DeleteRole(ctx context.Context, accountID, name string) error {
 	return affected("delete role", res, err)
 }
 
+// SetRoleTrustPolicy implements store.Store.
+func (s *Store) SetRoleTrustPolicy(ctx context.Context, accountID, name, document string) error {
+	res, err := s.exec(ctx, s.db, `UPDATE roles SET trust_policy = $3 WHERE account_id = $1 AND name_key = $2`,
+		accountID, nameKey(name), document)
+	return affected("set role trust policy", res, err)
+}
+
 // CreateSession implements store.Store. It returns store.ErrNotFound if the account does not
 // exist.
 func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
+	rolePath := sess.RolePath
+	if rolePath == "" {
+		rolePath = "/"
+	}
 	_, err := s.exec(ctx, s.db, `INSERT INTO sessions (access_key_id, secret, token_hash, account_id,
-		role_name, role_id, session_name, source_arn, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		role_name, role_id, session_name, source_arn, created_at, expires_at,
+		role_path, session_policy, session_policy_arns)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		sess.AccessKeyID, sess.Secret, bytesToDB(sess.TokenHash), sess.AccountID,
 		sess.RoleName, sess.RoleID, sess.SessionName, sess.SourceARN,
-		timeToDB(sess.CreatedAt), timeToDB(sess.ExpiresAt))
+		timeToDB(sess.CreatedAt), timeToDB(sess.ExpiresAt),
+		rolePath, sess.Policy, strings.Join(sess.PolicyARNs, "\n"))
 	if err != nil {
 		return s.insertErr("create session", err)
 	}
@@ -457,14 +470,20 @@ func (s *Store) GetSession(ctx context.Context, accessKeyID string) (store.Sessi
 	var (
 		sess             store.Session
 		created, expires int64
+		arns             string
 	)
 	err := s.queryRow(ctx, s.db, `SELECT access_key_id, secret, token_hash, account_id,
-		role_name, role_id, session_name, source_arn, created_at, expires_at
+		role_name, role_id, session_name, source_arn, created_at, expires_at,
+		role_path, session_policy, session_policy_arns
 		FROM sessions WHERE access_key_id = $1`, accessKeyID).Scan(
 		&sess.AccessKeyID, &sess.Secret, &sess.TokenHash, &sess.AccountID,
-		&sess.RoleName, &sess.RoleID, &sess.SessionName, &sess.SourceARN, &created, &expires)
+		&sess.RoleName, &sess.RoleID, &sess.SessionName, &sess.SourceARN, &created, &expires,
+		&sess.RolePath, &sess.Policy, &arns)
 	if err != nil {
 		return store.Session{}, getErr("get session", err)
+	}
+	if arns != "" {
+		sess.PolicyARNs = strings.Split(arns, "\n")
 	}
 	sess.CreatedAt = timeFromDB(created)
 	sess.ExpiresAt = timeFromDB(expires)
