@@ -389,3 +389,40 @@ func checkDocument(member, document string, kind iampolicy.Kind) error {
 	}
 	return nil
 }
+
+// ListRoles lists the roles of the caller's account by name.
+func (s *Service) ListRoles(ctx context.Context, caller Principal, marker string, maxItems int) (Page[Role], error) {
+	return listPage(marker, maxItems, func(r store.Role) string { return r.Name },
+		func(p store.Page) ([]store.Role, error) { return s.store.ListRoles(ctx, caller.AccountID, p) }, roleOf)
+}
+
+// DeleteRole deletes a role without inline or attached policies, as IAM requires; its
+// permissions boundary goes with it. Sessions already issued keep working until they expire,
+// as in AWS where a deleted role's sessions lose their permissions but not their identity.
+func (s *Service) DeleteRole(ctx context.Context, caller Principal, name string) error {
+	if err := checkName("roleName", name, 1, limits.RoleNameMax); err != nil {
+		return err
+	}
+	if _, err := s.store.GetRole(ctx, caller.AccountID, name); errors.Is(err, store.ErrNotFound) {
+		return noSuchRole(name)
+	} else if err != nil {
+		return fmt.Errorf("identity: get role: %w", err)
+	}
+	if err := s.hasInlinePolicies(ctx, caller.AccountID, store.RolePolicy, name); err != nil {
+		return err
+	}
+	if err := s.hasAttachedPolicies(ctx, caller.AccountID, store.RolePolicy, name); err != nil {
+		return err
+	}
+	if err := s.dropBoundary(ctx, caller.AccountID, store.RolePolicy, name); err != nil {
+		return err
+	}
+	err := s.store.DeleteRole(ctx, caller.AccountID, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return noSuchRole(name)
+	}
+	if err != nil {
+		return fmt.Errorf("identity: delete role: %w", err)
+	}
+	return nil
+}

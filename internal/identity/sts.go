@@ -105,8 +105,8 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 	}
 	return SessionCredentials{
 		AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.Secret, SessionToken: token,
-		Expiration:    sess.ExpiresAt,
-		AssumedRoleID: role.ID + ":" + in.RoleSessionName,
+		Expiration:       sess.ExpiresAt,
+		AssumedRoleID:    role.ID + ":" + in.RoleSessionName,
 		ARN:              arn.AssumedRole(role.AccountID, role.Name, in.RoleSessionName),
 		PackedPolicySize: packed,
 	}, nil

@@ -11,7 +11,7 @@ type Request struct {
 	// PrincipalARN and PrincipalAccount are the caller, for Principal elements (trust
 	// policies). RoleARN is a role session's role, which a Principal naming the role matches.
 	PrincipalARN, PrincipalAccount, RoleARN string
-	context                        map[string][]string
+	context                                 map[string][]string
 }
 
 // Set gives a context key its values (replacing any it had).
