@@ -104,6 +104,20 @@ func provision(ctx context.Context, endpoint string, root aws.Credentials, extra
 		return fx, fmt.Errorf("iam create-role: %w", err)
 	}
 
+	// The policies a real account needs, so the benchmark measures enforcement as it runs: ops
+	// may assume the role, and the role's sessions get tokens for their own Connect user only
+	// (AWS's documented policy for GetFederationToken).
+	if _, err := ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("bench-ops"), PolicyName: aws.String("assume-agent"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` +
+			aws.ToString(role.Role.Arn) + `"}]}`)}); err != nil {
+		return fx, fmt.Errorf("iam put-user-policy: %w", err)
+	}
+	if _, err := ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ConnectAgent"), PolicyName: aws.String("connect-federation"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"` +
+			aws.ToString(inst.Arn) + `/user/${aws:userid}"}]}`)}); err != nil {
+		return fx, fmt.Errorf("iam put-role-policy: %w", err)
+	}
+
 	ops := aws.Credentials{AccessKeyID: aws.ToString(key.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(key.AccessKey.SecretAccessKey)}
 	assumed, err := sts.NewFromConfig(sdkConfig(endpoint, ops)).AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn: role.Role.Arn, RoleSessionName: aws.String(agentName), DurationSeconds: aws.Int32(sessionSeconds)})

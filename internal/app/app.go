@@ -21,6 +21,7 @@ import (
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/server"
+	"github.com/connectfed/connectfed/internal/server/httpx"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/store/sealed"
@@ -53,6 +54,9 @@ type Options struct {
 	// RootKey, when set, is the account root's key; else one is read from, or generated into,
 	// DataDir/RootCredentialsFile.
 	RootKey *identity.RootKey
+	// IAMEnforcement says what a request the caller's IAM policies do not allow gets
+	// (identity.EnforceOn, the zero value: refused, as AWS does).
+	IAMEnforcement identity.Enforcement
 	// PprofAddr, when set, serves net/http/pprof there.
 	PprofAddr string
 	// Logger and Now are the app's (slog.Default() and time.Now when nil).
@@ -127,6 +131,7 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 	// watcher below needs the store itself.
 	sst := sealed.Wrap(st, sealer)
 	ids := identity.New(sst, o.Now, o.CacheTTL)
+	ids.Enforce(o.IAMEnforcement, logWouldDeny(log))
 	if err := ids.EnsureAccount(ctx, o.AccountID); err != nil {
 		return stop(err)
 	}
@@ -160,6 +165,17 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 	err = <-serving
 	log.Info("stopped")
 	return err
+}
+
+// logWouldDeny reports, under --iam-enforcement log, a request enforcement would have refused:
+// with the request's id and AWS's sentence, which names the caller, the action, the resource
+// and the kind of policy that would have refused it.
+func logWouldDeny(log *slog.Logger) func(context.Context, identity.Denial) {
+	return func(ctx context.Context, d identity.Denial) {
+		log.LogAttrs(ctx, slog.LevelWarn, "IAM would deny", slog.String("request_id", httpx.From(ctx).ID),
+			slog.String("principal", d.Caller.ARN), slog.String("action", d.Action),
+			slog.String("resource", d.Verdict.Resource), slog.String("message", d.Message()))
+	}
 }
 
 // OpenStore opens the store database names: PostgreSQL for a postgres URL (with the pool

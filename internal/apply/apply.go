@@ -305,6 +305,8 @@ func (r *runner) execute(ctx context.Context, p *plan, secrets *secretsFile, res
 		actions []*action
 		run     func(context.Context, *action) error
 	}{
+		// Inline policies go before their owners.
+		{pick(func(a *action) bool { return a.kind == kindPolicy && a.op == opDelete }), x.remove},
 		// Users and keys inside what stays go first; an instance's delete takes its users along.
 		{pick(func(a *action) bool {
 			return deleting(a) && (a.kind == kindConnectUser || a.kind == kindKey || a.kind == kindRole)
@@ -313,6 +315,8 @@ func (r *runner) execute(ctx context.Context, p *plan, secrets *secretsFile, res
 		{pick(func(a *action) bool {
 			return creating(a) && (a.kind == kindUser || a.kind == kindRole || a.kind == kindInstance)
 		}), x.create},
+		// Inline policies once their owners exist.
+		{pick(func(a *action) bool { return a.kind == kindPolicy && a.op != opDelete }), x.create},
 	}
 	for _, s := range stages {
 		if err := joinErrors(each(ctx, r.o.Parallel, s.actions, s.run)); err != nil {
@@ -383,6 +387,13 @@ func (x *execution) remove(ctx context.Context, a *action) error {
 			_, err = c.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(a.userName)})
 		case kindInstance:
 			_, err = c.connect.DeleteInstance(ctx, &connect.DeleteInstanceInput{InstanceId: aws.String(a.existing.id)})
+		case kindPolicy:
+			p := a.policy
+			if p.ownerKind == "user" {
+				_, err = c.iam.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String(p.owner), PolicyName: aws.String(p.name)})
+			} else {
+				_, err = c.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(p.owner), PolicyName: aws.String(p.name)})
+			}
 		}
 		return err
 	})
@@ -414,6 +425,16 @@ func (x *execution) create(ctx context.Context, a *action) error {
 			return x.createInstance(ctx, a)
 		case kindConnectUser:
 			return x.createConnectUser(ctx, a)
+		case kindPolicy:
+			p := a.policy
+			if p.ownerKind == "user" {
+				_, err := c.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(p.owner),
+					PolicyName: aws.String(p.name), PolicyDocument: aws.String(p.document)})
+				return err
+			}
+			_, err := c.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(p.owner),
+				PolicyName: aws.String(p.name), PolicyDocument: aws.String(p.document)})
+			return err
 		}
 		return nil
 	})

@@ -46,8 +46,12 @@ type UserSpec struct {
 	// AccessKeys is how many access keys the user has (0..2, IAM's quota). Unset leaves its keys
 	// alone.
 	AccessKeys *int `yaml:"accessKeys"`
+	// Policies are the user's inline policies by name (see RoleSpec.Policies).
+	Policies map[string]any `yaml:"policies"`
 
 	line int
+	// policies are the documents of Policies, as sent to PutUserPolicy.
+	policies map[string]string
 }
 
 // RoleSpec is an IAM role: Trust (principals allowed to sts:AssumeRole) or a whole
@@ -58,10 +62,16 @@ type RoleSpec struct {
 	MaxSessionDuration int      `yaml:"maxSessionDuration"`
 	Trust              []string `yaml:"trust"`
 	TrustPolicy        any      `yaml:"trustPolicy"`
+	// Policies are the role's inline policies by name: each a document, as JSON text or the
+	// same structure in YAML. Unset leaves the role's inline policies alone; set, apply puts
+	// what differs, and --prune deletes the inline policies it does not list.
+	Policies map[string]any `yaml:"policies"`
 
 	line int
 	// policy is the trust policy document sent to CreateRole.
 	policy string
+	// policies are the documents of Policies, as sent to PutRolePolicy.
+	policies map[string]string
 }
 
 // ConnectSpec declares Amazon Connect instances.
@@ -352,6 +362,7 @@ func (v validator) users(users []UserSpec, list node) {
 		if u.AccessKeys != nil && (*u.AccessKeys < 0 || *u.AccessKeys > 2) {
 			v.problem(item.key("accessKeys").line(item), "IAM user %q: accessKeys is %d; IAM allows 0 to 2 keys per user", u.Name, *u.AccessKeys)
 		}
+		u.policies = v.inlinePolicies("IAM user "+strconv.Quote(u.Name), u.Policies, item)
 	}
 }
 
@@ -371,6 +382,7 @@ func (v validator) roles(roles []RoleSpec, list node) {
 			v.problem(item.key("maxSessionDuration").line(item), "IAM role %q: maxSessionDuration %d is not between %d and %d seconds",
 				r.Name, d, limits.RoleMaxSessionMin, limits.RoleMaxSessionMax)
 		}
+		r.policies = v.inlinePolicies("IAM role "+strconv.Quote(r.Name), r.Policies, item)
 		if utf8.RuneCountInString(r.Description) > 1000 {
 			v.problem(item.key("description").line(item), "IAM role %q: description is longer than 1000 characters", r.Name)
 		}
@@ -413,6 +425,30 @@ func trustPolicy(principals []string) string {
 		}},
 	})
 	return string(doc)
+}
+
+// inlinePolicies checks an entity's inline policies (names as IAM allows them, documents JSON
+// objects) and returns their documents; the server checks the grammar.
+func (v validator) inlinePolicies(owner string, policies map[string]any, item node) map[string]string {
+	if policies == nil {
+		return nil
+	}
+	out := make(map[string]string, len(policies))
+	list := item.key("policies")
+	for name, doc := range policies {
+		at := list.key(name).line(item)
+		if name == "" || utf8.RuneCountInString(name) > limits.PolicyNameMax || !iamNamePattern.MatchString(name) {
+			v.problem(at, "%s: policy name %q: 1 to %d letters, digits and _+=,.@-", owner, name, limits.PolicyNameMax)
+			continue
+		}
+		text, err := policyDocument(doc)
+		if err != nil {
+			v.problem(at, "%s: policy %q: %v", owner, name, err)
+			continue
+		}
+		out[name] = text
+	}
+	return out
 }
 
 // policyDocument reads a trustPolicy: JSON text, or the document written in YAML.

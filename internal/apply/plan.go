@@ -30,12 +30,13 @@ const (
 	kindUser kind = iota
 	kindKey
 	kindRole
+	kindPolicy
 	kindInstance
 	kindConnectUser
 )
 
 func (k kind) String() string {
-	return [...]string{"iam user", "iam access key", "iam role", "connect instance", "connect user"}[k]
+	return [...]string{"iam user", "iam access key", "iam role", "iam inline policy", "connect instance", "connect user"}[k]
 }
 
 // action is one line of the plan: one resource created, replaced (deleted, then created) or
@@ -66,13 +67,20 @@ type action struct {
 	// time; otherwise they are resolved once the instance is created.
 	securityIDs []string
 	routingID   string
+	// policy is an inline policy: its name, its owner and, to put, its document.
+	policy inlinePolicy
+}
+
+// inlinePolicy is an inline policy of an IAM user or role.
+type inlinePolicy struct {
+	name, ownerKind, owner, document string
 }
 
 func (a *action) resource() string { return a.kind.String() + " " + a.name }
 
 // requests is how many mutating requests the action takes.
 func (a *action) requests() int {
-	if a.op == opReplace {
+	if a.op == opReplace && a.kind != kindPolicy {
 		return 2
 	}
 	return 1
@@ -189,6 +197,13 @@ func (pl *planner) users() {
 			want = *u.AccessKeys
 		}
 		cur := st.users[strings.ToLower(u.Name)]
+		if u.Policies != nil {
+			var have map[string]string
+			if cur != nil {
+				have = cur.policies
+			}
+			pl.policies("user", u.Name, u.policies, have)
+		}
 		if cur == nil {
 			p.add(&action{op: opCreate, kind: kindUser, name: u.Name, user: u})
 			for range want {
@@ -221,7 +236,8 @@ func (pl *planner) users() {
 			p.kept = append(p.kept, "iam user "+cur.name)
 			continue
 		}
-		// IAM deletes a user only once its keys are gone.
+		// IAM deletes a user only once its keys and inline policies are gone.
+		pl.dropPolicies("user", cur.name, cur.policies)
 		for _, k := range cur.keys {
 			p.add(&action{op: opDelete, kind: kindKey, name: k.id + " of user " + cur.name, sortKey: cur.name + "/" + k.id,
 				userName: cur.name, keyID: k.id})
@@ -267,6 +283,7 @@ func (pl *planner) roles() {
 		cur := st.roles[strings.ToLower(r.Name)]
 		if cur == nil {
 			p.add(&action{op: opCreate, kind: kindRole, name: r.Name, role: r})
+			pl.policies("role", r.Name, r.policies, nil)
 			continue
 		}
 		var diffs []string
@@ -288,9 +305,20 @@ func (pl *planner) roles() {
 		}
 		if len(diffs) == 0 {
 			p.unchanged++
+			if r.Policies != nil {
+				pl.policies("role", cur.name, r.policies, cur.policies)
+			}
 			continue
 		}
 		p.add(&action{op: opReplace, kind: kindRole, name: cur.name, role: r, why: strings.Join(diffs, ", ")})
+		// IAM deletes a role only once its inline policies are gone; the new role gets the
+		// declared ones, or, when the file declares none, the ones the old role had.
+		pl.dropPolicies("role", cur.name, cur.policies)
+		keep := r.policies
+		if r.Policies == nil {
+			keep = cur.policies
+		}
+		pl.policies("role", cur.name, keep, nil)
 	}
 	for key, cur := range st.roles {
 		switch {
@@ -301,9 +329,63 @@ func (pl *planner) roles() {
 		case !pl.prune:
 			p.kept = append(p.kept, "iam role "+cur.name)
 		default:
+			pl.dropPolicies("role", cur.name, cur.policies)
 			p.add(&action{op: opDelete, kind: kindRole, name: cur.name})
 		}
 	}
+}
+
+// policies plans an entity's declared inline policies against those it has (nil for an entity
+// that does not exist yet, or is replaced): create what is missing, update what differs, and
+// under --prune delete what is not declared.
+func (pl *planner) policies(ownerKind, owner string, want, have map[string]string) {
+	for name, doc := range want {
+		a := &action{kind: kindPolicy, name: name + " of " + ownerKind + " " + owner, sortKey: ownerKind + "/" + owner + "/" + name,
+			policy: inlinePolicy{name: name, ownerKind: ownerKind, owner: owner, document: doc}}
+		cur, exists := lookupFold(have, name)
+		switch {
+		case !exists:
+			a.op = opCreate
+		case samePolicy(cur, doc):
+			pl.p.unchanged++
+			continue
+		default:
+			// PutUserPolicy and PutRolePolicy replace the document in place.
+			a.op, a.why = opReplace, "document"
+		}
+		pl.p.add(a)
+	}
+	for name := range have {
+		if _, declared := lookupFold(want, name); declared {
+			continue
+		}
+		if !pl.prune {
+			pl.p.kept = append(pl.p.kept, "iam inline policy "+name+" of "+ownerKind+" "+owner)
+			continue
+		}
+		pl.dropPolicies(ownerKind, owner, map[string]string{name: ""})
+	}
+}
+
+// dropPolicies deletes inline policies, before their owner is deleted or under --prune.
+func (pl *planner) dropPolicies(ownerKind, owner string, policies map[string]string) {
+	for name := range policies {
+		pl.p.add(&action{op: opDelete, kind: kindPolicy, name: name + " of " + ownerKind + " " + owner,
+			sortKey: ownerKind + "/" + owner + "/" + name, policy: inlinePolicy{name: name, ownerKind: ownerKind, owner: owner}})
+	}
+}
+
+// lookupFold finds a name in a map of IAM names, which match ignoring case.
+func lookupFold(m map[string]string, name string) (string, bool) {
+	if v, ok := m[name]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // instanceDiffs says what differs between an instance and its declaration.

@@ -43,6 +43,9 @@ type caller struct {
 type iamUser struct {
 	name string
 	keys []iamKey // nil until listed
+	// policies are the inline policies by name, with their documents when compared ("" when
+	// only listed); nil until listed.
+	policies map[string]string
 }
 
 type iamKey struct {
@@ -55,6 +58,8 @@ type iamRole struct {
 	name, path, description string
 	policy                  string
 	maxSession              int
+	// policies are as iamUser's.
+	policies map[string]string
 }
 
 type instance struct {
@@ -154,13 +159,24 @@ func (r *runner) readUsers(ctx context.Context, st *state) error {
 	for i := range r.f.IAM.Users {
 		declared[strings.ToLower(r.f.IAM.Users[i].Name)] = &r.f.IAM.Users[i]
 	}
-	var need []*iamUser
+	// Likewise inline policies: compared for users that declare theirs, deleted first for users
+	// prune deletes.
+	var need, withPolicies []*iamUser
 	for key, u := range st.users {
-		if d, ok := declared[key]; ok && d.AccessKeys != nil || !ok && r.o.Prune {
+		d, ok := declared[key]
+		if ok && d.AccessKeys != nil || !ok && r.o.Prune {
 			need = append(need, u)
 		}
+		if ok && d.Policies != nil || !ok && r.o.Prune {
+			withPolicies = append(withPolicies, u)
+		}
 	}
-	return joinErrors(each(ctx, r.o.Parallel, need, func(ctx context.Context, u *iamUser) error {
+	errs := each(ctx, r.o.Parallel, withPolicies, func(ctx context.Context, u *iamUser) (err error) {
+		_, compare := declared[strings.ToLower(u.name)]
+		u.policies, err = r.inlinePolicies(ctx, userPolicies{r.c.iam}, u.name, compare)
+		return err
+	})
+	return joinErrors(append(errs, each(ctx, r.o.Parallel, need, func(ctx context.Context, u *iamUser) error {
 		out, err := r.c.iam.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(u.name), MaxItems: aws.Int32(iamPageSize)})
 		if err != nil {
 			return failed("list", "iam access keys of user "+u.name, err)
@@ -171,7 +187,7 @@ func (r *runner) readUsers(ctx context.Context, st *state) error {
 				created: aws.ToTime(k.CreateDate)})
 		}
 		return nil
-	}))
+	})...))
 }
 
 func (r *runner) readRoles(ctx context.Context, st *state) error {
@@ -193,7 +209,97 @@ func (r *runner) readRoles(ctx context.Context, st *state) error {
 				maxSession: int(aws.ToInt32(role.MaxSessionDuration))}
 		}
 	}
-	return nil
+	// Every declared role's inline policies: a replace deletes them before the role, and a role
+	// that declares its own compares them. Prune deletes them before an undeclared role.
+	declared := map[string]*RoleSpec{}
+	for i := range r.f.IAM.Roles {
+		declared[strings.ToLower(r.f.IAM.Roles[i].Name)] = &r.f.IAM.Roles[i]
+	}
+	var need []*iamRole
+	for key, role := range st.roles {
+		if _, ok := declared[key]; ok || r.o.Prune && !strings.HasPrefix(role.path, "/aws-service-role/") {
+			need = append(need, role)
+		}
+	}
+	return joinErrors(each(ctx, r.o.Parallel, need, func(ctx context.Context, role *iamRole) (err error) {
+		// Declared roles' documents are read: a replace carries them over when the file
+		// declares none.
+		_, isDeclared := declared[strings.ToLower(role.name)]
+		role.policies, err = r.inlinePolicies(ctx, rolePolicies{r.c.iam}, role.name, isDeclared)
+		return err
+	}))
+}
+
+// policyOwner reads the inline policies of one kind of IAM entity.
+type policyOwner interface {
+	kind() string
+	list(ctx context.Context, owner, marker string) (names []string, next string, err error)
+	get(ctx context.Context, owner, name string) (string, error)
+}
+
+type userPolicies struct{ c *iam.Client }
+
+func (userPolicies) kind() string { return "user" }
+func (u userPolicies) list(ctx context.Context, owner, marker string) ([]string, string, error) {
+	out, err := u.c.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: aws.String(owner), Marker: optional(marker), MaxItems: aws.Int32(iamPageSize)})
+	if err != nil {
+		return nil, "", err
+	}
+	return out.PolicyNames, aws.ToString(out.Marker), nil
+}
+func (u userPolicies) get(ctx context.Context, owner, name string) (string, error) {
+	out, err := u.c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(owner), PolicyName: aws.String(name)})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.PolicyDocument), nil
+}
+
+type rolePolicies struct{ c *iam.Client }
+
+func (rolePolicies) kind() string { return "role" }
+func (r rolePolicies) list(ctx context.Context, owner, marker string) ([]string, string, error) {
+	out, err := r.c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(owner), Marker: optional(marker), MaxItems: aws.Int32(iamPageSize)})
+	if err != nil {
+		return nil, "", err
+	}
+	return out.PolicyNames, aws.ToString(out.Marker), nil
+}
+func (r rolePolicies) get(ctx context.Context, owner, name string) (string, error) {
+	out, err := r.c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(owner), PolicyName: aws.String(name)})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.PolicyDocument), nil
+}
+
+// inlinePolicies lists an entity's inline policies and, with documents, reads each (IAM returns
+// them percent-encoded).
+func (r *runner) inlinePolicies(ctx context.Context, o policyOwner, owner string, documents bool) (map[string]string, error) {
+	out := map[string]string{}
+	for marker := ""; ; {
+		names, next, err := o.list(ctx, owner, marker)
+		if err != nil {
+			return nil, failed("list", "inline policies of iam "+o.kind()+" "+owner, err)
+		}
+		for _, n := range names {
+			out[n] = ""
+			if !documents {
+				continue
+			}
+			doc, err := o.get(ctx, owner, n)
+			if err != nil {
+				return nil, failed("read", "inline policy "+n+" of iam "+o.kind()+" "+owner, err)
+			}
+			if dec, err := url.QueryUnescape(doc); err == nil {
+				doc = dec
+			}
+			out[n] = doc
+		}
+		if marker = next; marker == "" {
+			return out, nil
+		}
+	}
 }
 
 func (r *runner) readInstances(ctx context.Context, st *state) error {

@@ -212,10 +212,19 @@ iam:
   users:
     - name: ops
       accessKeys: 1
+      policies:
+        manage-users:
+          Version: "2012-10-17"
+          Statement:
+            - Effect: Allow
+              Action: ["iam:*User*", "iam:*AccessKey*"]
+              Resource: "*"
     - name: alice
   roles:
     - name: ConnectAgent
       trust: ["arn:aws:iam::123456789012:root"]
+      policies:
+        connect-federation: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"arn:aws:connect:*:123456789012:instance/*/user/${aws:userid}"}]}'
 connect:
   instances:
     - alias: demo
@@ -260,6 +269,8 @@ func TestApply(t *testing.T) {
 create  iam user ops
 create  iam access key for user ops
 create  iam role ConnectAgent
+create  iam inline policy connect-federation of role ConnectAgent
+create  iam inline policy manage-users of user ops
 create  connect instance demo (SAML)
 create  connect instance other (CONNECT_MANAGED)
 create  connect user demo/agent1
@@ -268,10 +279,10 @@ create  connect user other/boss`
 	if got := planOf(out.stdout); got != wantPlan {
 		t.Errorf("seed plan:\n%s\nwant:\n%s", got, wantPlan)
 	}
-	if !strings.Contains(out.stdout, "apply: 9 created, 0 replaced, 0 deleted, 0 unchanged in ") {
+	if !strings.Contains(out.stdout, "apply: 11 created, 0 replaced, 0 deleted, 0 unchanged in ") {
 		t.Errorf("seed summary:\n%s", out.stdout)
 	}
-	if len(out.mutations) != 9 {
+	if len(out.mutations) != 11 {
 		t.Errorf("seed sent %d mutations: %v", len(out.mutations), out.mutations)
 	}
 	demo := as.instanceID(t, "demo")
@@ -304,7 +315,7 @@ create  connect user other/boss`
 
 	// Again: nothing to do, and nothing sent that changes anything.
 	out = a.ok(applySeed, applyOptions{secretsFile: secrets})
-	if planOf(out.stdout) != "" || !strings.Contains(out.stdout, "apply: no changes (9 unchanged) in ") {
+	if planOf(out.stdout) != "" || !strings.Contains(out.stdout, "apply: no changes (11 unchanged) in ") {
 		t.Errorf("re-apply:\n%s", out.stdout)
 	}
 	if len(out.mutations) != 0 {
@@ -319,11 +330,15 @@ create  connect user other/boss`
           routingProfile: Basic Routing Profile
     - alias: other`, 1)
 	out = a.ok(modified, applyOptions{secretsFile: secrets})
-	wantPlan = "replace iam role ConnectAgent (maxSessionDuration 3600 → 43200)\ncreate  connect user demo/agent3"
+	// The role's inline policy goes before it and comes back with the new role.
+	wantPlan = "replace iam role ConnectAgent (maxSessionDuration 3600 → 43200)\n" +
+		"create  iam inline policy connect-federation of role ConnectAgent\n" +
+		"delete  iam inline policy connect-federation of role ConnectAgent\n" +
+		"create  connect user demo/agent3"
 	if got := planOf(out.stdout); got != wantPlan {
 		t.Errorf("modify plan:\n%s\nwant:\n%s", got, wantPlan)
 	}
-	if want := []string{"Connect:CreateUser", "IAM:CreateRole", "IAM:DeleteRole"}; !slices.Equal(out.mutations, want) {
+	if want := []string{"Connect:CreateUser", "IAM:CreateRole", "IAM:DeleteRole", "IAM:DeleteRolePolicy", "IAM:PutRolePolicy"}; !slices.Equal(out.mutations, want) {
 		t.Errorf("modify sent %v, want %v", out.mutations, want)
 	}
 	role, err := as.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("ConnectAgent")})
@@ -453,7 +468,7 @@ iam:
     - name: Bad
       trustPolicy: '{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}'
 `)
-	if code == 0 || !strings.Contains(stderr, "create iam role Bad: MalformedPolicyDocument: Syntax errors in policy.") {
+	if code == 0 || !strings.Contains(stderr, "create iam role Bad: MalformedPolicyDocument: Invalid effect: Maybe") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 

@@ -141,6 +141,13 @@ func (a *awsCLI) federationSetup(root awsCreds, instance string) federationSetup
 	fx.ops = awsCreds{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`
 	a.ok(root, nil, "iam", "create-role", "--role-name", "ConnectAgent", "--assume-role-policy-document", trust)
+	// The policies a real account needs: ops may assume the role, and the role's sessions may
+	// get a token for their own Connect user, as AWS documents it (in every instance of the
+	// account, so that the error table of GetFederationToken below is reached).
+	a.ok(root, nil, "iam", "put-user-policy", "--user-name", "ops", "--policy-name", "assume-agent", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/ConnectAgent"}]}`)
+	a.ok(root, nil, "iam", "put-role-policy", "--role-name", "ConnectAgent", "--policy-name", "connect-federation", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"arn:aws:connect:us-east-1:123456789012:instance/*/user/${aws:userid}"}]}`)
 	fx.assume = func(session string) awsCreds {
 		a.t.Helper()
 		var out struct {
@@ -211,6 +218,12 @@ func TestAWSCLIEndToEnd(t *testing.T) {
 	if got.Role.AssumeRolePolicyDocument["Version"] != "2012-10-17" {
 		t.Errorf("the AWS CLI did not read back the trust policy: %v", got.Role.AssumeRolePolicyDocument)
 	}
+
+	// The role trusts the account, which leaves the decision to alice's own policies: none yet.
+	cli.fails(alice, "AccessDenied", "AssumeRole", "sts", "assume-role", "--role-arn", "arn:aws:iam::123456789012:role/ConnectAgent",
+		"--role-session-name", "agent1")
+	cli.ok(root, nil, "iam", "put-user-policy", "--user-name", "alice", "--policy-name", "assume-agent", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/ConnectAgent"}]}`)
 
 	var assumed struct {
 		Credentials     struct{ AccessKeyId, SecretAccessKey, SessionToken, Expiration string }

@@ -44,6 +44,15 @@ func populate(t testing.TB, st store.Store) {
 			Description: "agents — all of them", MaxSessionDuration: 43200, CreatedAt: at}))
 		must(st.PutInlinePolicy(ctx, store.InlinePolicy{AccountID: acct, Kind: store.RolePolicy, Owner: "ConnectAgent", Name: "Tokens",
 			Document: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"*"}}`}))
+		must(st.CreateManagedPolicy(ctx, store.ManagedPolicy{AccountID: acct, Name: "AgentBoundary", ID: "ANPA" + acct, Path: "/agents/",
+			Description: "what agents may ever do", DefaultVersion: "v2", NextVersion: 3, CreatedAt: at, UpdatedAt: at.Add(time.Minute),
+			Versions: []store.PolicyVersion{
+				{ID: "v1", Document: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"connect:*","Resource":"*"}}`, CreatedAt: at},
+				{ID: "v2", Document: "{\n \"Version\": \"2012-10-17\",\n \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"connect:Get*\", \"Resource\": \"*\"}}", CreatedAt: at.Add(time.Minute)},
+			}}))
+		policyARN := "arn:aws:iam::" + acct + ":policy/agents/AgentBoundary"
+		must(st.AttachPolicy(ctx, store.PolicyAttachment{AccountID: acct, Kind: store.RolePolicy, Owner: "ConnectAgent", PolicyARN: "arn:aws:iam::aws:policy/AmazonConnectReadOnlyAccess"}))
+		must(st.PutPermissionsBoundary(ctx, store.PolicyAttachment{AccountID: acct, Kind: store.RolePolicy, Owner: "ConnectAgent", PolicyARN: policyARN}))
 		must(st.CreateSession(ctx, store.Session{AccessKeyID: "ASIA" + acct, Secret: "session/secret", TokenHash: []byte{0, 0xff, 0x10, 0, 7},
 			AccountID: acct, RoleName: "ConnectAgent", RoleID: "AROA" + acct, SessionName: "agent1",
 			SourceARN: "arn:aws:iam::" + acct + ":user/Alice", CreatedAt: at, ExpiresAt: at.Add(time.Hour)}))

@@ -54,6 +54,15 @@ func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service,
 		return demoFixtures{}, err
 	}
 	d := demoFixtures{roleARN: role.ARN, instanceID: instanceID}
+	// The policies a real account would need for the printed commands: the role may get a
+	// federation token for its own Connect user only, and ops may assume the role and read.
+	// PutUserPolicy and PutRolePolicy replace a policy of the same name, so a rerun is a no-op.
+	if err := ids.PutRolePolicy(ctx, root, demoRole, demoAgentPolicyName, demoAgentPolicy(instanceARN(o.accountID, instanceID))); err != nil {
+		return demoFixtures{}, err
+	}
+	if err := ids.PutUserPolicy(ctx, root, demoUser, demoOpsPolicyName, demoOpsPolicy(role.ARN)); err != nil {
+		return demoFixtures{}, err
+	}
 
 	path := filepath.Join(o.dataDir, demoCredentialsFile)
 	creds, err := awsini.ReadCredentials(path)
@@ -77,6 +86,43 @@ func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service,
 	}
 	d.ops = awsini.Credential{AccessKeyID: key.ID, SecretAccessKey: key.Secret}
 	return d, awsini.WriteCredentials(path, map[string]awsini.Credential{demoUser: d.ops})
+}
+
+// The demo's inline policies.
+const (
+	demoAgentPolicyName = "connect-federation"
+	demoOpsPolicyName   = "demo-ops"
+)
+
+func instanceARN(accountID, instanceID string) string {
+	return arn.Instance(demoRegion, accountID, instanceID)
+}
+
+// demoAgentPolicy is the policy AWS documents for GetFederationToken: a role session may get a
+// token only for the Connect user whose id is its own ${aws:userid} (ROLE_ID:SESSION_NAME, which
+// connectfed resolves to the Connect user named SESSION_NAME).
+func demoAgentPolicy(instanceARN string) string {
+	return `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Sid": "FederateAsOwnConnectUser",
+    "Effect": "Allow",
+    "Action": "connect:GetFederationToken",
+    "Resource": "` + instanceARN + `/user/${aws:userid}"
+  }]
+}`
+}
+
+// demoOpsPolicy lets ops assume the agent role and read IAM and Connect, which is what the
+// printed commands do; anything else (iam create-user, say) is denied, as it would be in AWS.
+func demoOpsPolicy(roleARN string) string {
+	return `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "AssumeAgentRole", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "` + roleARN + `"},
+    {"Sid": "ReadOnly", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "connect:Describe*", "connect:List*"], "Resource": "*"}
+  ]
+}`
 }
 
 // seedDemoInstance makes the SAML instance "demo" and its user "agent1" exist.
@@ -137,7 +183,9 @@ func printDemo(w io.Writer, endpoint, accountID, caBundle string, d demoFixtures
 		trust, cacert = "\n  export AWS_CA_BUNDLE="+shellQuote(caBundle), ` --cacert "$AWS_CA_BUNDLE"`
 	}
 	fmt.Fprintf(w, `
-Demo: IAM user %[1]q (key below) and role %[2]q, which any principal of account %[3]s may assume.
+Demo: IAM user %[1]q (key below) and role %[2]q, which any principal of account %[3]s may assume
+if its policies allow it. IAM policies are enforced: ops may assume the role and read IAM and
+Connect; the role may get a federation token for its own Connect user only (see docs/iam.md).
 Paste these into another shell:
 
   export AWS_ACCESS_KEY_ID=%[4]s

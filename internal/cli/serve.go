@@ -54,6 +54,7 @@ type serveOptions struct {
 	tlsCert          string
 	tlsKey           string
 	tlsSelfSigned    bool
+	iamEnforcement   string
 	// now is the server's clock; tests set it, the command line cannot.
 	now func() time.Time
 }
@@ -134,6 +135,7 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.IntVar(&o.tokenAPIBurst, "token-api-burst", 100, "requests above --token-api-rate a source may make in a burst")
 	f.Float64Var(&o.sourceRate, "source-rate", 100000, "requests per second each source address (an IPv6 /64) may make to any endpoint but /healthz and /readyz, which protects the server; set it far below this default when untrusted clients can reach it directly (0: no limit)")
 	f.IntVar(&o.sourceBurst, "source-burst", 200000, "requests above --source-rate a source may make in a burst")
+	f.StringVar(&o.iamEnforcement, "iam-enforcement", "on", "what a request the caller's IAM policies do not allow gets: on (refused with AccessDenied, as AWS does), log (allowed, and logged as 'IAM would deny' with AWS's sentence: for moving a test suite onto enforcement) or off (no policy is evaluated); trust policies are enforced in every mode")
 	f.BoolVar(&o.emulateQuotas, "emulate-quotas", false, "throttle AWS API calls per account, region and operation at AWS's published rates (Connect: 2 a second, bursts of 5), answering as AWS does, to test clients' retries")
 	f.StringSliceVar(&o.quotas, "quota", nil, "with --emulate-quotas, an operation's own rate: [SERVICE:]OPERATION=RATE:BURST, e.g. GetFederationToken=10:20 or sts:AssumeRole=5:10 (RATE 0: no quota); repeatable")
 	f.DurationVar(&o.keyRotation, "key-rotation", 24*time.Hour, "how often a new token signing key takes over (0: never); a previous key verifies until its tokens have expired")
@@ -185,6 +187,9 @@ func (o serveOptions) validate() error {
 	if !(o.sourceRate >= 0) || o.sourceRate > 0 && o.sourceBurst < 1 {
 		return fmt.Errorf("--source-rate %g (0: no limit) and --source-burst %d: a rate of 0 or more, a burst of 1 or more", o.sourceRate, o.sourceBurst)
 	}
+	if _, err := identity.ParseEnforcement(o.iamEnforcement); err != nil {
+		return fmt.Errorf("--iam-enforcement %q: on, log or off", o.iamEnforcement)
+	}
 	if len(o.quotas) > 0 && !o.emulateQuotas {
 		return fmt.Errorf("--quota %s: quotas are emulated only with --emulate-quotas", o.quotas[0])
 	}
@@ -194,6 +199,13 @@ func (o serveOptions) validate() error {
 		}
 	}
 	return checkTLSFlags(o)
+}
+
+// enforcementLine is what the start-up banner says of IAM enforcement.
+var enforcementLine = map[identity.Enforcement]string{
+	identity.EnforceOn:  "IAM policies are enforced: a caller other than the account root needs a policy that allows each call.",
+	identity.EnforceLog: "IAM policies are evaluated but not enforced (--iam-enforcement log): what they do not allow is logged as 'IAM would deny' and allowed.",
+	identity.EnforceOff: "IAM policies are not evaluated (--iam-enforcement off): every authenticated principal may call every operation AWS does not forbid it.",
 }
 
 // quotaTable is the quotas --emulate-quotas and --quota ask for (nil: none emulated).
@@ -237,6 +249,7 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	enforcement, _ := identity.ParseEnforcement(o.iamEnforcement) // checked by validate
 
 	// Everything serve keeps outside the store (the master key, generated credentials, the
 	// SQLite file) goes here, also when the store is PostgreSQL and the key comes from the
@@ -265,7 +278,8 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 			SourceRate: o.sourceRate, SourceBurst: o.sourceBurst, Quotas: quotas, TLS: tlsSetup.serverConfig()},
 		ShutdownTimeout: o.shutdownTimeout, AccessTTL: o.accessTTL, RefreshTTL: o.refreshTTL, PublicURL: publicURL,
 		KeyRotation: o.keyRotation, CacheTTL: o.cacheTTL, RootKey: rootKey, PprofAddr: o.pprofAddr,
-		Logger: log, Now: o.now,
+		IAMEnforcement: enforcement,
+		Logger:         log, Now: o.now,
 	}
 	var demo demoFixtures
 	return app.Run(ctx, opts, ln, app.Hooks{
@@ -287,7 +301,7 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 				}
 			}
 			fmt.Fprintf(stdout, "connectfed %s listening on %s (account %s)\n", Version, endpoint, o.accountID)
-			fmt.Fprintln(stdout, "IAM policies are not enforced yet: every authenticated principal may call every operation AWS does not forbid it.")
+			fmt.Fprintln(stdout, enforcementLine[enforcement])
 			tlsSetup.print(stdout)
 			if r.RootGenerated {
 				fmt.Fprintf(stdout, "\nGenerated the account root's credentials (shown once; kept in %s):\n  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n",

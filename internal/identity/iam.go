@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -383,6 +384,11 @@ func checkDocument(member, document string, kind iampolicy.Kind) error {
 	}
 	if !store.StorableText(document) {
 		return validationError(member, "...", `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+`)
+	}
+	if kind == iampolicy.Trust && !json.Valid([]byte(document)) {
+		// CreateRole and UpdateAssumeRolePolicy word a document that is not JSON their own way;
+		// the policy operations say "Syntax errors in policy." as Parse does.
+		return apierr.New(apierr.MalformedPolicyDocument, "This policy contains invalid Json")
 	}
 	if _, err := iampolicy.Parse(document, kind); err != nil {
 		return malformedPolicy(err)

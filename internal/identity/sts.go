@@ -133,32 +133,23 @@ func (s *Service) mayAssume(ctx context.Context, caller Principal, role store.Ro
 	if trustDoc != nil && caller.AccountID == role.AccountID {
 		trust = trustOf(trustDoc, r)
 	}
-	deny := func(reason string) error {
-		msg := fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, roleARN)
-		if reason != "" {
-			msg += " " + reason
-		}
-		return apierr.New(apierr.AccessDenied, "%s", msg)
-	}
 	if trust == trustNone || trust == trustDenies {
-		return deny("")
+		return apierr.New(apierr.AccessDenied, "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, roleARN)
+	}
+	if s.enforcement == EnforceOff {
+		return nil
 	}
 	set, err := s.policySet(ctx, caller)
 	if err != nil {
 		return err
 	}
 	out := iampolicy.Decide(&r, set)
-	switch {
-	case out.Decision == iampolicy.Allowed:
-		return nil
-	case out.Decision == iampolicy.ExplicitDeny:
-		return deny(out.Reason(a.Action))
-	case trust == trustDirect && (caller.Kind == IAMUser || out.By == iampolicy.ByIdentity):
+	if trust == trustDirect && out.Decision == iampolicy.ImplicitDeny && (caller.Kind == IAMUser || out.By == iampolicy.ByIdentity) {
 		// Granted by name: the identity policies need not allow. A role session granted
 		// through its role's ARN is still bounded by its boundary and session policies.
-		return nil
+		out.Decision = iampolicy.Allowed
 	}
-	return deny(out.Reason(a.Action))
+	return s.settle(ctx, Denial{Caller: caller, Action: a.Action, Verdict: Verdict{Outcome: out, Resource: roleARN}})
 }
 
 // checkSessionPolicies checks AssumeRole's Policy and PolicyArns and says how much of a

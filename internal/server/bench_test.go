@@ -17,8 +17,8 @@ func BenchmarkGetFederationToken(b *testing.B) {
 	admin := e.connect(e.root, "us-east-1")
 	inst := newInstance(b, admin, "bench", ctypes.DirectoryTypeSaml)
 	newAgent(b, admin, inst, "agent1")
-	alice := e.newUser("alice")
-	session, _, err := assume(e, alice, e.newRole("ConnectAgent", testAccount, 3600), "agent1", 0)
+	alice := e.newAgentUser("alice")
+	session, _, err := assume(e, alice, e.newAgentRole(), "agent1", 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -306,8 +306,8 @@ func TestGetFederationToken(t *testing.T) {
 	aliceID := newAgent(t, admin, inst, "alice")
 	managed := newInstance(t, admin, "managed", ctypes.DirectoryTypeConnectManaged)
 
-	alice := e.newUser("alice")
-	role := e.newRole("ConnectAgent", "arn:aws:iam::"+testAccount+":root", 3600)
+	alice := e.newAgentUser("alice")
+	role := e.newAgentRole()
 	session, _, err := assume(e, alice, role, "agent1", 0)
 	if err != nil {
 		t.Fatal(err)
@@ -384,8 +384,8 @@ func TestFederationRefusesWhatWasRemovedWhileWarm(t *testing.T) {
 	inst := newInstance(t, admin, "acme", ctypes.DirectoryTypeSaml)
 	agentID := newAgent(t, admin, inst, "agent1")
 	newAgent(t, admin, inst, "alice")
-	alice := e.newUser("alice")
-	role := e.newRole("ConnectAgent", testAccount, 3600)
+	alice := e.newAgentUser("alice")
+	role := e.newAgentRole()
 	session, _, err := assume(e, alice, role, "agent1", 0)
 	if err != nil {
 		t.Fatal(err)

@@ -77,9 +77,9 @@ func newFederated(t *testing.T, e *env) federated {
 	admin := e.connect(e.root, "us-east-1")
 	f := federated{instance: newInstance(t, admin, "acme", ctypes.DirectoryTypeSaml)}
 	f.userID = newAgent(t, admin, f.instance, "agent1")
-	f.alice = e.newUser("alice")
+	f.alice = e.newAgentUser("alice")
 	var err error
-	f.session, _, err = assume(e, f.alice, e.newRole("ConnectAgent", testAccount, 3600), "agent1", 0)
+	f.session, _, err = assume(e, f.alice, e.newAgentRole(), "agent1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

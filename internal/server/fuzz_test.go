@@ -206,8 +206,8 @@ func FuzzNativeAPI(f *testing.F) {
 	admin := e.connect(e.root, "us-east-1")
 	inst := newInstance(f, admin, "native", ctypes.DirectoryTypeSaml)
 	newAgent(f, admin, inst, "agent1")
-	alice := e.newUser("alice")
-	session, _, err := assume(e, alice, e.newRole("ConnectAgent", testAccount, 3600), "agent1", 0)
+	alice := e.newAgentUser("alice")
+	session, _, err := assume(e, alice, e.newAgentRole(), "agent1", 0)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -178,7 +178,10 @@ func TestIAMAccessKeys(t *testing.T) {
 		t.Fatalf("ListAccessKeys = %+v", list.AccessKeyMetadata)
 	}
 
-	// A user manages its own keys without naming itself.
+	// A user manages its own keys without naming itself, with the policy AWS documents for it.
+	_, err = e.iam(alice).ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
+	wantAPIError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+testAccount+":user/alice is not authorized to perform: iam:ListAccessKeys on resource: arn:aws:iam::"+testAccount+":user/alice because no identity-based policy allows the iam:ListAccessKeys action")
+	e.grantUser("alice", "own-keys", allow("iam:*AccessKey*", "arn:aws:iam::*:user/${aws:username}"))
 	own, err := e.iam(alice).ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
 	if err != nil || len(own.AccessKeyMetadata) != 2 {
 		t.Fatalf("alice's own keys: %v, %v", own, err)

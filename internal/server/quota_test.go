@@ -108,7 +108,7 @@ func TestQuotaScopedToAccountAndRegion(t *testing.T) {
 		_, err := e.connect(c, region).ListInstances(ctx, &connect.ListInstancesInput{})
 		return err
 	}
-	alice := e.newUser("alice")
+	alice := e.newUser("alice", allow("connect:ListInstances", "*"))
 	if err := list(e.root, "us-east-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func BenchmarkGetFederationTokenLimited(b *testing.B) {
 			admin := e.connect(e.root, "us-east-1")
 			inst := newInstance(b, admin, "bench", ctypes.DirectoryTypeSaml)
 			newAgent(b, admin, inst, "agent1")
-			session, _, err := assume(e, e.newUser("alice"), e.newRole("ConnectAgent", testAccount, 3600), "agent1", 0)
+			session, _, err := assume(e, e.newAgentUser("alice"), e.newAgentRole(), "agent1", 0)
 			if err != nil {
 				b.Fatal(err)
 			}

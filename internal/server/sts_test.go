@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +25,18 @@ func wantCaller(t testing.TB, e *env, c aws.Credentials, arn string) *sts.GetCal
 	return out
 }
 
-// newUser creates an IAM user with a key and returns its credentials.
-func (e *env) newUser(name string) aws.Credentials {
+// newUser creates an IAM user with a key and the inline policies given (named policy1,
+// policy2, ...) and returns its credentials. Without a policy the user may call nothing but
+// what needs no permission, as in AWS.
+func (e *env) newUser(name string, policies ...string) aws.Credentials {
 	e.t.Helper()
 	ctx := context.Background()
 	c := e.iam(e.root)
 	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
 		e.t.Fatal(err)
+	}
+	for i, doc := range policies {
+		e.grantUser(name, fmt.Sprintf("policy%d", i+1), doc)
 	}
 	k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
 	if err != nil {
@@ -48,6 +55,67 @@ func (e *env) newRole(name, principal string, maxSession int32) string {
 		e.t.Fatal(err)
 	}
 	return aws.ToString(out.Role.Arn)
+}
+
+// newAgentUser is an IAM user whose policies allow it to assume every role of the account (a
+// role that trusts the account leaves the decision to the caller's own policies) and to get a
+// federation token as the Connect user of its own ${aws:userid}: what most tests' callers need.
+func (e *env) newAgentUser(name string) aws.Credentials {
+	e.t.Helper()
+	return e.newUser(name, allow("sts:AssumeRole", "arn:aws:iam::"+testAccount+":role/*"),
+		documentedPolicy("arn:aws:connect:*:"+testAccount+":instance/*"))
+}
+
+// newAgentRole creates the role ConnectAgent, which the account's principals may assume, with
+// the policy AWS documents for GetFederationToken: a session may get a token for the Connect
+// user that its own ${aws:userid} names, in any instance of the account.
+func (e *env) newAgentRole() string {
+	e.t.Helper()
+	role := e.newRole("ConnectAgent", testAccount, 3600)
+	e.grantRole("ConnectAgent", "connect-federation", documentedPolicy("arn:aws:connect:*:"+testAccount+":instance/*"))
+	return role
+}
+
+// documentedPolicy is the policy AWS documents for GetFederationToken, on instanceARN.
+func documentedPolicy(instanceARN string) string {
+	return allow("connect:GetFederationToken", instanceARN+"/user/${aws:userid}")
+}
+
+// allow is a policy document with one statement allowing action on resources.
+func allow(action string, resources ...string) string {
+	return statement("Allow", action, resources...)
+}
+
+// deny is a policy document with one statement denying action on resources.
+func deny(action string, resources ...string) string {
+	return statement("Deny", action, resources...)
+}
+
+func statement(effect, action string, resources ...string) string {
+	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []map[string]any{
+		{"Effect": effect, "Action": action, "Resource": resources}}})
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// grantUser puts an inline policy on an IAM user, as the account root.
+func (e *env) grantUser(user, name, doc string) {
+	e.t.Helper()
+	if _, err := e.iam(e.root).PutUserPolicy(context.Background(), &iam.PutUserPolicyInput{
+		UserName: aws.String(user), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// grantRole puts an inline policy on a role, as the account root.
+func (e *env) grantRole(role, name, doc string) {
+	e.t.Helper()
+	if _, err := e.iam(e.root).PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{
+		RoleName: aws.String(role), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)}); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 func assume(e *env, as aws.Credentials, roleARN, session string, seconds int32) (aws.Credentials, *sts.AssumeRoleOutput, error) {
@@ -83,6 +151,13 @@ func TestSTSAssumeRole(t *testing.T) {
 	bob := e.newUser("bob")
 	agent := e.newRole("ConnectAgent", "arn:aws:iam::"+testAccount+":root", 7200)
 
+	// A trust policy naming the account leaves the decision to the caller's own policies.
+	_, _, err := assume(e, alice, agent, "agent.one@example.com", 0)
+	wantAPIError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+testAccount+":user/alice is not authorized to perform: sts:AssumeRole on resource: "+agent+" because no identity-based policy allows the sts:AssumeRole action")
+	e.grantUser("alice", "assume", allow("sts:AssumeRole", agent))
+	// Role chaining needs the role's own permission to assume.
+	e.grantRole("ConnectAgent", "chain", allow("sts:AssumeRole", agent))
+
 	sess, out, err := assume(e, alice, agent, "agent.one@example.com", 0)
 	if err != nil {
 		t.Fatal(err)
@@ -116,10 +191,15 @@ func TestSTSAssumeRole(t *testing.T) {
 	_, _, err = assume(e, e.root, agent, "rootsession", 0)
 	wantAPIError(t, err, "AccessDenied", 403, "Roles may not be assumed by root accounts.")
 
+	// A trust policy naming the caller itself is enough, without an identity policy.
 	aliceOnly := e.newRole("AliceOnly", "arn:aws:iam::"+testAccount+":user/alice", 3600)
 	if _, _, err := assume(e, alice, aliceOnly, "s1", 0); err != nil {
 		t.Errorf("alice on a role trusting her: %v", err)
 	}
+	// ... unless an identity policy denies it.
+	e.grantUser("alice", "no-alice-only", deny("sts:AssumeRole", aliceOnly))
+	_, _, err = assume(e, alice, aliceOnly, "s1", 0)
+	wantAPIError(t, err, "AccessDenied", 403, "on resource: "+aliceOnly+" with an explicit deny in an identity-based policy")
 	_, _, err = assume(e, bob, aliceOnly, "s1", 0)
 	wantAPIError(t, err, "AccessDenied", 403, "User: arn:aws:iam::"+testAccount+":user/bob is not authorized to perform: sts:AssumeRole on resource: "+aliceOnly)
 	_, _, err = assume(e, bob, "arn:aws:iam::"+testAccount+":role/Missing", "s1", 0)
@@ -144,7 +224,7 @@ func TestSTSAssumeRole(t *testing.T) {
 
 func TestSTSSessionTokens(t *testing.T) {
 	e := newEnvWith(t, 48*time.Hour)
-	alice := e.newUser("alice")
+	alice := e.newAgentUser("alice")
 	agent := e.newRole("ConnectAgent", testAccount, 3600)
 	sess, _, err := assume(e, alice, agent, "agent1", 900)
 	if err != nil {
@@ -176,7 +256,7 @@ func TestSTSSessionTokens(t *testing.T) {
 // and is refused as a missing role is (AccessDenied), not assumed.
 func TestSTSAssumeRoleARNPathMustMatch(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newUser("alice")
+	alice := e.newAgentUser("alice")
 	trust := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"` + testAccount + `"},"Action":"sts:AssumeRole"}}`
 	out, err := e.iam(e.root).CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("Agent"),
 		Path: aws.String("/agents/"), AssumeRolePolicyDocument: aws.String(trust)})

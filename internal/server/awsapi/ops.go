@@ -30,6 +30,9 @@ type Operation struct {
 	// region, as a policy's Resource must match them ("*" for an action AWS authorizes on no
 	// resource).
 	Resources func(*Request) []string
+	// Authorization says who decides whether the caller may call; the zero value is the
+	// policy check before the handler.
+	Authorization Authorization
 	// Quota is AWS's published rate quota of the operation; zero when AWS publishes none.
 	Quota Quota
 
@@ -38,6 +41,21 @@ type Operation struct {
 	labels []string
 	root   string
 }
+
+// Authorization is who decides whether a caller may call an operation.
+type Authorization int
+
+const (
+	// PolicyCheck: the caller's IAM policies must allow Action on every resource of
+	// Resources, checked before the handler runs (the account root passes).
+	PolicyCheck Authorization = iota
+	// NoPermission: AWS requires no permission (sts:GetCallerIdentity), so even an explicit
+	// deny does not refuse it.
+	NoPermission
+	// HandlerChecks: the operation weighs a resource policy with the caller's own, so the
+	// domain decides (sts:AssumeRole and the role's trust policy).
+	HandlerChecks
+)
 
 // handler runs one operation: it reads its input from the request and returns what the
 // answer holds (a query operation's Result members, nil for none; a restJson1 body).
@@ -112,8 +130,8 @@ var operations = []Operation{
 	{Service: "iam", Name: "DeleteRolePolicy", Resources: iamRole, handle: (*API).deleteRolePolicy},
 
 	// STS (query).
-	{Service: "sts", Name: "GetCallerIdentity", Resources: anyResource, handle: (*API).getCallerIdentity},
-	{Service: "sts", Name: "AssumeRole", Resources: formValue("RoleArn"), handle: (*API).assumeRole},
+	{Service: "sts", Name: "GetCallerIdentity", Resources: anyResource, Authorization: NoPermission, handle: (*API).getCallerIdentity},
+	{Service: "sts", Name: "AssumeRole", Resources: formValue("RoleArn"), Authorization: HandlerChecks, handle: (*API).assumeRole},
 }
 
 // service is one AWS service the server answers for, with its operations.
@@ -265,6 +283,14 @@ func instanceARNOf(req *Request) string {
 		return arn.Instance(in.Region, in.Account, in.ID)
 	}
 	return arn.Instance(req.Region, req.Principal.AccountID, ref)
+}
+
+// instanceIDOf is the id of the instance a Connect request names (connect:InstanceId).
+func instanceIDOf(req *Request) string {
+	if in, ok := arn.ParseInstance(req.Labels[0]); ok {
+		return in.ID
+	}
+	return req.Labels[0]
 }
 
 func instance(req *Request) []string { return []string{instanceARNOf(req)} }
