@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
@@ -205,3 +206,16 @@ func ScopeProtocol(r *http.Request) (awsproto.Protocol, string) {
 type Form struct{ url.Values }
 
 func (f Form) get(name string) string { return f.Values.Get(name) }
+
+// list reads a query-protocol list of structures, NAME.member.1.FIELD, NAME.member.2.FIELD, ...,
+// up to the first gap (as AWS's query protocol numbers them from 1).
+func (f Form) list(name, field string) []string {
+	var out []string
+	for i := 1; ; i++ {
+		v, ok := f.Values[name+".member."+strconv.Itoa(i)+"."+field]
+		if !ok || len(v) == 0 {
+			return out
+		}
+		out = append(out, v[0])
+	}
+}

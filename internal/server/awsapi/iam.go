@@ -108,10 +108,13 @@ type xmlUser struct {
 	UserID     string `xml:"UserId"`
 	Arn        string `xml:"Arn"`
 	CreateDate string `xml:"CreateDate"`
+	// PermissionsBoundary is in GetUser's answer only.
+	PermissionsBoundary *xmlBoundary `xml:"PermissionsBoundary,omitempty"`
 }
 
 func xmlUserOf(u identity.User) xmlUser {
-	return xmlUser{Path: u.Path, UserName: u.Name, UserID: u.ID, Arn: u.ARN, CreateDate: awsproto.Timestamp(u.CreatedAt)}
+	return xmlUser{Path: u.Path, UserName: u.Name, UserID: u.ID, Arn: u.ARN, CreateDate: awsproto.Timestamp(u.CreatedAt),
+		PermissionsBoundary: xmlBoundaryOf(u.PermissionsBoundary)}
 }
 
 type userResult struct {
@@ -151,6 +154,8 @@ type xmlRole struct {
 	AssumeRolePolicyDocument string `xml:"AssumeRolePolicyDocument"`
 	Description              string `xml:"Description,omitempty"`
 	MaxSessionDuration       int    `xml:"MaxSessionDuration"`
+	// PermissionsBoundary is in GetRole's answer only.
+	PermissionsBoundary *xmlBoundary `xml:"PermissionsBoundary,omitempty"`
 }
 
 // encodeDocument writes a policy document percent-encoded, as IAM returns every document (the
@@ -162,7 +167,8 @@ func xmlRoleOf(r identity.Role) xmlRole {
 	return xmlRole{Path: r.Path, RoleName: r.Name, RoleID: r.ID,
 		Arn: r.ARN, CreateDate: awsproto.Timestamp(r.CreatedAt),
 		AssumeRolePolicyDocument: encodeDocument(r.TrustPolicy),
-		Description:              r.Description, MaxSessionDuration: r.MaxSessionDuration}
+		Description:              r.Description, MaxSessionDuration: r.MaxSessionDuration,
+		PermissionsBoundary:      xmlBoundaryOf(r.PermissionsBoundary)}
 }
 
 type roleResult struct {

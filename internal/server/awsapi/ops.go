@@ -128,6 +128,26 @@ var operations = []Operation{
 	{Service: "iam", Name: "GetRolePolicy", Resources: iamRole, handle: (*API).getRolePolicy},
 	{Service: "iam", Name: "ListRolePolicies", Resources: iamRole, handle: (*API).listRolePolicies},
 	{Service: "iam", Name: "DeleteRolePolicy", Resources: iamRole, handle: (*API).deleteRolePolicy},
+	{Service: "iam", Name: "UpdateAssumeRolePolicy", Resources: iamRole, handle: (*API).updateAssumeRolePolicy},
+	{Service: "iam", Name: "CreatePolicy", Resources: newPolicy, handle: (*API).createPolicy},
+	{Service: "iam", Name: "GetPolicy", Resources: formValue("PolicyArn"), handle: (*API).getPolicy},
+	{Service: "iam", Name: "ListPolicies", Resources: anyResource, handle: (*API).listPolicies},
+	{Service: "iam", Name: "DeletePolicy", Resources: formValue("PolicyArn"), handle: (*API).deletePolicy},
+	{Service: "iam", Name: "CreatePolicyVersion", Resources: formValue("PolicyArn"), handle: (*API).createPolicyVersion},
+	{Service: "iam", Name: "GetPolicyVersion", Resources: formValue("PolicyArn"), handle: (*API).getPolicyVersion},
+	{Service: "iam", Name: "ListPolicyVersions", Resources: formValue("PolicyArn"), handle: (*API).listPolicyVersions},
+	{Service: "iam", Name: "SetDefaultPolicyVersion", Resources: formValue("PolicyArn"), handle: (*API).setDefaultPolicyVersion},
+	{Service: "iam", Name: "DeletePolicyVersion", Resources: formValue("PolicyArn"), handle: (*API).deletePolicyVersion},
+	{Service: "iam", Name: "AttachUserPolicy", Resources: iamUserNamed("UserName"), handle: (*API).attachUserPolicy},
+	{Service: "iam", Name: "DetachUserPolicy", Resources: iamUserNamed("UserName"), handle: (*API).detachUserPolicy},
+	{Service: "iam", Name: "ListAttachedUserPolicies", Resources: iamUserNamed("UserName"), handle: (*API).listAttachedUserPolicies},
+	{Service: "iam", Name: "AttachRolePolicy", Resources: iamRole, handle: (*API).attachRolePolicy},
+	{Service: "iam", Name: "DetachRolePolicy", Resources: iamRole, handle: (*API).detachRolePolicy},
+	{Service: "iam", Name: "ListAttachedRolePolicies", Resources: iamRole, handle: (*API).listAttachedRolePolicies},
+	{Service: "iam", Name: "PutUserPermissionsBoundary", Resources: iamUserNamed("UserName"), handle: (*API).putUserPermissionsBoundary},
+	{Service: "iam", Name: "DeleteUserPermissionsBoundary", Resources: iamUserNamed("UserName"), handle: (*API).deleteUserPermissionsBoundary},
+	{Service: "iam", Name: "PutRolePermissionsBoundary", Resources: iamRole, handle: (*API).putRolePermissionsBoundary},
+	{Service: "iam", Name: "DeleteRolePermissionsBoundary", Resources: iamRole, handle: (*API).deleteRolePermissionsBoundary},
 
 	// STS (query).
 	{Service: "sts", Name: "GetCallerIdentity", Resources: anyResource, Authorization: NoPermission, handle: (*API).getCallerIdentity},
@@ -328,6 +348,11 @@ func iamUserOrCaller(req *Request) []string {
 
 func iamRole(req *Request) []string {
 	return []string{arn.Role(req.Principal.AccountID, req.Form.get("Path"), req.Form.get("RoleName"))}
+}
+
+// newPolicy is the managed policy CreatePolicy makes: arn:aws:iam::ACCOUNT:policy/PATH/NAME.
+func newPolicy(req *Request) []string {
+	return []string{arn.Policy(req.Principal.AccountID, req.Form.get("Path"), req.Form.get("PolicyName"))}
 }
 
 // formValue is an ARN the request passes as a parameter.

@@ -17,11 +17,14 @@ func (a *API) assumeRole(r *Request) (any, error) {
 	}
 	cred, err := a.identity.AssumeRole(r.Context(), r.Principal, identity.AssumeRoleInput{
 		RoleARN: r.Form.get("RoleArn"), RoleSessionName: r.Form.get("RoleSessionName"), DurationSeconds: d,
+		Policy: r.Form.get("Policy"), PolicyARNs: r.Form.list("PolicyArns", "arn"),
+		SourceIP: sourceIP(r.Request), SecureTransport: r.TLS != nil, Region: r.Region,
 	})
 	return assumeRoleResult{
 		AssumedRoleUser: assumedRoleUser{AssumedRoleID: cred.AssumedRoleID, Arn: cred.ARN},
 		Credentials: stsCredentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey,
 			SessionToken: cred.SessionToken, Expiration: awsproto.Timestamp(cred.Expiration)},
+		PackedPolicySize: cred.PackedPolicySize,
 	}, err
 }
 
@@ -46,4 +49,6 @@ type stsCredentials struct {
 type assumeRoleResult struct {
 	AssumedRoleUser assumedRoleUser `xml:"AssumedRoleUser"`
 	Credentials     stsCredentials  `xml:"Credentials"`
+	// PackedPolicySize is there only with session policies.
+	PackedPolicySize int `xml:"PackedPolicySize,omitempty"`
 }
