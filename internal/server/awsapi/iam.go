@@ -168,7 +168,7 @@ func xmlRoleOf(r identity.Role) xmlRole {
 		Arn: r.ARN, CreateDate: awsproto.Timestamp(r.CreatedAt),
 		AssumeRolePolicyDocument: encodeDocument(r.TrustPolicy),
 		Description:              r.Description, MaxSessionDuration: r.MaxSessionDuration,
-		PermissionsBoundary:      xmlBoundaryOf(r.PermissionsBoundary)}
+		PermissionsBoundary: xmlBoundaryOf(r.PermissionsBoundary)}
 }
 
 type roleResult struct {
