@@ -152,7 +152,7 @@ func (s *Service) loadPolicySet(ctx context.Context, key policyOwner, session *s
 			// of ours, and must not silently grant or refuse.
 			return iampolicy.Set{}, fmt.Errorf("identity: stored policy %s of %s %s: %w", ip.Name, key.kind, key.name, err)
 		}
-		set.Identity = append(set.Identity, iampolicy.Labelled{Name: ip.Name, Doc: doc})
+		set.Identity = append(set.Identity, iampolicy.Labelled{Name: ip.Name, Doc: doc, Source: string(key.kind)})
 	}
 	attached, err := s.store.ListAttachedPolicies(ctx, key.account, key.kind, key.name)
 	if err != nil {
@@ -179,7 +179,7 @@ func (s *Service) loadPolicySet(ctx context.Context, key policyOwner, session *s
 			if err != nil {
 				return iampolicy.Set{}, fmt.Errorf("identity: session policy of %s: %w", key.session, err)
 			}
-			set.Session = append(set.Session, iampolicy.Labelled{Name: "session policy", Doc: doc})
+			set.Session = append(set.Session, iampolicy.Labelled{Name: "session policy", Doc: doc, Source: "none"})
 		}
 		if set.Session, err = s.appendManaged(ctx, key.account, set.Session, session.arns...); err != nil {
 			return iampolicy.Set{}, err
@@ -196,10 +196,18 @@ func (s *Service) appendManaged(ctx context.Context, accountID string, to []iamp
 			return nil, err
 		}
 		if doc != nil {
-			to = append(to, iampolicy.Labelled{Name: a, Doc: doc})
+			to = append(to, iampolicy.Labelled{Name: a, Doc: doc, Source: managedSource(a)})
 		}
 	}
 	return to, nil
+}
+
+// managedSource is the SourcePolicyType of a managed policy: AWS's own or the account's.
+func managedSource(policyARN string) string {
+	if strings.HasPrefix(policyARN, "arn:aws:iam::aws:") {
+		return "aws-managed"
+	}
+	return "user-managed"
 }
 
 // forgetPolicies drops the cached policy sets of an account: a policy changed, and a managed

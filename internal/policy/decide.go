@@ -2,9 +2,10 @@ package policy
 
 // Match is a statement that applied to a request.
 type Match struct {
-	// Policy names the policy the statement is in, as the caller labelled it.
-	Policy    string
-	Statement *Statement
+	// Policy names the policy the statement is in, and Source its kind, as the caller
+	// labelled it.
+	Policy, Source string
+	Statement      *Statement
 }
 
 // Result is what one policy, or one kind of policy, says of a request.
@@ -19,6 +20,9 @@ type Result struct {
 type Labelled struct {
 	Name string
 	Doc  *Document
+	// Source is the kind of policy it is, as simulate-*-policy's SourcePolicyType names it
+	// ("user", "role", "aws-managed", "user-managed", "none").
+	Source string
 }
 
 // Evaluate runs every statement of the policies against the request.
@@ -33,7 +37,7 @@ func Evaluate(r *Request, policies ...Labelled) Result {
 			if !s.applies(r, p.Doc.Version) {
 				continue
 			}
-			res.Matched = append(res.Matched, Match{Policy: p.Name, Statement: s})
+			res.Matched = append(res.Matched, Match{Policy: p.Name, Source: p.Source, Statement: s})
 			if s.Effect == Allow {
 				res.Allowed = true
 			} else {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
@@ -350,4 +351,138 @@ func TestEnforcementDenialCarriesNoSecret(t *testing.T) {
 			t.Errorf("a denial carried a secret")
 		}
 	}
+}
+
+// simulate-principal-policy answers what enforcement does: for several principals and calls,
+// the decision of the call made and the EvalDecision of its simulation agree, explicit and
+// implicit denials included.
+func TestSimulationAgreesWithEnforcement(t *testing.T) {
+	x := newEnforcement(t)
+	e, ctx := x.e, context.Background()
+	admin := e.connect(e.root, "us-east-1")
+	boundary, err := e.iam(e.root).CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("OnlyFederation"),
+		PolicyDocument: aws.String(allow("connect:GetFederationToken", "*"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := map[string]aws.Credentials{
+		"documented": e.newUser("documented", documentedPolicy(x.arnA)),
+		"denyBeta":   e.newUser("denyBeta", allow("connect:*", "*"), deny("connect:DescribeInstance", x.arnB)),
+		"readOnly":   e.newUser("readOnly"),
+		"nothing":    e.newUser("nothing"),
+		"bounded":    e.newUser("bounded", allow("connect:*", "*"), allow("iam:List*", "*")),
+	}
+	if _, err := e.iam(e.root).AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("readOnly"),
+		PolicyArn: aws.String("arn:aws:iam::aws:policy/AmazonConnectReadOnlyAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.iam(e.root).PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: aws.String("bounded"),
+		PermissionsBoundary: boundary.Policy.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	for name := range users {
+		newAgent(t, admin, x.a, name)
+		newAgent(t, admin, x.b, name)
+	}
+	type call struct {
+		action, resource, instance string
+		do                         func(aws.Credentials) error
+	}
+	var calls []call
+	for _, inst := range []struct{ id, arn string }{{x.a, x.arnA}, {x.b, x.arnB}} {
+		calls = append(calls,
+			call{"connect:GetFederationToken", inst.arn + "/user/", inst.id, func(c aws.Credentials) error {
+				_, err := x.federate(c, inst.id)
+				return err
+			}},
+			call{"connect:DescribeInstance", inst.arn, inst.id, func(c aws.Credentials) error {
+				_, err := e.connect(c, "us-east-1").DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: aws.String(inst.id)})
+				return err
+			}})
+	}
+	calls = append(calls, call{"iam:ListUsers", "*", "", func(c aws.Credentials) error {
+		_, err := e.iam(c).ListUsers(ctx, &iam.ListUsersInput{})
+		return err
+	}})
+	checked := map[string]int{}
+	for name, creds := range users {
+		who, err := e.iam(e.root).GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range calls {
+			resource := c.resource
+			if strings.HasSuffix(resource, "/user/") {
+				resource += aws.ToString(who.User.UserId)
+			}
+			in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: who.User.Arn, ActionNames: []string{c.action}, ResourceArns: []string{resource}}
+			if c.instance != "" {
+				in.ContextEntries = []iamtypes.ContextEntry{{ContextKeyName: aws.String("connect:InstanceId"),
+					ContextKeyValues: []string{c.instance}, ContextKeyType: iamtypes.ContextKeyTypeEnumString}}
+			}
+			sim, err := e.iam(e.root).SimulatePrincipalPolicy(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sim.EvaluationResults) != 1 {
+				t.Fatalf("%d results for one action on one resource", len(sim.EvaluationResults))
+			}
+			decision := string(sim.EvaluationResults[0].EvalDecision)
+			callErr := c.do(creds)
+			var enforced string
+			switch {
+			case callErr == nil:
+				enforced = "allowed"
+			case strings.Contains(callErr.Error(), "with an explicit deny"):
+				enforced = "explicitDeny"
+			case strings.Contains(callErr.Error(), "is not authorized to perform"):
+				enforced = "implicitDeny"
+			default:
+				t.Fatalf("%s %s on %s: %v", name, c.action, resource, callErr)
+			}
+			if decision != enforced {
+				t.Errorf("%s %s on %s: simulated %s, enforced %s (%v)", name, c.action, resource, decision, enforced, callErr)
+			}
+			checked[decision]++
+		}
+	}
+	// The cases reach every decision, so agreement means something.
+	for _, d := range []string{"allowed", "explicitDeny", "implicitDeny"} {
+		if checked[d] == 0 {
+			t.Errorf("no case was %s: %v", d, checked)
+		}
+	}
+	t.Logf("decisions compared: %v", checked)
+}
+
+// simulate-custom-policy evaluates the given policies alone, and names the statements that
+// matched.
+func TestSimulateCustomPolicy(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	out, err := e.iam(e.root).SimulateCustomPolicy(ctx, &iam.SimulateCustomPolicyInput{
+		PolicyInputList: []string{allow("connect:*", "*"), deny("connect:DeleteInstance", "*")},
+		ActionNames:     []string{"connect:DescribeInstance", "connect:DeleteInstance", "iam:CreateUser"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"connect:DescribeInstance": "allowed", "connect:DeleteInstance": "explicitDeny", "iam:CreateUser": "implicitDeny"}
+	if len(out.EvaluationResults) != 3 {
+		t.Fatalf("%d results", len(out.EvaluationResults))
+	}
+	for _, r := range out.EvaluationResults {
+		if got := string(r.EvalDecision); got != want[aws.ToString(r.EvalActionName)] || aws.ToString(r.EvalResourceName) != "*" {
+			t.Errorf("%s on %s: %s", aws.ToString(r.EvalActionName), aws.ToString(r.EvalResourceName), got)
+		}
+		if aws.ToString(r.EvalActionName) == "connect:DeleteInstance" &&
+			(len(r.MatchedStatements) != 2 || aws.ToString(r.MatchedStatements[1].SourcePolicyId) != "PolicyInputList.2") {
+			t.Errorf("DeleteInstance's matched statements: %+v", r.MatchedStatements)
+		}
+	}
+	_, err = e.iam(e.root).SimulateCustomPolicy(ctx, &iam.SimulateCustomPolicyInput{PolicyInputList: []string{"{"}, ActionNames: []string{"connect:ListInstances"}})
+	wantAPIError(t, err, "MalformedPolicyDocument", 400, "Syntax errors in policy.")
+	_, err = e.iam(e.root).SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
+		PolicySourceArn: aws.String("arn:aws:iam::" + testAccount + ":user/nobody"), ActionNames: []string{"connect:ListInstances"}})
+	wantAPIError(t, err, "NoSuchEntity", 404, "nobody")
 }

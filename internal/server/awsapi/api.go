@@ -207,12 +207,16 @@ type Form struct{ url.Values }
 
 func (f Form) get(name string) string { return f.Values.Get(name) }
 
-// list reads a query-protocol list of structures, NAME.member.1.FIELD, NAME.member.2.FIELD, ...,
-// up to the first gap (as AWS's query protocol numbers them from 1).
+// list reads a query-protocol list, NAME.member.1, NAME.member.2, ... (field ""), or the field of
+// a list of structures, NAME.member.1.FIELD, ..., up to the first gap (the query protocol
+// numbers members from 1).
 func (f Form) list(name, field string) []string {
+	if field != "" {
+		field = "." + field
+	}
 	var out []string
 	for i := 1; ; i++ {
-		v, ok := f.Values[name+".member."+strconv.Itoa(i)+"."+field]
+		v, ok := f.Values[name+".member."+strconv.Itoa(i)+field]
 		if !ok || len(v) == 0 {
 			return out
 		}

@@ -148,6 +148,8 @@ var operations = []Operation{
 	{Service: "iam", Name: "DeleteUserPermissionsBoundary", Resources: iamUserNamed("UserName"), handle: (*API).deleteUserPermissionsBoundary},
 	{Service: "iam", Name: "PutRolePermissionsBoundary", Resources: iamRole, handle: (*API).putRolePermissionsBoundary},
 	{Service: "iam", Name: "DeleteRolePermissionsBoundary", Resources: iamRole, handle: (*API).deleteRolePermissionsBoundary},
+	{Service: "iam", Name: "SimulatePrincipalPolicy", Resources: formValue("PolicySourceArn"), handle: (*API).simulatePrincipalPolicy},
+	{Service: "iam", Name: "SimulateCustomPolicy", Resources: anyResource, handle: (*API).simulateCustomPolicy},
 
 	// STS (query).
 	{Service: "sts", Name: "GetCallerIdentity", Resources: anyResource, Authorization: NoPermission, handle: (*API).getCallerIdentity},
