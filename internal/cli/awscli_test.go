@@ -332,3 +332,112 @@ func TestAWSCLIFederation(t *testing.T) {
 	cli.fails(agent, "InvalidParameterException", "GetFederationToken", "connect", "get-federation-token",
 		"--instance-id", strings.Repeat("a", 101))
 }
+
+// TestAWSCLIEnforcement drives IAM enforcement through the AWS CLI as a team meets it: a role
+// session whose only policy is AWS's documented one gets a token for its own user and
+// AccessDeniedException for another instance, for DescribeInstance and for iam create-user;
+// a user without a policy may only ask who it is; an explicit Deny beats an Allow; a permissions
+// boundary and a session policy each narrow a session; and simulate-principal-policy agrees.
+func TestAWSCLIEnforcement(t *testing.T) {
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00005", SecretAccessKey: "root/secret/for/the/enforcement/test/00"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	srv := startServe(t, testOptions(t.TempDir()))
+	cli := newAWSCLI(t, srv.endpoint)
+	const account = "123456789012"
+
+	var a, b struct{ Id, Arn string }
+	cli.ok(root, &a, "connect", "create-instance", "--identity-management-type", "SAML", "--instance-alias", "alpha",
+		"--inbound-calls-enabled", "--outbound-calls-enabled")
+	cli.ok(root, &b, "connect", "create-instance", "--identity-management-type", "SAML", "--instance-alias", "beta",
+		"--inbound-calls-enabled", "--outbound-calls-enabled")
+	fx := cli.federationSetup(root, a.Id)
+	// Only the documented policy, on instance alpha.
+	documented := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"` + a.Arn + `/user/${aws:userid}"}]}`
+	cli.ok(root, nil, "iam", "put-role-policy", "--role-name", "ConnectAgent", "--policy-name", "connect-federation", "--policy-document", documented)
+
+	agent := fx.assume("agent1")
+	sessionARN := "arn:aws:sts::" + account + ":assumed-role/ConnectAgent/agent1"
+	var tok struct{ Credentials struct{ AccessToken string } }
+	cli.ok(agent, &tok, "connect", "get-federation-token", "--instance-id", a.Id)
+	if tok.Credentials.AccessToken == "" {
+		t.Fatal("no access token")
+	}
+	msg := cli.fails(agent, "AccessDeniedException", "GetFederationToken", "connect", "get-federation-token", "--instance-id", b.Id)
+	if !strings.Contains(msg, "User: "+sessionARN+" is not authorized to perform: connect:GetFederationToken on resource: "+b.Arn+"/user/AROA") ||
+		!strings.Contains(msg, ":agent1 because no identity-based policy allows the connect:GetFederationToken action") {
+		t.Errorf("another instance: %q", msg)
+	}
+	msg = cli.fails(agent, "AccessDeniedException", "DescribeInstance", "connect", "describe-instance", "--instance-id", a.Id)
+	if !strings.Contains(msg, "User: "+sessionARN+" is not authorized to perform: connect:DescribeInstance on resource: "+a.Arn+" because no identity-based policy allows the connect:DescribeInstance action") {
+		t.Errorf("describe-instance: %q", msg)
+	}
+	msg = cli.fails(agent, "AccessDenied", "CreateUser", "iam", "create-user", "--user-name", "mallory")
+	if !strings.Contains(msg, "is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::"+account+":user/mallory") {
+		t.Errorf("iam create-user: %q", msg)
+	}
+
+	// A user without a policy: who am I, and nothing else.
+	cli.ok(root, nil, "iam", "create-user", "--user-name", "bob")
+	var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+	cli.ok(root, &key, "iam", "create-access-key", "--user-name", "bob")
+	bob := awsCreds{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
+	if got := cli.callerARN(bob); got != "arn:aws:iam::"+account+":user/bob" {
+		t.Errorf("bob is %q", got)
+	}
+	cli.fails(bob, "AccessDenied", "ListUsers", "iam", "list-users")
+	cli.fails(bob, "AccessDeniedException", "ListInstances", "connect", "list-instances")
+
+	// An explicit Deny on ops beats its Allow.
+	cli.ok(root, nil, "iam", "put-user-policy", "--user-name", "ops", "--policy-name", "no-agents", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"*"}]}`)
+	msg = cli.fails(fx.ops, "AccessDenied", "AssumeRole", "sts", "assume-role", "--role-arn", "arn:aws:iam::"+account+":role/ConnectAgent",
+		"--role-session-name", "agent1")
+	if !strings.Contains(msg, "with an explicit deny in an identity-based policy") {
+		t.Errorf("explicit deny: %q", msg)
+	}
+	cli.ok(root, nil, "iam", "delete-user-policy", "--user-name", "ops", "--policy-name", "no-agents")
+
+	// A permissions boundary that allows only DescribeInstance narrows the role's sessions.
+	var boundary struct{ Policy struct{ Arn string } }
+	cli.ok(root, &boundary, "iam", "create-policy", "--policy-name", "DescribeOnly", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:DescribeInstance","Resource":"*"}]}`)
+	cli.ok(root, nil, "iam", "put-role-permissions-boundary", "--role-name", "ConnectAgent", "--permissions-boundary", boundary.Policy.Arn)
+	msg = cli.fails(fx.assume("agent1"), "AccessDeniedException", "GetFederationToken", "connect", "get-federation-token", "--instance-id", a.Id)
+	if !strings.Contains(msg, "because no permissions boundary allows the connect:GetFederationToken action") {
+		t.Errorf("boundary: %q", msg)
+	}
+	cli.ok(root, nil, "iam", "delete-role-permissions-boundary", "--role-name", "ConnectAgent")
+
+	// A session policy narrows one session.
+	var narrow struct{ Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string } }
+	cli.ok(fx.ops, &narrow, "sts", "assume-role", "--role-arn", "arn:aws:iam::"+account+":role/ConnectAgent", "--role-session-name", "agent1",
+		"--policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:DescribeInstance","Resource":"*"}]}`)
+	msg = cli.fails(awsCreds{narrow.Credentials.AccessKeyId, narrow.Credentials.SecretAccessKey, narrow.Credentials.SessionToken},
+		"AccessDeniedException", "GetFederationToken", "connect", "get-federation-token", "--instance-id", a.Id)
+	if !strings.Contains(msg, "because no session policy allows the connect:GetFederationToken action") {
+		t.Errorf("session policy: %q", msg)
+	}
+	// The role's other sessions keep the role's policy.
+	cli.ok(fx.assume("agent1"), nil, "connect", "get-federation-token", "--instance-id", a.Id)
+
+	// The simulator says what enforcement did.
+	var sim struct {
+		EvaluationResults []struct{ EvalActionName, EvalResourceName, EvalDecision string }
+	}
+	cli.ok(root, &sim, "iam", "simulate-principal-policy", "--policy-source-arn", "arn:aws:iam::"+account+":role/ConnectAgent",
+		"--action-names", "connect:GetFederationToken", "connect:DescribeInstance", "--resource-arns", b.Arn+"/user/x")
+	if len(sim.EvaluationResults) != 2 || sim.EvaluationResults[0].EvalDecision != "implicitDeny" || sim.EvaluationResults[1].EvalDecision != "implicitDeny" {
+		t.Errorf("simulate-principal-policy: %+v", sim.EvaluationResults)
+	}
+	// A role's session is simulated by giving its aws:userid, ROLE_ID:SESSION_NAME.
+	var role struct{ Role struct{ RoleId string } }
+	cli.ok(root, &role, "iam", "get-role", "--role-name", "ConnectAgent")
+	userid := role.Role.RoleId + ":agent1"
+	cli.ok(root, &sim, "iam", "simulate-principal-policy", "--policy-source-arn", "arn:aws:iam::"+account+":role/ConnectAgent",
+		"--action-names", "connect:GetFederationToken", "--resource-arns", a.Arn+"/user/"+userid,
+		"--context-entries", "ContextKeyName=aws:userid,ContextKeyValues="+userid+",ContextKeyType=string")
+	if len(sim.EvaluationResults) != 1 || sim.EvaluationResults[0].EvalDecision != "allowed" {
+		t.Errorf("simulate-principal-policy on the documented resource: %+v", sim.EvaluationResults)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 	"github.com/spf13/pflag"
 
@@ -42,6 +43,7 @@ func TestServeRefusesBadQuotaFlags(t *testing.T) {
 		{[]string{"--quota", "GetFederationToken=10:20"}, "only with --emulate-quotas"},
 		{[]string{"--source-rate", "-1"}, "--source-rate -1"},
 		{[]string{"--source-rate", "10", "--source-burst", "0"}, "a burst of 1 or more"},
+		{[]string{"--iam-enforcement", "yes"}, `--iam-enforcement "yes": on, log or off`},
 	} {
 		err := runServe(context.Background(), serveOptionsWith(t, t.TempDir(), c.args...), io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -50,11 +52,50 @@ func TestServeRefusesBadQuotaFlags(t *testing.T) {
 	}
 }
 
-// The per-source limit is on unless turned off; quotas are off unless asked for.
+// The per-source limit is on unless turned off; quotas are off unless asked for; IAM policies
+// are enforced unless told otherwise.
 func TestServeLimitDefaults(t *testing.T) {
 	o := serveOptionsWith(t, t.TempDir())
-	if o.sourceRate <= 0 || o.sourceBurst < 1 || o.emulateQuotas {
-		t.Errorf("defaults: --source-rate %g --source-burst %d --emulate-quotas %v", o.sourceRate, o.sourceBurst, o.emulateQuotas)
+	if o.sourceRate <= 0 || o.sourceBurst < 1 || o.emulateQuotas || o.iamEnforcement != "on" {
+		t.Errorf("defaults: --source-rate %g --source-burst %d --emulate-quotas %v --iam-enforcement %s",
+			o.sourceRate, o.sourceBurst, o.emulateQuotas, o.iamEnforcement)
+	}
+}
+
+// --iam-enforcement log lets through what on refuses, and logs each such request with its
+// request id and AWS's sentence, so a test suite can be moved onto enforcement.
+func TestServeIAMEnforcementLog(t *testing.T) {
+	dir := t.TempDir()
+	r := startServe(t, serveOptionsWith(t, dir, "--iam-enforcement", "log"))
+	creds, err := awsini.ReadCredentials(filepath.Join(dir, app.RootCredentialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := newSDK(r.endpoint, awsCreds{AccessKeyID: creds["default"].AccessKeyID, SecretAccessKey: creds["default"].SecretAccessKey})
+	ctx := context.Background()
+	if _, err := root.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bob")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := root.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bob")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := newSDK(r.endpoint, awsCreds{AccessKeyID: aws.ToString(key.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(key.AccessKey.SecretAccessKey)})
+	if _, err := bob.iam.ListUsers(ctx, &iam.ListUsersInput{}); err != nil {
+		t.Fatalf("ListUsers without a policy under log: %v", err)
+	}
+	r.stop()
+	if !strings.Contains(r.stdout.String(), "not enforced (--iam-enforcement log)") {
+		t.Errorf("the banner does not say policies are not enforced:\n%s", r.stdout.String())
+	}
+	logs := r.stderr.String()
+	if !strings.Contains(logs, "IAM would deny") ||
+		!strings.Contains(logs, "User: arn:aws:iam::123456789012:user/bob is not authorized to perform: iam:ListUsers on resource: * because no identity-based policy allows the iam:ListUsers action") ||
+		!strings.Contains(logs, "request_id=") {
+		t.Errorf("the log does not report the would-be denial:\n%s", logs)
+	}
+	if strings.Contains(logs, aws.ToString(key.AccessKey.SecretAccessKey)) {
+		t.Error("the log holds bob's secret")
 	}
 }
 

@@ -25,7 +25,9 @@ import (
 type running struct {
 	endpoint string
 	stdout   *lockedBuffer
-	stop     func()
+	// stderr holds the server's log.
+	stderr *lockedBuffer
+	stop   func()
 
 	listening <-chan string
 	done      <-chan struct{}
@@ -74,11 +76,11 @@ func launchServe(t testing.TB, o serveOptions) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	out := &lockedBuffer{}
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan struct{})
 	var serveErr error
 	go func() {
-		serveErr = runServe(ctx, o, pw, io.Discard)
+		serveErr = runServe(ctx, o, pw, errOut)
 		pw.CloseWithError(io.EOF)
 		close(done)
 	}()
@@ -93,7 +95,7 @@ func launchServe(t testing.TB, o serveOptions) *running {
 		}
 	}()
 	var once sync.Once
-	r := &running{stdout: out, listening: endpoint, done: done, err: &serveErr}
+	r := &running{stdout: out, stderr: errOut, listening: endpoint, done: done, err: &serveErr}
 	r.stop = func() {
 		once.Do(func() {
 			cancel()
