@@ -379,7 +379,9 @@ func TestAWSCLIEnforcement(t *testing.T) {
 
 	// A user without a policy: who am I, and nothing else.
 	cli.ok(root, nil, "iam", "create-user", "--user-name", "bob")
-	var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
 	cli.ok(root, &key, "iam", "create-access-key", "--user-name", "bob")
 	bob := awsCreds{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
 	if got := cli.callerARN(bob); got != "arn:aws:iam::"+account+":user/bob" {
@@ -410,7 +412,9 @@ func TestAWSCLIEnforcement(t *testing.T) {
 	cli.ok(root, nil, "iam", "delete-role-permissions-boundary", "--role-name", "ConnectAgent")
 
 	// A session policy narrows one session.
-	var narrow struct{ Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string } }
+	var narrow struct {
+		Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+	}
 	cli.ok(fx.ops, &narrow, "sts", "assume-role", "--role-arn", "arn:aws:iam::"+account+":role/ConnectAgent", "--role-session-name", "agent1",
 		"--policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:DescribeInstance","Resource":"*"}]}`)
 	msg = cli.fails(awsCreds{narrow.Credentials.AccessKeyId, narrow.Credentials.SecretAccessKey, narrow.Credentials.SessionToken},
