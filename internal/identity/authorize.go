@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/arn"
@@ -23,8 +24,11 @@ type Access struct {
 	// Region is the region the request is signed for (aws:RequestedRegion).
 	Region string
 	// Keys are the service's own condition keys (connect:InstanceId, sts:RoleSessionName).
-	Keys map[string]string
+	Keys []ContextKey
 }
+
+// ContextKey is one condition key of a request and its value.
+type ContextKey struct{ Name, Value string }
 
 // Verdict is what Authorize decided, and for a denial the resource it was denied on.
 type Verdict struct {
@@ -49,20 +53,74 @@ func (s *Service) Authorize(ctx context.Context, caller Principal, a Access) (Ve
 	if caller.Kind == Root {
 		return Verdict{Outcome: iampolicy.Outcome{Decision: iampolicy.Allowed}}, nil
 	}
-	set, err := s.policySet(ctx, caller)
+	cs, err := s.policySet(ctx, caller)
 	if err != nil {
 		return Verdict{}, err
 	}
-	r := requestContext(caller, a, s.now())
+	var r *iampolicy.Request // built on the first decision not remembered
 	var v Verdict
 	for _, res := range a.Resources {
-		r.Resource = res
-		v = Verdict{Outcome: iampolicy.Decide(&r, set), Resource: res}
+		key := decisionKey{caller: caller.UserID, action: a.Action, resource: res}
+		o, ok := cs.remembered(key)
+		if !ok {
+			if r == nil {
+				rc := requestContext(caller, a, s.now())
+				r = &rc
+			}
+			r.Resource = res
+			o = iampolicy.Decide(r, cs.set)
+			cs.remember(key, o)
+		}
+		v = Verdict{Outcome: o, Resource: res}
 		if !v.Allowed() {
 			return v, nil
 		}
 	}
 	return v, nil
+}
+
+// compiledSet is a principal's parsed policies, as the cache keeps them, with the decisions
+// already made under them when they are static (see iampolicy.Set.Static): the documented
+// GetFederationToken policy is, so the hot path decides each caller's request once.
+type compiledSet struct {
+	set    iampolicy.Set
+	static bool
+
+	mu        sync.Mutex
+	decisions map[decisionKey]iampolicy.Outcome
+}
+
+// decisionKey is what a static set's decision depends on.
+type decisionKey struct{ caller, action, resource string }
+
+// maxDecisions bounds what one set remembers (a role's sessions are many callers); past it
+// the memory starts again.
+const maxDecisions = 4096
+
+func newCompiledSet(set iampolicy.Set) *compiledSet {
+	return &compiledSet{set: set, static: set.Static()}
+}
+
+func (c *compiledSet) remembered(k decisionKey) (iampolicy.Outcome, bool) {
+	if !c.static {
+		return iampolicy.Outcome{}, false
+	}
+	c.mu.Lock()
+	o, ok := c.decisions[k]
+	c.mu.Unlock()
+	return o, ok
+}
+
+func (c *compiledSet) remember(k decisionKey, o iampolicy.Outcome) {
+	if !c.static {
+		return
+	}
+	c.mu.Lock()
+	if c.decisions == nil || len(c.decisions) >= maxDecisions {
+		c.decisions = make(map[decisionKey]iampolicy.Outcome)
+	}
+	c.decisions[k] = o
+	c.mu.Unlock()
 }
 
 // requestContext is the request as policies see it: the global condition keys AWS sets for
@@ -95,8 +153,8 @@ func requestContext(caller Principal, a Access, now time.Time) iampolicy.Request
 		r.Set("aws:PrincipalType", "AssumedRole")
 		r.Set("aws:MultiFactorAuthPresent", "false")
 	}
-	for k, v := range a.Keys {
-		r.Set(k, v)
+	for _, k := range a.Keys {
+		r.Set(k.Name, k.Value)
 	}
 	return r
 }
@@ -125,18 +183,19 @@ func ownerOf(p Principal) policyOwner {
 
 // policySet is the compiled policy set of a principal, through the cache: the inline and
 // attached policies of its user or role, its permissions boundary, and a session's policies.
-func (s *Service) policySet(ctx context.Context, p Principal) (iampolicy.Set, error) {
+func (s *Service) policySet(ctx context.Context, p Principal) (*compiledSet, error) {
 	key := ownerOf(p)
 	now := s.now()
-	if set, ok := s.policies.Get(key, now); ok {
-		return set, nil
+	if cs, ok := s.policies.Get(key, now); ok {
+		return cs, nil
 	}
 	set, err := s.loadPolicySet(ctx, key, p.session)
 	if err != nil {
-		return iampolicy.Set{}, err
+		return nil, err
 	}
-	s.policies.Put(key, set, now)
-	return set, nil
+	cs := newCompiledSet(set)
+	s.policies.Put(key, cs, now)
+	return cs, nil
 }
 
 func (s *Service) loadPolicySet(ctx context.Context, key policyOwner, session *sessionPolicies) (iampolicy.Set, error) {
@@ -213,5 +272,5 @@ func managedSource(policyARN string) string {
 // forgetPolicies drops the cached policy sets of an account: a policy changed, and a managed
 // one may be attached to any of its users and roles.
 func (s *Service) forgetPolicies(accountID string) {
-	s.policies.DeleteFunc(func(k policyOwner, _ iampolicy.Set) bool { return k.account == accountID })
+	s.policies.DeleteFunc(func(k policyOwner, _ *compiledSet) bool { return k.account == accountID })
 }

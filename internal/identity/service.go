@@ -12,7 +12,6 @@ import (
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/cache"
-	iampolicy "github.com/connectfed/connectfed/internal/policy"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -29,7 +28,7 @@ type Service struct {
 	// credentials caches Lookup by access key id.
 	credentials *cache.TTL[string, Credential]
 	// policies caches the compiled policy sets of users, roles and sessions.
-	policies *cache.TTL[policyOwner, iampolicy.Set]
+	policies *cache.TTL[policyOwner, *compiledSet]
 	// enforcement and wouldDeny are set by Enforce.
 	enforcement Enforcement
 	wouldDeny   func(context.Context, Denial)
@@ -46,7 +45,7 @@ func New(s store.Store, now func() time.Time, cacheTTL time.Duration) *Service {
 		cacheTTL = DefaultCacheTTL
 	}
 	return &Service{store: s, now: now, credentials: cache.New[string, Credential](cacheTTL),
-		policies: cache.New[policyOwner, iampolicy.Set](cacheTTL)}
+		policies: cache.New[policyOwner, *compiledSet](cacheTTL)}
 }
 
 // Credential is what the SigV4 check needs for one access key: the secret to verify with, and

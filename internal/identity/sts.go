@@ -126,7 +126,7 @@ func (s *Service) mayAssume(ctx context.Context, caller Principal, role store.Ro
 	}
 	a := Access{Action: "sts:AssumeRole", Resources: []string{roleARN}, SourceIP: in.SourceIP,
 		SecureTransport: in.SecureTransport, Region: in.Region,
-		Keys: map[string]string{"sts:RoleSessionName": in.RoleSessionName}}
+		Keys: []ContextKey{{"sts:RoleSessionName", in.RoleSessionName}}}
 	r := requestContext(caller, a, s.now())
 	r.Resource = roleARN
 	trust := trustNone
@@ -139,11 +139,11 @@ func (s *Service) mayAssume(ctx context.Context, caller Principal, role store.Ro
 	if s.enforcement == EnforceOff {
 		return nil
 	}
-	set, err := s.policySet(ctx, caller)
+	cs, err := s.policySet(ctx, caller)
 	if err != nil {
 		return err
 	}
-	out := iampolicy.Decide(&r, set)
+	out := iampolicy.Decide(&r, cs.set)
 	if trust == trustDirect && out.Decision == iampolicy.ImplicitDeny && (caller.Kind == IAMUser || out.By == iampolicy.ByIdentity) {
 		// Granted by name: the identity policies need not allow. A role session granted
 		// through its role's ARN is still bounded by its boundary and session policies.

@@ -1,5 +1,7 @@
 package policy
 
+import "strings"
+
 // Match is a statement that applied to a request.
 type Match struct {
 	// Policy names the policy the statement is in, and Source its kind, as the caller
@@ -136,4 +138,66 @@ func (o Outcome) Reason(action string) string {
 		return "because no session policy allows the " + action + " action"
 	}
 	return "because no identity-based policy allows the " + action + " action"
+}
+
+// principalVariables are the variables whose value is fixed for one principal: a statement
+// that uses no other, and no condition, decides a request by its action, its resource and who
+// calls alone.
+var principalVariables = map[string]bool{
+	"aws:userid": true, "aws:username": true, "aws:principalaccount": true, "aws:principalarn": true,
+	"aws:principaltype": true, "*": true, "?": true, "$": true,
+}
+
+// Static says whether the document's decision on a request depends only on the request's
+// action and resource and on who the caller is (no condition, no variable but the caller's
+// own): such decisions may be remembered per caller, action and resource.
+func (d *Document) Static() bool {
+	for i := range d.Statements {
+		s := &d.Statements[i]
+		if len(s.Conditions) > 0 || s.Principal != nil || s.NotPrincipal != nil {
+			return false
+		}
+		for _, list := range [][]string{s.Action, s.NotAction, s.Resource, s.NotResource} {
+			for _, p := range list {
+				if !onlyPrincipalVariables(p, d.Version) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// onlyPrincipalVariables says whether every ${...} in a pattern is a principal variable.
+func onlyPrincipalVariables(p, version string) bool {
+	if version != Version2012 {
+		return true // nothing is a variable under 2008-10-17
+	}
+	for {
+		start := strings.Index(p, "${")
+		if start < 0 {
+			return true
+		}
+		end := strings.IndexByte(p[start:], '}')
+		if end < 0 {
+			return true
+		}
+		name, _, _ := strings.Cut(p[start+2:start+end], ",")
+		if !principalVariables[strings.ToLower(strings.TrimSpace(name))] {
+			return false
+		}
+		p = p[start+end+1:]
+	}
+}
+
+// Static says whether every policy of the set is static (see Document.Static).
+func (s Set) Static() bool {
+	for _, list := range [][]Labelled{s.Identity, s.Boundary, s.Session} {
+		for _, l := range list {
+			if l.Doc != nil && !l.Doc.Static() {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -314,3 +314,28 @@ func BenchmarkDecideDocumented(b *testing.B) {
 		}
 	}
 }
+
+// A document is static when its decision rests on the action, the resource and the caller
+// alone: conditions and variables other than the caller's own make it not so.
+func TestStatic(t *testing.T) {
+	for doc, want := range map[string]bool{
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"arn:aws:connect:*:1:instance/i/user/${aws:userid}"}}`:             true,
+		`{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotAction":"iam:*","NotResource":"arn:aws:iam::*:user/${aws:username}"}}`:                                           true,
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:PrincipalTag/team}"}}`:                                             false,
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:SourceIp}"}}`:                                                      false,
+		`{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:SourceIp}"}}`:                                                      true,
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"connect:*","Resource":"*","Condition":{"StringEquals":{"connect:InstanceId":"i"}}}}`:                      false,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:*","Resource":"*"},{"Effect":"Allow","Action":"iam:*","Resource":"arn:aws:iam::*:user/a${?}"}]}`: true,
+	} {
+		d, err := Parse(doc, Identity)
+		if err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		if got := d.Static(); got != want {
+			t.Errorf("Static() = %t for %s", got, doc)
+		}
+		if got := (Set{Identity: []Labelled{{Doc: d}}}).Static(); got != want {
+			t.Errorf("Set.Static() = %t for %s", got, doc)
+		}
+	}
+}

@@ -151,7 +151,7 @@ func accessOf(op *Operation, req *Request) identity.Access {
 	acc := identity.Access{Action: op.Action, Resources: op.Resources(req), SourceIP: sourceIP(req.Request),
 		SecureTransport: req.TLS != nil, Region: req.Region}
 	if op.Service == "connect" && len(req.Labels) > 0 {
-		acc.Keys = map[string]string{"connect:InstanceId": instanceIDOf(req)}
+		acc.Keys = []identity.ContextKey{{Name: "connect:InstanceId", Value: instanceIDOf(req)}}
 	}
 	return acc
 }
