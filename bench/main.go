@@ -46,6 +46,8 @@ type options struct {
 	awsPath     string
 	bin         string
 	json        bool
+	// iamEnforcement is connectfed's --iam-enforcement (on, as a real account runs).
+	iamEnforcement string
 	// bareResponse, when set, makes this process the bare server (see bare.go).
 	bareResponse string
 }
@@ -71,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.awsPath, "aws", "", "the AWS CLI for -cli (default: /usr/bin/aws, AWS CLI v2 from Debian, else aws on PATH)")
 	fs.StringVar(&o.bin, "bin", "", "a connectfed binary to measure instead of building ./cmd/connectfed")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of Markdown")
+	fs.StringVar(&o.iamEnforcement, "iam-enforcement", "on", "connectfed's --iam-enforcement: on (the default, as AWS), or off to price policy evaluation")
 	fs.StringVar(&o.bareResponse, "bare-response", "", "internal: serve the bare baseline described by this file")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: go run ./bench [flags]
@@ -184,7 +187,7 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 
 	dataDir := filepath.Join(tmp, "data")
 	root := newRootCredentials()
-	cf, err := startConnectfed(ctx, bin, dataDir, root)
+	cf, err := startConnectfed(ctx, bin, dataDir, root, o.iamEnforcement)
 	if err != nil {
 		return err
 	}
@@ -213,7 +216,7 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 		}
 		rep.Seed = &seed
 		logf("seeded in %s", seed.Took.Round(time.Millisecond))
-		if cf, err = startConnectfed(ctx, bin, dataDir, root); err != nil {
+		if cf, err = startConnectfed(ctx, bin, dataDir, root, o.iamEnforcement); err != nil {
 			return err
 		}
 		big := phase{Name: fmt.Sprintf("%s Connect users, %s access keys", thousands(o.scaleUsers), thousands(seed.AccessKeysTotal))}
