@@ -75,7 +75,13 @@ func newServeCommand() *cobra.Command {
 The account root's credentials come from CONNECTFED_ROOT_ACCESS_KEY_ID and
 CONNECTFED_ROOT_SECRET_ACCESS_KEY when both are set. Otherwise they are generated on the first
 start, written to <data-dir>/root-credentials (mode 0600, an AWS shared credentials file) and
-printed once; later starts reuse them.`,
+printed once; later starts reuse them.
+
+IAM policies are enforced as AWS evaluates them (--iam-enforcement on): every caller but the
+account root needs an Allow from its identity policies, permissions boundary and session
+policies, and no Deny; denials answer AWS's AccessDenied with its sentence. --iam-enforcement log
+allows and logs what would be denied; off evaluates nothing. Role trust policies hold in every
+mode. docs/iam.md shows the policy a Connect agent needs and how to read a denial.`,
 		Example: `  # Try it: seed a demo user and role and print commands that use them
   connectfed serve --demo
 
@@ -86,6 +92,9 @@ printed once; later starts reuse them.`,
 
   # Then, with those credentials in the environment
   aws --endpoint-url http://127.0.0.1:9000 sts get-caller-identity
+
+  # A test suite written before IAM enforcement: run it, then grant what the log names
+  connectfed serve --iam-enforcement log 2>&1 | grep 'IAM would deny'
 
   # HTTPS with a development certificate; clients trust it with AWS_CA_BUNDLE
   connectfed serve --tls-self-signed --addr 127.0.0.1:8443
