@@ -131,7 +131,7 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 	// watcher below needs the store itself.
 	sst := sealed.Wrap(st, sealer)
 	ids := identity.New(sst, o.Now, o.CacheTTL)
-	ids.Enforce(o.IAMEnforcement, logWouldDeny(log))
+	ids.Enforce(o.IAMEnforcement, logDenial(log))
 	if err := ids.EnsureAccount(ctx, o.AccountID); err != nil {
 		return stop(err)
 	}
@@ -167,14 +167,21 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 	return err
 }
 
-// logWouldDeny reports, under --iam-enforcement log, a request enforcement would have refused:
-// with the request's id and AWS's sentence, which names the caller, the action, the resource
-// and the kind of policy that would have refused it.
-func logWouldDeny(log *slog.Logger) func(context.Context, identity.Denial) {
+// logDenial logs every request IAM policies refuse ("IAM denied", at info, beside the access
+// line that records the 403) or, under --iam-enforcement log, would have refused ("IAM would
+// deny", at warn): with the request id, AWS's sentence, the kind of policy that decided and the
+// statements that applied, which `connectfed explain REQUEST_ID` reads back.
+func logDenial(log *slog.Logger) func(context.Context, identity.Denial) {
 	return func(ctx context.Context, d identity.Denial) {
-		log.LogAttrs(ctx, slog.LevelWarn, "IAM would deny", slog.String("request_id", httpx.From(ctx).ID),
+		msg, level := "IAM denied", slog.LevelInfo
+		if !d.Enforced {
+			msg, level = "IAM would deny", slog.LevelWarn
+		}
+		log.LogAttrs(ctx, level, msg, slog.String("request_id", httpx.From(ctx).ID),
 			slog.String("principal", d.Caller.ARN), slog.String("action", d.Action),
-			slog.String("resource", d.Verdict.Resource), slog.String("message", d.Message()))
+			slog.String("resource", d.Verdict.Resource), slog.String("decision", d.Verdict.Decision.String()),
+			slog.String("decided_by", d.DecidedBy()), slog.String("statements", strings.Join(d.Statements(), "; ")),
+			slog.String("message", d.Message()))
 	}
 }
 

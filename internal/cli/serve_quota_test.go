@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,4 +132,79 @@ func TestServeQuotasAndSourceLimit(t *testing.T) {
 	want(list(), "TooManyRequestsException", 429)
 	want(list(), "TooManyRequestsException", 429)
 	want(list(), "ThrottlingException", 429)
+}
+
+// A request refused by IAM policies is logged with its request id, and explain reads the line
+// back: who asked for what, which kind of policy decided, which statements applied.
+func TestExplainDenial(t *testing.T) {
+	dir := t.TempDir()
+	r := startServe(t, serveOptionsWith(t, dir, "--log-level", "info"))
+	creds, err := awsini.ReadCredentials(filepath.Join(dir, app.RootCredentialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := newSDK(r.endpoint, awsCreds{AccessKeyID: creds["default"].AccessKeyID, SecretAccessKey: creds["default"].SecretAccessKey})
+	ctx := context.Background()
+	if _, err := root.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("carol")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("carol"), PolicyName: aws.String("no-instances"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"ReadAll","Effect":"Allow","Action":"connect:*","Resource":"*"},` +
+			`{"Sid":"NoListing","Effect":"Deny","Action":"connect:ListInstances","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := root.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("carol")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol := newSDK(r.endpoint, awsCreds{AccessKeyID: aws.ToString(key.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(key.AccessKey.SecretAccessKey)})
+	_, err = carol.connect.ListInstances(ctx, &connect.ListInstancesInput{})
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != 403 {
+		t.Fatalf("ListInstances: %v, want a 403", err)
+	}
+	id := re.ServiceRequestID()
+	r.stop()
+	logFile := filepath.Join(dir, "connectfed.log")
+	if err := os.WriteFile(logFile, []byte(r.stderr.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr lockedBuffer
+	if code := Main([]string{"explain", id, "--log", logFile}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("explain: exit %d, %s", code, stderr.String())
+	}
+	for _, want := range []string{
+		"Request " + id + " was denied.",
+		"Caller:     arn:aws:iam::123456789012:user/carol",
+		"Action:     connect:ListInstances",
+		"explicit deny, by a Deny statement in an identity-based policy",
+		"no-instances (user) statement 1 ReadAll: Allow",
+		"no-instances (user) statement 2 NoListing: Deny",
+		"An explicit Deny wins over every Allow",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("explain lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	stdout = lockedBuffer{}
+	if code := Main([]string{"explain", "no-such-request", "--log", logFile}, strings.NewReader(""), &stdout, &stderr); code == 0 ||
+		!strings.Contains(stderr.String(), "no IAM denial of request no-such-request in the log") {
+		t.Errorf("explain of an unknown id: exit %d, %s", code, stderr.String())
+	}
+}
+
+// explain reads slog's JSON lines as well as its text.
+func TestExplainReadsJSONLogs(t *testing.T) {
+	line := `{"time":"2026-12-06T02:00:00Z","level":"INFO","msg":"IAM denied","request_id":"r-1","principal":"arn:aws:sts::123456789012:assumed-role/ConnectAgent/agent1",` +
+		`"action":"connect:GetFederationToken","resource":"arn:aws:connect:us-east-1:123456789012:instance/i/user/AROAX:agent1","decision":"implicitDeny",` +
+		`"decided_by":"permissions boundary","statements":"","message":"User: ... because no permissions boundary allows the connect:GetFederationToken action"}`
+	var out strings.Builder
+	if err := explain(strings.NewReader("noise\n"+line+"\n"), &out, "r-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"implicit deny: no permissions boundary allows connect:GetFederationToken", "its permissions boundary does not"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("explain lacks %q:\n%s", want, out.String())
+		}
+	}
 }

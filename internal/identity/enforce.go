@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	iampolicy "github.com/connectfed/connectfed/internal/policy"
 )
 
 // Enforcement says what a denial by IAM policies does. Trust policies (who may assume a
@@ -47,15 +48,45 @@ type Denial struct {
 	Caller  Principal
 	Action  string
 	Verdict Verdict
+	// Enforced says the request was refused (EnforceOn); under EnforceLog it went ahead.
+	Enforced bool
 }
 
 // Message is AWS's sentence for the denial.
 func (d Denial) Message() string { return d.Verdict.Message(d.Caller, d.Action) }
 
-// Enforce sets what a policy denial does; under EnforceLog, wouldDeny hears every request that
-// EnforceOn would have refused. The default is EnforceOn. Set it before serving.
-func (s *Service) Enforce(mode Enforcement, wouldDeny func(context.Context, Denial)) {
-	s.enforcement, s.wouldDeny = mode, wouldDeny
+// DecidedBy names the kind of policy that refused: "identity-based policy", "permissions
+// boundary" or "session policy".
+func (d Denial) DecidedBy() string {
+	switch d.Verdict.By {
+	case iampolicy.ByBoundary:
+		return "permissions boundary"
+	case iampolicy.BySession:
+		return "session policy"
+	}
+	return "identity-based policy"
+}
+
+// Statements describes each statement that applied to the request, as
+// "POLICY (TYPE) statement N[ SID]: EFFECT", N counting from 1: for an explicit deny the Deny
+// statements are among them; for an implicit deny, the Allows of the other kinds of policy.
+func (d Denial) Statements() []string {
+	var out []string
+	for _, m := range d.Verdict.Matched {
+		line := fmt.Sprintf("%s (%s) statement %d", m.Policy, m.Source, m.Statement.Index+1)
+		if m.Statement.Sid != "" {
+			line += " " + m.Statement.Sid
+		}
+		out = append(out, line+": "+m.Statement.Effect.String())
+	}
+	return out
+}
+
+// Enforce sets what a policy denial does; report, when not nil, hears every denial (refused
+// under EnforceOn, let through under EnforceLog). The default is EnforceOn. Set it before
+// serving.
+func (s *Service) Enforce(mode Enforcement, report func(context.Context, Denial)) {
+	s.enforcement, s.report = mode, report
 }
 
 // Check authorizes a request under the enforcement mode: nil when it may go ahead, and
@@ -76,10 +107,11 @@ func (s *Service) settle(ctx context.Context, d Denial) error {
 	if d.Verdict.Allowed() || s.enforcement == EnforceOff {
 		return nil
 	}
-	if s.enforcement == EnforceLog {
-		if s.wouldDeny != nil {
-			s.wouldDeny(ctx, d)
-		}
+	d.Enforced = s.enforcement == EnforceOn
+	if s.report != nil {
+		s.report(ctx, d)
+	}
+	if !d.Enforced {
 		return nil
 	}
 	return apierr.New(apierr.AccessDenied, "%s", d.Message())

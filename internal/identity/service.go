@@ -29,9 +29,9 @@ type Service struct {
 	credentials *cache.TTL[string, Credential]
 	// policies caches the compiled policy sets of users, roles and sessions.
 	policies *cache.TTL[policyOwner, *compiledSet]
-	// enforcement and wouldDeny are set by Enforce.
+	// enforcement and report are set by Enforce.
 	enforcement Enforcement
-	wouldDeny   func(context.Context, Denial)
+	report      func(context.Context, Denial)
 }
 
 // New returns a Service over s. now is the clock (time.Now when nil); cacheTTL is how long a
