@@ -247,10 +247,32 @@ func TestTwoReplicas(t *testing.T) {
 	})
 	t.Logf("a rotation reached both replicas in %s", took)
 
-	// Delete on A what B has cached; B refuses within a second.
+	// A policy written on A reaches B's compiled policies within a second: a Deny on the
+	// role, then its removal.
 	if _, err := mint(b.endpoint); err != nil {
 		t.Fatalf("B: GetFederationToken: %v", err)
 	}
+	if _, err := newSDK(a.endpoint, root).iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ConnectAgent"),
+		PolicyName: aws.String("freeze"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"connect:*","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	took = within(t, time.Second, "B refuses what a Deny put on A forbids", func() error {
+		if _, err := mint(b.endpoint); err == nil || !strings.Contains(err.Error(), "with an explicit deny in an identity-based policy") {
+			return fmt.Errorf("B: GetFederationToken: %v", err)
+		}
+		return nil
+	})
+	t.Logf("a policy written on A reached B in %s", took)
+	if _, err := newSDK(a.endpoint, root).iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("ConnectAgent"),
+		PolicyName: aws.String("freeze")}); err != nil {
+		t.Fatal(err)
+	}
+	within(t, time.Second, "B allows again once the Deny is deleted on A", func() error {
+		_, err := mint(b.endpoint)
+		return err
+	})
+
+	// Delete on A what B has cached; B refuses within a second.
 	users, err := newSDK(a.endpoint, root).connect.ListUsers(ctx, &connect.ListUsersInput{InstanceId: aws.String(instanceID)})
 	if err != nil || len(users.UserSummaryList) != 1 {
 		t.Fatalf("A: list users: %v, %v", users, err)
