@@ -17,6 +17,8 @@ import (
 	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/connectfed/connectfed/internal/limits"
 )
 
 // DefaultParallel is how many requests apply keeps in flight unless told otherwise.
@@ -305,18 +307,18 @@ func (r *runner) execute(ctx context.Context, p *plan, secrets *secretsFile, res
 		actions []*action
 		run     func(context.Context, *action) error
 	}{
-		// Inline policies go before their owners.
-		{pick(func(a *action) bool { return a.kind == kindPolicy && a.op == opDelete }), x.remove},
+		// Inline and attached policies go before their owners.
+		{pick(func(a *action) bool { return (a.kind == kindPolicy || a.kind == kindAttachment) && a.op == opDelete }), x.remove},
 		// Users and keys inside what stays go first; an instance's delete takes its users along.
 		{pick(func(a *action) bool {
 			return deleting(a) && (a.kind == kindConnectUser || a.kind == kindKey || a.kind == kindRole)
 		}), x.remove},
 		{pick(func(a *action) bool { return deleting(a) && (a.kind == kindUser || a.kind == kindInstance) }), x.remove},
 		{pick(func(a *action) bool {
-			return creating(a) && (a.kind == kindUser || a.kind == kindRole || a.kind == kindInstance)
+			return creating(a) && (a.kind == kindUser || a.kind == kindRole || a.kind == kindInstance || a.kind == kindManaged)
 		}), x.create},
-		// Inline policies once their owners exist.
-		{pick(func(a *action) bool { return a.kind == kindPolicy && a.op != opDelete }), x.create},
+		// Inline policies and attachments once their owners (and the policies) exist.
+		{pick(func(a *action) bool { return (a.kind == kindPolicy || a.kind == kindAttachment) && a.op != opDelete }), x.create},
 	}
 	for _, s := range stages {
 		if err := joinErrors(each(ctx, r.o.Parallel, s.actions, s.run)); err != nil {
@@ -371,6 +373,38 @@ func (r *runner) execute(ctx context.Context, p *plan, secrets *secretsFile, res
 	return joinErrors(each(ctx, r.o.Parallel, users, x.create))
 }
 
+// putManagedPolicy creates a managed policy, or makes its document the new default version,
+// first deleting the oldest other version when the policy has IAM's five.
+func (x *execution) putManagedPolicy(ctx context.Context, a *action) error {
+	c, spec := x.r.c, a.managed
+	if a.current == nil {
+		in := &iam.CreatePolicyInput{PolicyName: aws.String(spec.Name), PolicyDocument: aws.String(spec.document)}
+		if spec.Path != "" {
+			in.Path = aws.String(spec.Path)
+		}
+		if spec.Description != "" {
+			in.Description = aws.String(spec.Description)
+		}
+		_, err := c.iam.CreatePolicy(ctx, in)
+		return err
+	}
+	cur := a.current
+	if len(cur.versions) >= limits.PolicyVersionsMax {
+		for _, v := range cur.versions {
+			if v == cur.defaultVersion {
+				continue
+			}
+			if _, err := c.iam.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: aws.String(cur.arn), VersionId: aws.String(v)}); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	_, err := c.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: aws.String(cur.arn),
+		PolicyDocument: aws.String(spec.document), SetAsDefault: true})
+	return err
+}
+
 // remove deletes a resource: the first half of a replace, or a delete.
 func (x *execution) remove(ctx context.Context, a *action) error {
 	c := x.r.c
@@ -387,6 +421,13 @@ func (x *execution) remove(ctx context.Context, a *action) error {
 			_, err = c.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(a.userName)})
 		case kindInstance:
 			_, err = c.connect.DeleteInstance(ctx, &connect.DeleteInstanceInput{InstanceId: aws.String(a.existing.id)})
+		case kindAttachment:
+			at := a.attachment
+			if at.ownerKind == "user" {
+				_, err = c.iam.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(at.owner), PolicyArn: aws.String(at.policyARN)})
+			} else {
+				_, err = c.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(at.owner), PolicyArn: aws.String(at.policyARN)})
+			}
 		case kindPolicy:
 			p := a.policy
 			if p.ownerKind == "user" {
@@ -425,6 +466,16 @@ func (x *execution) create(ctx context.Context, a *action) error {
 			return x.createInstance(ctx, a)
 		case kindConnectUser:
 			return x.createConnectUser(ctx, a)
+		case kindManaged:
+			return x.putManagedPolicy(ctx, a)
+		case kindAttachment:
+			at := a.attachment
+			if at.ownerKind == "user" {
+				_, err := c.iam.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(at.owner), PolicyArn: aws.String(at.policyARN)})
+				return err
+			}
+			_, err := c.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(at.owner), PolicyArn: aws.String(at.policyARN)})
+			return err
 		case kindPolicy:
 			p := a.policy
 			if p.ownerKind == "user" {

@@ -38,6 +38,23 @@ type File struct {
 type IAMSpec struct {
 	Users []UserSpec `yaml:"users"`
 	Roles []RoleSpec `yaml:"roles"`
+	// Policies are customer managed policies. A changed document becomes the policy's new
+	// default version. --prune does not delete undeclared ones: that would mean detaching them
+	// from entities the file may not list.
+	Policies []ManagedPolicySpec `yaml:"policies"`
+}
+
+// ManagedPolicySpec is a customer managed policy: its document as JSON text or the same
+// structure in YAML. Path and description are set when it is created (IAM cannot change them).
+type ManagedPolicySpec struct {
+	Name        string `yaml:"name"`
+	Path        string `yaml:"path"`
+	Description string `yaml:"description"`
+	Document    any    `yaml:"document"`
+
+	line int
+	// document is Document as sent to CreatePolicy.
+	document string
 }
 
 // UserSpec is an IAM user.
@@ -48,6 +65,8 @@ type UserSpec struct {
 	AccessKeys *int `yaml:"accessKeys"`
 	// Policies are the user's inline policies by name (see RoleSpec.Policies).
 	Policies map[string]any `yaml:"policies"`
+	// ManagedPolicies are attached to the user (see RoleSpec.ManagedPolicies).
+	ManagedPolicies []string `yaml:"managedPolicies"`
 
 	line int
 	// policies are the documents of Policies, as sent to PutUserPolicy.
@@ -66,6 +85,11 @@ type RoleSpec struct {
 	// same structure in YAML. Unset leaves the role's inline policies alone; set, apply puts
 	// what differs, and --prune deletes the inline policies it does not list.
 	Policies map[string]any `yaml:"policies"`
+	// ManagedPolicies are attached to the role: ARNs (AWS managed ones such as
+	// arn:aws:iam::aws:policy/ReadOnlyAccess) or the names of the file's policies. Unset leaves
+	// the role's attachments alone; set, apply attaches what is missing, and --prune detaches
+	// what it does not list.
+	ManagedPolicies []string `yaml:"managedPolicies"`
 
 	line int
 	// policy is the trust policy document sent to CreateRole.
@@ -293,6 +317,9 @@ var (
 	e164Pattern     = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
 	principalARN    = regexp.MustCompile(`^arn:aws[\w-]*:(iam|sts)::\d{12}:\S+$`)
 	accountID       = regexp.MustCompile(`^\d{12}$`)
+	// policyARN is a customer (account id) or AWS (aws) managed policy; policyPathPattern a path.
+	policyARN         = regexp.MustCompile(`^arn:aws[\w-]*:iam::(\d{12}|aws):policy(/[\x21-\x7e]+)*/[\w+=,.@-]+$`)
+	policyPathPattern = regexp.MustCompile(`^/([\x21-\x7e]*/)?$`)
 )
 
 type validator struct{ fe *FileError }
@@ -314,8 +341,19 @@ func (v validator) file(f *File, doc node) {
 	}
 	if f.IAM != nil {
 		iam := doc.key("iam")
+		v.managedPolicies(f.IAM.Policies, iam.key("policies"))
 		v.users(f.IAM.Users, iam.key("users"))
 		v.roles(f.IAM.Roles, iam.key("roles"))
+		declared := map[string]bool{}
+		for _, p := range f.IAM.Policies {
+			declared[strings.ToLower(p.Name)] = true
+		}
+		for i, u := range f.IAM.Users {
+			v.attachments("IAM user "+strconv.Quote(u.Name), u.ManagedPolicies, declared, iam.key("users").index(i))
+		}
+		for i, r := range f.IAM.Roles {
+			v.attachments("IAM role "+strconv.Quote(r.Name), r.ManagedPolicies, declared, iam.key("roles").index(i))
+		}
 	}
 	if f.Connect != nil {
 		v.instances(f.Connect.Instances, doc.key("connect").key("instances"))
@@ -425,6 +463,50 @@ func trustPolicy(principals []string) string {
 		}},
 	})
 	return string(doc)
+}
+
+func (v validator) managedPolicies(policies []ManagedPolicySpec, list node) {
+	seen := firstSeen{}
+	for i := range policies {
+		p := &policies[i]
+		item := list.index(i)
+		p.line = item.line(list)
+		if !v.name("a managed policy", p.Name, limits.PolicyNameMax, item.key("name"), item) {
+			continue
+		}
+		if at, dup := seen.dup(strings.ToLower(p.Name), p.line); dup {
+			v.problem(p.line, "managed policy %q is declared twice (first at line %d; IAM names ignore case)", p.Name, at)
+		}
+		if p.Path != "" && !policyPathPattern.MatchString(p.Path) {
+			v.problem(item.key("path").line(item), "managed policy %q: path %q must begin and end with / (as /agents/)", p.Name, p.Path)
+		}
+		if p.Document == nil {
+			v.problem(p.line, "managed policy %q needs a document", p.Name)
+			continue
+		}
+		doc, err := policyDocument(p.Document)
+		if err != nil {
+			v.problem(item.key("document").line(item), "managed policy %q: document: %v", p.Name, err)
+		}
+		p.document = doc
+	}
+}
+
+// attachments checks that each managed policy an entity names is a policy ARN or one of the
+// file's policies.
+func (v validator) attachments(owner string, refs []string, declared map[string]bool, item node) {
+	list := item.key("managedPolicies")
+	for j, ref := range refs {
+		if strings.HasPrefix(ref, "arn:") {
+			if !policyARN.MatchString(ref) {
+				v.problem(list.index(j).line(item), "%s: %q is not a managed policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)", owner, ref)
+			}
+			continue
+		}
+		if !declared[strings.ToLower(ref)] {
+			v.problem(list.index(j).line(item), "%s: managed policy %q is neither an ARN nor a policy of this file's iam.policies", owner, ref)
+		}
+	}
 }
 
 // inlinePolicies checks an entity's inline policies (names as IAM allows them, documents JSON

@@ -60,7 +60,7 @@ func TestParseNamesTheLine(t *testing.T) {
 		want       []string
 	}{
 		{"unknown key", "version: 1\niam:\n  users:\n    - name: ops\n      acessKeys: 1\n",
-			[]string{`bad.yaml:5: unknown key "acessKeys" in an IAM user (known keys: name, accessKeys, policies)`}},
+			[]string{`bad.yaml:5: unknown key "acessKeys" in an IAM user (known keys: name, accessKeys, policies, managedPolicies)`}},
 		{"unknown top-level key", "version: 1\nregoin: us-east-1\n",
 			[]string{`bad.yaml:2: unknown key "regoin" in the file`}},
 		{"wrong type", "version: 1\niam:\n  users:\n    - name: ops\n      accessKeys: many\n",

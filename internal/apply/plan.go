@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/limits"
 )
 
@@ -31,12 +32,15 @@ const (
 	kindKey
 	kindRole
 	kindPolicy
+	kindManaged
+	kindAttachment
 	kindInstance
 	kindConnectUser
 )
 
 func (k kind) String() string {
-	return [...]string{"iam user", "iam access key", "iam role", "iam inline policy", "connect instance", "connect user"}[k]
+	return [...]string{"iam user", "iam access key", "iam role", "iam inline policy", "iam managed policy",
+		"iam policy attachment", "connect instance", "connect user"}[k]
 }
 
 // action is one line of the plan: one resource created, replaced (deleted, then created) or
@@ -69,6 +73,17 @@ type action struct {
 	routingID   string
 	// policy is an inline policy: its name, its owner and, to put, its document.
 	policy inlinePolicy
+	// managed is a managed policy created or given a new default version; current is what the
+	// server has of it (nil for a create).
+	managed *ManagedPolicySpec
+	current *managedPolicy
+	// attachment is a managed policy attached to or detached from a user or role.
+	attachment attachment
+}
+
+// attachment is a managed policy (by ARN) attached to a user or role.
+type attachment struct {
+	policyARN, ownerKind, owner string
 }
 
 // inlinePolicy is an inline policy of an IAM user or role.
@@ -80,7 +95,7 @@ func (a *action) resource() string { return a.kind.String() + " " + a.name }
 
 // requests is how many mutating requests the action takes.
 func (a *action) requests() int {
-	if a.op == opReplace && a.kind != kindPolicy {
+	if a.op == opReplace && a.kind != kindPolicy && a.kind != kindManaged {
 		return 2
 	}
 	return 1
@@ -169,6 +184,9 @@ func (pl *planner) problem(line int, format string, args ...any) {
 // any change.
 func buildPlan(f *File, st *state, prune bool) (*plan, error) {
 	pl := &planner{f: f, st: st, prune: prune, p: &plan{}, fe: &FileError{Name: f.name}}
+	if f.IAM != nil && f.IAM.Policies != nil {
+		pl.managedPolicies()
+	}
 	if f.IAM != nil && f.IAM.Users != nil {
 		pl.users()
 	}
@@ -204,6 +222,13 @@ func (pl *planner) users() {
 			}
 			pl.policies("user", u.Name, u.policies, have)
 		}
+		if u.ManagedPolicies != nil {
+			var have []string
+			if cur != nil {
+				have = cur.attached
+			}
+			pl.attachments("user", u.Name, pl.policyARNs(u.ManagedPolicies), have)
+		}
 		if cur == nil {
 			p.add(&action{op: opCreate, kind: kindUser, name: u.Name, user: u})
 			for range want {
@@ -236,8 +261,9 @@ func (pl *planner) users() {
 			p.kept = append(p.kept, "iam user "+cur.name)
 			continue
 		}
-		// IAM deletes a user only once its keys and inline policies are gone.
+		// IAM deletes a user only once its keys, inline and attached policies are gone.
 		pl.dropPolicies("user", cur.name, cur.policies)
+		pl.detach("user", cur.name, cur.attached)
 		for _, k := range cur.keys {
 			p.add(&action{op: opDelete, kind: kindKey, name: k.id + " of user " + cur.name, sortKey: cur.name + "/" + k.id,
 				userName: cur.name, keyID: k.id})
@@ -284,6 +310,9 @@ func (pl *planner) roles() {
 		if cur == nil {
 			p.add(&action{op: opCreate, kind: kindRole, name: r.Name, role: r})
 			pl.policies("role", r.Name, r.policies, nil)
+			if r.ManagedPolicies != nil {
+				pl.attachments("role", r.Name, pl.policyARNs(r.ManagedPolicies), nil)
+			}
 			continue
 		}
 		var diffs []string
@@ -308,6 +337,9 @@ func (pl *planner) roles() {
 			if r.Policies != nil {
 				pl.policies("role", cur.name, r.policies, cur.policies)
 			}
+			if r.ManagedPolicies != nil {
+				pl.attachments("role", cur.name, pl.policyARNs(r.ManagedPolicies), cur.attached)
+			}
 			continue
 		}
 		p.add(&action{op: opReplace, kind: kindRole, name: cur.name, role: r, why: strings.Join(diffs, ", ")})
@@ -319,6 +351,12 @@ func (pl *planner) roles() {
 			keep = cur.policies
 		}
 		pl.policies("role", cur.name, keep, nil)
+		pl.detach("role", cur.name, cur.attached)
+		attach := cur.attached
+		if r.ManagedPolicies != nil {
+			attach = pl.policyARNs(r.ManagedPolicies)
+		}
+		pl.attachments("role", cur.name, attach, nil)
 	}
 	for key, cur := range st.roles {
 		switch {
@@ -330,6 +368,7 @@ func (pl *planner) roles() {
 			p.kept = append(p.kept, "iam role "+cur.name)
 		default:
 			pl.dropPolicies("role", cur.name, cur.policies)
+			pl.detach("role", cur.name, cur.attached)
 			p.add(&action{op: opDelete, kind: kindRole, name: cur.name})
 		}
 	}
@@ -372,6 +411,73 @@ func (pl *planner) dropPolicies(ownerKind, owner string, policies map[string]str
 	for name := range policies {
 		pl.p.add(&action{op: opDelete, kind: kindPolicy, name: name + " of " + ownerKind + " " + owner,
 			sortKey: ownerKind + "/" + owner + "/" + name, policy: inlinePolicy{name: name, ownerKind: ownerKind, owner: owner}})
+	}
+}
+
+// managedPolicies plans the file's customer managed policies: create what is missing, and
+// give a policy whose document differs a new default version.
+func (pl *planner) managedPolicies() {
+	for i := range pl.f.IAM.Policies {
+		spec := &pl.f.IAM.Policies[i]
+		cur := pl.st.managed[strings.ToLower(spec.Name)]
+		switch {
+		case cur == nil:
+			pl.p.add(&action{op: opCreate, kind: kindManaged, name: spec.Name, managed: spec})
+		case samePolicy(cur.document, spec.document):
+			pl.p.unchanged++
+		default:
+			pl.p.add(&action{op: opReplace, kind: kindManaged, name: cur.name, managed: spec, current: cur,
+				why: "document: a new default version"})
+		}
+	}
+}
+
+// policyARNs resolves an entity's managedPolicies: ARNs as given, the file's policies by name.
+func (pl *planner) policyARNs(refs []string) []string {
+	out := make([]string, 0, len(refs))
+	for _, ref := range refs {
+		if strings.HasPrefix(ref, "arn:") {
+			out = append(out, ref)
+			continue
+		}
+		for _, spec := range pl.f.IAM.Policies {
+			if strings.EqualFold(spec.Name, ref) {
+				out = append(out, arn.Policy(pl.st.caller.account, spec.Path, spec.Name))
+			}
+		}
+	}
+	return out
+}
+
+// attachments plans an entity's managed policies against those attached (nil for an entity
+// that does not exist yet, or is replaced): attach what is missing and, under --prune, detach
+// what is not declared.
+func (pl *planner) attachments(ownerKind, owner string, want, have []string) {
+	for _, policyARN := range want {
+		if slices.Contains(have, policyARN) {
+			pl.p.unchanged++
+			continue
+		}
+		pl.p.add(&action{op: opCreate, kind: kindAttachment, name: policyARN + " to " + ownerKind + " " + owner,
+			sortKey: ownerKind + "/" + owner + "/" + policyARN, attachment: attachment{policyARN, ownerKind, owner}})
+	}
+	for _, policyARN := range have {
+		if slices.Contains(want, policyARN) {
+			continue
+		}
+		if !pl.prune {
+			pl.p.kept = append(pl.p.kept, "iam policy attachment "+policyARN+" to "+ownerKind+" "+owner)
+			continue
+		}
+		pl.detach(ownerKind, owner, []string{policyARN})
+	}
+}
+
+// detach detaches managed policies, before their owner is deleted or under --prune.
+func (pl *planner) detach(ownerKind, owner string, arns []string) {
+	for _, policyARN := range arns {
+		pl.p.add(&action{op: opDelete, kind: kindAttachment, name: policyARN + " from " + ownerKind + " " + owner,
+			sortKey: ownerKind + "/" + owner + "/" + policyARN, attachment: attachment{policyARN, ownerKind, owner}})
 	}
 }
 

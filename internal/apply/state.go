@@ -46,6 +46,8 @@ type iamUser struct {
 	// policies are the inline policies by name, with their documents when compared ("" when
 	// only listed); nil until listed.
 	policies map[string]string
+	// attached are the ARNs of the managed policies attached; nil until listed.
+	attached []string
 }
 
 type iamKey struct {
@@ -58,8 +60,16 @@ type iamRole struct {
 	name, path, description string
 	policy                  string
 	maxSession              int
-	// policies are as iamUser's.
+	// policies and attached are as iamUser's.
 	policies map[string]string
+	attached []string
+}
+
+// managedPolicy is a customer managed policy: its default version's document, and its
+// versions' ids, oldest first.
+type managedPolicy struct {
+	name, arn, defaultVersion, document string
+	versions                            []string
 }
 
 type instance struct {
@@ -77,9 +87,12 @@ type connectUser struct {
 
 // state is what the server has, as far as the file's collections reach.
 type state struct {
-	caller    caller
-	users     map[string]*iamUser // by lower-case name
-	roles     map[string]*iamRole // by lower-case name
+	caller caller
+	users  map[string]*iamUser // by lower-case name
+	roles  map[string]*iamRole // by lower-case name
+	// managed are the account's customer managed policies by lower-case name, when the file
+	// declares some.
+	managed   map[string]*managedPolicy
 	instances map[string]*instance
 	// unaliased are instances apply cannot name (EXISTING_DIRECTORY without alias); only prune
 	// sees them.
@@ -134,6 +147,9 @@ func (r *runner) read(ctx context.Context) (*state, error) {
 	if r.f.Connect != nil && r.f.Connect.Instances != nil {
 		wg.Go(func() { fail(r.readInstances(ctx, st)) })
 	}
+	if r.f.IAM != nil && r.f.IAM.Policies != nil {
+		wg.Go(func() { fail(r.readManagedPolicies(ctx, st)) })
+	}
 	wg.Wait()
 	if len(errs) > 0 {
 		return nil, joinErrors(errs)
@@ -167,13 +183,16 @@ func (r *runner) readUsers(ctx context.Context, st *state) error {
 		if ok && d.AccessKeys != nil || !ok && r.o.Prune {
 			need = append(need, u)
 		}
-		if ok && d.Policies != nil || !ok && r.o.Prune {
+		if ok && (d.Policies != nil || d.ManagedPolicies != nil) || !ok && r.o.Prune {
 			withPolicies = append(withPolicies, u)
 		}
 	}
 	errs := each(ctx, r.o.Parallel, withPolicies, func(ctx context.Context, u *iamUser) (err error) {
 		_, compare := declared[strings.ToLower(u.name)]
-		u.policies, err = r.inlinePolicies(ctx, userPolicies{r.c.iam}, u.name, compare)
+		if u.policies, err = r.inlinePolicies(ctx, userPolicies{r.c.iam}, u.name, compare); err != nil {
+			return err
+		}
+		u.attached, err = r.attachedPolicies(ctx, userPolicies{r.c.iam}, u.name)
 		return err
 	})
 	return joinErrors(append(errs, each(ctx, r.o.Parallel, need, func(ctx context.Context, u *iamUser) error {
@@ -225,9 +244,71 @@ func (r *runner) readRoles(ctx context.Context, st *state) error {
 		// Declared roles' documents are read: a replace carries them over when the file
 		// declares none.
 		_, isDeclared := declared[strings.ToLower(role.name)]
-		role.policies, err = r.inlinePolicies(ctx, rolePolicies{r.c.iam}, role.name, isDeclared)
+		if role.policies, err = r.inlinePolicies(ctx, rolePolicies{r.c.iam}, role.name, isDeclared); err != nil {
+			return err
+		}
+		role.attached, err = r.attachedPolicies(ctx, rolePolicies{r.c.iam}, role.name)
 		return err
 	}))
+}
+
+// readManagedPolicies lists the account's customer managed policies and reads the versions of
+// those the file declares.
+func (r *runner) readManagedPolicies(ctx context.Context, st *state) error {
+	managed := map[string]*managedPolicy{}
+	p := iam.NewListPoliciesPaginator(r.c.iam, &iam.ListPoliciesInput{Scope: "Local", MaxItems: aws.Int32(iamPageSize)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return failed("list", "iam managed policies", err)
+		}
+		for _, mp := range page.Policies {
+			name := aws.ToString(mp.PolicyName)
+			managed[strings.ToLower(name)] = &managedPolicy{name: name, arn: aws.ToString(mp.Arn), defaultVersion: aws.ToString(mp.DefaultVersionId)}
+		}
+	}
+	var need []*managedPolicy
+	for _, spec := range r.f.IAM.Policies {
+		if mp, ok := managed[strings.ToLower(spec.Name)]; ok {
+			need = append(need, mp)
+		}
+	}
+	err := joinErrors(each(ctx, r.o.Parallel, need, func(ctx context.Context, mp *managedPolicy) error {
+		v, err := r.c.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(mp.arn), VersionId: aws.String(mp.defaultVersion)})
+		if err != nil {
+			return failed("read", "iam managed policy "+mp.name, err)
+		}
+		mp.document = aws.ToString(v.PolicyVersion.Document)
+		if dec, err := url.QueryUnescape(mp.document); err == nil {
+			mp.document = dec
+		}
+		versions, err := r.c.iam.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: aws.String(mp.arn)})
+		if err != nil {
+			return failed("list", "versions of iam managed policy "+mp.name, err)
+		}
+		// IAM lists the newest first.
+		for i := len(versions.Versions) - 1; i >= 0; i-- {
+			mp.versions = append(mp.versions, aws.ToString(versions.Versions[i].VersionId))
+		}
+		return nil
+	}))
+	st.managed = managed
+	return err
+}
+
+// attachedPolicies lists the ARNs of the managed policies attached to an entity.
+func (r *runner) attachedPolicies(ctx context.Context, o policyOwner, owner string) ([]string, error) {
+	out := []string{}
+	for marker := ""; ; {
+		arns, next, err := o.attached(ctx, owner, marker)
+		if err != nil {
+			return nil, failed("list", "managed policies attached to iam "+o.kind()+" "+owner, err)
+		}
+		out = append(out, arns...)
+		if marker = next; marker == "" {
+			return out, nil
+		}
+	}
 }
 
 // policyOwner reads the inline policies of one kind of IAM entity.
@@ -235,6 +316,7 @@ type policyOwner interface {
 	kind() string
 	list(ctx context.Context, owner, marker string) (names []string, next string, err error)
 	get(ctx context.Context, owner, name string) (string, error)
+	attached(ctx context.Context, owner, marker string) (arns []string, next string, err error)
 }
 
 type userPolicies struct{ c *iam.Client }
@@ -255,7 +337,31 @@ func (u userPolicies) get(ctx context.Context, owner, name string) (string, erro
 	return aws.ToString(out.PolicyDocument), nil
 }
 
+func (u userPolicies) attached(ctx context.Context, owner, marker string) ([]string, string, error) {
+	out, err := u.c.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(owner), Marker: optional(marker), MaxItems: aws.Int32(iamPageSize)})
+	if err != nil {
+		return nil, "", err
+	}
+	var arns []string
+	for _, p := range out.AttachedPolicies {
+		arns = append(arns, aws.ToString(p.PolicyArn))
+	}
+	return arns, aws.ToString(out.Marker), nil
+}
+
 type rolePolicies struct{ c *iam.Client }
+
+func (r rolePolicies) attached(ctx context.Context, owner, marker string) ([]string, string, error) {
+	out, err := r.c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(owner), Marker: optional(marker), MaxItems: aws.Int32(iamPageSize)})
+	if err != nil {
+		return nil, "", err
+	}
+	var arns []string
+	for _, p := range out.AttachedPolicies {
+		arns = append(arns, aws.ToString(p.PolicyArn))
+	}
+	return arns, aws.ToString(out.Marker), nil
+}
 
 func (rolePolicies) kind() string { return "role" }
 func (r rolePolicies) list(ctx context.Context, owner, marker string) ([]string, string, error) {

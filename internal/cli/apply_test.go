@@ -542,3 +542,100 @@ func BenchmarkApply10kUsers(b *testing.B) {
 	b.ReportMetric(float64(users)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
 	b.ReportMetric(idle.Seconds()/float64(b.N), "idle-reapply-s")
 }
+
+// Managed policies and attachments through apply: created and attached, unchanged on a second
+// run, a changed document as a new default version, an attachment pruned, and a role replaced
+// with its attachments carried over.
+func TestApplyManagedPolicies(t *testing.T) {
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00006", SecretAccessKey: "root/secret/for/the/managed/test/000000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	isolateAWS(t, root)
+	srv := startServe(t, testOptions(t.TempDir()))
+	a := &applier{t: t, endpoint: srv.endpoint, dir: t.TempDir()}
+	as := newSDK(srv.endpoint, root)
+	ctx := context.Background()
+	file := `version: 1
+iam:
+  policies:
+    - name: AgentReads
+      path: /agents/
+      description: what agents read
+      document:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: connect:Describe*
+            Resource: "*"
+  roles:
+    - name: ConnectAgent
+      trust: ["123456789012"]
+      managedPolicies: [AgentReads, arn:aws:iam::aws:policy/IAMReadOnlyAccess]
+`
+	out := a.ok(file, applyOptions{})
+	want := "create  iam role ConnectAgent\n" +
+		"create  iam managed policy AgentReads\n" +
+		"create  iam policy attachment arn:aws:iam::123456789012:policy/agents/AgentReads to role ConnectAgent\n" +
+		"create  iam policy attachment arn:aws:iam::aws:policy/IAMReadOnlyAccess to role ConnectAgent"
+	if got := planOf(out.stdout); got != want {
+		t.Errorf("seed plan:\n%s\nwant:\n%s", got, want)
+	}
+	attached := func() []string {
+		t.Helper()
+		out, err := as.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("ConnectAgent")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, p := range out.AttachedPolicies {
+			names = append(names, aws.ToString(p.PolicyName))
+		}
+		slices.Sort(names)
+		return names
+	}
+	if got := attached(); !slices.Equal(got, []string{"AgentReads", "IAMReadOnlyAccess"}) {
+		t.Errorf("attached after the seed: %v", got)
+	}
+	if out := a.ok(file, applyOptions{}); planOf(out.stdout) != "" || len(out.mutations) != 0 {
+		t.Errorf("re-apply:\n%s\nsent %v", out.stdout, out.mutations)
+	}
+
+	// A new document is a new default version; an undeclared attachment stays without --prune
+	// and goes with it.
+	changed := strings.Replace(file, "connect:Describe*", "connect:List*", 1)
+	changed = strings.Replace(changed, ", arn:aws:iam::aws:policy/IAMReadOnlyAccess]", "]", 1)
+	out = a.ok(changed, applyOptions{})
+	if got := planOf(out.stdout); got != "replace iam managed policy AgentReads (document: a new default version)" ||
+		!strings.Contains(out.stderr, "iam policy attachment arn:aws:iam::aws:policy/IAMReadOnlyAccess to role ConnectAgent") {
+		t.Errorf("change without --prune:\n%s\n%s", got, out.stderr)
+	}
+	p, err := as.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String("arn:aws:iam::123456789012:policy/agents/AgentReads")})
+	if err != nil || aws.ToString(p.Policy.DefaultVersionId) != "v2" {
+		t.Errorf("the policy after the change: %+v, %v", p, err)
+	}
+	out = a.ok(changed, applyOptions{prune: true})
+	if got := planOf(out.stdout); got != "delete  iam policy attachment arn:aws:iam::aws:policy/IAMReadOnlyAccess from role ConnectAgent" {
+		t.Errorf("prune plan:\n%s", got)
+	}
+	if got := attached(); !slices.Equal(got, []string{"AgentReads"}) {
+		t.Errorf("attached after the prune: %v", got)
+	}
+
+	// A replaced role keeps its attachments: detached from the old, attached to the new.
+	replaced := strings.Replace(changed, `trust: ["123456789012"]`, "trust: [\"123456789012\"]\n      maxSessionDuration: 7200", 1)
+	out = a.ok(replaced, applyOptions{})
+	if !strings.Contains(out.stdout, "replace iam role ConnectAgent") ||
+		!strings.Contains(out.stdout, "delete  iam policy attachment arn:aws:iam::123456789012:policy/agents/AgentReads from role ConnectAgent") ||
+		!strings.Contains(out.stdout, "create  iam policy attachment arn:aws:iam::123456789012:policy/agents/AgentReads to role ConnectAgent") {
+		t.Errorf("replace plan:\n%s", out.stdout)
+	}
+	if got := attached(); !slices.Equal(got, []string{"AgentReads"}) {
+		t.Errorf("attached after the replace: %v", got)
+	}
+
+	// Names that are neither ARNs nor the file's policies are refused before anything is sent.
+	bad := a.run(strings.Replace(file, "managedPolicies: [AgentReads", "managedPolicies: [Nope", 1), applyOptions{})
+	if bad.err == nil || !strings.Contains(bad.err.Error(), `managed policy "Nope" is neither an ARN nor a policy of this file's iam.policies`) || len(bad.mutations) != 0 {
+		t.Errorf("an unknown policy name: %v, sent %v", bad.err, bad.mutations)
+	}
+}
