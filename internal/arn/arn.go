@@ -104,7 +104,8 @@ func AgentGroup(region, account, instanceID, id string) string {
 // IAM user, AROA...:SESSION for a role session), as AWS documents its policy
 // ("Resource": "arn:aws:connect:REGION:ACCOUNT:instance/INSTANCE_ID/user/${aws:userid}").
 func FederatedUser(region, account, instanceID, awsUserID string) string {
-	return Instance(region, account, instanceID) + "/user/" + awsUserID
+	// One concatenation, one allocation: it is built on every GetFederationToken.
+	return "arn:" + Partition + ":connect:" + region + ":" + account + ":instance/" + instanceID + "/user/" + awsUserID
 }
 
 // Named is an IAM entity's ARN taken apart: its account, path ("/" or "/a/b/") and name.

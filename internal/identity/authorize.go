@@ -171,6 +171,9 @@ type policyOwner struct {
 }
 
 func ownerOf(p Principal) policyOwner {
+	if p.owner.account != "" {
+		return p.owner
+	}
 	if p.Kind == AssumedRole {
 		o := policyOwner{account: p.AccountID, kind: store.RolePolicy, name: strings.ToLower(p.RoleName)}
 		if p.session != nil {

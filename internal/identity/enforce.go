@@ -89,6 +89,10 @@ func (s *Service) Enforce(mode Enforcement, report func(context.Context, Denial)
 	s.enforcement, s.report = mode, report
 }
 
+// Enforcing says whether requests are evaluated at all (any mode but EnforceOff), so a caller
+// can skip building what Check would not read.
+func (s *Service) Enforcing() bool { return s.enforcement != EnforceOff }
+
 // Check authorizes a request under the enforcement mode: nil when it may go ahead, and
 // AccessDenied with AWS's sentence when it may not.
 func (s *Service) Check(ctx context.Context, caller Principal, a Access) error {
@@ -96,7 +100,7 @@ func (s *Service) Check(ctx context.Context, caller Principal, a Access) error {
 		return nil
 	}
 	v, err := s.Authorize(ctx, caller, a)
-	if err != nil {
+	if err != nil || v.Allowed() {
 		return err
 	}
 	return s.settle(ctx, Denial{Caller: caller, Action: a.Action, Verdict: v})

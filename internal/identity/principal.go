@@ -50,6 +50,8 @@ type Principal struct {
 	AccessKeyID string
 	// session holds a role session's session policies; nil when it has none.
 	session *sessionPolicies
+	// owner names whose policies govern the principal, once Lookup has worked it out.
+	owner policyOwner
 }
 
 // sessionPolicies are the policies AssumeRole was given for a session, which narrow what the

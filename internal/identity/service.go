@@ -72,6 +72,8 @@ func (s *Service) Lookup(ctx context.Context, accessKeyID string) (Credential, e
 	if err != nil {
 		return Credential{}, err
 	}
+	// Whose policies govern the principal is worked out once, not on every request.
+	cred.principal.owner = ownerOf(cred.principal)
 	s.credentials.Put(accessKeyID, cred, now)
 	return cred, nil
 }

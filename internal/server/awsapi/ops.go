@@ -297,30 +297,31 @@ func splitLabels(rest string, n int) ([]string, bool) {
 // anyResource is for actions AWS authorizes on no particular resource.
 func anyResource(*Request) []string { return []string{"*"} }
 
-// instanceARNOf is the instance a Connect request's InstanceId label names: an instance ARN
-// as given, or an id in the caller's account and region.
-func instanceARNOf(req *Request) string {
+// instanceRefOf is the instance a Connect request's InstanceId label names: an instance ARN as
+// given, or an id in the caller's account and region.
+func instanceRefOf(req *Request) arn.InstanceRef {
 	ref := req.Labels[0]
 	if in, ok := arn.ParseInstance(ref); ok {
-		return arn.Instance(in.Region, in.Account, in.ID)
+		return in
 	}
-	return arn.Instance(req.Region, req.Principal.AccountID, ref)
+	return arn.InstanceRef{Region: req.Region, Account: req.Principal.AccountID, ID: ref}
+}
+
+func instanceARNOf(req *Request) string {
+	in := instanceRefOf(req)
+	return arn.Instance(in.Region, in.Account, in.ID)
 }
 
 // instanceIDOf is the id of the instance a Connect request names (connect:InstanceId).
-func instanceIDOf(req *Request) string {
-	if in, ok := arn.ParseInstance(req.Labels[0]); ok {
-		return in.ID
-	}
-	return req.Labels[0]
-}
+func instanceIDOf(req *Request) string { return instanceRefOf(req).ID }
 
 func instance(req *Request) []string { return []string{instanceARNOf(req)} }
 
 // federatedUser is GetFederationToken's resource: INSTANCE_ARN/user/${aws:userid}, the form
 // AWS's documented policy for the operation matches.
 func federatedUser(req *Request) []string {
-	return []string{instanceARNOf(req) + "/user/" + req.Principal.UserID}
+	in := instanceRefOf(req)
+	return []string{arn.FederatedUser(in.Region, in.Account, in.ID, req.Principal.UserID)}
 }
 
 // newConnectUser is CreateUser's resource: the user does not exist yet, so its id is a
