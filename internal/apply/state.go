@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -342,26 +343,19 @@ func (u userPolicies) attached(ctx context.Context, owner, marker string) ([]str
 	if err != nil {
 		return nil, "", err
 	}
-	var arns []string
-	for _, p := range out.AttachedPolicies {
+	return attachedARNs(out.AttachedPolicies), aws.ToString(out.Marker), nil
+}
+
+// attachedARNs are the ARNs of a page of attached policies.
+func attachedARNs(page []iamtypes.AttachedPolicy) []string {
+	arns := make([]string, 0, len(page))
+	for _, p := range page {
 		arns = append(arns, aws.ToString(p.PolicyArn))
 	}
-	return arns, aws.ToString(out.Marker), nil
+	return arns
 }
 
 type rolePolicies struct{ c *iam.Client }
-
-func (r rolePolicies) attached(ctx context.Context, owner, marker string) ([]string, string, error) {
-	out, err := r.c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(owner), Marker: optional(marker), MaxItems: aws.Int32(iamPageSize)})
-	if err != nil {
-		return nil, "", err
-	}
-	var arns []string
-	for _, p := range out.AttachedPolicies {
-		arns = append(arns, aws.ToString(p.PolicyArn))
-	}
-	return arns, aws.ToString(out.Marker), nil
-}
 
 func (rolePolicies) kind() string { return "role" }
 func (r rolePolicies) list(ctx context.Context, owner, marker string) ([]string, string, error) {
@@ -377,6 +371,13 @@ func (r rolePolicies) get(ctx context.Context, owner, name string) (string, erro
 		return "", err
 	}
 	return aws.ToString(out.PolicyDocument), nil
+}
+func (r rolePolicies) attached(ctx context.Context, owner, marker string) ([]string, string, error) {
+	out, err := r.c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(owner), Marker: optional(marker), MaxItems: aws.Int32(iamPageSize)})
+	if err != nil {
+		return nil, "", err
+	}
+	return attachedARNs(out.AttachedPolicies), aws.ToString(out.Marker), nil
 }
 
 // inlinePolicies lists an entity's inline policies and, with documents, reads each (IAM returns
