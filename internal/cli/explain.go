@@ -96,6 +96,10 @@ func printExplanation(w io.Writer, id string, f map[string]string) {
 	}
 	fmt.Fprintln(w)
 	switch {
+	case f["decided_by"] == "role trust policy":
+		fmt.Fprintln(w, "The role's trust policy does not let the caller assume it (or the role does not exist, which AWS does not\n"+
+			"reveal): name the caller's ARN in its Principal, or its account together with an identity policy of the caller\n"+
+			"that allows sts:AssumeRole on the role; and remove any Deny of the caller.")
 	case f["decision"] == "explicitDeny":
 		fmt.Fprintln(w, "An explicit Deny wins over every Allow: remove or narrow the Deny statement above, or detach its policy.")
 	case f["decided_by"] == "identity-based policy":

@@ -207,4 +207,14 @@ func TestExplainReadsJSONLogs(t *testing.T) {
 			t.Errorf("explain lacks %q:\n%s", want, out.String())
 		}
 	}
+	trust := `time=2026-12-06T02:00:00Z level=INFO msg="IAM denied" request_id=r-2 principal=arn:aws:iam::123456789012:user/bob action=sts:AssumeRole ` +
+		`resource=arn:aws:iam::123456789012:role/Agent decision=implicitDeny decided_by="role trust policy" statements="" ` +
+		`message="User: arn:aws:iam::123456789012:user/bob is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/Agent"`
+	out.Reset()
+	if err := explain(strings.NewReader(trust+"\n"), &out, "r-2"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "The role's trust policy does not let the caller assume it") {
+		t.Errorf("explain of a trust refusal:\n%s", out.String())
+	}
 }

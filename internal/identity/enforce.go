@@ -50,14 +50,24 @@ type Denial struct {
 	Verdict Verdict
 	// Enforced says the request was refused (EnforceOn); under EnforceLog it went ahead.
 	Enforced bool
+	// ByTrust says a role's trust policy refused AssumeRole (in every mode).
+	ByTrust bool
 }
 
-// Message is AWS's sentence for the denial.
-func (d Denial) Message() string { return d.Verdict.Message(d.Caller, d.Action) }
+// Message is AWS's sentence for the denial; a trust policy's refusal gives no reason.
+func (d Denial) Message() string {
+	if d.ByTrust {
+		return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", d.Caller.ARN, d.Action, d.Verdict.Resource)
+	}
+	return d.Verdict.Message(d.Caller, d.Action)
+}
 
 // DecidedBy names the kind of policy that refused: "identity-based policy", "permissions
-// boundary" or "session policy".
+// boundary", "session policy" or "role trust policy".
 func (d Denial) DecidedBy() string {
+	if d.ByTrust {
+		return "role trust policy"
+	}
 	switch d.Verdict.By {
 	case iampolicy.ByBoundary:
 		return "permissions boundary"

@@ -134,7 +134,15 @@ func (s *Service) mayAssume(ctx context.Context, caller Principal, role store.Ro
 		trust = trustOf(trustDoc, r)
 	}
 	if trust == trustNone || trust == trustDenies {
-		return apierr.New(apierr.AccessDenied, "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, roleARN)
+		d := Denial{Caller: caller, Action: a.Action, Enforced: true, ByTrust: true,
+			Verdict: Verdict{Outcome: iampolicy.Outcome{Decision: iampolicy.ImplicitDeny}, Resource: roleARN}}
+		if trust == trustDenies {
+			d.Verdict.Decision = iampolicy.ExplicitDeny
+		}
+		if s.report != nil {
+			s.report(ctx, d)
+		}
+		return apierr.New(apierr.AccessDenied, "%s", d.Message())
 	}
 	if s.enforcement == EnforceOff {
 		return nil

@@ -322,15 +322,32 @@ func TestEnforcementModes(t *testing.T) {
 			_, _, err := assume(e, bob, nobody, "s1", 0)
 			wantAPIError(t, err, "AccessDenied", 403, "sts:AssumeRole on resource: "+nobody)
 
+			// The trust policy's refusal is reported, as enforced, in every mode; the policies'
+			// would-be denials only under log.
+			var wouldDeny []identity.Denial
+			trustRefusals := 0
+			for _, d := range denials {
+				switch {
+				case d.ByTrust && d.Enforced && d.DecidedBy() == "role trust policy" && d.Verdict.Resource == nobody:
+					trustRefusals++
+				case !d.Enforced:
+					wouldDeny = append(wouldDeny, d)
+				default:
+					t.Errorf("unexpected report: %+v", d)
+				}
+			}
+			if trustRefusals != 1 {
+				t.Errorf("%d trust refusals reported, want 1", trustRefusals)
+			}
 			wantDenials := 0
 			if mode == identity.EnforceLog {
 				wantDenials = 2
 			}
-			if len(denials) != wantDenials {
-				t.Fatalf("%d would-be denials reported, want %d: %+v", len(denials), wantDenials, denials)
+			if len(wouldDeny) != wantDenials {
+				t.Fatalf("%d would-be denials reported, want %d: %+v", len(wouldDeny), wantDenials, wouldDeny)
 			}
-			if wantDenials > 0 && denials[0].Message() != notAuthorized("arn:aws:iam::"+testAccount+":user/bob", "iam:ListUsers", "*", noIdentityPolicy("iam:ListUsers")) {
-				t.Errorf("first would-be denial: %q", denials[0].Message())
+			if wantDenials > 0 && wouldDeny[0].Message() != notAuthorized("arn:aws:iam::"+testAccount+":user/bob", "iam:ListUsers", "*", noIdentityPolicy("iam:ListUsers")) {
+				t.Errorf("first would-be denial: %q", wouldDeny[0].Message())
 			}
 		})
 	}
