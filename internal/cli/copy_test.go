@@ -50,6 +50,8 @@ func populate(t testing.TB, st store.Store) {
 				{ID: "v1", Document: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"connect:*","Resource":"*"}}`, CreatedAt: at},
 				{ID: "v2", Document: "{\n \"Version\": \"2012-10-17\",\n \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"connect:Get*\", \"Resource\": \"*\"}}", CreatedAt: at.Add(time.Minute)},
 			}}))
+		must(st.CreateSAMLProvider(ctx, store.SAMLProvider{AccountID: acct, Name: "Okta", Metadata: "<EntityDescriptor entityID=\"https://idp\"/>",
+			ValidUntil: at.AddDate(100, 0, 0), CreatedAt: at, UpdatedAt: at}))
 		policyARN := "arn:aws:iam::" + acct + ":policy/agents/AgentBoundary"
 		must(st.AttachPolicy(ctx, store.PolicyAttachment{AccountID: acct, Kind: store.RolePolicy, Owner: "ConnectAgent", PolicyARN: "arn:aws:iam::aws:policy/AmazonConnectReadOnlyAccess"}))
 		must(st.PutPermissionsBoundary(ctx, store.PolicyAttachment{AccountID: acct, Kind: store.RolePolicy, Owner: "ConnectAgent", PolicyARN: policyARN}))

@@ -225,6 +225,16 @@ type Store interface {
 	GetPermissionsBoundary(ctx context.Context, accountID string, kind PolicyOwner, owner string) (string, error)
 	DeletePermissionsBoundary(ctx context.Context, accountID string, kind PolicyOwner, owner string) error
 
+	// CreateSAMLProvider stores an IAM SAML provider; ErrAlreadyExists when the account has one
+	// of that name (ignoring case), ErrNotFound when the account does not exist.
+	CreateSAMLProvider(ctx context.Context, p SAMLProvider) error
+	GetSAMLProvider(ctx context.Context, accountID, name string) (SAMLProvider, error)
+	// ListSAMLProviders lists the account's SAML providers by name.
+	ListSAMLProviders(ctx context.Context, accountID string) ([]SAMLProvider, error)
+	// UpdateSAMLProvider replaces a provider's metadata; ErrNotFound when there is none.
+	UpdateSAMLProvider(ctx context.Context, p SAMLProvider) error
+	DeleteSAMLProvider(ctx context.Context, accountID, name string) error
+
 	CreateSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, accessKeyID string) (Session, error)
 	// DeleteExpiredSessions removes sessions that expired before t and says how many.
@@ -332,6 +342,15 @@ type InlinePolicy struct {
 	Owner     string
 	Name      string
 	Document  string
+}
+
+// SAMLProvider is an IAM SAML identity provider: its metadata document exactly as given, and
+// when the metadata says it stops being valid. Name is unique per account ignoring case.
+type SAMLProvider struct {
+	AccountID, Name      string
+	Metadata             string
+	ValidUntil           time.Time
+	CreatedAt, UpdatedAt time.Time
 }
 
 // ManagedPolicy is a customer managed policy: a named, versioned document that users and roles

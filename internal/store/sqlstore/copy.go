@@ -30,6 +30,7 @@ var tables = []string{
 	"managed_policies",
 	"policy_attachments",
 	"permissions_boundaries",
+	"saml_providers",
 	"sessions",
 	"instances",
 	"security_profiles",

@@ -105,6 +105,8 @@ func fill(t *testing.T, s *Store) {
 		must(s.CreateConnectUser(ctx, store.ConnectUser{InstanceID: "inst-Main", ID: fmt.Sprintf("u%d", i), Username: fmt.Sprintf("agent%d", i), Details: details, CreatedAt: at, UpdatedAt: at.Add(time.Second)}))
 	}
 	must(s.CreateSigningKey(ctx, store.SigningKey{ID: "k1", Secret: []byte{9, 8, 7, 0}, CreatedAt: at}))
+	must(s.CreateSAMLProvider(ctx, store.SAMLProvider{AccountID: acct, Name: "Okta", Metadata: "<EntityDescriptor>é</EntityDescriptor>",
+		ValidUntil: at.AddDate(100, 0, 0), CreatedAt: at, UpdatedAt: at.Add(time.Minute)}))
 	must(s.MarkTokenUsed(ctx, "tok1", "fam1", at.Add(time.Hour)))
 	must(s.RevokeFamily(ctx, "fam2", at, at.Add(2*time.Hour)))
 }

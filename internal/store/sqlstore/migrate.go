@@ -237,6 +237,19 @@ var migrations = []migration{
 		// session_policy_arns: the ARNs separated by newlines, '' for none.
 		`ALTER TABLE sessions ADD COLUMN session_policy_arns TEXT NOT NULL DEFAULT ''`,
 	},
+	// 7: SAML providers, each with its metadata document as given.
+	{
+		`CREATE TABLE saml_providers (
+			account_id  {key}  NOT NULL REFERENCES accounts (id),
+			name_key    {key}  NOT NULL,
+			name        TEXT   NOT NULL,
+			metadata    TEXT   NOT NULL,
+			valid_until BIGINT NOT NULL,
+			created_at  BIGINT NOT NULL,
+			updated_at  BIGINT NOT NULL,
+			PRIMARY KEY (account_id, name_key)
+		)`,
+	},
 }
 
 // SchemaVersion is the number of migrations this binary knows: the schema version it

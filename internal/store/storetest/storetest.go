@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PolicyAttachments", testPolicyAttachments},
 		{"PermissionsBoundaries", testPermissionsBoundaries},
 		{"SetRoleTrustPolicy", testSetRoleTrustPolicy},
+		{"SAMLProviders", testSAMLProviders},
 		{"InstanceIsolation", testInstanceIsolation},
 		{"InstancePaging", testInstancePaging},
 		{"CreateInstanceAtomic", testCreateInstanceAtomic},
