@@ -41,6 +41,9 @@ const (
 	LimitExceeded
 	MalformedPolicyDocument
 	InvalidInput
+	// InvalidIdentityToken and ExpiredAssertion refuse AssumeRoleWithSAML's assertion.
+	InvalidIdentityToken
+	ExpiredAssertion
 
 	// Connect (restJson1).
 	InvalidParameter
@@ -147,6 +150,10 @@ var table = map[Code]Spec{
 		"The policy document is malformed.", ""},
 	InvalidInput: {"InvalidParameterException", "InvalidInput", 400, true,
 		"The request was rejected because an invalid or out-of-range value was supplied for an input parameter.", ""},
+	InvalidIdentityToken: {"InvalidIdentityTokenException", "InvalidIdentityToken", 400, true,
+		"The web identity token that was passed could not be validated by Amazon Web Services.", ""},
+	ExpiredAssertion: {"ExpiredTokenException", "ExpiredTokenException", 400, true,
+		"Token must be redeemed within 5 minutes of issuance", ""},
 
 	InvalidParameter: {"InvalidParameterException", "InvalidParameterValue", 400, true,
 		"One or more of the specified parameters are not valid.", ""},

@@ -54,6 +54,15 @@ func Policy(account, path, name string) string {
 // SAMLProvider is arn:aws:iam::ACCOUNT:saml-provider/NAME.
 func SAMLProvider(account, name string) string { return iam(account) + "saml-provider/" + name }
 
+// ParseSAMLProvider reads arn:aws:iam::ACCOUNT:saml-provider/NAME (no path).
+func ParseSAMLProvider(s string) (account, name string, ok bool) {
+	n, ok := parseIAM(s, "saml-provider/")
+	if !ok || n.Path != "/" {
+		return "", "", false
+	}
+	return n.Account, n.Name, true
+}
+
 // ServiceLinkedRole is the role AWS creates for a service in every account that uses it, such
 // as Connect's AWSServiceRoleForAmazonConnect.
 func ServiceLinkedRole(account, service, name string) string {

@@ -29,6 +29,8 @@ type Service struct {
 	credentials *cache.TTL[string, Credential]
 	// policies caches the compiled policy sets of users, roles and sessions.
 	policies *cache.TTL[policyOwner, *compiledSet]
+	// saml reads identity providers' metadata and responses (SetSAMLVerifier).
+	saml SAMLVerifier
 	// enforcement and report are set by Enforce.
 	enforcement Enforcement
 	report      func(context.Context, Denial)
@@ -47,6 +49,10 @@ func New(s store.Store, now func() time.Time, cacheTTL time.Duration) *Service {
 	return &Service{store: s, now: now, credentials: cache.New[string, Credential](cacheTTL),
 		policies: cache.New[policyOwner, *compiledSet](cacheTTL)}
 }
+
+// SetSAMLVerifier gives the service what reads SAML metadata and responses; without one, SAML
+// providers and AssumeRoleWithSAML fail. Set it before serving.
+func (s *Service) SetSAMLVerifier(v SAMLVerifier) { s.saml = v }
 
 // Credential is what the SigV4 check needs for one access key: the secret to verify with, and
 // once verified, the principal it stands for.

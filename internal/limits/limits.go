@@ -99,3 +99,17 @@ const (
 	TagKeyMax               = 128
 	TagValueMax             = 256
 )
+
+// SAML providers and AssumeRoleWithSAML (IAM and STS API references, and AWS's SAML guide).
+const (
+	// SAMLProviderNameMax: CreateSAMLProvider's Name, 1..128 of [\w._-].
+	SAMLProviderNameMax = 128
+	// SAMLMetadataMin and SAMLMetadataMax bound SAMLMetadataDocument.
+	SAMLMetadataMin = 1000
+	SAMLMetadataMax = 10_000_000
+	// SAMLAssertionMax bounds AssumeRoleWithSAML's SAMLAssertion.
+	SAMLAssertionMax = 100_000
+	// SAMLRedeemWithin is how long after its issue an assertion may be redeemed: "Token must be
+	// redeemed within 5 minutes of issuance".
+	SAMLRedeemWithinSeconds = 300
+)
