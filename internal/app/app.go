@@ -19,6 +19,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/saml"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/server"
 	"github.com/connectfed/connectfed/internal/server/httpx"
@@ -132,6 +133,8 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 	sst := sealed.Wrap(st, sealer)
 	ids := identity.New(sst, o.Now, o.CacheTTL)
 	ids.Enforce(o.IAMEnforcement, logDenial(log))
+	// SAML responses may be addressed to AWS's sign-in or to this server's own.
+	ids.SetSAMLVerifier(saml.Verifier{Recipients: []string{strings.TrimSuffix(o.PublicURL, "/") + "/saml"}})
 	if err := ids.EnsureAccount(ctx, o.AccountID); err != nil {
 		return stop(err)
 	}

@@ -126,19 +126,10 @@ func (c *compiledSet) remember(k decisionKey, o iampolicy.Outcome) {
 // requestContext is the request as policies see it: the global condition keys AWS sets for
 // this caller, and the access's own.
 func requestContext(caller Principal, a Access, now time.Time) iampolicy.Request {
-	now = now.UTC()
-	r := iampolicy.Request{Action: a.Action, PrincipalARN: caller.ARN, PrincipalAccount: caller.AccountID}
+	r := requestKeys(a, now)
+	r.PrincipalARN, r.PrincipalAccount = caller.ARN, caller.AccountID
 	r.Set("aws:userid", caller.UserID)
 	r.Set("aws:PrincipalAccount", caller.AccountID)
-	r.Set("aws:CurrentTime", now.Format(time.RFC3339))
-	r.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
-	r.Set("aws:SecureTransport", strconv.FormatBool(a.SecureTransport))
-	if a.SourceIP != "" {
-		r.Set("aws:SourceIp", a.SourceIP)
-	}
-	if a.Region != "" {
-		r.Set("aws:RequestedRegion", a.Region)
-	}
 	switch caller.Kind {
 	case IAMUser:
 		r.Set("aws:username", caller.UserName)
@@ -152,6 +143,23 @@ func requestContext(caller Principal, a Access, now time.Time) iampolicy.Request
 		r.Set("aws:PrincipalArn", r.RoleARN)
 		r.Set("aws:PrincipalType", "AssumedRole")
 		r.Set("aws:MultiFactorAuthPresent", "false")
+	}
+	return r
+}
+
+// requestKeys is the request context that does not depend on who calls: the action, the time,
+// the transport, the region and the service's own keys.
+func requestKeys(a Access, now time.Time) iampolicy.Request {
+	now = now.UTC()
+	r := iampolicy.Request{Action: a.Action}
+	r.Set("aws:CurrentTime", now.Format(time.RFC3339))
+	r.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	r.Set("aws:SecureTransport", strconv.FormatBool(a.SecureTransport))
+	if a.SourceIP != "" {
+		r.Set("aws:SourceIp", a.SourceIP)
+	}
+	if a.Region != "" {
+		r.Set("aws:RequestedRegion", a.Region)
 	}
 	for _, k := range a.Keys {
 		r.Set(k.Name, k.Value)

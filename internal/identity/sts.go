@@ -91,14 +91,21 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 			"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 
+	return s.issueSession(ctx, role, in.RoleSessionName, in.DurationSeconds, caller.ARN, in.Policy, in.PolicyARNs, packed)
+}
+
+// issueSession creates a session of a role and hands out its credentials. source is who
+// assumed the role (a principal's ARN, or a SAML provider's).
+func (s *Service) issueSession(ctx context.Context, role store.Role, sessionName string, seconds int, source, policy string,
+	policyARNs []string, packed int) (SessionCredentials, error) {
 	now := s.now().UTC()
 	token := newSessionToken()
 	sum := sha256.Sum256([]byte(token))
 	sess := store.Session{
 		AccessKeyID: newSessionKeyID(), Secret: newSecret(), TokenHash: sum[:],
-		AccountID: role.AccountID, RoleName: role.Name, RoleID: role.ID, RolePath: rolePath(role), SessionName: in.RoleSessionName,
-		SourceARN: caller.ARN, CreatedAt: now, ExpiresAt: now.Add(time.Duration(in.DurationSeconds) * time.Second),
-		Policy: in.Policy, PolicyARNs: in.PolicyARNs,
+		AccountID: role.AccountID, RoleName: role.Name, RoleID: role.ID, RolePath: rolePath(role), SessionName: sessionName,
+		SourceARN: source, CreatedAt: now, ExpiresAt: now.Add(time.Duration(seconds) * time.Second),
+		Policy: policy, PolicyARNs: policyARNs,
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return SessionCredentials{}, fmt.Errorf("identity: create session: %w", err)
@@ -106,8 +113,8 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 	return SessionCredentials{
 		AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.Secret, SessionToken: token,
 		Expiration:       sess.ExpiresAt,
-		AssumedRoleID:    role.ID + ":" + in.RoleSessionName,
-		ARN:              arn.AssumedRole(role.AccountID, role.Name, in.RoleSessionName),
+		AssumedRoleID:    role.ID + ":" + sessionName,
+		ARN:              arn.AssumedRole(role.AccountID, role.Name, sessionName),
 		PackedPolicySize: packed,
 	}, nil
 }

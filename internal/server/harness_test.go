@@ -20,6 +20,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/saml"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/server"
 	"github.com/connectfed/connectfed/internal/store"
@@ -94,6 +95,7 @@ func newEnvOn(t testing.TB, cfg server.Config, st store.Store) *env {
 	// As serve does: every secret at rest goes through the sealing layer.
 	sst := sealed.Wrap(st, sealer)
 	ids := identity.New(sst, c.Now, 0)
+	ids.SetSAMLVerifier(saml.Verifier{})
 	ctx := context.Background()
 	if err := ids.EnsureAccount(ctx, testAccount); err != nil {
 		t.Fatal(err)

@@ -67,6 +67,9 @@ func (p *IdP) Metadata() string {
 	idp := saml.IdentityProvider{Key: p.key, Certificate: p.cert, MetadataURL: *metaURL, SSOURL: *ssoURL}
 	md := idp.Metadata()
 	md.EntityID = p.EntityID
+	// crewjam/saml's IdP says its metadata is valid for two days from now; a test IdP's is
+	// valid as long as its certificate, and the same document each time it is asked.
+	md.ValidUntil = p.cert.NotAfter.UTC()
 	b, err := xml.MarshalIndent(md, "", "  ")
 	if err != nil {
 		panic(err) // a struct of strings and times always marshals

@@ -26,6 +26,10 @@ import (
 // hot path.
 const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
+// defaultRegion is the region of an unsigned request, which names none: STS's global endpoint
+// is in us-east-1.
+const defaultRegion = "us-east-1"
+
 // Config is what the AWS surface needs besides the domain services.
 type Config struct {
 	// Skew is the allowed difference between a request's X-Amz-Date and the server clock.
@@ -87,6 +91,16 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	signed, p, err := a.Authenticate(r, body)
+	if signed == nil && apierr.Is(err, apierr.MissingAuthenticationToken) {
+		// AWS serves a few operations unsigned (AssumeRoleWithSAML): STS over the query protocol.
+		req := &Request{Request: r, Region: defaultRegion, Payload: body, info: ri}
+		if op, ok := unsignedOperation(req); ok {
+			ri.Protocol, ri.XMLNS = awsproto.Query, services["sts"].xmlns
+			a.run(w, op, req)
+			return
+		}
+		ri.Operation = ""
+	}
 	var svc *service
 	if signed != nil {
 		if svc = services[signed.Service]; svc != nil {

@@ -33,6 +33,9 @@ type Operation struct {
 	// Authorization says who decides whether the caller may call; the zero value is the
 	// policy check before the handler.
 	Authorization Authorization
+	// Unsigned says AWS serves the operation without a signature: the request carries its own
+	// credential (AssumeRoleWithSAML's assertion). Such a request has no principal.
+	Unsigned bool
 	// Quota is AWS's published rate quota of the operation; zero when AWS publishes none.
 	Quota Quota
 
@@ -148,12 +151,19 @@ var operations = []Operation{
 	{Service: "iam", Name: "DeleteUserPermissionsBoundary", Resources: iamUserNamed("UserName"), handle: (*API).deleteUserPermissionsBoundary},
 	{Service: "iam", Name: "PutRolePermissionsBoundary", Resources: iamRole, handle: (*API).putRolePermissionsBoundary},
 	{Service: "iam", Name: "DeleteRolePermissionsBoundary", Resources: iamRole, handle: (*API).deleteRolePermissionsBoundary},
+	{Service: "iam", Name: "CreateSAMLProvider", Resources: newSAMLProvider, handle: (*API).createSAMLProvider},
+	{Service: "iam", Name: "GetSAMLProvider", Resources: formValue("SAMLProviderArn"), handle: (*API).getSAMLProvider},
+	{Service: "iam", Name: "ListSAMLProviders", Resources: anyResource, handle: (*API).listSAMLProviders},
+	{Service: "iam", Name: "UpdateSAMLProvider", Resources: formValue("SAMLProviderArn"), handle: (*API).updateSAMLProvider},
+	{Service: "iam", Name: "DeleteSAMLProvider", Resources: formValue("SAMLProviderArn"), handle: (*API).deleteSAMLProvider},
 	{Service: "iam", Name: "SimulatePrincipalPolicy", Resources: formValue("PolicySourceArn"), handle: (*API).simulatePrincipalPolicy},
 	{Service: "iam", Name: "SimulateCustomPolicy", Resources: anyResource, handle: (*API).simulateCustomPolicy},
 
 	// STS (query).
 	{Service: "sts", Name: "GetCallerIdentity", Resources: anyResource, Authorization: NoPermission, handle: (*API).getCallerIdentity},
 	{Service: "sts", Name: "AssumeRole", Resources: formValue("RoleArn"), Authorization: HandlerChecks, handle: (*API).assumeRole},
+	{Service: "sts", Name: "AssumeRoleWithSAML", Resources: formValue("RoleArn"), Authorization: HandlerChecks, Unsigned: true,
+		handle: (*API).assumeRoleWithSAML},
 }
 
 // service is one AWS service the server answers for, with its operations.
@@ -356,6 +366,11 @@ func iamRole(req *Request) []string {
 // newPolicy is the managed policy CreatePolicy makes: arn:aws:iam::ACCOUNT:policy/PATH/NAME.
 func newPolicy(req *Request) []string {
 	return []string{arn.Policy(req.Principal.AccountID, req.Form.get("Path"), req.Form.get("PolicyName"))}
+}
+
+// newSAMLProvider is the provider CreateSAMLProvider makes.
+func newSAMLProvider(req *Request) []string {
+	return []string{arn.SAMLProvider(req.Principal.AccountID, req.Form.get("Name"))}
 }
 
 // formValue is an ARN the request passes as a parameter.

@@ -36,7 +36,7 @@ func TestEveryOperationHasActionAndResources(t *testing.T) {
 		req := &Request{Principal: caller, Region: "us-east-1", Form: Form{url.Values{
 			"UserName": {"alice"}, "RoleName": {"Agent"}, "RoleArn": {"arn:aws:iam::123456789012:role/Agent"},
 			"PolicyName": {"Boundary"}, "PolicyArn": {"arn:aws:iam::123456789012:policy/Boundary"},
-			"PolicySourceArn": {"arn:aws:iam::123456789012:user/alice"}}}}
+			"PolicySourceArn": {"arn:aws:iam::123456789012:user/alice"}, "SAMLProviderArn": {"arn:aws:iam::123456789012:saml-provider/Okta"}}}}
 		for range op.labels {
 			req.Labels = append(req.Labels, "0a1b2c3d-0000-4000-8000-000000000000")
 		}
