@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/connectfed/connectfed/internal/saml/samltest"
 )
 
 // awsCLI runs the real AWS CLI against a connectfed endpoint with exactly the given credentials
@@ -443,5 +445,79 @@ func TestAWSCLIEnforcement(t *testing.T) {
 		"--context-entries", "ContextKeyName=aws:userid,ContextKeyValues="+userid+",ContextKeyType=string")
 	if len(sim.EvaluationResults) != 1 || sim.EvaluationResults[0].EvalDecision != "allowed" {
 		t.Errorf("simulate-principal-policy on the documented resource: %+v", sim.EvaluationResults)
+	}
+}
+
+// TestAWSCLIAssumeRoleWithSAML: the AWS CLI registers a SAML provider from its metadata, and
+// exchanges a base64 assertion signed by that provider's key for a session of the role, which
+// is the assertion's RoleSessionName and gets a federation token for the Connect user of that
+// name; the same assertion again, or one signed by another key, is refused with STS's error.
+func TestAWSCLIAssumeRoleWithSAML(t *testing.T) {
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00007", SecretAccessKey: "root/secret/for/the/saml/cli/test/000000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	srv := startServe(t, testOptions(t.TempDir()))
+	cli := newAWSCLI(t, srv.endpoint)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return "file://" + path
+	}
+	idp, err := samltest.New("https://idp.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forger, err := samltest.New("https://idp.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var inst struct{ Id, Arn string }
+	cli.ok(root, &inst, "connect", "create-instance", "--identity-management-type", "SAML", "--instance-alias", "acme",
+		"--inbound-calls-enabled", "--outbound-calls-enabled")
+	cli.federationSetup(root, inst.Id) // agent1
+	var provider struct{ SAMLProviderArn string }
+	cli.ok(root, &provider, "iam", "create-saml-provider", "--name", "TestIdP", "--saml-metadata-document", write("metadata.xml", idp.Metadata()))
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider.SAMLProviderArn + `"},` +
+		`"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}]}`
+	var role struct{ Role struct{ Arn string } }
+	cli.ok(root, &role, "iam", "create-role", "--role-name", "SAMLAgent", "--assume-role-policy-document", trust)
+	cli.ok(root, nil, "iam", "put-role-policy", "--role-name", "SAMLAgent", "--policy-name", "connect-federation", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"`+inst.Arn+`/user/${aws:userid}"}]}`)
+
+	good := samltest.Assertion{Roles: []string{role.Role.Arn + "," + provider.SAMLProviderArn}, SessionName: "agent1"}
+	assertion := write("assertion.b64", idp.Response(good))
+	var out struct {
+		Credentials     struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+		AssumedRoleUser struct{ Arn string }
+		Subject, Issuer string
+	}
+	cli.ok(awsCreds{}, &out, "sts", "assume-role-with-saml", "--role-arn", role.Role.Arn, "--principal-arn", provider.SAMLProviderArn,
+		"--saml-assertion", assertion)
+	session := awsCreds{out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken}
+	if got := cli.callerARN(session); got != "arn:aws:sts::123456789012:assumed-role/SAMLAgent/agent1" {
+		t.Fatalf("the SAML session is %q", got)
+	}
+	if out.Subject != "agent1@example.com" || out.Issuer != "https://idp.example.com" {
+		t.Errorf("subject %q, issuer %q", out.Subject, out.Issuer)
+	}
+	var tok struct{ Credentials struct{ AccessToken string } }
+	cli.ok(session, &tok, "connect", "get-federation-token", "--instance-id", inst.Id)
+	if tok.Credentials.AccessToken == "" {
+		t.Error("no access token for the SAML session")
+	}
+
+	msg := cli.fails(awsCreds{}, "InvalidIdentityToken", "AssumeRoleWithSAML", "sts", "assume-role-with-saml", "--role-arn", role.Role.Arn,
+		"--principal-arn", provider.SAMLProviderArn, "--saml-assertion", assertion)
+	if !strings.Contains(msg, "The SAML assertion has already been used") {
+		t.Errorf("replay: %q", msg)
+	}
+	msg = cli.fails(awsCreds{}, "InvalidIdentityToken", "AssumeRoleWithSAML", "sts", "assume-role-with-saml", "--role-arn", role.Role.Arn,
+		"--principal-arn", provider.SAMLProviderArn, "--saml-assertion", write("forged.b64", forger.Response(good)))
+	if !strings.Contains(msg, "Response signature invalid") {
+		t.Errorf("forged: %q", msg)
 	}
 }
