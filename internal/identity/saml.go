@@ -24,6 +24,9 @@ type SAMLVerifier interface {
 	// well-formed, signed (response or assertion) by a certificate of the metadata, for AWS's
 	// audience, within its time window as of now. It does not check replays.
 	Verify(response, metadata string, now time.Time) (SAMLClaims, error)
+	// UnverifiedRoles reads a response's Role attribute without verifying anything: only to
+	// learn which provider's metadata to verify it with.
+	UnverifiedRoles(response string) []SAMLRole
 }
 
 // SAMLClaims are what a verified SAML response says.

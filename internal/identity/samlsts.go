@@ -166,3 +166,32 @@ func samlNameQualifier(issuer, accountID, providerName string) string {
 	sum := sha1.Sum([]byte(issuer + accountID + "/" + providerName))
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
+
+// SAMLSignIn verifies a response posted to the sign-in endpoint, without using it up, and says
+// what it holds: the roles it offers (to choose from) and its session duration. The provider
+// is the one its Role attribute names.
+func (s *Service) SAMLSignIn(ctx context.Context, response string) (SAMLClaims, error) {
+	if s.saml == nil {
+		return SAMLClaims{}, errors.New("identity: no SAML verifier")
+	}
+	if err := checkLength("SAMLResponse", response, 4, limits.SAMLAssertionMax); err != nil {
+		return SAMLClaims{}, err
+	}
+	roles := s.saml.UnverifiedRoles(response)
+	if len(roles) == 0 {
+		return SAMLClaims{}, apierr.New(apierr.InvalidIdentityToken,
+			"The SAML response names no role: it needs the attribute https://aws.amazon.com/SAML/Attributes/Role")
+	}
+	account, name, ok := arn.ParseSAMLProvider(roles[0].ProviderARN)
+	if !ok {
+		return SAMLClaims{}, apierr.New(apierr.InvalidIdentityToken, "Specified provider doesn't exist")
+	}
+	provider, err := s.store.GetSAMLProvider(ctx, account, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return SAMLClaims{}, apierr.New(apierr.InvalidIdentityToken, "Specified provider doesn't exist")
+	}
+	if err != nil {
+		return SAMLClaims{}, fmt.Errorf("identity: get saml provider: %w", err)
+	}
+	return s.saml.Verify(response, provider.Metadata, s.now())
+}

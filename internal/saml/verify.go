@@ -150,6 +150,28 @@ func (v Verifier) Verify(response, metadata string, now time.Time) (identity.SAM
 	return claimsOf(assertion, now)
 }
 
+// UnverifiedRoles implements identity.SAMLVerifier: the Role attribute's values, read from the
+// XML as it stands.
+func (Verifier) UnverifiedRoles(response string) []identity.SAMLRole {
+	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(response), ""))
+	if err != nil {
+		return nil
+	}
+	doc := etree.NewDocument()
+	if doc.ReadFromBytes(raw) != nil || doc.Root() == nil {
+		return nil
+	}
+	var out []identity.SAMLRole
+	for _, attr := range doc.Root().FindElements("//Attribute[@Name='" + roleAttribute + "']") {
+		for _, v := range attr.ChildElements() {
+			if r, ok := roleValue(v.Text()); ok {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
 // recipients are the endpoints a response may be addressed to: AWS's sign-in, the regional
 // one the response names, and connectfed's own.
 func (v Verifier) recipients(raw []byte) []string {

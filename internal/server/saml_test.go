@@ -2,6 +2,9 @@ package server_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -223,4 +226,67 @@ func TestIAMSAMLProviders(t *testing.T) {
 	}
 	_, err = c.DeleteSAMLProvider(ctx, &iam.DeleteSAMLProviderInput{SAMLProviderArn: aws.String(arn)})
 	wantAPIError(t, err, "NoSuchEntity", 404, arn)
+}
+
+// postForm posts a form as a browser does, following redirects with its cookies.
+func (b *browser) postForm(u string, form url.Values) webPage {
+	b.t.Helper()
+	resp, err := b.client.PostForm(u, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return webPage{status: resp.StatusCode, header: resp.Header, body: string(body), url: resp.Request.URL}
+}
+
+// An IdP's POST to /saml with a RelayState naming a Connect instance lands the agent signed
+// in as the Connect user its session name names; several roles ask for a choice first.
+func TestSAMLSignInToConnect(t *testing.T) {
+	e := newEnv(t)
+	s := newSAMLSetup(t, e)
+	idp, _ := idps(t)
+	relay := "https://us-east-1.console.aws.amazon.com/connect/federate/" + s.instance + "?destination=%2Fccp-v2"
+	b := newBrowser(t, nil)
+	page := b.postForm(e.url+"/saml", url.Values{"SAMLResponse": {idp.Response(s.assertion())}, "RelayState": {relay}})
+	wantPage(t, "SAML sign-in", page, http.StatusOK, "agent1", "acme")
+	if page.url.Path != "/federation/session" || b.session(e.url) == "" {
+		t.Errorf("landed on %s, session cookie %q", page.url, b.session(e.url))
+	}
+
+	// Two roles: a chooser, then the chosen one.
+	second, err := e.iam(e.root).CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("Supervisor"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + s.provider +
+			`"},"Action":"sts:AssumeRoleWithSAML"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := s.assertion()
+	two.Roles = append(two.Roles, aws.ToString(second.Role.Arn)+","+s.provider)
+	response := idp.Response(two)
+	b = newBrowser(t, nil)
+	page = b.postForm(e.url+"/saml", url.Values{"SAMLResponse": {response}, "RelayState": {relay}})
+	wantPage(t, "role chooser", page, http.StatusOK, "Choose a role", s.role, aws.ToString(second.Role.Arn))
+	page = b.postForm(e.url+"/saml", url.Values{"SAMLResponse": {response}, "RelayState": {relay}, "role": {"0"}})
+	wantPage(t, "after choosing", page, http.StatusOK, "agent1")
+
+	// Without a Connect RelayState the session is signed in to AWS and the page says how to land in Connect.
+	page = newBrowser(t, nil).postForm(e.url+"/saml", url.Values{"SAMLResponse": {idp.Response(s.assertion())}})
+	wantPage(t, "no RelayState", page, http.StatusOK, "assumed-role/ConnectAgent/agent1", "connect/federate/INSTANCE_ID")
+
+	// A replayed response, an unknown Connect user, and a role without the federation policy
+	// each end on an error page that says why.
+	page = newBrowser(t, nil).postForm(e.url+"/saml", url.Values{"SAMLResponse": {response}, "RelayState": {relay}, "role": {"0"}})
+	wantPage(t, "replayed", page, http.StatusBadRequest, "The SAML assertion has already been used")
+	stranger := s.assertion()
+	stranger.SessionName = "nobody"
+	page = newBrowser(t, nil).postForm(e.url+"/saml", url.Values{"SAMLResponse": {idp.Response(stranger)}, "RelayState": {relay}})
+	wantPage(t, "no such Connect user", page, http.StatusNotFound, "No user with the specified credentials was found")
+	page = newBrowser(t, nil).postForm(e.url+"/saml", url.Values{"SAMLResponse": {idp.Response(two)}, "RelayState": {relay}, "role": {"1"}})
+	wantPage(t, "role without the policy", page, http.StatusForbidden, "is not authorized to perform: connect:GetFederationToken")
+	page = newBrowser(t, nil).get(e.url + "/saml")
+	wantPage(t, "GET", page, http.StatusMethodNotAllowed, "post")
 }

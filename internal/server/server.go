@@ -82,7 +82,7 @@ func New(cfg Config, id *identity.Service, conn *connect.Service) *Server {
 	s.aws = awsapi.New(awsapi.Config{Skew: s.cfg.Skew, MaxBodyBytes: s.cfg.MaxBodyBytes, Now: s.cfg.Now, Quotas: s.cfg.Quotas},
 		id, conn, s.resp)
 	s.tokens = tokenapi.New(conn, s.resp, limit.NewSources(cfg.TokenAPIRate, cfg.TokenAPIBurst), s.cfg.Now, s.aws.Authenticate)
-	s.pages = signin.New(conn, s.resp, s.cfg.Now)
+	s.pages = signin.New(conn, id, s.resp, s.cfg.Now)
 	return s
 }
 
@@ -106,7 +106,7 @@ func newServer(cfg Config) *Server {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, resp: &httpx.Responder{Log: cfg.Logger}}
-	s.pages = signin.New(nil, s.resp, cfg.Now)
+	s.pages = signin.New(nil, nil, s.resp, cfg.Now)
 	s.sourceLimit = limit.NewSources(cfg.SourceRate, cfg.SourceBurst)
 	return s
 }
@@ -151,6 +151,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasPrefix(r.URL.Path, "/federation/") {
 		s.pages.ServeHTTP(w, r)
+		return
+	}
+	if r.URL.Path == signin.SAMLPath {
+		s.pages.ServeSAML(w, r)
 		return
 	}
 	s.aws.ServeHTTP(w, r)

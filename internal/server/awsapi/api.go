@@ -8,7 +8,6 @@ package awsapi
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -162,22 +161,12 @@ func (a *API) run(w http.ResponseWriter, op *Operation, req *Request) {
 // accessOf is what a policy check of op weighs: its action, the resources the request names,
 // and the request's context.
 func accessOf(op *Operation, req *Request) identity.Access {
-	acc := identity.Access{Action: op.Action, Resources: op.Resources(req), SourceIP: sourceIP(req.Request),
+	acc := identity.Access{Action: op.Action, Resources: op.Resources(req), SourceIP: httpx.SourceIP(req.Request),
 		SecureTransport: req.TLS != nil, Region: req.Region}
 	if op.Service == "connect" && len(req.Labels) > 0 {
 		acc.Keys = []identity.ContextKey{{Name: "connect:InstanceId", Value: instanceIDOf(req)}}
 	}
 	return acc
-}
-
-// sourceIP is the address the request came from (aws:SourceIp): the connection's peer, since
-// connectfed does not read forwarding headers a client could forge.
-func sourceIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // Authenticate checks the request's SigV4 signature over body and says who signed it. The

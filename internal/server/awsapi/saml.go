@@ -3,6 +3,7 @@ package awsapi
 import (
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/server/httpx"
 )
 
 // SAML providers (IAM) and AssumeRoleWithSAML (STS).
@@ -46,7 +47,7 @@ func (a *API) assumeRoleWithSAML(r *Request) (any, error) {
 	cred, err := a.identity.AssumeRoleWithSAML(r.Context(), identity.AssumeRoleWithSAMLInput{
 		RoleARN: r.Form.get("RoleArn"), PrincipalARN: r.Form.get("PrincipalArn"), SAMLAssertion: r.Form.get("SAMLAssertion"),
 		DurationSeconds: d, Policy: r.Form.get("Policy"), PolicyARNs: r.Form.list("PolicyArns", "arn"),
-		SourceIP: sourceIP(r.Request), SecureTransport: r.TLS != nil, Region: r.Region,
+		SourceIP: httpx.SourceIP(r.Request), SecureTransport: r.TLS != nil, Region: r.Region,
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package awsapi
 import (
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/server/httpx"
 )
 
 func (a *API) getCallerIdentity(r *Request) (any, error) {
@@ -18,7 +19,7 @@ func (a *API) assumeRole(r *Request) (any, error) {
 	cred, err := a.identity.AssumeRole(r.Context(), r.Principal, identity.AssumeRoleInput{
 		RoleARN: r.Form.get("RoleArn"), RoleSessionName: r.Form.get("RoleSessionName"), DurationSeconds: d,
 		Policy: r.Form.get("Policy"), PolicyARNs: r.Form.list("PolicyArns", "arn"),
-		SourceIP: sourceIP(r.Request), SecureTransport: r.TLS != nil, Region: r.Region,
+		SourceIP: httpx.SourceIP(r.Request), SecureTransport: r.TLS != nil, Region: r.Region,
 	})
 	return assumeRoleResult{
 		AssumedRoleUser: assumedRoleUser{AssumedRoleID: cred.AssumedRoleID, Arn: cred.ARN},

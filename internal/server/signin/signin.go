@@ -16,6 +16,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/connect"
+	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/server/httpx"
 )
 
@@ -61,15 +62,16 @@ var (
 
 // Pages serves the sign-in pages.
 type Pages struct {
-	connect *connect.Service
-	resp    *httpx.Responder
-	now     func() time.Time
+	connect  *connect.Service
+	identity *identity.Service
+	resp     *httpx.Responder
+	now      func() time.Time
 }
 
-// New returns the pages over the connect domain; conn may be nil for a server that can only
-// answer with error pages (one still starting).
-func New(conn *connect.Service, resp *httpx.Responder, now func() time.Time) *Pages {
-	return &Pages{connect: conn, resp: resp, now: now}
+// New returns the pages over the connect and identity domains; both may be nil for a server
+// that can only answer with error pages (one still starting).
+func New(conn *connect.Service, ids *identity.Service, resp *httpx.Responder, now func() time.Time) *Pages {
+	return &Pages{connect: conn, identity: ids, resp: resp, now: now}
 }
 
 // pageData is what the templates of signin.html read.
@@ -83,6 +85,11 @@ type pageData struct {
 	Ends     string
 	// Reason, Hint and RequestID are for error pages.
 	Reason, Hint, RequestID string
+	// SAMLResponse, RelayState and Roles are for the role chooser; SessionARN for the page of a
+	// SAML sign-in that names no Connect instance.
+	SAMLResponse, RelayState string
+	Roles                    []identity.SAMLRole
+	SessionARN               string
 }
 
 // ServeHTTP answers every path under /federation/ but the token API's.
