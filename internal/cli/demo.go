@@ -7,12 +7,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/awsini"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/server/demoidp"
+	"github.com/connectfed/connectfed/internal/server/signin"
 )
 
 // The demo's fixtures.
@@ -29,12 +32,43 @@ type demoFixtures struct {
 	ops        awsini.Credential
 	roleARN    string
 	instanceID string
+	// providerARN is the demo IdP's SAML provider.
+	providerARN string
+}
+
+// demoProvider is the SAML provider the demo IdP is registered as.
+const demoProvider = "DemoIdP"
+
+// seedDemoIdP registers the demo IdP's metadata as a SAML provider (its key is new on every
+// start, so the metadata is replaced), lets the demo role trust it as well as the account, and
+// tells the IdP whom it signs in where.
+func seedDemoIdP(ctx context.Context, ids *identity.Service, root identity.Principal, idp *demoidp.IdP, publicURL string, d *demoFixtures) error {
+	metadata := idp.Metadata()
+	p, err := ids.CreateSAMLProvider(ctx, root, demoProvider, metadata)
+	if apierr.Is(err, apierr.EntityAlreadyExists) {
+		p, err = ids.UpdateSAMLProvider(ctx, root, arn.SAMLProvider(root.AccountID, demoProvider), metadata)
+	}
+	if err != nil {
+		return fmt.Errorf("register the demo IdP: %w", err)
+	}
+	d.providerARN = p.ARN
+	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[`+
+		`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"},`+
+		`{"Effect":"Allow","Principal":{"Federated":"%s"},"Action":"sts:AssumeRoleWithSAML",`+
+		`"Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}]}`, root.AccountID, p.ARN)
+	if err := ids.UpdateAssumeRolePolicy(ctx, root, demoRole, trust); err != nil {
+		return err
+	}
+	idp.Configure(demoidp.Config{RoleARN: d.roleARN, ProviderARN: p.ARN, Users: []string{demoAgent},
+		SAMLURL:    strings.TrimSuffix(publicURL, "/") + signin.SAMLPath,
+		RelayState: "https://" + demoRegion + ".console.aws.amazon.com/connect/federate/" + d.instanceID})
+	return nil
 }
 
 // seedDemo makes the demo user, its key, the demo role, a SAML instance and its agent exist; a
 // second run changes nothing. The user's key is kept in <data-dir>/demo-credentials so later
 // runs can print it again.
-func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service, o serveOptions) (demoFixtures, error) {
+func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service, o serveOptions, idp *demoidp.IdP, publicURL string) (demoFixtures, error) {
 	root := identity.Principal{Kind: identity.Root, AccountID: o.accountID, ARN: arn.Root(o.accountID)}
 	instanceID, err := seedDemoInstance(ctx, conn, connect.Caller{Principal: root, Region: demoRegion})
 	if err != nil {
@@ -62,6 +96,11 @@ func seedDemo(ctx context.Context, ids *identity.Service, conn *connect.Service,
 	}
 	if err := ids.PutUserPolicy(ctx, root, demoUser, demoOpsPolicyName, demoOpsPolicy(role.ARN)); err != nil {
 		return demoFixtures{}, err
+	}
+	if idp != nil {
+		if err := seedDemoIdP(ctx, ids, root, idp, publicURL, &d); err != nil {
+			return demoFixtures{}, err
+		}
 	}
 
 	path := filepath.Join(o.dataDir, demoCredentialsFile)
@@ -207,6 +246,12 @@ assume the role with that username as session name, use the session, and ask.
   read AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<< "$creds"; export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
   aws connect get-federation-token --instance-id %[9]s
 
+Or sign in as an agent through SAML, as your identity provider would: open %[7]s/demo-idp/
+in a browser, choose %[10]s, Sign in, then Continue. The AWS CLI's way, with the same IdP:
+
+  curl -s%[13]s -d username=%[10]s %[7]s/demo-idp/login | sed -n 's/.*name="SAMLResponse" value="\([^"]*\)".*/\1/p' > assertion.b64
+  aws sts assume-role-with-saml --role-arn %[8]s --principal-arn %[14]s --saml-assertion file://assertion.b64
+
 `, demoUser, demoRole, accountID, d.ops.AccessKeyID, d.ops.SecretAccessKey, demoRegion, endpoint, d.roleARN,
-		d.instanceID, demoAgent, demoInstanceAlias, trust, cacert)
+		d.instanceID, demoAgent, demoInstanceAlias, trust, cacert, d.providerARN)
 }

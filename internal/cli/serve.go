@@ -20,6 +20,7 @@ import (
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/server"
 	"github.com/connectfed/connectfed/internal/server/awsapi"
+	"github.com/connectfed/connectfed/internal/server/demoidp"
 	"github.com/connectfed/connectfed/internal/store/postgres"
 )
 
@@ -291,12 +292,19 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 		Logger:         log, Now: o.now,
 	}
 	var demo demoFixtures
+	var idp *demoidp.IdP
+	if o.demo {
+		if idp, err = demoidp.New(publicURL + "/demo-idp"); err != nil {
+			return fmt.Errorf("the demo identity provider: %w", err)
+		}
+		opts.Server.DemoIdP = idp
+	}
 	return app.Run(ctx, opts, ln, app.Hooks{
 		BeforeServing: func(ctx context.Context, r *app.Running) error {
 			if !o.demo {
 				return nil
 			}
-			if demo, err = seedDemo(ctx, r.Identity, r.Connect, o); err != nil {
+			if demo, err = seedDemo(ctx, r.Identity, r.Connect, o, idp, publicURL); err != nil {
 				return fmt.Errorf("seed the demo: %w", err)
 			}
 			return nil

@@ -12,6 +12,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/connectfed/connectfed/internal/server"
+	"github.com/connectfed/connectfed/internal/server/demoidp"
 )
 
 // chromiumPath is the browser the browser test drives: $CHROMIUM_PATH, else Debian's
@@ -23,20 +26,15 @@ func chromiumPath() string {
 	return "/usr/bin/chromium"
 }
 
-// TestSignInInABrowser signs in with a real, headless Chromium: the link from
-// GetFederationToken lands on the signed-in page, which survives a reload; the sign-out button
-// works; and a reused, tampered or expired link lands on a page that says so.
-func TestSignInInABrowser(t *testing.T) {
+// newChromium starts a headless Chromium for the test, or skips it where there is none.
+func newChromium(t *testing.T) context.Context {
+	t.Helper()
 	bin := chromiumPath()
 	if _, err := os.Stat(bin); err != nil {
 		t.Skipf("no Chromium at %s (install Debian's chromium, or set CHROMIUM_PATH): %v", bin, err)
 	}
-	e := newEnvWith(t, 48*time.Hour) // the clock moves; SDK signatures must still pass
-	f := newFederated(t, e)
-	link := aws.ToString(f.out.SignInUrl)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	// The machine's network is closed: everything Chromium does on its own (QUIC, component
 	// updates, sync, background fetches) would only flood refusals and slow it down.
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
@@ -55,9 +53,21 @@ func TestSignInInABrowser(t *testing.T) {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(t.TempDir()),
 	)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	b, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
+	return b
+}
+
+// TestSignInInABrowser signs in with a real, headless Chromium: the link from
+// GetFederationToken lands on the signed-in page, which survives a reload; the sign-out button
+// works; and a reused, tampered or expired link lands on a page that says so.
+func TestSignInInABrowser(t *testing.T) {
+	e := newEnvWith(t, 48*time.Hour) // the clock moves; SDK signatures must still pass
+	f := newFederated(t, e)
+	link := aws.ToString(f.out.SignInUrl)
+
+	b := newChromium(t)
 
 	start := time.Now()
 	must := func(what string, err error) {
@@ -139,4 +149,44 @@ func TestSignInInABrowser(t *testing.T) {
 	wantText("an expired link", "Sign-in failed", "expired")
 
 	t.Logf("browser steps took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// TestSAMLSignInInABrowser goes from the demo identity provider's login form to the agent's
+// signed-in page in a real Chromium: choose the agent, sign in at the IdP, post its SAML
+// response on to /saml, land signed in as that Connect user.
+func TestSAMLSignInInABrowser(t *testing.T) {
+	b := newChromium(t)
+	idp, err := demoidp.New("https://demo-idp.connectfed.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvConfig(t, server.Config{DemoIdP: idp})
+	s := newSAMLSetupFor(t, e, idp.Metadata())
+	idp.Configure(demoidp.Config{RoleARN: s.role, ProviderARN: s.provider, Users: []string{"agent1"}, SAMLURL: e.url + "/saml",
+		RelayState: "https://us-east-1.console.aws.amazon.com/connect/federate/" + s.instance})
+
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	must("open the IdP", chromedp.Do(b, chromedp.Navigate(e.url+demoidp.Path)))
+	_, err = chromedp.Run(b, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.ID("sign-in"))))
+	must("sign in at the IdP", err)
+	_, err = chromedp.Run(b, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.ID("continue"))))
+	must("post the response on", err)
+	must("the signed-in page", chromedp.Do(b, chromedp.WaitVisible(chromedp.ID("username"))))
+	user, err := chromedp.Run(b, chromedp.Text(chromedp.ID("username")))
+	must("read the username", err)
+	instance, err := chromedp.Run(b, chromedp.Text(chromedp.ID("instance")))
+	must("read the instance", err)
+	if user != "agent1" || !strings.Contains(instance, "acme") {
+		t.Errorf("signed in as %q in %q, want agent1 in acme", user, instance)
+	}
+	loc, err := chromedp.Run(b, chromedp.Location())
+	must("read the location", err)
+	if u, _ := url.Parse(loc); u.Path != "/federation/session" {
+		t.Errorf("landed on %s", loc)
+	}
 }

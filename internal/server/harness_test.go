@@ -95,7 +95,6 @@ func newEnvOn(t testing.TB, cfg server.Config, st store.Store) *env {
 	// As serve does: every secret at rest goes through the sealing layer.
 	sst := sealed.Wrap(st, sealer)
 	ids := identity.New(sst, c.Now, 0)
-	ids.SetSAMLVerifier(saml.Verifier{})
 	ctx := context.Background()
 	if err := ids.EnsureAccount(ctx, testAccount); err != nil {
 		t.Fatal(err)
@@ -113,6 +112,8 @@ func newEnvOn(t testing.TB, cfg server.Config, st store.Store) *env {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	ts := httptest.NewUnstartedServer(nil)
+	// SAML responses may be addressed to this server's /saml, as to AWS sign-in.
+	ids.SetSAMLVerifier(saml.Verifier{Recipients: []string{"http://" + ts.Listener.Addr().String() + "/saml"}})
 	conn := connect.New(sst, tokens, ids, connect.Config{SignInBase: "http://" + ts.Listener.Addr().String()}, c.Now)
 	ts.Config.Handler = server.New(cfg, ids, conn)
 	ts.Start()

@@ -47,10 +47,16 @@ type samlSetup struct {
 
 func newSAMLSetup(t *testing.T, e *env) samlSetup {
 	t.Helper()
-	ctx := context.Background()
 	idp, _ := idps(t)
+	return newSAMLSetupFor(t, e, idp.Metadata())
+}
+
+// newSAMLSetupFor is newSAMLSetup for the IdP of this metadata.
+func newSAMLSetupFor(t *testing.T, e *env, metadata string) samlSetup {
+	t.Helper()
+	ctx := context.Background()
 	p, err := e.iam(e.root).CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String("TestIdP"),
-		SAMLMetadataDocument: aws.String(idp.Metadata())})
+		SAMLMetadataDocument: aws.String(metadata)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/server/awsapi"
+	"github.com/connectfed/connectfed/internal/server/demoidp"
 	"github.com/connectfed/connectfed/internal/server/httpx"
 	"github.com/connectfed/connectfed/internal/server/limit"
 	"github.com/connectfed/connectfed/internal/server/signin"
@@ -54,6 +55,8 @@ type Config struct {
 	RequestTimeout time.Duration
 	// TLS, when set, makes Serve answer HTTPS only, with HTTP/2 offered next to HTTP/1.1.
 	TLS *tls.Config
+	// DemoIdP, when set (serve --demo), is the demo identity provider, mounted at /demo-idp/.
+	DemoIdP http.Handler
 }
 
 // Server is connectfed's HTTP handler.
@@ -155,6 +158,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == signin.SAMLPath {
 		s.pages.ServeSAML(w, r)
+		return
+	}
+	if s.cfg.DemoIdP != nil && strings.HasPrefix(r.URL.Path, demoidp.Path) {
+		s.cfg.DemoIdP.ServeHTTP(w, r)
 		return
 	}
 	s.aws.ServeHTTP(w, r)
