@@ -2,9 +2,13 @@ package cli
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -519,5 +523,54 @@ func TestAWSCLIAssumeRoleWithSAML(t *testing.T) {
 		"--principal-arn", provider.SAMLProviderArn, "--saml-assertion", write("forged.b64", forger.Response(good)))
 	if !strings.Contains(msg, "Response signature invalid") {
 		t.Errorf("forged: %q", msg)
+	}
+}
+
+// The demo's SAML commands as it prints them: the demo IdP's assertion, exchanged by the AWS CLI
+// for a session of ConnectAgent named agent1, which gets a federation token for the demo
+// instance's agent1; and the IdP's login page is there.
+func TestAWSCLIDemoSAML(t *testing.T) {
+	dir := t.TempDir()
+	o := testOptions(dir)
+	o.demo = true
+	srv := startServe(t, o)
+	cli := newAWSCLI(t, srv.endpoint)
+	resp, err := http.PostForm(srv.endpoint+"/demo-idp/assertion", url.Values{"username": {"agent1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertion, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the demo IdP's assertion: %d, %v", resp.StatusCode, err)
+	}
+	path := filepath.Join(dir, "assertion.b64")
+	if err := os.WriteFile(path, assertion, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Credentials     struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+		AssumedRoleUser struct{ Arn string }
+	}
+	cli.ok(awsCreds{}, &out, "sts", "assume-role-with-saml", "--role-arn", "arn:aws:iam::123456789012:role/ConnectAgent",
+		"--principal-arn", "arn:aws:iam::123456789012:saml-provider/DemoIdP", "--saml-assertion", "file://"+path)
+	if out.AssumedRoleUser.Arn != "arn:aws:sts::123456789012:assumed-role/ConnectAgent/agent1" {
+		t.Fatalf("the demo's SAML session is %q", out.AssumedRoleUser.Arn)
+	}
+	m := regexp.MustCompile(`get-federation-token --instance-id (\S+)`).FindStringSubmatch(srv.stdout.String())
+	if m == nil {
+		t.Fatalf("the demo printed no instance:\n%s", srv.stdout.String())
+	}
+	session := awsCreds{out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken}
+	cli.ok(session, nil, "connect", "get-federation-token", "--instance-id", m[1])
+	page, err := http.Get(srv.endpoint + "/demo-idp/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != 200 || !strings.Contains(string(body), `<option value="agent1">`) ||
+		!strings.Contains(srv.stdout.String(), srv.endpoint+"/demo-idp/") {
+		t.Errorf("the demo IdP's page: %d\n%s", page.StatusCode, body)
 	}
 }

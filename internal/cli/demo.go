@@ -249,7 +249,7 @@ assume the role with that username as session name, use the session, and ask.
 Or sign in as an agent through SAML, as your identity provider would: open %[7]s/demo-idp/
 in a browser, choose %[10]s, Sign in, then Continue. The AWS CLI's way, with the same IdP:
 
-  curl -s%[13]s -d username=%[10]s %[7]s/demo-idp/login | sed -n 's/.*name="SAMLResponse" value="\([^"]*\)".*/\1/p' > assertion.b64
+  curl -s%[13]s -d username=%[10]s %[7]s/demo-idp/assertion > assertion.b64
   aws sts assume-role-with-saml --role-arn %[8]s --principal-arn %[14]s --saml-assertion file://assertion.b64
 
 `, demoUser, demoRole, accountID, d.ops.AccessKeyID, d.ops.SecretAccessKey, demoRegion, endpoint, d.roleARN,

@@ -90,7 +90,8 @@ type pageData struct {
 }
 
 // ServeHTTP answers /demo-idp/ (the login form), /demo-idp/login (POST: the signed response,
-// posted on with one click) and /demo-idp/metadata.
+// posted on with one click), /demo-idp/assertion (POST: the response alone, base64, for the
+// AWS CLI) and /demo-idp/metadata.
 func (p *IdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.RLock()
 	cfg := p.cfg
@@ -101,7 +102,7 @@ func (p *IdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Path + "metadata":
 		w.Header().Set("Content-Type", "application/samlmetadata+xml")
 		_, _ = w.Write([]byte(p.Metadata()))
-	case Path + "login":
+	case Path + "login", Path + "assertion":
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			p.render(w, http.StatusMethodNotAllowed, "login", pageData{Users: cfg.Users, Error: "Sign in with the form."})
@@ -114,6 +115,13 @@ func (p *IdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		response := p.idp.Response(samltest.Assertion{Roles: []string{cfg.RoleARN + "," + cfg.ProviderARN},
 			SessionName: user, Subject: user + "@demo.connectfed", Recipient: cfg.SAMLURL})
+		if r.URL.Path == Path+"assertion" {
+			// The response alone, base64, for aws sts assume-role-with-saml --saml-assertion.
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			_, _ = w.Write([]byte(response))
+			return
+		}
 		p.render(w, http.StatusOK, "post", pageData{SAMLURL: cfg.SAMLURL, SAMLResponse: response, RelayState: cfg.RelayState, User: user})
 	default:
 		http.NotFound(w, r)
