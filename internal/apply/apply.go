@@ -308,14 +308,17 @@ func (r *runner) execute(ctx context.Context, p *plan, secrets *secretsFile, res
 		run     func(context.Context, *action) error
 	}{
 		// Inline and attached policies go before their owners.
-		{pick(func(a *action) bool { return (a.kind == kindPolicy || a.kind == kindAttachment) && a.op == opDelete }), x.remove},
+		{pick(func(a *action) bool {
+			return (a.kind == kindPolicy || a.kind == kindAttachment || a.kind == kindSAMLProvider) && a.op == opDelete
+		}), x.remove},
 		// Users and keys inside what stays go first; an instance's delete takes its users along.
 		{pick(func(a *action) bool {
 			return deleting(a) && (a.kind == kindConnectUser || a.kind == kindKey || a.kind == kindRole)
 		}), x.remove},
 		{pick(func(a *action) bool { return deleting(a) && (a.kind == kindUser || a.kind == kindInstance) }), x.remove},
 		{pick(func(a *action) bool {
-			return creating(a) && (a.kind == kindUser || a.kind == kindRole || a.kind == kindInstance || a.kind == kindManaged)
+			return creating(a) && (a.kind == kindUser || a.kind == kindRole || a.kind == kindInstance || a.kind == kindManaged ||
+				a.kind == kindSAMLProvider)
 		}), x.create},
 		// Inline policies and attachments once their owners (and the policies) exist.
 		{pick(func(a *action) bool { return (a.kind == kindPolicy || a.kind == kindAttachment) && a.op != opDelete }), x.create},
@@ -421,6 +424,8 @@ func (x *execution) remove(ctx context.Context, a *action) error {
 			_, err = c.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(a.userName)})
 		case kindInstance:
 			_, err = c.connect.DeleteInstance(ctx, &connect.DeleteInstanceInput{InstanceId: aws.String(a.existing.id)})
+		case kindSAMLProvider:
+			_, err = c.iam.DeleteSAMLProvider(ctx, &iam.DeleteSAMLProviderInput{SAMLProviderArn: aws.String(a.samlARN)})
 		case kindAttachment:
 			at := a.attachment
 			if at.ownerKind == "user" {
@@ -468,6 +473,15 @@ func (x *execution) create(ctx context.Context, a *action) error {
 			return x.createConnectUser(ctx, a)
 		case kindManaged:
 			return x.putManagedPolicy(ctx, a)
+		case kindSAMLProvider:
+			if a.op == opReplace {
+				_, err := c.iam.UpdateSAMLProvider(ctx, &iam.UpdateSAMLProviderInput{SAMLProviderArn: aws.String(a.samlARN),
+					SAMLMetadataDocument: aws.String(a.saml.Metadata)})
+				return err
+			}
+			_, err := c.iam.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String(a.saml.Name),
+				SAMLMetadataDocument: aws.String(a.saml.Metadata)})
+			return err
 		case kindAttachment:
 			at := a.attachment
 			if at.ownerKind == "user" {

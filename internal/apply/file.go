@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -42,6 +43,19 @@ type IAMSpec struct {
 	// default version. --prune does not delete undeclared ones: that would mean detaching them
 	// from entities the file may not list.
 	Policies []ManagedPolicySpec `yaml:"policies"`
+	// SAMLProviders are identity providers, each by its metadata; a changed document replaces
+	// the provider's.
+	SAMLProviders []SAMLProviderSpec `yaml:"samlProviders"`
+}
+
+// SAMLProviderSpec is an IAM SAML provider: its metadata document inline (a YAML block
+// string), or in a file named relative to the apply file.
+type SAMLProviderSpec struct {
+	Name         string `yaml:"name"`
+	Metadata     string `yaml:"metadata"`
+	MetadataFile string `yaml:"metadataFile"`
+
+	line int
 }
 
 // ManagedPolicySpec is a customer managed policy: its document as JSON text or the same
@@ -342,6 +356,7 @@ func (v validator) file(f *File, doc node) {
 	if f.IAM != nil {
 		iam := doc.key("iam")
 		v.managedPolicies(f.IAM.Policies, iam.key("policies"))
+		v.samlProviders(f.IAM.SAMLProviders, iam.key("samlProviders"), f.name)
 		v.users(f.IAM.Users, iam.key("users"))
 		v.roles(f.IAM.Roles, iam.key("roles"))
 		declared := map[string]bool{}
@@ -489,6 +504,41 @@ func (v validator) managedPolicies(policies []ManagedPolicySpec, list node) {
 			v.problem(item.key("document").line(item), "managed policy %q: document: %v", p.Name, err)
 		}
 		p.document = doc
+	}
+}
+
+// samlProviderName is CreateSAMLProvider's Name pattern.
+var samlProviderName = regexp.MustCompile(`^[\w._-]+$`)
+
+// samlProviders checks the providers and reads metadata files, relative to the apply file.
+func (v validator) samlProviders(providers []SAMLProviderSpec, list node, fileName string) {
+	seen := firstSeen{}
+	for i := range providers {
+		p := &providers[i]
+		item := list.index(i)
+		p.line = item.line(list)
+		if p.Name == "" || len(p.Name) > 128 || !samlProviderName.MatchString(p.Name) {
+			v.problem(p.line, "SAML provider %q: a name is 1 to 128 of letters, digits and ._-", p.Name)
+			continue
+		}
+		if at, dup := seen.dup(strings.ToLower(p.Name), p.line); dup {
+			v.problem(p.line, "SAML provider %q is declared twice (first at line %d)", p.Name, at)
+		}
+		switch {
+		case (p.Metadata == "") == (p.MetadataFile == ""):
+			v.problem(p.line, "SAML provider %q: give metadata (the document) or metadataFile (its path), one of them", p.Name)
+		case p.MetadataFile != "":
+			path := p.MetadataFile
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(filepath.Dir(fileName), path)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				v.problem(item.key("metadataFile").line(item), "SAML provider %q: %v", p.Name, err)
+				continue
+			}
+			p.Metadata = string(b)
+		}
 	}
 }
 

@@ -34,13 +34,14 @@ const (
 	kindPolicy
 	kindManaged
 	kindAttachment
+	kindSAMLProvider
 	kindInstance
 	kindConnectUser
 )
 
 func (k kind) String() string {
 	return [...]string{"iam user", "iam access key", "iam role", "iam inline policy", "iam managed policy",
-		"iam policy attachment", "connect instance", "connect user"}[k]
+		"iam policy attachment", "iam saml provider", "connect instance", "connect user"}[k]
 }
 
 // action is one line of the plan: one resource created, replaced (deleted, then created) or
@@ -79,6 +80,10 @@ type action struct {
 	current *managedPolicy
 	// attachment is a managed policy attached to or detached from a user or role.
 	attachment attachment
+	// saml is a SAML provider created or given new metadata; samlARN names the one replaced or
+	// deleted.
+	saml    *SAMLProviderSpec
+	samlARN string
 }
 
 // attachment is a managed policy (by ARN) attached to a user or role.
@@ -95,7 +100,7 @@ func (a *action) resource() string { return a.kind.String() + " " + a.name }
 
 // requests is how many mutating requests the action takes.
 func (a *action) requests() int {
-	if a.op == opReplace && a.kind != kindPolicy && a.kind != kindManaged {
+	if a.op == opReplace && a.kind != kindPolicy && a.kind != kindManaged && a.kind != kindSAMLProvider {
 		return 2
 	}
 	return 1
@@ -186,6 +191,9 @@ func buildPlan(f *File, st *state, prune bool) (*plan, error) {
 	pl := &planner{f: f, st: st, prune: prune, p: &plan{}, fe: &FileError{Name: f.name}}
 	if f.IAM != nil && f.IAM.Policies != nil {
 		pl.managedPolicies()
+	}
+	if f.IAM != nil && f.IAM.SAMLProviders != nil {
+		pl.samlProviders()
 	}
 	if f.IAM != nil && f.IAM.Users != nil {
 		pl.users()
@@ -428,6 +436,34 @@ func (pl *planner) managedPolicies() {
 		default:
 			pl.p.add(&action{op: opReplace, kind: kindManaged, name: cur.name, managed: spec, current: cur,
 				why: "document: a new default version"})
+		}
+	}
+}
+
+// samlProviders plans the file's SAML providers: create what is missing, replace the metadata
+// that differs, and under --prune delete the undeclared.
+func (pl *planner) samlProviders() {
+	declared := map[string]bool{}
+	for i := range pl.f.IAM.SAMLProviders {
+		spec := &pl.f.IAM.SAMLProviders[i]
+		declared[strings.ToLower(spec.Name)] = true
+		cur, ok := pl.st.samlProviders[strings.ToLower(spec.Name)]
+		switch {
+		case !ok:
+			pl.p.add(&action{op: opCreate, kind: kindSAMLProvider, name: spec.Name, saml: spec})
+		case cur.metadata == spec.Metadata:
+			pl.p.unchanged++
+		default:
+			pl.p.add(&action{op: opReplace, kind: kindSAMLProvider, name: cur.name, saml: spec, samlARN: cur.arn, why: "metadata"})
+		}
+	}
+	for key, cur := range pl.st.samlProviders {
+		switch {
+		case declared[key]:
+		case !pl.prune:
+			pl.p.kept = append(pl.p.kept, "iam saml provider "+cur.name)
+		default:
+			pl.p.add(&action{op: opDelete, kind: kindSAMLProvider, name: cur.name, samlARN: cur.arn})
 		}
 	}
 }

@@ -66,6 +66,11 @@ type iamRole struct {
 	attached []string
 }
 
+// samlProvider is an IAM SAML provider as the server has it.
+type samlProvider struct {
+	name, arn, metadata string
+}
+
 // managedPolicy is a customer managed policy: its default version's document, and its
 // versions' ids, oldest first.
 type managedPolicy struct {
@@ -93,8 +98,11 @@ type state struct {
 	roles  map[string]*iamRole // by lower-case name
 	// managed are the account's customer managed policies by lower-case name, when the file
 	// declares some.
-	managed   map[string]*managedPolicy
-	instances map[string]*instance
+	managed map[string]*managedPolicy
+	// samlProviders are the account's SAML providers by lower-case name, when the file declares
+	// some, with the metadata of the declared ones.
+	samlProviders map[string]samlProvider
+	instances     map[string]*instance
 	// unaliased are instances apply cannot name (EXISTING_DIRECTORY without alias); only prune
 	// sees them.
 	unaliased []*instance
@@ -150,6 +158,9 @@ func (r *runner) read(ctx context.Context) (*state, error) {
 	}
 	if r.f.IAM != nil && r.f.IAM.Policies != nil {
 		wg.Go(func() { fail(r.readManagedPolicies(ctx, st)) })
+	}
+	if r.f.IAM != nil && r.f.IAM.SAMLProviders != nil {
+		wg.Go(func() { fail(r.readSAMLProviders(ctx, st)) })
 	}
 	wg.Wait()
 	if len(errs) > 0 {
@@ -294,6 +305,46 @@ func (r *runner) readManagedPolicies(ctx context.Context, st *state) error {
 		return nil
 	}))
 	st.managed = managed
+	return err
+}
+
+// readSAMLProviders lists the account's SAML providers and reads the metadata of those the
+// file declares.
+func (r *runner) readSAMLProviders(ctx context.Context, st *state) error {
+	out, err := r.c.iam.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{})
+	if err != nil {
+		return failed("list", "iam saml providers", err)
+	}
+	declared := map[string]bool{}
+	for _, p := range r.f.IAM.SAMLProviders {
+		declared[strings.ToLower(p.Name)] = true
+	}
+	providers := map[string]samlProvider{}
+	var need []string
+	for _, p := range out.SAMLProviderList {
+		providerARN := aws.ToString(p.Arn)
+		name := providerARN[strings.LastIndexByte(providerARN, '/')+1:]
+		providers[strings.ToLower(name)] = samlProvider{name: name, arn: providerARN}
+		if declared[strings.ToLower(name)] {
+			need = append(need, strings.ToLower(name))
+		}
+	}
+	var mu sync.Mutex
+	err = joinErrors(each(ctx, r.o.Parallel, need, func(ctx context.Context, key string) error {
+		mu.Lock()
+		p := providers[key]
+		mu.Unlock()
+		got, err := r.c.iam.GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String(p.arn)})
+		if err != nil {
+			return failed("read", "iam saml provider "+p.name, err)
+		}
+		p.metadata = aws.ToString(got.SAMLMetadataDocument)
+		mu.Lock()
+		providers[key] = p
+		mu.Unlock()
+		return nil
+	}))
+	st.samlProviders = providers
 	return err
 }
 

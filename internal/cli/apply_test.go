@@ -24,6 +24,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/apply"
 	"github.com/connectfed/connectfed/internal/awsini"
+	"github.com/connectfed/connectfed/internal/saml/samltest"
 )
 
 // opCounter records the AWS operations a run sends, to prove what it did not change.
@@ -637,5 +638,52 @@ iam:
 	bad := a.run(strings.Replace(file, "managedPolicies: [AgentReads", "managedPolicies: [Nope", 1), applyOptions{})
 	if bad.err == nil || !strings.Contains(bad.err.Error(), `managed policy "Nope" is neither an ARN nor a policy of this file's iam.policies`) || len(bad.mutations) != 0 {
 		t.Errorf("an unknown policy name: %v, sent %v", bad.err, bad.mutations)
+	}
+}
+
+// SAML providers through apply: created from a metadata file named relative to the apply file,
+// unchanged on a second run, replaced when the metadata changes, deleted by --prune.
+func TestApplySAMLProviders(t *testing.T) {
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00008", SecretAccessKey: "root/secret/for/the/saml/apply/test/000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	isolateAWS(t, root)
+	srv := startServe(t, testOptions(t.TempDir()))
+	a := &applier{t: t, endpoint: srv.endpoint, dir: t.TempDir()}
+	as := newSDK(srv.endpoint, root)
+	first, err := samltest.New("https://idp.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := samltest.New("https://idp.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(a.dir, "idp.xml"), []byte(first.Metadata()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := "version: 1\niam:\n  samlProviders:\n    - name: Okta\n      metadataFile: idp.xml\n"
+	if got := planOf(a.ok(file, applyOptions{}).stdout); got != "create  iam saml provider Okta" {
+		t.Errorf("seed plan: %q", got)
+	}
+	if out := a.ok(file, applyOptions{}); planOf(out.stdout) != "" || len(out.mutations) != 0 {
+		t.Errorf("re-apply: %s, sent %v", out.stdout, out.mutations)
+	}
+	if err := os.WriteFile(filepath.Join(a.dir, "idp.xml"), []byte(second.Metadata()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := planOf(a.ok(file, applyOptions{}).stdout); got != "replace iam saml provider Okta (metadata)" {
+		t.Errorf("changed metadata plan: %q", got)
+	}
+	got, err := as.iam.GetSAMLProvider(context.Background(), &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String("arn:aws:iam::123456789012:saml-provider/Okta")})
+	if err != nil || aws.ToString(got.SAMLMetadataDocument) != second.Metadata() {
+		t.Errorf("the provider after the change: %v", err)
+	}
+	if got := planOf(a.ok("version: 1\niam:\n  samlProviders: []\n", applyOptions{prune: true}).stdout); got != "delete  iam saml provider Okta" {
+		t.Errorf("prune plan: %q", got)
+	}
+	bad := a.run("version: 1\niam:\n  samlProviders:\n    - name: Okta\n", applyOptions{})
+	if bad.err == nil || !strings.Contains(bad.err.Error(), "give metadata (the document) or metadataFile") {
+		t.Errorf("a provider without metadata: %v", bad.err)
 	}
 }
