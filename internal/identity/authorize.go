@@ -143,6 +143,9 @@ func requestContext(caller Principal, a Access, now time.Time) iampolicy.Request
 		r.Set("aws:PrincipalArn", r.RoleARN)
 		r.Set("aws:PrincipalType", "AssumedRole")
 		r.Set("aws:MultiFactorAuthPresent", "false")
+		for k, v := range caller.tags {
+			r.Set("aws:PrincipalTag/"+k, v)
+		}
 	}
 	return r
 }

@@ -52,6 +52,10 @@ type Principal struct {
 	session *sessionPolicies
 	// owner names whose policies govern the principal, once Lookup has worked it out.
 	owner policyOwner
+	// tags are a role session's tags (aws:PrincipalTag/KEY), transitive those of them passed
+	// on when the session assumes a role.
+	tags       map[string]string
+	transitive []string
 }
 
 // sessionPolicies are the policies AssumeRole was given for a session, which narrow what the

@@ -44,6 +44,10 @@ type SAMLClaims struct {
 	// RoleSessionName and SessionDuration (0 when absent) are the attributes of those names.
 	RoleSessionName string
 	SessionDuration int
+	// PrincipalTags are the PrincipalTag:KEY attributes, TransitiveTagKeys the
+	// TransitiveTagKeys attribute's values.
+	PrincipalTags     map[string]string
+	TransitiveTagKeys []string
 }
 
 // SAMLRole is one value of the Role attribute.

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
@@ -99,6 +100,15 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in AssumeRoleWithSAMLI
 		return SAMLSessionCredentials{}, apierr.New(apierr.InvalidIdentityToken,
 			"RoleSessionName in AuthnResponse must be 2 to 64 of letters, digits and +=,.@_-")
 	}
+	if err := checkSAMLTags(claims); err != nil {
+		return SAMLSessionCredentials{}, err
+	}
+	if claims.SessionDuration != 0 {
+		if c := apierr.Range(claims.SessionDuration, limits.SessionDurationMin, limits.SessionDurationMax); c != "" {
+			return SAMLSessionCredentials{}, apierr.New(apierr.InvalidIdentityToken,
+				"SessionDuration in AuthnResponse must be between %d and %d seconds", limits.SessionDurationMin, limits.SessionDurationMax)
+		}
+	}
 	// The assertion must name the pair asked for, and the role must trust the provider.
 	named := false
 	for _, r := range claims.Roles {
@@ -133,7 +143,8 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in AssumeRoleWithSAMLI
 	if err != nil {
 		return SAMLSessionCredentials{}, fmt.Errorf("identity: record saml assertion: %w", err)
 	}
-	cred, err := s.issueSession(ctx, role, claims.RoleSessionName, in.DurationSeconds, in.PrincipalARN, in.Policy, in.PolicyARNs, packed)
+	cred, err := s.issueSession(ctx, role, claims.RoleSessionName, in.DurationSeconds, in.PrincipalARN, in.Policy, in.PolicyARNs, packed,
+		sessionTags{values: claims.PrincipalTags, transitive: claims.TransitiveTagKeys})
 	if err != nil {
 		return SAMLSessionCredentials{}, err
 	}
@@ -194,4 +205,26 @@ func (s *Service) SAMLSignIn(ctx context.Context, response string) (SAMLClaims, 
 		return SAMLClaims{}, fmt.Errorf("identity: get saml provider: %w", err)
 	}
 	return s.saml.Verify(response, provider.Metadata, s.now())
+}
+
+// checkSAMLTags checks the session tags an assertion carries, with STS's limits: at most 50,
+// keys of 1 to 128 characters unique ignoring case, values of at most 256, and transitive
+// keys among them.
+func checkSAMLTags(c SAMLClaims) error {
+	if len(c.PrincipalTags) > limits.SessionTagsMax {
+		return apierr.New(apierr.InvalidIdentityToken, "The SAML assertion carries more than %d session tags", limits.SessionTagsMax)
+	}
+	seen := map[string]bool{}
+	for k, v := range c.PrincipalTags {
+		if k == "" || len(k) > limits.TagKeyMax || len(v) > limits.TagValueMax || seen[strings.ToLower(k)] {
+			return apierr.New(apierr.InvalidIdentityToken, "The session tag %q of the SAML assertion is not valid", k)
+		}
+		seen[strings.ToLower(k)] = true
+	}
+	for _, k := range c.TransitiveTagKeys {
+		if _, ok := c.PrincipalTags[k]; !ok {
+			return apierr.New(apierr.InvalidIdentityToken, "The transitive tag key %q of the SAML assertion is not a session tag", k)
+		}
+	}
+	return nil
 }

@@ -121,6 +121,8 @@ func (s *Service) load(ctx context.Context, accessKeyID string) (Credential, err
 				SessionName: sess.SessionName,
 				AccessKeyID: accessKeyID,
 				session:     policies,
+				tags:        sess.Tags,
+				transitive:  sess.TransitiveTagKeys,
 			},
 			tokenHash: sess.TokenHash,
 			expiresAt: sess.ExpiresAt,

@@ -91,13 +91,27 @@ func (s *Service) AssumeRole(ctx context.Context, caller Principal, in AssumeRol
 			"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 
-	return s.issueSession(ctx, role, in.RoleSessionName, in.DurationSeconds, caller.ARN, in.Policy, in.PolicyARNs, packed)
+	// Role chaining passes the caller's transitive session tags on.
+	var tags sessionTags
+	if caller.Kind == AssumedRole && len(caller.transitive) > 0 {
+		tags = sessionTags{values: map[string]string{}, transitive: caller.transitive}
+		for _, k := range caller.transitive {
+			tags.values[k] = caller.tags[k]
+		}
+	}
+	return s.issueSession(ctx, role, in.RoleSessionName, in.DurationSeconds, caller.ARN, in.Policy, in.PolicyARNs, packed, tags)
+}
+
+// sessionTags are a session's tags and which of them are transitive.
+type sessionTags struct {
+	values     map[string]string
+	transitive []string
 }
 
 // issueSession creates a session of a role and hands out its credentials. source is who
 // assumed the role (a principal's ARN, or a SAML provider's).
 func (s *Service) issueSession(ctx context.Context, role store.Role, sessionName string, seconds int, source, policy string,
-	policyARNs []string, packed int) (SessionCredentials, error) {
+	policyARNs []string, packed int, tags sessionTags) (SessionCredentials, error) {
 	now := s.now().UTC()
 	token := newSessionToken()
 	sum := sha256.Sum256([]byte(token))
@@ -105,7 +119,7 @@ func (s *Service) issueSession(ctx context.Context, role store.Role, sessionName
 		AccessKeyID: newSessionKeyID(), Secret: newSecret(), TokenHash: sum[:],
 		AccountID: role.AccountID, RoleName: role.Name, RoleID: role.ID, RolePath: rolePath(role), SessionName: sessionName,
 		SourceARN: source, CreatedAt: now, ExpiresAt: now.Add(time.Duration(seconds) * time.Second),
-		Policy: policy, PolicyARNs: policyARNs,
+		Policy: policy, PolicyARNs: policyARNs, Tags: tags.values, TransitiveTagKeys: tags.transitive,
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return SessionCredentials{}, fmt.Errorf("identity: create session: %w", err)

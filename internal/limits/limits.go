@@ -113,3 +113,7 @@ const (
 	// redeemed within 5 minutes of issuance".
 	SAMLRedeemWithinSeconds = 300
 )
+
+// SessionTagsMax: a session carries at most 50 tags (STS, "Passing session tags"); their keys
+// and values have TagKeyMax and TagValueMax.
+const SessionTagsMax = 50

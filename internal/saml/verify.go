@@ -37,6 +37,8 @@ const (
 	roleAttribute            = "https://aws.amazon.com/SAML/Attributes/Role"
 	roleSessionNameAttribute = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 	sessionDurationAttribute = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
+	principalTagPrefix       = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
+	transitiveTagsAttribute  = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys"
 )
 
 // regionalSignIn is a regional AWS sign-in endpoint, which IdPs may post to instead.
@@ -255,6 +257,13 @@ func claimsOf(a *saml.Assertion, now time.Time) (identity.SAMLClaims, error) {
 	}
 	for _, st := range a.AttributeStatements {
 		for _, attr := range st.Attributes {
+			if key, ok := strings.CutPrefix(attr.Name, principalTagPrefix); ok && len(attr.Values) > 0 {
+				if c.PrincipalTags == nil {
+					c.PrincipalTags = map[string]string{}
+				}
+				c.PrincipalTags[key] = attr.Values[0].Value
+				continue
+			}
 			switch attr.Name {
 			case roleAttribute:
 				for _, v := range attr.Values {
@@ -265,6 +274,10 @@ func claimsOf(a *saml.Assertion, now time.Time) (identity.SAMLClaims, error) {
 			case roleSessionNameAttribute:
 				if len(attr.Values) > 0 {
 					c.RoleSessionName = strings.TrimSpace(attr.Values[0].Value)
+				}
+			case transitiveTagsAttribute:
+				for _, v := range attr.Values {
+					c.TransitiveTagKeys = append(c.TransitiveTagKeys, strings.TrimSpace(v.Value))
 				}
 			case sessionDurationAttribute:
 				if len(attr.Values) > 0 {

@@ -296,3 +296,54 @@ func TestSAMLSignInToConnect(t *testing.T) {
 	page = newBrowser(t, nil).get(e.url + "/saml")
 	wantPage(t, "GET", page, http.StatusMethodNotAllowed, "post")
 }
+
+// PrincipalTag attributes become the session's tags, which policies read as aws:PrincipalTag/KEY;
+// transitive ones pass on when the session assumes another role.
+func TestSAMLSessionTags(t *testing.T) {
+	e := newEnv(t)
+	s := newSAMLSetup(t, e)
+	idp, _ := idps(t)
+	ctx := context.Background()
+	e.grantRole("ConnectAgent", "tier2-reads", `{"Version":"2012-10-17","Statement":[`+
+		`{"Effect":"Allow","Action":"connect:DescribeInstance","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"tier2"}}},`+
+		`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)
+	session := func(a samltest.Assertion) aws.Credentials {
+		t.Helper()
+		out, err := e.assumeWithSAML(s.role, s.provider, idp.Response(a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
+			SessionToken: aws.ToString(out.Credentials.SessionToken)}
+	}
+	describe := func(c aws.Credentials) error {
+		_, err := e.connect(c, "us-east-1").DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: aws.String(s.instance)})
+		return err
+	}
+	tagged := s.assertion()
+	tagged.PrincipalTags = map[string]string{"team": "tier2"}
+	tagged.TransitiveTagKeys = []string{"team"}
+	withTag := session(tagged)
+	if err := describe(withTag); err != nil {
+		t.Errorf("a session tagged team=tier2: %v", err)
+	}
+	wantAPIError(t, describe(session(s.assertion())), "AccessDeniedException", 403, "connect:DescribeInstance")
+
+	// Role chaining keeps the transitive tag.
+	helper := e.newRole("Helper", "arn:aws:iam::"+testAccount+":role/ConnectAgent", 3600)
+	e.grantRole("Helper", "tier2-reads", `{"Version":"2012-10-17","Statement":[`+
+		`{"Effect":"Allow","Action":"connect:DescribeInstance","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"tier2"}}}]}`)
+	chained, _, err := assume(e, withTag, helper, "chained", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := describe(chained); err != nil {
+		t.Errorf("a chained session with the transitive tag: %v", err)
+	}
+
+	bad := s.assertion()
+	bad.PrincipalTags = map[string]string{"team": "tier2"}
+	bad.TransitiveTagKeys = []string{"cost"}
+	_, err = e.assumeWithSAML(s.role, s.provider, idp.Response(bad))
+	wantAPIError(t, err, "InvalidIdentityToken", 400, `transitive tag key "cost"`)
+}

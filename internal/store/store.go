@@ -79,8 +79,12 @@ type Session struct {
 	// kept as written, and managed policy ARNs. A session without any has neither.
 	Policy     string
 	PolicyARNs []string
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
+	// Tags are the session's tags (aws:PrincipalTag/KEY), TransitiveTagKeys those of them a
+	// session it assumes a role from inherits.
+	Tags              map[string]string
+	TransitiveTagKeys []string
+	CreatedAt         time.Time
+	ExpiresAt         time.Time
 }
 
 // Instance is an Amazon Connect instance. It belongs to an account and a region.

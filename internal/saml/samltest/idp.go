@@ -86,6 +86,10 @@ type Assertion struct {
 	// SessionName is the RoleSessionName attribute ("" leaves it out); SessionDuration the
 	// SessionDuration attribute ("" leaves it out).
 	SessionName, SessionDuration string
+	// PrincipalTags become PrincipalTag:KEY attributes; TransitiveTagKeys the attribute of
+	// that name.
+	PrincipalTags     map[string]string
+	TransitiveTagKeys []string
 	// Subject is the NameID (default "agent1@example.com"), SubjectFormat its format
 	// (default persistent).
 	Subject, SubjectFormat string
@@ -150,6 +154,12 @@ func (p *IdP) ResponseXML(a Assertion) ([]byte, error) {
 	}
 	if a.SessionDuration != "" {
 		add(SessionDurationAttribute, a.SessionDuration)
+	}
+	for k, v := range a.PrincipalTags {
+		add("https://aws.amazon.com/SAML/Attributes/PrincipalTag:"+k, v)
+	}
+	if len(a.TransitiveTagKeys) > 0 {
+		add("https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys", a.TransitiveTagKeys...)
 	}
 	assertion := &saml.Assertion{
 		ID: a.ID, IssueInstant: issued, Version: "2.0",

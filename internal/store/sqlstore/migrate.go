@@ -250,6 +250,12 @@ var migrations = []migration{
 			PRIMARY KEY (account_id, name_key)
 		)`,
 	},
+	// 8: session tags (AssumeRoleWithSAML's PrincipalTag attributes), a JSON object, '' for
+	// none; and which of them pass on through role chaining, separated by newlines.
+	{
+		`ALTER TABLE sessions ADD COLUMN tags TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE sessions ADD COLUMN transitive_tag_keys TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // SchemaVersion is the number of migrations this binary knows: the schema version it

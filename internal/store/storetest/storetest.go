@@ -680,8 +680,11 @@ func newSession(id, account string, created, expires time.Time) store.Session {
 		SourceARN:   "arn:aws:iam::" + account + ":user/alice",
 		Policy:      "{\n \"Version\": \"2012-10-17\", \"Statement\": []}",
 		PolicyARNs:  []string{"arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::" + account + ":policy/p/Narrow"},
-		CreatedAt:   created,
-		ExpiresAt:   expires,
+		Tags:        map[string]string{"team": "Tier 2", "Cost-Center": "é42"},
+		// TransitiveTagKeys keeps its order.
+		TransitiveTagKeys: []string{"team", "Cost-Center"},
+		CreatedAt:         created,
+		ExpiresAt:         expires,
 	}
 }
 
