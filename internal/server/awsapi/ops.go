@@ -40,9 +40,9 @@ type Operation struct {
 	Quota Quota
 
 	handle handler
-	// labels are the names in Path, and root the literal part before them.
-	labels []string
-	root   string
+	// segments are Path's, each a literal or a label; labels counts the labels.
+	segments []segment
+	labels   int
 }
 
 // Authorization is who decides whether a caller may call an operation.
@@ -206,22 +206,31 @@ func init() {
 			svc.actions[op.Name] = op
 			continue
 		}
-		op.root, op.labels = compilePath(op.Path)
+		op.segments, op.labels = compilePath(op.Path)
 		svc.routes = append(svc.routes, op)
 	}
 }
 
-// compilePath splits "/users/{InstanceId}/{UserId}" into its literal root ("/users") and its
-// label names.
-func compilePath(path string) (string, []string) {
-	root, rest, _ := strings.Cut(path, "/{")
-	var labels []string
-	if rest != "" {
-		for _, l := range strings.Split("{"+rest, "/") {
-			labels = append(labels, strings.Trim(l, "{}"))
+// segment is one part of a restJson1 path pattern: a literal, or a {Label}.
+type segment struct {
+	literal string
+	label   bool
+}
+
+// compilePath splits "/users/{InstanceId}/{UserId}/identity-info" into its segments, and counts
+// the labels.
+func compilePath(path string) ([]segment, int) {
+	var segs []segment
+	n := 0
+	for _, part := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+		if strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}") {
+			segs = append(segs, segment{label: true})
+			n++
+			continue
 		}
+		segs = append(segs, segment{literal: part})
 	}
-	return root, labels
+	return segs, n
 }
 
 // Operations returns every row of the table, sorted by service and name.
@@ -259,16 +268,12 @@ func (svc *service) routeQuery(req *Request) (*Operation, error) {
 // routeREST finds the restJson1 operation of a request's method and path. Labels are split
 // from the path as sent and then unescaped, so an instance ARN's %2F stays inside its label.
 func (svc *service) routeREST(req *Request) (*Operation, error) {
-	path := req.URL.EscapedPath()
+	parts := strings.Split(strings.TrimPrefix(req.URL.EscapedPath(), "/"), "/")
 	for _, op := range svc.routes {
 		if req.Method != op.Method {
 			continue
 		}
-		rest, ok := strings.CutPrefix(path, op.root)
-		if !ok {
-			continue
-		}
-		labels, ok := splitLabels(rest, len(op.labels))
+		labels, ok := matchPath(op, parts)
 		if !ok {
 			continue
 		}
@@ -279,26 +284,33 @@ func (svc *service) routeREST(req *Request) (*Operation, error) {
 	return nil, apierr.New(apierr.UnknownOperation, "Unknown operation %s %s", req.Method, req.URL.Path)
 }
 
-// splitLabels reads exactly n "/label" segments (each may be empty) from rest.
-func splitLabels(rest string, n int) ([]string, bool) {
-	if n == 0 {
-		return nil, rest == "" || rest == "/"
+// matchPath matches a path's segments against an operation's pattern and returns its labels,
+// unescaped (each may be empty). A pattern without labels also takes a trailing slash.
+func matchPath(op *Operation, parts []string) ([]string, bool) {
+	if len(parts) == len(op.segments)+1 && op.labels == 0 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
 	}
-	if !strings.HasPrefix(rest, "/") {
+	if len(parts) != len(op.segments) {
 		return nil, false
 	}
-	parts := strings.Split(rest[1:], "/")
-	if len(parts) != n {
-		return nil, false
+	var labels []string
+	if op.labels > 0 {
+		labels = make([]string, 0, op.labels)
 	}
-	for i, p := range parts {
-		v, err := url.PathUnescape(p)
+	for i, seg := range op.segments {
+		if !seg.label {
+			if parts[i] != seg.literal {
+				return nil, false
+			}
+			continue
+		}
+		v, err := url.PathUnescape(parts[i])
 		if err != nil {
 			return nil, false
 		}
-		parts[i] = v
+		labels = append(labels, v)
 	}
-	return parts, true
+	return labels, true
 }
 
 // Resource-ARN builders. They read the input as sent, before the handler checks it: a

@@ -70,9 +70,13 @@ func TestRoutingReachesEveryRow(t *testing.T) {
 			req.Payload = []byte("Action=" + op.Name)
 			got, err = svc.routeQuery(req)
 		} else {
-			path := op.root
-			for range op.labels {
-				path += "/x"
+			path := ""
+			for _, seg := range op.segments {
+				if seg.label {
+					path += "/x"
+				} else {
+					path += "/" + seg.literal
+				}
 			}
 			req.Request = httptest.NewRequest(op.Method, path, nil)
 			got, err = svc.routeREST(req)
