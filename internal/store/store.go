@@ -273,6 +273,10 @@ type Store interface {
 	GetConnectUserByUsername(ctx context.Context, instanceID, username string) (ConnectUser, error)
 	// ListConnectUsers orders by username, byte order; Page.After is a username.
 	ListConnectUsers(ctx context.Context, instanceID string, p Page) ([]ConnectUser, error)
+	// UpdateConnectUser reads the user, applies update, and writes the result atomically, as
+	// one step against concurrent updates on every replica; update may change Details,
+	// PasswordHash and UpdatedAt, nothing else. ErrNotFound when there is no such user.
+	UpdateConnectUser(ctx context.Context, instanceID, id string, update func(ConnectUser) (ConnectUser, error)) error
 	DeleteConnectUser(ctx context.Context, instanceID, id string) error
 
 	CreateSigningKey(ctx context.Context, k SigningKey) error

@@ -297,6 +297,47 @@ func (s *Store) GetConnectUser(ctx context.Context, instanceID, id string) (stor
 	return u, nil
 }
 
+// UpdateConnectUser implements store.Store.
+func (s *Store) UpdateConnectUser(ctx context.Context, instanceID, id string, update func(store.ConnectUser) (store.ConnectUser, error)) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: update connect user: begin: %w", err)
+	}
+	defer func() {
+		if rbErr := rollback(tx); rbErr != nil && err == nil {
+			err = rbErr
+		}
+	}()
+	// The no-op write takes the row lock first, as UpdateAccessKey explains.
+	res, err := s.exec(ctx, tx, `UPDATE connect_users SET updated_at = updated_at WHERE instance_id = $1 AND id = $2`, instanceID, id)
+	if err := affected("update connect user: lock", res, err); err != nil {
+		return err
+	}
+	old, err := scanConnectUser(s.queryRow(ctx, tx, `SELECT `+connectUserColumns+` FROM connect_users
+		WHERE instance_id = $1 AND id = $2`, instanceID, id))
+	if err != nil {
+		return getErr("update connect user: read", err)
+	}
+	u, err := update(old)
+	if err != nil {
+		return err
+	}
+	if u.ID != old.ID || u.InstanceID != old.InstanceID || u.Username != old.Username {
+		return fmt.Errorf("store: update connect user %s: update changed its identity", id)
+	}
+	if _, err := s.exec(ctx, tx, `UPDATE connect_users SET details = $3, password_hash = $4, updated_at = $5
+		WHERE instance_id = $1 AND id = $2`, instanceID, id, bytesToDB(u.Details), bytesToDB(u.PasswordHash), timeToDB(u.UpdatedAt)); err != nil {
+		return s.insertErr("update connect user: write", err)
+	}
+	if err := s.announce(ctx, tx, store.Change{Kind: store.ChangedConnectUser, InstanceID: instanceID, ID: id}); err != nil {
+		return fmt.Errorf("store: update connect user: %w", err)
+	}
+	if err := s.commit(tx); err != nil {
+		return fmt.Errorf("store: update connect user: commit: %w", err)
+	}
+	return nil
+}
+
 // GetConnectUserByUsername implements store.Store.
 func (s *Store) GetConnectUserByUsername(ctx context.Context, instanceID, username string) (store.ConnectUser, error) {
 	u, err := scanConnectUser(s.queryRow(ctx, s.db, connectUserByUsernameQuery, instanceID, username))

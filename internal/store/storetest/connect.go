@@ -2,10 +2,13 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -776,4 +779,62 @@ func testExactPaging[T any](t *testing.T, list func(store.Page) ([]T, error), ke
 			t.Errorf("list after %q with Limit 1 = %q, want %q", after, got, want)
 		}
 	}
+}
+
+// UpdateConnectUser is a compare-and-swap: concurrent updates of one user, from any number of
+// handles on the store, each see the last one's result, so none is lost; a refused update
+// writes nothing; the username and id cannot change.
+func testUpdateConnectUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "updates")
+	createInstance(t, s, in, nil, nil)
+	u := newConnectUser(in.ID, "upd-1", "agent1")
+	u.Details = []byte(`0`)
+	must(t, "CreateConnectUser", s.CreateConnectUser(ctx, u))
+
+	const racers = 8
+	var wg sync.WaitGroup
+	for range racers {
+		wg.Go(func() {
+			err := s.UpdateConnectUser(ctx, in.ID, u.ID, func(cur store.ConnectUser) (store.ConnectUser, error) {
+				n, err := strconv.Atoi(string(cur.Details))
+				if err != nil {
+					return cur, err
+				}
+				cur.Details = []byte(strconv.Itoa(n + 1))
+				cur.UpdatedAt = cur.UpdatedAt.Add(time.Second)
+				return cur, nil
+			})
+			if err != nil {
+				t.Errorf("UpdateConnectUser: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.GetConnectUser(ctx, in.ID, u.ID)
+	must(t, "GetConnectUser", err)
+	if string(got.Details) != strconv.Itoa(racers) {
+		t.Errorf("after %d concurrent increments Details = %q: an update was lost", racers, got.Details)
+	}
+	checkTime(t, "UpdatedAt", got.UpdatedAt, u.UpdatedAt.Add(racers*time.Second))
+
+	refused := errors.New("refused")
+	err = s.UpdateConnectUser(ctx, in.ID, u.ID, func(cur store.ConnectUser) (store.ConnectUser, error) {
+		cur.Details = []byte("lost")
+		return cur, refused
+	})
+	checkErr(t, "a refused update", err, refused)
+	if again, _ := s.GetConnectUser(ctx, in.ID, u.ID); string(again.Details) != strconv.Itoa(racers) {
+		t.Errorf("a refused update wrote %q", again.Details)
+	}
+	err = s.UpdateConnectUser(ctx, in.ID, u.ID, func(cur store.ConnectUser) (store.ConnectUser, error) {
+		cur.Username = "renamed"
+		return cur, nil
+	})
+	if err == nil {
+		t.Error("an update that renamed the user was accepted")
+	}
+	err = s.UpdateConnectUser(ctx, in.ID, "no-such-user", func(cur store.ConnectUser) (store.ConnectUser, error) { return cur, nil })
+	checkErr(t, "UpdateConnectUser of none", err, store.ErrNotFound)
 }

@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CreateConnectUserConcurrent", testCreateConnectUserConcurrent},
 		{"ConnectUserDetails", testConnectUserDetails},
 		{"ConnectUserPaging", testConnectUserPaging},
+		{"UpdateConnectUser", testUpdateConnectUser},
 		{"DeleteInstanceCascades", testDeleteInstanceCascades},
 		{"SigningKeys", testSigningKeys},
 		{"MarkTokenUsed", testMarkTokenUsed},
