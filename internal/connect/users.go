@@ -104,36 +104,52 @@ func (in CreateUserInput) validate(inst store.Instance) error {
 		return missing("routingProfileId")
 	}
 	if id := in.IdentityInfo; id != nil {
-		if err := checkLength("identityInfo.firstName", id.FirstName, 0, 255); err != nil {
+		if err := id.validate(); err != nil {
 			return err
-		}
-		if err := checkLength("identityInfo.lastName", id.LastName, 0, 300); err != nil {
-			return err
-		}
-		if id.Mobile != "" && !e164Pattern.MatchString(id.Mobile) {
-			return invalid("identityInfo.mobile", id.Mobile, `Member must satisfy regular expression pattern: \+[1-9]\d{1,14}$`)
 		}
 	}
 	if pc := in.PhoneConfig; pc != nil {
-		switch pc.PhoneType {
-		case "":
-			return missing("phoneConfig.phoneType")
-		case SoftPhone:
-		case DeskPhone:
-			if pc.DeskPhoneNumber == "" {
-				return apierr.New(apierr.InvalidParameter, "PhoneConfig.DeskPhoneNumber is required when PhoneType is DESK_PHONE.")
-			}
-		default:
-			return invalid("phoneConfig.phoneType", pc.PhoneType, "Member must satisfy enum value set: [SOFT_PHONE, DESK_PHONE]")
-		}
-		if pc.DeskPhoneNumber != "" && !e164Pattern.MatchString(pc.DeskPhoneNumber) {
-			return invalid("phoneConfig.deskPhoneNumber", pc.DeskPhoneNumber, `Member must satisfy regular expression pattern: \+[1-9]\d{1,14}$`)
-		}
-		if pc.AfterContactWorkTimeLimit < 0 {
-			return invalid("phoneConfig.afterContactWorkTimeLimit", fmt.Sprint(pc.AfterContactWorkTimeLimit), "Member must have value greater than or equal to 0")
+		if err := pc.validate(); err != nil {
+			return err
 		}
 	}
 	return checkTags(in.Tags)
+}
+
+// validate checks identity info as CreateUser and UpdateUserIdentityInfo do.
+func (id *IdentityInfo) validate() error {
+	if err := checkLength("identityInfo.firstName", id.FirstName, 0, 255); err != nil {
+		return err
+	}
+	if err := checkLength("identityInfo.lastName", id.LastName, 0, 300); err != nil {
+		return err
+	}
+	if id.Mobile != "" && !e164Pattern.MatchString(id.Mobile) {
+		return invalid("identityInfo.mobile", id.Mobile, `Member must satisfy regular expression pattern: \+[1-9]\d{1,14}$`)
+	}
+	return nil
+}
+
+// validate checks a phone config as CreateUser and UpdateUserPhoneConfig do.
+func (pc *PhoneConfig) validate() error {
+	switch pc.PhoneType {
+	case "":
+		return missing("phoneConfig.phoneType")
+	case SoftPhone:
+	case DeskPhone:
+		if pc.DeskPhoneNumber == "" {
+			return apierr.New(apierr.InvalidParameter, "PhoneConfig.DeskPhoneNumber is required when PhoneType is DESK_PHONE.")
+		}
+	default:
+		return invalid("phoneConfig.phoneType", pc.PhoneType, "Member must satisfy enum value set: [SOFT_PHONE, DESK_PHONE]")
+	}
+	if pc.DeskPhoneNumber != "" && !e164Pattern.MatchString(pc.DeskPhoneNumber) {
+		return invalid("phoneConfig.deskPhoneNumber", pc.DeskPhoneNumber, `Member must satisfy regular expression pattern: \+[1-9]\d{1,14}$`)
+	}
+	if pc.AfterContactWorkTimeLimit < 0 {
+		return invalid("phoneConfig.afterContactWorkTimeLimit", fmt.Sprint(pc.AfterContactWorkTimeLimit), "Member must have value greater than or equal to 0")
+	}
+	return nil
 }
 
 // CreateUser creates a user in an instance. The username is unique in the instance, exactly.
@@ -146,17 +162,11 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, ref string, in Creat
 	if err := in.validate(inst); err != nil {
 		return User{}, err
 	}
-	for _, id := range in.SecurityProfileIDs {
-		if _, err := s.getSecurityProfile(ctx, inst.ID, id); errors.Is(err, store.ErrNotFound) {
-			return User{}, apierr.New(apierr.InvalidParameter, "SecurityProfileIds: the instance has no security profile %s.", id)
-		} else if err != nil {
-			return User{}, fmt.Errorf("connect: get security profile: %w", err)
-		}
+	if err := s.checkSecurityProfiles(ctx, inst.ID, in.SecurityProfileIDs); err != nil {
+		return User{}, err
 	}
-	if _, err := s.getRoutingProfile(ctx, inst.ID, in.RoutingProfileID); errors.Is(err, store.ErrNotFound) {
-		return User{}, apierr.New(apierr.InvalidParameter, "RoutingProfileId: the instance has no routing profile %s.", in.RoutingProfileID)
-	} else if err != nil {
-		return User{}, fmt.Errorf("connect: get routing profile: %w", err)
+	if err := s.checkRoutingProfile(ctx, inst.ID, in.RoutingProfileID); err != nil {
+		return User{}, err
 	}
 
 	d := UserDetails{IdentityInfo: in.IdentityInfo, PhoneConfig: PhoneConfig{PhoneType: SoftPhone},
@@ -189,6 +199,28 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, ref string, in Creat
 		return User{}, fmt.Errorf("connect: create user: %w", err)
 	}
 	return userOf(inst, u, d), nil
+}
+
+// checkSecurityProfiles says whether the instance has each security profile.
+func (s *Service) checkSecurityProfiles(ctx context.Context, instanceID string, ids []string) error {
+	for _, id := range ids {
+		if _, err := s.getSecurityProfile(ctx, instanceID, id); errors.Is(err, store.ErrNotFound) {
+			return apierr.New(apierr.InvalidParameter, "SecurityProfileIds: the instance has no security profile %s.", id)
+		} else if err != nil {
+			return fmt.Errorf("connect: get security profile: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkRoutingProfile says whether the instance has the routing profile.
+func (s *Service) checkRoutingProfile(ctx context.Context, instanceID, id string) error {
+	if _, err := s.getRoutingProfile(ctx, instanceID, id); errors.Is(err, store.ErrNotFound) {
+		return apierr.New(apierr.InvalidParameter, "RoutingProfileId: the instance has no routing profile %s.", id)
+	} else if err != nil {
+		return fmt.Errorf("connect: get routing profile: %w", err)
+	}
+	return nil
 }
 
 // getSecurityProfile and getRoutingProfile find a profile of an instance. An id no profile can

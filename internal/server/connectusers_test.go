@@ -1,0 +1,124 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
+)
+
+// Each field of a Connect user changes through its own update, DescribeUser shows it, and every
+// update moves LastModifiedTime.
+func TestConnectUserUpdates(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.connect(e.root, "us-east-1")
+	inst := newInstance(t, c, "acme", ctypes.DirectoryTypeSaml)
+	user := newAgent(t, c, inst, "agent1")
+	agentProfile, routing := profileIDs(t, c, inst, "Agent", "Basic Routing Profile")
+	manager, _ := profileIDs(t, c, inst, "CallCenterManager", "Basic Routing Profile")
+	describe := func() *ctypes.User {
+		t.Helper()
+		out, err := c.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(inst), UserId: aws.String(user)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.User
+	}
+	last := aws.ToTime(describe().LastModifiedTime)
+	moved := func(what string) {
+		t.Helper()
+		now := aws.ToTime(describe().LastModifiedTime)
+		if !now.After(last) {
+			t.Errorf("%s: LastModifiedTime %v did not move past %v", what, now, last)
+		}
+		last = now
+	}
+
+	if _, err := c.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		IdentityInfo: &ctypes.UserIdentityInfo{FirstName: aws.String("Ada"), LastName: aws.String("Agent"),
+			Email: aws.String("ada@example.com"), Mobile: aws.String("+14155550100")}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := describe().IdentityInfo; aws.ToString(got.FirstName) != "Ada" || aws.ToString(got.Mobile) != "+14155550100" {
+		t.Errorf("IdentityInfo = %+v", got)
+	}
+	moved("UpdateUserIdentityInfo")
+
+	if _, err := c.UpdateUserPhoneConfig(ctx, &connect.UpdateUserPhoneConfigInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		PhoneConfig: &ctypes.UserPhoneConfig{PhoneType: ctypes.PhoneTypeDeskPhone, DeskPhoneNumber: aws.String("+14155550101"),
+			AutoAccept: true, AfterContactWorkTimeLimit: 30}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := describe().PhoneConfig; got.PhoneType != ctypes.PhoneTypeDeskPhone || !got.AutoAccept || got.AfterContactWorkTimeLimit != 30 {
+		t.Errorf("PhoneConfig = %+v", got)
+	}
+	moved("UpdateUserPhoneConfig")
+
+	if _, err := c.UpdateUserSecurityProfiles(ctx, &connect.UpdateUserSecurityProfilesInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		SecurityProfileIds: []string{agentProfile, manager}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := describe().SecurityProfileIds; !slices.Equal(got, []string{agentProfile, manager}) {
+		t.Errorf("SecurityProfileIds = %v", got)
+	}
+	moved("UpdateUserSecurityProfiles")
+
+	if _, err := c.UpdateUserRoutingProfile(ctx, &connect.UpdateUserRoutingProfileInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		RoutingProfileId: aws.String(routing)}); err != nil {
+		t.Fatal(err)
+	}
+	moved("UpdateUserRoutingProfile")
+
+	// Updates of different fields at once all stand.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, err := c.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+			IdentityInfo: &ctypes.UserIdentityInfo{FirstName: aws.String("Grace")}})
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	wg.Go(func() {
+		_, err := c.UpdateUserSecurityProfiles(ctx, &connect.UpdateUserSecurityProfilesInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+			SecurityProfileIds: []string{manager}})
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	wg.Wait()
+	if got := describe(); aws.ToString(got.IdentityInfo.FirstName) != "Grace" || !slices.Equal(got.SecurityProfileIds, []string{manager}) {
+		t.Errorf("after concurrent updates: %+v, %v", got.IdentityInfo, got.SecurityProfileIds)
+	}
+
+	// The refusals.
+	missing := "aaaaaaaa-0000-4000-8000-000000000000"
+	_, err := c.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: aws.String(inst), UserId: aws.String(missing),
+		IdentityInfo: &ctypes.UserIdentityInfo{FirstName: aws.String("x")}})
+	wantAPIError(t, err, "ResourceNotFoundException", 404, missing)
+	_, err = c.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		IdentityInfo: &ctypes.UserIdentityInfo{Mobile: aws.String("555")}})
+	wantAPIError(t, err, "InvalidParameterException", 400, "identityInfo.mobile")
+	_, err = c.UpdateUserPhoneConfig(ctx, &connect.UpdateUserPhoneConfigInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		PhoneConfig: &ctypes.UserPhoneConfig{PhoneType: ctypes.PhoneTypeDeskPhone}})
+	wantAPIError(t, err, "InvalidParameterException", 400, "DeskPhoneNumber is required")
+	_, err = c.UpdateUserRoutingProfile(ctx, &connect.UpdateUserRoutingProfileInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		RoutingProfileId: aws.String(missing)})
+	wantAPIError(t, err, "InvalidParameterException", 400, "no routing profile")
+	_, err = c.UpdateUserSecurityProfiles(ctx, &connect.UpdateUserSecurityProfilesInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		SecurityProfileIds: []string{}})
+	wantAPIError(t, err, "InvalidParameterException", 400, "greater than or equal to 1")
+	_, err = c.UpdateUserSecurityProfiles(ctx, &connect.UpdateUserSecurityProfilesInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		SecurityProfileIds: []string{missing}})
+	wantAPIError(t, err, "InvalidParameterException", 400, "no security profile")
+	// What the SDK would not send: a body without the member.
+	a := do(t, e.signedJSON(t, "POST", "/users/"+inst+"/"+user+"/identity-info", `{}`, e.root))
+	if a.status != http.StatusBadRequest {
+		t.Errorf("UpdateUserIdentityInfo without IdentityInfo: %d %s", a.status, a.body)
+	}
+}
