@@ -256,6 +256,9 @@ type Store interface {
 	GetInstanceByClientToken(ctx context.Context, accountID, region, clientToken string) (Instance, error)
 	// ListInstances orders by id; Page.After is an id.
 	ListInstances(ctx context.Context, accountID, region string, p Page) ([]Instance, error)
+	// UpdateInstanceTags reads an instance's tags, applies update and writes the result
+	// atomically (nil or empty: no tags); ErrNotFound when there is no such instance.
+	UpdateInstanceTags(ctx context.Context, accountID, region, id string, update func(map[string]string) (map[string]string, error)) error
 	// DeleteInstance removes the instance with its profiles and users.
 	DeleteInstance(ctx context.Context, accountID, region, id string) error
 

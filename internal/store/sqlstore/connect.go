@@ -25,12 +25,20 @@ func scanInstance(sc interface{ Scan(...any) error }) (store.Instance, error) {
 	in.InboundCalls = inbound != 0
 	in.OutboundCalls = outbound != 0
 	in.CreatedAt = timeFromDB(created)
-	if tags != "" {
-		if err := json.Unmarshal([]byte(tags), &in.Tags); err != nil {
-			return store.Instance{}, fmt.Errorf("store: instance %s: tags: %w", in.ID, err)
-		}
+	var err error
+	if in.Tags, err = tagsFromDB(tags); err != nil {
+		return store.Instance{}, fmt.Errorf("store: instance %s: tags: %w", in.ID, err)
 	}
 	return in, nil
+}
+
+// tagsFromDB reads a tags column: nil for "".
+func tagsFromDB(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var tags map[string]string
+	return tags, json.Unmarshal([]byte(s), &tags)
 }
 
 // tagsToDB is the tags column of a map: a JSON object, or "" for none.
@@ -295,6 +303,52 @@ func (s *Store) GetConnectUser(ctx context.Context, instanceID, id string) (stor
 		return store.ConnectUser{}, getErr("get connect user", err)
 	}
 	return u, nil
+}
+
+// UpdateInstanceTags implements store.Store.
+func (s *Store) UpdateInstanceTags(ctx context.Context, accountID, region, id string, update func(map[string]string) (map[string]string, error)) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: update instance tags: begin: %w", err)
+	}
+	defer func() {
+		if rbErr := rollback(tx); rbErr != nil && err == nil {
+			err = rbErr
+		}
+	}()
+	// The no-op write takes the row lock first, as UpdateAccessKey explains.
+	res, err := s.exec(ctx, tx, `UPDATE instances SET tags = tags WHERE account_id = $1 AND region = $2 AND id = $3`, accountID, region, id)
+	if err := affected("update instance tags: lock", res, err); err != nil {
+		return err
+	}
+	var raw string
+	if err := s.queryRow(ctx, tx, `SELECT tags FROM instances WHERE account_id = $1 AND region = $2 AND id = $3`,
+		accountID, region, id).Scan(&raw); err != nil {
+		return getErr("update instance tags: read", err)
+	}
+	old, err := tagsFromDB(raw)
+	if err != nil {
+		return fmt.Errorf("store: instance %s: tags: %w", id, err)
+	}
+	tags, err := update(old)
+	if err != nil {
+		return err
+	}
+	encoded, err := tagsToDB(tags)
+	if err != nil {
+		return fmt.Errorf("store: instance %s: tags: %w", id, err)
+	}
+	if _, err := s.exec(ctx, tx, `UPDATE instances SET tags = $4 WHERE account_id = $1 AND region = $2 AND id = $3`,
+		accountID, region, id, encoded); err != nil {
+		return s.insertErr("update instance tags: write", err)
+	}
+	if err := s.announce(ctx, tx, store.Change{Kind: store.ChangedInstance, AccountID: accountID, Region: region, ID: id}); err != nil {
+		return fmt.Errorf("store: update instance tags: %w", err)
+	}
+	if err := s.commit(tx); err != nil {
+		return fmt.Errorf("store: update instance tags: commit: %w", err)
+	}
+	return nil
 }
 
 // UpdateConnectUser implements store.Store.

@@ -8,7 +8,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -452,14 +451,18 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 	if rolePath == "" {
 		rolePath = "/"
 	}
-	_, err := s.exec(ctx, s.db, `INSERT INTO sessions (access_key_id, secret, token_hash, account_id,
+	tags, err := tagsToDB(sess.Tags)
+	if err != nil {
+		return fmt.Errorf("store: create session: tags: %w", err)
+	}
+	_, err = s.exec(ctx, s.db, `INSERT INTO sessions (access_key_id, secret, token_hash, account_id,
 		role_name, role_id, session_name, source_arn, created_at, expires_at,
 		role_path, session_policy, session_policy_arns, tags, transitive_tag_keys)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		sess.AccessKeyID, sess.Secret, bytesToDB(sess.TokenHash), sess.AccountID,
 		sess.RoleName, sess.RoleID, sess.SessionName, sess.SourceARN,
 		timeToDB(sess.CreatedAt), timeToDB(sess.ExpiresAt),
-		rolePath, sess.Policy, strings.Join(sess.PolicyARNs, "\n"), encodeTags(sess.Tags), strings.Join(sess.TransitiveTagKeys, "\n"))
+		rolePath, sess.Policy, strings.Join(sess.PolicyARNs, "\n"), tags, strings.Join(sess.TransitiveTagKeys, "\n"))
 	if err != nil {
 		return s.insertErr("create session", err)
 	}
@@ -489,32 +492,12 @@ func (s *Store) GetSession(ctx context.Context, accessKeyID string) (store.Sessi
 	if keys != "" {
 		sess.TransitiveTagKeys = strings.Split(keys, "\n")
 	}
-	if sess.Tags, err = decodeTags(tags); err != nil {
+	if sess.Tags, err = tagsFromDB(tags); err != nil {
 		return store.Session{}, fmt.Errorf("store: session %s: tags: %w", accessKeyID, err)
 	}
 	sess.CreatedAt = timeFromDB(created)
 	sess.ExpiresAt = timeFromDB(expires)
 	return sess, nil
-}
-
-// encodeTags writes session tags as a JSON object, ” for none.
-func encodeTags(tags map[string]string) string {
-	if len(tags) == 0 {
-		return ""
-	}
-	b, err := json.Marshal(tags)
-	if err != nil {
-		panic(err) // a map of strings always marshals
-	}
-	return string(b)
-}
-
-func decodeTags(s string) (map[string]string, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var tags map[string]string
-	return tags, json.Unmarshal([]byte(s), &tags)
 }
 
 // DeleteExpiredSessions implements store.Store: it deletes sessions with ExpiresAt before t.

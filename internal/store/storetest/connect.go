@@ -838,3 +838,36 @@ func testUpdateConnectUser(t *testing.T, s store.Store) {
 	err = s.UpdateConnectUser(ctx, in.ID, "no-such-user", func(cur store.ConnectUser) (store.ConnectUser, error) { return cur, nil })
 	checkErr(t, "UpdateConnectUser of none", err, store.ErrNotFound)
 }
+
+// UpdateInstanceTags: the tags as the update leaves them, atomically; none is none.
+func testUpdateInstanceTags(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "tagged")
+	createInstance(t, s, in, nil, nil)
+	set := func(tags map[string]string) {
+		t.Helper()
+		must(t, "UpdateInstanceTags", s.UpdateInstanceTags(ctx, accountA, regionA, in.ID, func(old map[string]string) (map[string]string, error) {
+			return tags, nil
+		}))
+	}
+	set(map[string]string{"team": "Tier 2", "é": ""})
+	got, err := s.GetInstance(ctx, accountA, regionA, in.ID)
+	must(t, "GetInstance", err)
+	if !reflect.DeepEqual(got.Tags, map[string]string{"team": "Tier 2", "é": ""}) {
+		t.Errorf("tags = %v", got.Tags)
+	}
+	must(t, "UpdateInstanceTags adding", s.UpdateInstanceTags(ctx, accountA, regionA, in.ID, func(old map[string]string) (map[string]string, error) {
+		old["cost"] = "42"
+		return old, nil
+	}))
+	if got, _ := s.GetInstance(ctx, accountA, regionA, in.ID); len(got.Tags) != 3 || got.Tags["cost"] != "42" {
+		t.Errorf("after adding: %v", got.Tags)
+	}
+	set(nil)
+	if got, _ := s.GetInstance(ctx, accountA, regionA, in.ID); len(got.Tags) != 0 {
+		t.Errorf("after removing every tag: %v", got.Tags)
+	}
+	err = s.UpdateInstanceTags(ctx, accountA, regionB, in.ID, func(old map[string]string) (map[string]string, error) { return old, nil })
+	checkErr(t, "UpdateInstanceTags in another region", err, store.ErrNotFound)
+}

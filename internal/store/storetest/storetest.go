@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConnectUserDetails", testConnectUserDetails},
 		{"ConnectUserPaging", testConnectUserPaging},
 		{"UpdateConnectUser", testUpdateConnectUser},
+		{"UpdateInstanceTags", testUpdateInstanceTags},
 		{"DeleteInstanceCascades", testDeleteInstanceCascades},
 		{"SigningKeys", testSigningKeys},
 		{"MarkTokenUsed", testMarkTokenUsed},
