@@ -17,7 +17,7 @@ import (
 // updateUser applies change to a user's details and bumps its LastModifiedTime. checks runs
 // first, with the instance, for what needs the store (a profile that must exist).
 func (s *Service) updateUser(ctx context.Context, c Caller, ref, userID string, checks func(store.Instance) error,
-	change func(*UserDetails)) error {
+	change func(*UserDetails) error) error {
 	inst, err := s.instance(ctx, c, instanceRef(ref))
 	if err != nil {
 		return err
@@ -39,7 +39,9 @@ func (s *Service) updateUser(ctx context.Context, c Caller, ref, userID string, 
 		if err != nil {
 			return u, fmt.Errorf("connect: decode user %s: %w", u.ID, err)
 		}
-		change(&d)
+		if err := change(&d); err != nil {
+			return u, err
+		}
 		if u.Details, err = encodeDetails(d); err != nil {
 			return u, fmt.Errorf("connect: encode user: %w", err)
 		}
@@ -65,7 +67,7 @@ func (s *Service) UpdateUserIdentityInfo(ctx context.Context, c Caller, ref, use
 	if err := info.validate(); err != nil {
 		return err
 	}
-	return s.updateUser(ctx, c, ref, userID, nil, func(d *UserDetails) { v := *info; d.IdentityInfo = &v })
+	return s.updateUser(ctx, c, ref, userID, nil, func(d *UserDetails) error { v := *info; d.IdentityInfo = &v; return nil })
 }
 
 // UpdateUserPhoneConfig replaces a user's phone config.
@@ -76,7 +78,7 @@ func (s *Service) UpdateUserPhoneConfig(ctx context.Context, c Caller, ref, user
 	if err := pc.validate(); err != nil {
 		return err
 	}
-	return s.updateUser(ctx, c, ref, userID, nil, func(d *UserDetails) { d.PhoneConfig = *pc })
+	return s.updateUser(ctx, c, ref, userID, nil, func(d *UserDetails) error { d.PhoneConfig = *pc; return nil })
 }
 
 // UpdateUserRoutingProfile assigns a user a routing profile of its instance.
@@ -86,7 +88,7 @@ func (s *Service) UpdateUserRoutingProfile(ctx context.Context, c Caller, ref, u
 	}
 	return s.updateUser(ctx, c, ref, userID,
 		func(inst store.Instance) error { return s.checkRoutingProfile(ctx, inst.ID, routingProfileID) },
-		func(d *UserDetails) { d.RoutingProfileID = routingProfileID })
+		func(d *UserDetails) error { d.RoutingProfileID = routingProfileID; return nil })
 }
 
 // UpdateUserSecurityProfiles replaces a user's security profiles (1 to 10 of its instance's).
@@ -102,5 +104,5 @@ func (s *Service) UpdateUserSecurityProfiles(ctx context.Context, c Caller, ref,
 	}
 	return s.updateUser(ctx, c, ref, userID,
 		func(inst store.Instance) error { return s.checkSecurityProfiles(ctx, inst.ID, ids) },
-		func(d *UserDetails) { d.SecurityProfileIDs = append([]string(nil), ids...) })
+		func(d *UserDetails) error { d.SecurityProfileIDs = append([]string(nil), ids...); return nil })
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"sync"
@@ -121,4 +122,66 @@ func TestConnectUserUpdates(t *testing.T) {
 	if a.status != http.StatusBadRequest {
 		t.Errorf("UpdateUserIdentityInfo without IdentityInfo: %d %s", a.status, a.body)
 	}
+}
+
+// Tags of instances and users through the SDK: added, replaced, listed, removed, with AWS's
+// limits and errors.
+func TestConnectTags(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.connect(e.root, "us-east-1")
+	inst := newInstance(t, c, "acme", ctypes.DirectoryTypeSaml)
+	user := newAgent(t, c, inst, "agent1")
+	instARN := "arn:aws:connect:us-east-1:" + testAccount + ":instance/" + inst
+	userARN := instARN + "/agent/" + user
+	list := func(arn string) map[string]string {
+		t.Helper()
+		out, err := c.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Tags
+	}
+	for _, arn := range []string{instARN, userARN} {
+		if got := list(arn); len(got) != 0 {
+			t.Errorf("%s starts with tags %v", arn, got)
+		}
+		if _, err := c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"team": "tier1", "cost": "42"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"team": "tier2"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(arn); len(got) != 2 || got["team"] != "tier2" || got["cost"] != "42" {
+			t.Errorf("%s tags %v", arn, got)
+		}
+		if _, err := c.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{"cost", "absent"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(arn); len(got) != 1 || got["team"] != "tier2" {
+			t.Errorf("%s tags after untag %v", arn, got)
+		}
+	}
+	d, err := c.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(inst), UserId: aws.String(user)})
+	if err != nil || d.User.Tags["team"] != "tier2" {
+		t.Errorf("DescribeUser's tags: %v, %v", d, err)
+	}
+	in, err := c.DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: aws.String(inst)})
+	if err != nil || in.Instance.Tags["team"] != "tier2" {
+		t.Errorf("DescribeInstance's tags: %v, %v", in, err)
+	}
+
+	many := map[string]string{}
+	for i := range 50 {
+		many[fmt.Sprintf("k%02d", i)] = "v"
+	}
+	_, err = c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(instARN), Tags: many})
+	wantAPIError(t, err, "InvalidParameterException", 400, "at most 50 tags")
+	_, err = c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String("arn:aws:connect:us-east-1:" + testAccount + ":instance/" + inst + "/queue/q"),
+		Tags: map[string]string{"a": "b"}})
+	wantAPIError(t, err, "InvalidParameterException", 400, "not the ARN of an instance or a user")
+	_, err = c.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: aws.String(instARN + "/agent/aaaaaaaa-0000-4000-8000-000000000000")})
+	wantAPIError(t, err, "ResourceNotFoundException", 404, "")
+	_, err = c.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:connect:us-east-1:" + testAccount + ":instance/aaaaaaaa-0000-4000-8000-000000000000")})
+	wantAPIError(t, err, "ResourceNotFoundException", 404, "")
 }

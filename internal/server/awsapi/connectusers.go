@@ -53,3 +53,29 @@ func (a *API) updateUserSecurityProfiles(r *Request) (any, error) {
 	}
 	return struct{}{}, a.connect.UpdateUserSecurityProfiles(r.Context(), r.caller(), r.Labels[0], r.Labels[1], body.SecurityProfileIDs)
 }
+
+// Tags of instances and users. Connect's tag operations name their members in lower case.
+
+func (a *API) tagResource(r *Request) (any, error) {
+	var body struct {
+		Tags map[string]string `json:"tags"`
+	}
+	if err := decodeBody(r.Payload, &body); err != nil {
+		return nil, err
+	}
+	return struct{}{}, a.connect.TagResource(r.Context(), r.caller(), r.Labels[0], body.Tags)
+}
+
+func (a *API) untagResource(r *Request) (any, error) {
+	return struct{}{}, a.connect.UntagResource(r.Context(), r.caller(), r.Labels[0], r.URL.Query()["tagKeys"])
+}
+
+func (a *API) listTagsForResource(r *Request) (any, error) {
+	tags, err := a.connect.ListTagsForResource(r.Context(), r.caller(), r.Labels[0])
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return struct {
+		Tags map[string]string `json:"tags"`
+	}{tags}, err
+}

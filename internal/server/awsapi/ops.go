@@ -115,6 +115,10 @@ var operations = []Operation{
 		Resources: connectUser, handle: (*API).updateUserRoutingProfile},
 	{Service: "connect", Name: "UpdateUserSecurityProfiles", Method: "POST", Path: "/users/{InstanceId}/{UserId}/security-profiles",
 		Resources: connectUser, handle: (*API).updateUserSecurityProfiles},
+	{Service: "connect", Name: "TagResource", Method: "POST", Path: "/tags/{resourceArn}", Resources: labelARN, handle: (*API).tagResource},
+	{Service: "connect", Name: "UntagResource", Method: "DELETE", Path: "/tags/{resourceArn}", Resources: labelARN, handle: (*API).untagResource},
+	{Service: "connect", Name: "ListTagsForResource", Method: "GET", Path: "/tags/{resourceArn}", Resources: labelARN,
+		handle: (*API).listTagsForResource},
 	{Service: "connect", Name: "ListUsers", Method: "GET", Path: "/users-summary/{InstanceId}",
 		Resources: instance, handle: (*API).listUsers},
 
@@ -221,6 +225,7 @@ func init() {
 
 // segment is one part of a restJson1 path pattern: a literal, or a {Label}.
 type segment struct {
+	// literal is the text of a literal segment, or the name of a label.
 	literal string
 	label   bool
 }
@@ -232,7 +237,7 @@ func compilePath(path string) ([]segment, int) {
 	n := 0
 	for _, part := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
 		if strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}") {
-			segs = append(segs, segment{label: true})
+			segs = append(segs, segment{literal: strings.Trim(part, "{}"), label: true})
 			n++
 			continue
 		}
@@ -353,6 +358,9 @@ func federatedUser(req *Request) []string {
 	in := instanceRefOf(req)
 	return []string{arn.FederatedUser(in.Region, in.Account, in.ID, req.Principal.UserID)}
 }
+
+// labelARN is the resource a Connect request names by ARN in its path (the tag operations).
+func labelARN(req *Request) []string { return []string{req.Labels[0]} }
 
 // newConnectUser is CreateUser's resource: the user does not exist yet, so its id is a
 // wildcard (INSTANCE_ARN/agent/*), which policies on the instance's users match.

@@ -37,8 +37,13 @@ func TestEveryOperationHasActionAndResources(t *testing.T) {
 			"UserName": {"alice"}, "RoleName": {"Agent"}, "RoleArn": {"arn:aws:iam::123456789012:role/Agent"},
 			"PolicyName": {"Boundary"}, "PolicyArn": {"arn:aws:iam::123456789012:policy/Boundary"},
 			"PolicySourceArn": {"arn:aws:iam::123456789012:user/alice"}, "SAMLProviderArn": {"arn:aws:iam::123456789012:saml-provider/Okta"}}}}
-		for range op.labels {
-			req.Labels = append(req.Labels, "0a1b2c3d-0000-4000-8000-000000000000")
+		for _, seg := range op.segments {
+			switch {
+			case seg.label && seg.literal == "resourceArn":
+				req.Labels = append(req.Labels, "arn:aws:connect:us-east-1:123456789012:instance/0a1b2c3d-0000-4000-8000-000000000000")
+			case seg.label:
+				req.Labels = append(req.Labels, "0a1b2c3d-0000-4000-8000-000000000000")
+			}
 		}
 		arns := op.Resources(req)
 		if len(arns) == 0 {

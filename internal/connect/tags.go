@@ -1,0 +1,133 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
+	"github.com/connectfed/connectfed/internal/limits"
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+// Tags of instances and users, named by ARN as Connect's TagResource, UntagResource and
+// ListTagsForResource name them.
+
+// taggable is the resource an ARN names: an instance, or a user of it (userID set).
+type taggable struct {
+	inst   store.Instance
+	userID string
+}
+
+func invalidTagARN(resourceARN string) error {
+	return apierr.New(apierr.InvalidParameter, "The resource ARN %s is not the ARN of an instance or a user.", resourceARN)
+}
+
+// resource finds what an ARN names, in the caller's account and region.
+func (s *Service) resource(ctx context.Context, c Caller, resourceARN string) (taggable, error) {
+	if resourceARN == "" {
+		return taggable{}, missing("resourceArn")
+	}
+	a, err := arn.Parse(resourceARN)
+	if err != nil || a.Service != "connect" {
+		return taggable{}, invalidTagARN(resourceARN)
+	}
+	rest, ok := strings.CutPrefix(a.Resource, "instance/")
+	if !ok || rest == "" {
+		return taggable{}, invalidTagARN(resourceARN)
+	}
+	instanceID, user, hasUser := strings.Cut(rest, "/agent/")
+	if strings.Contains(instanceID, "/") || hasUser && (user == "" || strings.Contains(user, "/")) {
+		return taggable{}, invalidTagARN(resourceARN)
+	}
+	if a.Account != c.Principal.AccountID || a.Region != c.Region {
+		return taggable{}, apierr.New(apierr.ResourceNotFound, "The resource %s was not found.", resourceARN)
+	}
+	inst, err := s.instance(ctx, c, instanceRef(instanceID))
+	if err != nil {
+		return taggable{}, err
+	}
+	return taggable{inst: inst, userID: user}, nil
+}
+
+// TagResource adds tags to an instance or a user, replacing the values of keys it has.
+func (s *Service) TagResource(ctx context.Context, c Caller, resourceARN string, tags map[string]string) error {
+	if tags == nil {
+		return missing("tags")
+	}
+	if err := checkTags(tags); err != nil {
+		return err
+	}
+	r, err := s.resource(ctx, c, resourceARN)
+	if err != nil {
+		return err
+	}
+	return s.retag(ctx, c, r, func(old map[string]string) (map[string]string, error) {
+		merged := maps.Clone(old)
+		if merged == nil {
+			merged = map[string]string{}
+		}
+		maps.Copy(merged, tags)
+		if len(merged) > limits.TagsMax {
+			return nil, apierr.New(apierr.InvalidParameter, "A resource can have at most %d tags; this would give it %d.", limits.TagsMax, len(merged))
+		}
+		return merged, nil
+	})
+}
+
+// UntagResource removes tags by key; keys it does not have are not an error.
+func (s *Service) UntagResource(ctx context.Context, c Caller, resourceARN string, keys []string) error {
+	if len(keys) == 0 {
+		return missing("tagKeys")
+	}
+	if len(keys) > limits.TagsMax {
+		return invalid("tagKeys", fmt.Sprint(len(keys)), fmt.Sprintf("Member must have length less than or equal to %d", limits.TagsMax))
+	}
+	r, err := s.resource(ctx, c, resourceARN)
+	if err != nil {
+		return err
+	}
+	return s.retag(ctx, c, r, func(old map[string]string) (map[string]string, error) {
+		out := maps.Clone(old)
+		for _, k := range keys {
+			delete(out, k)
+		}
+		return out, nil
+	})
+}
+
+// ListTagsForResource returns the tags of an instance or a user.
+func (s *Service) ListTagsForResource(ctx context.Context, c Caller, resourceARN string) (map[string]string, error) {
+	r, err := s.resource(ctx, c, resourceARN)
+	if err != nil {
+		return nil, err
+	}
+	if r.userID == "" {
+		return r.inst.Tags, nil
+	}
+	u, err := s.DescribeUser(ctx, c, r.inst.ID, r.userID)
+	if err != nil {
+		return nil, err
+	}
+	return u.Tags, nil
+}
+
+// retag changes a resource's tags atomically.
+func (s *Service) retag(ctx context.Context, c Caller, r taggable, change func(map[string]string) (map[string]string, error)) error {
+	if r.userID != "" {
+		return s.updateUser(ctx, c, r.inst.ID, r.userID, nil, func(d *UserDetails) error {
+			tags, err := change(d.Tags)
+			d.Tags = tags
+			return err
+		})
+	}
+	defer s.forgetInstance(r.inst)
+	err := s.store.UpdateInstanceTags(ctx, r.inst.AccountID, r.inst.Region, r.inst.ID, change)
+	if errors.Is(err, store.ErrNotFound) {
+		return instanceNotFound(r.inst.ID)
+	}
+	return err
+}
