@@ -185,3 +185,74 @@ func TestConnectTags(t *testing.T) {
 	_, err = c.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:connect:us-east-1:" + testAccount + ":instance/aaaaaaaa-0000-4000-8000-000000000000")})
 	wantAPIError(t, err, "ResourceNotFoundException", 404, "")
 }
+
+// SearchUsers through the SDK: string conditions of each comparison, AND/OR, a tag filter, and
+// the SDK's paginator over 260 users.
+func TestConnectSearchUsers(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.connect(e.root, "us-east-1")
+	inst := newInstance(t, c, "acme", ctypes.DirectoryTypeSaml)
+	sid, rid := profileIDs(t, c, inst, "Agent", "Basic Routing Profile")
+	for i := range 260 {
+		team := []string{"red", "blue"}[i%2]
+		_, err := c.CreateUser(ctx, &connect.CreateUserInput{InstanceId: aws.String(inst), Username: aws.String(fmt.Sprintf("agent%03d", i)),
+			SecurityProfileIds: []string{sid}, RoutingProfileId: aws.String(rid),
+			PhoneConfig:  &ctypes.UserPhoneConfig{PhoneType: ctypes.PhoneTypeSoftPhone},
+			IdentityInfo: &ctypes.UserIdentityInfo{FirstName: aws.String([]string{"Ada", "Grace", "Alan"}[i%3]), LastName: aws.String("Agent")},
+			Tags:         map[string]string{"team": team}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	search := func(criteria *ctypes.UserSearchCriteria, filter *ctypes.UserSearchFilter) ([]string, int) {
+		t.Helper()
+		var names []string
+		total := 0
+		p := connect.NewSearchUsersPaginator(c, &connect.SearchUsersInput{InstanceId: aws.String(inst), SearchCriteria: criteria,
+			SearchFilter: filter, MaxResults: aws.Int32(100)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range page.Users {
+				names = append(names, aws.ToString(u.Username))
+			}
+			total = int(aws.ToInt64(page.ApproximateTotalCount))
+		}
+		return names, total
+	}
+	str := func(field, value string, cmp ctypes.StringComparisonType) ctypes.UserSearchCriteria {
+		return ctypes.UserSearchCriteria{StringCondition: &ctypes.StringCondition{FieldName: aws.String(field), Value: aws.String(value), ComparisonType: cmp}}
+	}
+	all, total := search(nil, nil)
+	if len(all) != 260 || total != 260 || all[0] != "agent000" || all[259] != "agent259" {
+		t.Errorf("every user: %d (total %d), first %q", len(all), total, all[0])
+	}
+	exact := str("Username", "agent042", ctypes.StringComparisonTypeExact)
+	if got, _ := search(&exact, nil); len(got) != 1 || got[0] != "agent042" {
+		t.Errorf("EXACT username: %v", got)
+	}
+	prefix := str("Username", "AGENT01", ctypes.StringComparisonTypeStartsWith)
+	if got, _ := search(&prefix, nil); len(got) != 10 {
+		t.Errorf("STARTS_WITH agent01 (any case): %v", got)
+	}
+	and := ctypes.UserSearchCriteria{AndConditions: []ctypes.UserSearchCriteria{prefix, str("FirstName", "ada", ctypes.StringComparisonTypeContains)}}
+	if got, _ := search(&and, nil); len(got) != 3 { // agent012, 015, 018 are Ada (i%3 == 0)
+		t.Errorf("AND: %v", got)
+	}
+	or := ctypes.UserSearchCriteria{OrConditions: []ctypes.UserSearchCriteria{exact, str("Username", "agent100", ctypes.StringComparisonTypeExact)}}
+	if got, _ := search(&or, nil); len(got) != 2 {
+		t.Errorf("OR: %v", got)
+	}
+	red := &ctypes.UserSearchFilter{TagFilter: &ctypes.ControlPlaneTagFilter{TagCondition: &ctypes.TagCondition{TagKey: aws.String("team"), TagValue: aws.String("red")}}}
+	if got, total := search(&prefix, red); len(got) != 5 || total != 5 {
+		t.Errorf("STARTS_WITH agent01 and team red: %v (%d)", got, total)
+	}
+	_, err := c.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: aws.String(inst), SearchCriteria: &ctypes.UserSearchCriteria{
+		StringCondition: &ctypes.StringCondition{FieldName: aws.String("Email"), Value: aws.String("x"), ComparisonType: ctypes.StringComparisonTypeExact}}})
+	wantAPIError(t, err, "InvalidParameterException", 400, "FieldName Email is not searchable")
+	_, err = c.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: aws.String(inst), NextToken: aws.String("not-a-token!")})
+	wantAPIError(t, err, "InvalidParameterException", 400, "NextToken")
+}

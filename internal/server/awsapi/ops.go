@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strconv"
@@ -115,6 +116,7 @@ var operations = []Operation{
 		Resources: connectUser, handle: (*API).updateUserRoutingProfile},
 	{Service: "connect", Name: "UpdateUserSecurityProfiles", Method: "POST", Path: "/users/{InstanceId}/{UserId}/security-profiles",
 		Resources: connectUser, handle: (*API).updateUserSecurityProfiles},
+	{Service: "connect", Name: "SearchUsers", Method: "POST", Path: "/search-users", Resources: bodyInstance, handle: (*API).searchUsers},
 	{Service: "connect", Name: "TagResource", Method: "POST", Path: "/tags/{resourceArn}", Resources: labelARN, handle: (*API).tagResource},
 	{Service: "connect", Name: "UntagResource", Method: "DELETE", Path: "/tags/{resourceArn}", Resources: labelARN, handle: (*API).untagResource},
 	{Service: "connect", Name: "ListTagsForResource", Method: "GET", Path: "/tags/{resourceArn}", Resources: labelARN,
@@ -357,6 +359,19 @@ func instance(req *Request) []string { return []string{instanceARNOf(req)} }
 func federatedUser(req *Request) []string {
 	in := instanceRefOf(req)
 	return []string{arn.FederatedUser(in.Region, in.Account, in.ID, req.Principal.UserID)}
+}
+
+// bodyInstance is the instance a Connect request names in its JSON body's InstanceId (the
+// search operations): by id in the caller's account and region, or by ARN.
+func bodyInstance(req *Request) []string {
+	var body struct {
+		InstanceID string `json:"InstanceId"`
+	}
+	_ = json.Unmarshal(req.Payload, &body) // a body that is not JSON is refused by the handler
+	if in, ok := arn.ParseInstance(body.InstanceID); ok {
+		return []string{arn.Instance(in.Region, in.Account, in.ID)}
+	}
+	return []string{arn.Instance(req.Region, req.Principal.AccountID, body.InstanceID)}
 }
 
 // labelARN is the resource a Connect request names by ARN in its path (the tag operations).
