@@ -240,14 +240,8 @@ func (a *API) createUser(r *Request) (any, error) {
 	in := connect.CreateUserInput{Username: body.Username, Password: body.Password, DirectoryUserID: body.DirectoryUserID,
 		SecurityProfileIDs: body.SecurityProfileIDs, RoutingProfileID: body.RoutingProfileID,
 		HierarchyGroupID: body.HierarchyGroupID, Tags: body.Tags}
-	if body.IdentityInfo != nil {
-		id := connect.IdentityInfo(*body.IdentityInfo)
-		in.IdentityInfo = &id
-	}
-	if body.PhoneConfig != nil {
-		pc := connect.PhoneConfig(*body.PhoneConfig)
-		in.PhoneConfig = &pc
-	}
+	in.IdentityInfo = converted(body.IdentityInfo, func(v identityInfoJSON) connect.IdentityInfo { return connect.IdentityInfo(v) })
+	in.PhoneConfig = converted(body.PhoneConfig, func(v phoneConfigJSON) connect.PhoneConfig { return connect.PhoneConfig(v) })
 	u, err := a.connect.CreateUser(r.Context(), r.caller(), r.Labels[0], in)
 	return struct {
 		UserID  string `json:"UserId"`

@@ -4,6 +4,15 @@ import "github.com/connectfed/connectfed/internal/connect"
 
 // The updates of a Connect user: each answers an empty 200, as AWS does.
 
+// converted is f of what p points at, or nil for nil: an optional wire member as its domain type.
+func converted[From, To any](p *From, f func(From) To) *To {
+	if p == nil {
+		return nil
+	}
+	v := f(*p)
+	return &v
+}
+
 func (a *API) updateUserIdentityInfo(r *Request) (any, error) {
 	var body struct {
 		IdentityInfo *identityInfoJSON `json:"IdentityInfo"`
@@ -11,11 +20,7 @@ func (a *API) updateUserIdentityInfo(r *Request) (any, error) {
 	if err := decodeBody(r.Payload, &body); err != nil {
 		return nil, err
 	}
-	var info *connect.IdentityInfo
-	if body.IdentityInfo != nil {
-		v := connect.IdentityInfo(*body.IdentityInfo)
-		info = &v
-	}
+	info := converted(body.IdentityInfo, func(v identityInfoJSON) connect.IdentityInfo { return connect.IdentityInfo(v) })
 	return struct{}{}, a.connect.UpdateUserIdentityInfo(r.Context(), r.caller(), r.Labels[0], r.Labels[1], info)
 }
 
@@ -26,11 +31,7 @@ func (a *API) updateUserPhoneConfig(r *Request) (any, error) {
 	if err := decodeBody(r.Payload, &body); err != nil {
 		return nil, err
 	}
-	var pc *connect.PhoneConfig
-	if body.PhoneConfig != nil {
-		v := connect.PhoneConfig(*body.PhoneConfig)
-		pc = &v
-	}
+	pc := converted(body.PhoneConfig, func(v phoneConfigJSON) connect.PhoneConfig { return connect.PhoneConfig(v) })
 	return struct{}{}, a.connect.UpdateUserPhoneConfig(r.Context(), r.caller(), r.Labels[0], r.Labels[1], pc)
 }
 
