@@ -27,8 +27,12 @@ type Access struct {
 	Keys []ContextKey
 }
 
-// ContextKey is one condition key of a request and its value.
-type ContextKey struct{ Name, Value string }
+// ContextKey is one condition key of a request and its value; Values, when set, are a
+// multivalued key's (aws:TagKeys), in place of Value.
+type ContextKey struct {
+	Name, Value string
+	Values      []string
+}
 
 // Verdict is what Authorize decided, and for a denial the resource it was denied on.
 type Verdict struct {
@@ -165,7 +169,11 @@ func requestKeys(a Access, now time.Time) iampolicy.Request {
 		r.Set("aws:RequestedRegion", a.Region)
 	}
 	for _, k := range a.Keys {
-		r.Set(k.Name, k.Value)
+		if k.Values != nil {
+			r.Set(k.Name, k.Values...)
+		} else {
+			r.Set(k.Name, k.Value)
+		}
 	}
 	return r
 }

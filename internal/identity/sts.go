@@ -147,7 +147,7 @@ func (s *Service) mayAssume(ctx context.Context, caller Principal, role store.Ro
 	}
 	a := Access{Action: "sts:AssumeRole", Resources: []string{roleARN}, SourceIP: in.SourceIP,
 		SecureTransport: in.SecureTransport, Region: in.Region,
-		Keys: []ContextKey{{"sts:RoleSessionName", in.RoleSessionName}}}
+		Keys: []ContextKey{{Name: "sts:RoleSessionName", Value: in.RoleSessionName}}}
 	r := requestContext(caller, a, s.now())
 	r.Resource = roleARN
 	trust := trustNone

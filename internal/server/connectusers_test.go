@@ -256,3 +256,31 @@ func TestConnectSearchUsers(t *testing.T) {
 	_, err = c.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: aws.String(inst), NextToken: aws.String("not-a-token!")})
 	wantAPIError(t, err, "InvalidParameterException", 400, "NextToken")
 }
+
+// The tags a request asks for are in its policy context: aws:RequestTag/KEY and aws:TagKeys.
+func TestConnectTagConditions(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.connect(e.root, "us-east-1")
+	inst := newInstance(t, admin, "acme", ctypes.DirectoryTypeSaml)
+	instARN := "arn:aws:connect:us-east-1:" + testAccount + ":instance/" + inst
+	tagger := e.newUser("tagger", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"connect:TagResource","Resource":"*",
+		 "Condition":{"StringEquals":{"aws:RequestTag/team":["tier1","tier2"]},"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}},
+		{"Effect":"Allow","Action":"connect:UntagResource","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}}]}`)
+	c := e.connect(tagger, "us-east-1")
+	tag := func(tags map[string]string) error {
+		_, err := c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(instARN), Tags: tags})
+		return err
+	}
+	if err := tag(map[string]string{"team": "tier2"}); err != nil {
+		t.Errorf("a tag the policy allows: %v", err)
+	}
+	wantAPIError(t, tag(map[string]string{"team": "tier3"}), "AccessDeniedException", 403, "connect:TagResource")
+	wantAPIError(t, tag(map[string]string{"team": "tier1", "cost": "42"}), "AccessDeniedException", 403, "connect:TagResource")
+	if _, err := c.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: aws.String(instARN), TagKeys: []string{"team"}}); err != nil {
+		t.Errorf("an untag the policy allows: %v", err)
+	}
+	_, err := c.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: aws.String(instARN), TagKeys: []string{"cost"}})
+	wantAPIError(t, err, "AccessDeniedException", 403, "connect:UntagResource")
+}

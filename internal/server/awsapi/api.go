@@ -163,8 +163,11 @@ func (a *API) run(w http.ResponseWriter, op *Operation, req *Request) {
 func accessOf(op *Operation, req *Request) identity.Access {
 	acc := identity.Access{Action: op.Action, Resources: op.Resources(req), SourceIP: httpx.SourceIP(req.Request),
 		SecureTransport: req.TLS != nil, Region: req.Region}
-	if op.Service == "connect" && len(req.Labels) > 0 {
+	if op.instanceLabel {
 		acc.Keys = []identity.ContextKey{{Name: "connect:InstanceId", Value: instanceIDOf(req)}}
+	}
+	if op.Keys != nil {
+		acc.Keys = append(acc.Keys, op.Keys(req)...)
 	}
 	return acc
 }

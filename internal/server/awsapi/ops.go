@@ -10,6 +10,7 @@ import (
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/awsproto"
+	"github.com/connectfed/connectfed/internal/identity"
 )
 
 // Operation is one row of the operation table: everything connectfed knows about an AWS
@@ -31,6 +32,9 @@ type Operation struct {
 	// region, as a policy's Resource must match them ("*" for an action AWS authorizes on no
 	// resource).
 	Resources func(*Request) []string
+	// Keys, when set, are condition keys the request carries beyond the global ones and
+	// connect:InstanceId: the tags it asks for (aws:RequestTag/KEY, aws:TagKeys).
+	Keys func(*Request) []identity.ContextKey
 	// Authorization says who decides whether the caller may call; the zero value is the
 	// policy check before the handler.
 	Authorization Authorization
@@ -41,9 +45,11 @@ type Operation struct {
 	Quota Quota
 
 	handle handler
-	// segments are Path's, each a literal or a label; labels counts the labels.
-	segments []segment
-	labels   int
+	// segments are Path's, each a literal or a label; labels counts the labels;
+	// instanceLabel says the first is {InstanceId}, which connect:InstanceId is read from.
+	segments      []segment
+	labels        int
+	instanceLabel bool
 }
 
 // Authorization is who decides whether a caller may call an operation.
@@ -91,7 +97,7 @@ var operations = []Operation{
 	{Service: "connect", Name: "GetFederationToken", Method: "GET", Path: "/user/federate/{InstanceId}",
 		Resources: federatedUser, handle: (*API).getFederationToken},
 	{Service: "connect", Name: "CreateInstance", Method: "PUT", Path: "/instance",
-		Resources: anyResource, handle: (*API).createInstance},
+		Resources: anyResource, Keys: bodyTags("Tags"), handle: (*API).createInstance},
 	{Service: "connect", Name: "ListInstances", Method: "GET", Path: "/instance",
 		Resources: anyResource, handle: (*API).listInstances},
 	{Service: "connect", Name: "DescribeInstance", Method: "GET", Path: "/instance/{InstanceId}",
@@ -103,7 +109,7 @@ var operations = []Operation{
 	{Service: "connect", Name: "ListRoutingProfiles", Method: "GET", Path: "/routing-profiles-summary/{InstanceId}",
 		Resources: instance, handle: (*API).listRoutingProfiles},
 	{Service: "connect", Name: "CreateUser", Method: "PUT", Path: "/users/{InstanceId}",
-		Resources: newConnectUser, handle: (*API).createUser},
+		Resources: newConnectUser, Keys: bodyTags("Tags"), handle: (*API).createUser},
 	{Service: "connect", Name: "DescribeUser", Method: "GET", Path: "/users/{InstanceId}/{UserId}",
 		Resources: connectUser, handle: (*API).describeUser},
 	{Service: "connect", Name: "DeleteUser", Method: "DELETE", Path: "/users/{InstanceId}/{UserId}",
@@ -117,8 +123,10 @@ var operations = []Operation{
 	{Service: "connect", Name: "UpdateUserSecurityProfiles", Method: "POST", Path: "/users/{InstanceId}/{UserId}/security-profiles",
 		Resources: connectUser, handle: (*API).updateUserSecurityProfiles},
 	{Service: "connect", Name: "SearchUsers", Method: "POST", Path: "/search-users", Resources: bodyInstance, handle: (*API).searchUsers},
-	{Service: "connect", Name: "TagResource", Method: "POST", Path: "/tags/{resourceArn}", Resources: labelARN, handle: (*API).tagResource},
-	{Service: "connect", Name: "UntagResource", Method: "DELETE", Path: "/tags/{resourceArn}", Resources: labelARN, handle: (*API).untagResource},
+	{Service: "connect", Name: "TagResource", Method: "POST", Path: "/tags/{resourceArn}", Resources: labelARN,
+		Keys: bodyTags("tags"), handle: (*API).tagResource},
+	{Service: "connect", Name: "UntagResource", Method: "DELETE", Path: "/tags/{resourceArn}", Resources: labelARN,
+		Keys: queryTagKeys, handle: (*API).untagResource},
 	{Service: "connect", Name: "ListTagsForResource", Method: "GET", Path: "/tags/{resourceArn}", Resources: labelARN,
 		handle: (*API).listTagsForResource},
 	{Service: "connect", Name: "ListUsers", Method: "GET", Path: "/users-summary/{InstanceId}",
@@ -221,6 +229,12 @@ func init() {
 			continue
 		}
 		op.segments, op.labels = compilePath(op.Path)
+		for _, seg := range op.segments {
+			if seg.label {
+				op.instanceLabel = seg.literal == "InstanceId"
+				break
+			}
+		}
 		svc.routes = append(svc.routes, op)
 	}
 }
@@ -372,6 +386,35 @@ func bodyInstance(req *Request) []string {
 		return []string{arn.Instance(in.Region, in.Account, in.ID)}
 	}
 	return []string{arn.Instance(req.Region, req.Principal.AccountID, body.InstanceID)}
+}
+
+// bodyTags are the tags a JSON body asks for, under member (Connect spells it Tags or tags), as
+// aws:RequestTag/KEY and aws:TagKeys.
+func bodyTags(member string) func(*Request) []identity.ContextKey {
+	return func(req *Request) []identity.ContextKey {
+		var body map[string]json.RawMessage
+		var tags map[string]string
+		if json.Unmarshal(req.Payload, &body) != nil || json.Unmarshal(body[member], &tags) != nil || len(tags) == 0 {
+			return nil
+		}
+		keys := make([]string, 0, len(tags))
+		out := make([]identity.ContextKey, 0, len(tags)+1)
+		for k, v := range tags {
+			keys = append(keys, k)
+			out = append(out, identity.ContextKey{Name: "aws:RequestTag/" + k, Value: v})
+		}
+		slices.Sort(keys)
+		return append(out, identity.ContextKey{Name: "aws:TagKeys", Values: keys})
+	}
+}
+
+// queryTagKeys are the tag keys UntagResource names, as aws:TagKeys.
+func queryTagKeys(req *Request) []identity.ContextKey {
+	keys := req.URL.Query()["tagKeys"]
+	if len(keys) == 0 {
+		return nil
+	}
+	return []identity.ContextKey{{Name: "aws:TagKeys", Values: keys}}
 }
 
 // labelARN is the resource a Connect request names by ARN in its path (the tag operations).
