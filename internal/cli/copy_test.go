@@ -76,6 +76,8 @@ func populate(t testing.TB, st store.Store) {
 				must(st.CreateConnectUser(ctx, store.ConnectUser{InstanceID: id, ID: fmt.Sprintf("%s-user-%d", id, u),
 					Username: fmt.Sprintf("Agent%d", u), Details: details, CreatedAt: at, UpdatedAt: at.Add(time.Minute)}))
 			}
+			must(st.PutHierarchyStructure(ctx, id, []store.HierarchyLevel{{InstanceID: id, Level: 1, ID: id + "-l1", Name: "Site", UpdatedAt: at}}))
+			must(st.CreateHierarchyGroup(ctx, store.HierarchyGroup{InstanceID: id, ID: id + "-g1", Name: "Paris", Level: 1, CreatedAt: at, UpdatedAt: at}))
 		}
 	}
 	must(st.CreateSigningKey(ctx, store.SigningKey{ID: "key-1", Secret: []byte("cfk1\x00\x01sealed\xfe\xff"), CreatedAt: at}))

@@ -132,6 +132,24 @@ type ConnectUser struct {
 	UpdatedAt    time.Time
 }
 
+// HierarchyLevel is one level (1 to 5) of an instance's user hierarchy.
+type HierarchyLevel struct {
+	InstanceID string
+	Level      int
+	ID, Name   string
+	UpdatedAt  time.Time
+}
+
+// HierarchyGroup is a group of an instance's user hierarchy: at Level, under ParentID ("" at
+// level one).
+type HierarchyGroup struct {
+	InstanceID, ID, Name string
+	Level                int
+	ParentID             string
+	Tags                 map[string]string
+	CreatedAt, UpdatedAt time.Time
+}
+
 // SigningKey is a key that signs federation tokens.
 type SigningKey struct {
 	ID        string
@@ -276,6 +294,18 @@ type Store interface {
 	GetConnectUserByUsername(ctx context.Context, instanceID, username string) (ConnectUser, error)
 	// ListConnectUsers orders by username, byte order; Page.After is a username.
 	ListConnectUsers(ctx context.Context, instanceID string, p Page) ([]ConnectUser, error)
+	// The user hierarchy. PutHierarchyStructure replaces an instance's levels (none: no
+	// structure); groups are unique per instance by id and by exact name (ErrAlreadyExists);
+	// ListHierarchyGroups orders by id, Page.After being an id. ErrNotFound for an instance,
+	// group or level that does not exist.
+	PutHierarchyStructure(ctx context.Context, instanceID string, levels []HierarchyLevel) error
+	GetHierarchyStructure(ctx context.Context, instanceID string) ([]HierarchyLevel, error)
+	CreateHierarchyGroup(ctx context.Context, g HierarchyGroup) error
+	GetHierarchyGroup(ctx context.Context, instanceID, id string) (HierarchyGroup, error)
+	ListHierarchyGroups(ctx context.Context, instanceID string, p Page) ([]HierarchyGroup, error)
+	RenameHierarchyGroup(ctx context.Context, instanceID, id, name string, at time.Time) error
+	DeleteHierarchyGroup(ctx context.Context, instanceID, id string) error
+
 	// UpdateConnectUser reads the user, applies update, and writes the result atomically, as
 	// one step against concurrent updates on every replica; update may change Details,
 	// PasswordHash and UpdatedAt, nothing else. ErrNotFound when there is no such user.

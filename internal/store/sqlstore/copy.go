@@ -36,6 +36,8 @@ var tables = []string{
 	"security_profiles",
 	"routing_profiles",
 	"connect_users",
+	"hierarchy_levels",
+	"hierarchy_groups",
 	"signing_keys",
 	"used_tokens",
 	"revoked_families",

@@ -256,6 +256,29 @@ var migrations = []migration{
 		`ALTER TABLE sessions ADD COLUMN tags TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE sessions ADD COLUMN transitive_tag_keys TEXT NOT NULL DEFAULT ''`,
 	},
+	// 9: the user hierarchy of an instance: its levels (the structure) and its groups.
+	{
+		`CREATE TABLE hierarchy_levels (
+			instance_id {key}  NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+			level       BIGINT NOT NULL,
+			id          TEXT   NOT NULL,
+			name        TEXT   NOT NULL,
+			updated_at  BIGINT NOT NULL,
+			PRIMARY KEY (instance_id, level)
+		)`,
+		`CREATE TABLE hierarchy_groups (
+			instance_id {key}  NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+			id          {key}  NOT NULL,
+			name        {key}  NOT NULL,
+			level       BIGINT NOT NULL,
+			parent_id   TEXT   NOT NULL,
+			tags        TEXT   NOT NULL,
+			created_at  BIGINT NOT NULL,
+			updated_at  BIGINT NOT NULL,
+			PRIMARY KEY (instance_id, id),
+			UNIQUE (instance_id, name)
+		)`,
+	},
 }
 
 // SchemaVersion is the number of migrations this binary knows: the schema version it

@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConnectUserPaging", testConnectUserPaging},
 		{"UpdateConnectUser", testUpdateConnectUser},
 		{"UpdateInstanceTags", testUpdateInstanceTags},
+		{"Hierarchy", testHierarchy},
 		{"DeleteInstanceCascades", testDeleteInstanceCascades},
 		{"SigningKeys", testSigningKeys},
 		{"MarkTokenUsed", testMarkTokenUsed},

@@ -1,0 +1,128 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+// The user hierarchy. Nothing here is cached by another replica: no announcements.
+
+// PutHierarchyStructure implements store.Store: the levels replace the instance's, atomically.
+func (s *Store) PutHierarchyStructure(ctx context.Context, instanceID string, levels []store.HierarchyLevel) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: put hierarchy structure: begin: %w", err)
+	}
+	defer func() {
+		if rbErr := rollback(tx); rbErr != nil && err == nil {
+			err = rbErr
+		}
+	}()
+	var n int
+	if err := s.queryRow(ctx, tx, `SELECT COUNT(*) FROM instances WHERE id = $1`, instanceID).Scan(&n); err != nil {
+		return fmt.Errorf("store: put hierarchy structure: %w", err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	if _, err := s.exec(ctx, tx, `DELETE FROM hierarchy_levels WHERE instance_id = $1`, instanceID); err != nil {
+		return fmt.Errorf("store: put hierarchy structure: %w", err)
+	}
+	for _, l := range levels {
+		if _, err := s.exec(ctx, tx, `INSERT INTO hierarchy_levels (instance_id, level, id, name, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+			instanceID, l.Level, l.ID, l.Name, timeToDB(l.UpdatedAt)); err != nil {
+			return s.insertErr("put hierarchy structure", err)
+		}
+	}
+	if err := s.commit(tx); err != nil {
+		return fmt.Errorf("store: put hierarchy structure: commit: %w", err)
+	}
+	return nil
+}
+
+// GetHierarchyStructure implements store.Store: the levels by level.
+func (s *Store) GetHierarchyStructure(ctx context.Context, instanceID string) ([]store.HierarchyLevel, error) {
+	rows, err := s.query(ctx, s.db, `SELECT level, id, name, updated_at FROM hierarchy_levels WHERE instance_id = $1 ORDER BY level`, instanceID)
+	if err != nil {
+		return nil, getErr("get hierarchy structure", err)
+	}
+	return collect(rows, "get hierarchy structure", func(sc interface{ Scan(...any) error }) (store.HierarchyLevel, error) {
+		l := store.HierarchyLevel{InstanceID: instanceID}
+		var at int64
+		err := sc.Scan(&l.Level, &l.ID, &l.Name, &at)
+		l.UpdatedAt = timeFromDB(at)
+		return l, err
+	})
+}
+
+const hierarchyGroupColumns = `instance_id, id, name, level, parent_id, tags, created_at, updated_at`
+
+func scanHierarchyGroup(sc interface{ Scan(...any) error }) (store.HierarchyGroup, error) {
+	var (
+		g                store.HierarchyGroup
+		tags             string
+		created, updated int64
+	)
+	if err := sc.Scan(&g.InstanceID, &g.ID, &g.Name, &g.Level, &g.ParentID, &tags, &created, &updated); err != nil {
+		return store.HierarchyGroup{}, err
+	}
+	var err error
+	if g.Tags, err = tagsFromDB(tags); err != nil {
+		return store.HierarchyGroup{}, fmt.Errorf("store: hierarchy group %s: tags: %w", g.ID, err)
+	}
+	g.CreatedAt, g.UpdatedAt = timeFromDB(created), timeFromDB(updated)
+	return g, nil
+}
+
+// CreateHierarchyGroup implements store.Store.
+func (s *Store) CreateHierarchyGroup(ctx context.Context, g store.HierarchyGroup) error {
+	tags, err := tagsToDB(g.Tags)
+	if err != nil {
+		return fmt.Errorf("store: create hierarchy group: tags: %w", err)
+	}
+	_, err = s.exec(ctx, s.db, `INSERT INTO hierarchy_groups (`+hierarchyGroupColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		g.InstanceID, g.ID, g.Name, g.Level, g.ParentID, tags, timeToDB(g.CreatedAt), timeToDB(g.UpdatedAt))
+	if err != nil {
+		return s.insertErr("create hierarchy group", err)
+	}
+	return nil
+}
+
+// GetHierarchyGroup implements store.Store.
+func (s *Store) GetHierarchyGroup(ctx context.Context, instanceID, id string) (store.HierarchyGroup, error) {
+	g, err := scanHierarchyGroup(s.queryRow(ctx, s.db, `SELECT `+hierarchyGroupColumns+` FROM hierarchy_groups
+		WHERE instance_id = $1 AND id = $2`, instanceID, id))
+	if err != nil {
+		return store.HierarchyGroup{}, getErr("get hierarchy group", err)
+	}
+	return g, nil
+}
+
+// ListHierarchyGroups implements store.Store.
+func (s *Store) ListHierarchyGroups(ctx context.Context, instanceID string, p store.Page) ([]store.HierarchyGroup, error) {
+	rows, err := s.query(ctx, s.db, `SELECT `+hierarchyGroupColumns+` FROM hierarchy_groups
+		WHERE instance_id = $1 AND id > $2 ORDER BY id LIMIT $3`, instanceID, p.After, p.Limit)
+	if err != nil {
+		return nil, getErr("list hierarchy groups", err)
+	}
+	return collect(rows, "list hierarchy groups", scanHierarchyGroup)
+}
+
+// RenameHierarchyGroup implements store.Store.
+func (s *Store) RenameHierarchyGroup(ctx context.Context, instanceID, id, name string, at time.Time) error {
+	res, err := s.exec(ctx, s.db, `UPDATE hierarchy_groups SET name = $3, updated_at = $4 WHERE instance_id = $1 AND id = $2`,
+		instanceID, id, name, timeToDB(at))
+	if err != nil {
+		return s.insertErr("rename hierarchy group", err)
+	}
+	return affected("rename hierarchy group", res, nil)
+}
+
+// DeleteHierarchyGroup implements store.Store.
+func (s *Store) DeleteHierarchyGroup(ctx context.Context, instanceID, id string) error {
+	res, err := s.exec(ctx, s.db, `DELETE FROM hierarchy_groups WHERE instance_id = $1 AND id = $2`, instanceID, id)
+	return affected("delete hierarchy group", res, err)
+}

@@ -1,0 +1,66 @@
+package storetest
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+// The user hierarchy: a structure replaced whole, groups unique by id and exact name, renamed,
+// listed by id, deleted, and gone with their instance.
+func testHierarchy(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "hier")
+	createInstance(t, s, in, nil, nil)
+	t0 := time.Date(2026, 4, 1, 9, 0, 0, 123456000, time.UTC)
+
+	levels := []store.HierarchyLevel{{InstanceID: in.ID, Level: 1, ID: "l1", Name: "Site", UpdatedAt: t0},
+		{InstanceID: in.ID, Level: 2, ID: "l2", Name: "Team é", UpdatedAt: t0}}
+	must(t, "PutHierarchyStructure", s.PutHierarchyStructure(ctx, in.ID, levels))
+	got, err := s.GetHierarchyStructure(ctx, in.ID)
+	must(t, "GetHierarchyStructure", err)
+	if !reflect.DeepEqual(got, levels) {
+		t.Errorf("structure = %+v, want %+v", got, levels)
+	}
+	must(t, "PutHierarchyStructure shorter", s.PutHierarchyStructure(ctx, in.ID, levels[:1]))
+	if got, _ := s.GetHierarchyStructure(ctx, in.ID); len(got) != 1 {
+		t.Errorf("structure after replacing = %+v", got)
+	}
+	checkErr(t, "PutHierarchyStructure of no instance", s.PutHierarchyStructure(ctx, missingInstance, levels), store.ErrNotFound)
+
+	g1 := store.HierarchyGroup{InstanceID: in.ID, ID: "g1", Name: "Paris", Level: 1, Tags: map[string]string{"k": "v"}, CreatedAt: t0, UpdatedAt: t0}
+	g2 := store.HierarchyGroup{InstanceID: in.ID, ID: "g2", Name: "paris", Level: 2, ParentID: "g1", CreatedAt: t0, UpdatedAt: t0}
+	must(t, "CreateHierarchyGroup", s.CreateHierarchyGroup(ctx, g1))
+	must(t, "CreateHierarchyGroup of a name in another case", s.CreateHierarchyGroup(ctx, g2))
+	dup := g2
+	dup.ID = "g3"
+	checkErr(t, "CreateHierarchyGroup of a taken name", s.CreateHierarchyGroup(ctx, store.HierarchyGroup{InstanceID: in.ID, ID: "g3", Name: "Paris",
+		Level: 1, CreatedAt: t0, UpdatedAt: t0}), store.ErrAlreadyExists)
+	if g, err := s.GetHierarchyGroup(ctx, in.ID, "g1"); err != nil || !reflect.DeepEqual(g, g1) {
+		t.Errorf("GetHierarchyGroup = %+v, %v; want %+v", g, err, g1)
+	}
+	list, err := s.ListHierarchyGroups(ctx, in.ID, store.Page{Limit: 10})
+	must(t, "ListHierarchyGroups", err)
+	if len(list) != 2 || list[0].ID != "g1" || list[1].ID != "g2" {
+		t.Errorf("ListHierarchyGroups = %+v", list)
+	}
+	must(t, "RenameHierarchyGroup", s.RenameHierarchyGroup(ctx, in.ID, "g2", "Lyon", t0.Add(time.Hour)))
+	if g, _ := s.GetHierarchyGroup(ctx, in.ID, "g2"); g.Name != "Lyon" || !g.UpdatedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("after the rename: %+v", g)
+	}
+	checkErr(t, "RenameHierarchyGroup to a taken name", s.RenameHierarchyGroup(ctx, in.ID, "g2", "Paris", t0), store.ErrAlreadyExists)
+	checkErr(t, "RenameHierarchyGroup of none", s.RenameHierarchyGroup(ctx, in.ID, "nope", "x", t0), store.ErrNotFound)
+	must(t, "DeleteHierarchyGroup", s.DeleteHierarchyGroup(ctx, in.ID, "g2"))
+	checkErr(t, "DeleteHierarchyGroup twice", s.DeleteHierarchyGroup(ctx, in.ID, "g2"), store.ErrNotFound)
+
+	must(t, "DeleteInstance", s.DeleteInstance(ctx, in.AccountID, in.Region, in.ID))
+	if _, err := s.GetHierarchyGroup(ctx, in.ID, "g1"); err == nil {
+		t.Error("a group outlived its instance")
+	}
+	if got, _ := s.GetHierarchyStructure(ctx, in.ID); len(got) != 0 {
+		t.Error("the structure outlived its instance")
+	}
+}
