@@ -51,6 +51,7 @@ const (
 	ResourceNotFound
 	UserNotFound
 	DuplicateResource
+	ResourceInUse
 	ServiceUnavailable
 
 	// Throttling. TooManyRequests and Throttling emulate AWS's rate quotas (--emulate-quotas):
@@ -165,6 +166,8 @@ var table = map[Code]Spec{
 		"No user with the specified credentials was found", ""},
 	DuplicateResource: {"DuplicateResourceException", "EntityAlreadyExists", 409, true,
 		"A resource with the specified name already exists.", ""},
+	ResourceInUse: {"ResourceInUseException", "ResourceInUse", 409, true,
+		"The resource is in use.", ""},
 	ServiceUnavailable: {"InternalServiceException", "ServiceUnavailable", 503, false,
 		"The service is unavailable. Please try again later.", "UNAVAILABLE"},
 

@@ -284,3 +284,99 @@ func TestConnectTagConditions(t *testing.T) {
 	_, err := c.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: aws.String(instARN), TagKeys: []string{"cost"}})
 	wantAPIError(t, err, "AccessDeniedException", 403, "connect:UntagResource")
 }
+
+// The user hierarchy through the SDK: a structure, groups under one another with their path, a
+// user put in a group and found by it, the refusals of a level without name, a taken name, a
+// group in use and a level in use.
+func TestConnectHierarchy(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.connect(e.root, "us-east-1")
+	inst := newInstance(t, c, "acme", ctypes.DirectoryTypeSaml)
+	user := newAgent(t, c, inst, "agent1")
+
+	_, err := c.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: aws.String(inst), Name: aws.String("Paris")})
+	wantAPIError(t, err, "InvalidRequestException", 400, "has no level 1")
+	_, err = c.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: aws.String(inst),
+		HierarchyStructure: &ctypes.HierarchyStructureUpdate{LevelTwo: &ctypes.HierarchyLevelUpdate{Name: aws.String("Team")}}})
+	wantAPIError(t, err, "InvalidParameterException", 400, "without gaps")
+	if _, err := c.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: aws.String(inst),
+		HierarchyStructure: &ctypes.HierarchyStructureUpdate{LevelOne: &ctypes.HierarchyLevelUpdate{Name: aws.String("Site")},
+			LevelTwo: &ctypes.HierarchyLevelUpdate{Name: aws.String("Team")}}}); err != nil {
+		t.Fatal(err)
+	}
+	structure, err := c.DescribeUserHierarchyStructure(ctx, &connect.DescribeUserHierarchyStructureInput{InstanceId: aws.String(inst)})
+	if err != nil || aws.ToString(structure.HierarchyStructure.LevelOne.Name) != "Site" || aws.ToString(structure.HierarchyStructure.LevelTwo.Name) != "Team" ||
+		structure.HierarchyStructure.LevelThree != nil {
+		t.Fatalf("DescribeUserHierarchyStructure = %+v, %v", structure, err)
+	}
+
+	paris, err := c.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: aws.String(inst), Name: aws.String("Paris")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tier1, err := c.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: aws.String(inst), Name: aws.String("Tier 1"),
+		ParentGroupId: paris.HierarchyGroupId, Tags: map[string]string{"cost": "42"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: aws.String(inst), Name: aws.String("Deeper"),
+		ParentGroupId: tier1.HierarchyGroupId})
+	wantAPIError(t, err, "InvalidRequestException", 400, "has no level 3")
+	_, err = c.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: aws.String(inst), Name: aws.String("Paris")})
+	wantAPIError(t, err, "DuplicateResourceException", 409, "Paris")
+	g, err := c.DescribeUserHierarchyGroup(ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: aws.String(inst), HierarchyGroupId: tier1.HierarchyGroupId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hg := g.HierarchyGroup
+	if aws.ToString(hg.LevelId) != "2" || aws.ToString(hg.HierarchyPath.LevelOne.Name) != "Paris" || aws.ToString(hg.HierarchyPath.LevelTwo.Name) != "Tier 1" ||
+		hg.Tags["cost"] != "42" || aws.ToString(hg.Arn) != aws.ToString(tier1.HierarchyGroupArn) {
+		t.Errorf("DescribeUserHierarchyGroup = %+v", hg)
+	}
+	groups, err := c.ListUserHierarchyGroups(ctx, &connect.ListUserHierarchyGroupsInput{InstanceId: aws.String(inst)})
+	if err != nil || len(groups.UserHierarchyGroupSummaryList) != 2 {
+		t.Errorf("ListUserHierarchyGroups = %+v, %v", groups, err)
+	}
+	if _, err := c.UpdateUserHierarchyGroupName(ctx, &connect.UpdateUserHierarchyGroupNameInput{InstanceId: aws.String(inst),
+		HierarchyGroupId: tier1.HierarchyGroupId, Name: aws.String("Tier One")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A user in the group: found by it, and the group is in use.
+	if _, err := c.UpdateUserHierarchy(ctx, &connect.UpdateUserHierarchyInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		HierarchyGroupId: tier1.HierarchyGroupId}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(inst), UserId: aws.String(user)})
+	if err != nil || aws.ToString(d.User.HierarchyGroupId) != aws.ToString(tier1.HierarchyGroupId) {
+		t.Errorf("the user's group: %v, %v", d, err)
+	}
+	found, err := c.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: aws.String(inst), SearchCriteria: &ctypes.UserSearchCriteria{
+		HierarchyGroupCondition: &ctypes.HierarchyGroupCondition{Value: tier1.HierarchyGroupId, HierarchyGroupMatchType: ctypes.HierarchyGroupMatchTypeExact}}})
+	if err != nil || len(found.Users) != 1 {
+		t.Errorf("SearchUsers by group: %+v, %v", found, err)
+	}
+	_, err = c.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: aws.String(inst), HierarchyGroupId: tier1.HierarchyGroupId})
+	wantAPIError(t, err, "ResourceInUseException", 409, "has 1 users")
+	_, err = c.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: aws.String(inst), HierarchyGroupId: paris.HierarchyGroupId})
+	wantAPIError(t, err, "ResourceInUseException", 409, "child groups")
+	_, err = c.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: aws.String(inst),
+		HierarchyStructure: &ctypes.HierarchyStructureUpdate{LevelOne: &ctypes.HierarchyLevelUpdate{Name: aws.String("Site")}}})
+	wantAPIError(t, err, "ResourceInUseException", 409, "Level 2")
+	_, err = c.UpdateUserHierarchy(ctx, &connect.UpdateUserHierarchyInput{InstanceId: aws.String(inst), UserId: aws.String(user),
+		HierarchyGroupId: aws.String("aaaaaaaa-0000-4000-8000-000000000000")})
+	wantAPIError(t, err, "ResourceNotFoundException", 404, "hierarchy group")
+
+	// Out of the group, the group goes, then its parent.
+	if _, err := c.UpdateUserHierarchy(ctx, &connect.UpdateUserHierarchyInput{InstanceId: aws.String(inst), UserId: aws.String(user)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []*string{tier1.HierarchyGroupId, paris.HierarchyGroupId} {
+		if _, err := c.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: aws.String(inst), HierarchyGroupId: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = c.DescribeUserHierarchyGroup(ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: aws.String(inst), HierarchyGroupId: paris.HierarchyGroupId})
+	wantAPIError(t, err, "ResourceNotFoundException", 404, "hierarchy group")
+}

@@ -122,6 +122,22 @@ var operations = []Operation{
 		Resources: connectUser, handle: (*API).updateUserRoutingProfile},
 	{Service: "connect", Name: "UpdateUserSecurityProfiles", Method: "POST", Path: "/users/{InstanceId}/{UserId}/security-profiles",
 		Resources: connectUser, handle: (*API).updateUserSecurityProfiles},
+	{Service: "connect", Name: "UpdateUserHierarchy", Method: "POST", Path: "/users/{InstanceId}/{UserId}/hierarchy",
+		Resources: connectUser, handle: (*API).updateUserHierarchy},
+	{Service: "connect", Name: "UpdateUserHierarchyStructure", Method: "POST", Path: "/user-hierarchy-structure/{InstanceId}",
+		Resources: instance, handle: (*API).updateUserHierarchyStructure},
+	{Service: "connect", Name: "DescribeUserHierarchyStructure", Method: "GET", Path: "/user-hierarchy-structure/{InstanceId}",
+		Resources: instance, handle: (*API).describeUserHierarchyStructure},
+	{Service: "connect", Name: "CreateUserHierarchyGroup", Method: "PUT", Path: "/user-hierarchy-groups/{InstanceId}",
+		Resources: newAgentGroup, Keys: bodyTags("Tags"), handle: (*API).createUserHierarchyGroup},
+	{Service: "connect", Name: "DescribeUserHierarchyGroup", Method: "GET", Path: "/user-hierarchy-groups/{InstanceId}/{HierarchyGroupId}",
+		Resources: agentGroup, handle: (*API).describeUserHierarchyGroup},
+	{Service: "connect", Name: "ListUserHierarchyGroups", Method: "GET", Path: "/user-hierarchy-groups-summary/{InstanceId}",
+		Resources: instance, handle: (*API).listUserHierarchyGroups},
+	{Service: "connect", Name: "UpdateUserHierarchyGroupName", Method: "POST", Path: "/user-hierarchy-groups/{InstanceId}/{HierarchyGroupId}/name",
+		Resources: agentGroup, handle: (*API).updateUserHierarchyGroupName},
+	{Service: "connect", Name: "DeleteUserHierarchyGroup", Method: "DELETE", Path: "/user-hierarchy-groups/{InstanceId}/{HierarchyGroupId}",
+		Resources: agentGroup, handle: (*API).deleteUserHierarchyGroup},
 	{Service: "connect", Name: "SearchUsers", Method: "POST", Path: "/search-users", Resources: bodyInstance, handle: (*API).searchUsers},
 	{Service: "connect", Name: "TagResource", Method: "POST", Path: "/tags/{resourceArn}", Resources: labelARN,
 		Keys: bodyTags("tags"), handle: (*API).tagResource},
@@ -373,6 +389,18 @@ func instance(req *Request) []string { return []string{instanceARNOf(req)} }
 func federatedUser(req *Request) []string {
 	in := instanceRefOf(req)
 	return []string{arn.FederatedUser(in.Region, in.Account, in.ID, req.Principal.UserID)}
+}
+
+// agentGroup is the hierarchy group a request's second label names; newAgentGroup the one
+// CreateUserHierarchyGroup makes (its id is not known yet).
+func agentGroup(req *Request) []string {
+	in := instanceRefOf(req)
+	return []string{arn.AgentGroup(in.Region, in.Account, in.ID, req.Labels[1])}
+}
+
+func newAgentGroup(req *Request) []string {
+	in := instanceRefOf(req)
+	return []string{arn.AgentGroup(in.Region, in.Account, in.ID, "*")}
 }
 
 // bodyInstance is the instance a Connect request names in its JSON body's InstanceId (the
