@@ -222,21 +222,11 @@ type HierarchyGroupSummary struct {
 
 // ListUserHierarchyGroups lists an instance's groups by id.
 func (s *Service) ListUserHierarchyGroups(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[HierarchyGroupSummary], error) {
-	inst, err := s.instance(ctx, c, instanceRef(ref))
-	if err != nil {
-		return Page[HierarchyGroupSummary]{}, err
-	}
-	p, err := pageRequest(nextToken, maxResults, 1000, 100)
-	if err != nil {
-		return Page[HierarchyGroupSummary]{}, err
-	}
-	items, err := s.store.ListHierarchyGroups(ctx, inst.ID, p)
-	if err != nil {
-		return Page[HierarchyGroupSummary]{}, fmt.Errorf("connect: list hierarchy groups: %w", err)
-	}
-	return pageOf(items, p, func(g store.HierarchyGroup) string { return g.ID }, func(g store.HierarchyGroup) HierarchyGroupSummary {
-		return HierarchyGroupSummary{ID: g.ID, ARN: groupARN(inst, g.ID), Name: g.Name, LastModifiedTime: g.UpdatedAt, LastModifiedRegion: inst.Region}
-	}), nil
+	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, "hierarchy groups", s.store.ListHierarchyGroups,
+		func(g store.HierarchyGroup) string { return g.ID },
+		func(inst store.Instance, g store.HierarchyGroup) HierarchyGroupSummary {
+			return HierarchyGroupSummary{ID: g.ID, ARN: groupARN(inst, g.ID), Name: g.Name, LastModifiedTime: g.UpdatedAt, LastModifiedRegion: inst.Region}
+		})
 }
 
 // UpdateUserHierarchyGroupName renames a group.

@@ -260,20 +260,10 @@ func (s *Service) ListRoutingProfiles(ctx context.Context, c Caller, ref, nextTo
 func (s *Service) listProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int,
 	list func(context.Context, string, store.Page) ([]store.Profile, error),
 	profileARN func(region, account, instanceID, id string) string) (Page[Profile], error) {
-	in, err := s.instance(ctx, c, instanceRef(ref))
-	if err != nil {
-		return Page[Profile]{}, err
-	}
-	p, err := pageRequest(nextToken, maxResults, 1000, 100)
-	if err != nil {
-		return Page[Profile]{}, err
-	}
-	items, err := list(ctx, in.ID, p)
-	if err != nil {
-		return Page[Profile]{}, fmt.Errorf("connect: list profiles: %w", err)
-	}
-	return pageOf(items, p, func(pr store.Profile) string { return pr.ID }, func(pr store.Profile) Profile {
-		return Profile{ID: pr.ID, ARN: profileARN(in.Region, in.AccountID, in.ID, pr.ID), Name: pr.Name,
-			LastModifiedTime: pr.CreatedAt, LastModifiedRegion: in.Region}
-	}), nil
+	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, "profiles", list,
+		func(pr store.Profile) string { return pr.ID },
+		func(in store.Instance, pr store.Profile) Profile {
+			return Profile{ID: pr.ID, ARN: profileARN(in.Region, in.AccountID, in.ID, pr.ID), Name: pr.Name,
+				LastModifiedTime: pr.CreatedAt, LastModifiedRegion: in.Region}
+		})
 }

@@ -284,22 +284,12 @@ type UserSummary struct {
 
 // ListUsers lists an instance's users by username.
 func (s *Service) ListUsers(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[UserSummary], error) {
-	inst, err := s.instance(ctx, c, instanceRef(ref))
-	if err != nil {
-		return Page[UserSummary]{}, err
-	}
-	p, err := pageRequest(nextToken, maxResults, 1000, 100)
-	if err != nil {
-		return Page[UserSummary]{}, err
-	}
-	items, err := s.store.ListConnectUsers(ctx, inst.ID, p)
-	if err != nil {
-		return Page[UserSummary]{}, fmt.Errorf("connect: list users: %w", err)
-	}
-	return pageOf(items, p, func(u store.ConnectUser) string { return u.Username }, func(u store.ConnectUser) UserSummary {
-		return UserSummary{ID: u.ID, ARN: userARN(inst, u.ID), Username: u.Username,
-			LastModifiedTime: u.UpdatedAt, LastModifiedRegion: inst.Region}
-	}), nil
+	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, "users", s.store.ListConnectUsers,
+		func(u store.ConnectUser) string { return u.Username },
+		func(inst store.Instance, u store.ConnectUser) UserSummary {
+			return UserSummary{ID: u.ID, ARN: userARN(inst, u.ID), Username: u.Username,
+				LastModifiedTime: u.UpdatedAt, LastModifiedRegion: inst.Region}
+		})
 }
 
 func (s *Service) forgetUser(instanceID, userID string) {

@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"regexp"
@@ -126,4 +127,24 @@ func pageOf[T, V any](items []T, p store.Page, key func(T) string, view func(T) 
 		page.Items[i] = view(item)
 	}
 	return page
+}
+
+// listInstancePage lists one page of what an instance holds (users, profiles, groups): the
+// instance named by ref, the page NextToken and MaxResults ask for, and each item's view.
+func listInstancePage[T, V any](ctx context.Context, s *Service, c Caller, ref, nextToken string, maxResults int, what string,
+	list func(ctx context.Context, instanceID string, p store.Page) ([]T, error), key func(T) string,
+	view func(store.Instance, T) V) (Page[V], error) {
+	inst, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return Page[V]{}, err
+	}
+	p, err := pageRequest(nextToken, maxResults, 1000, 100)
+	if err != nil {
+		return Page[V]{}, err
+	}
+	items, err := list(ctx, inst.ID, p)
+	if err != nil {
+		return Page[V]{}, fmt.Errorf("connect: list %s: %w", what, err)
+	}
+	return pageOf(items, p, key, func(item T) V { return view(inst, item) }), nil
 }
