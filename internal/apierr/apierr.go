@@ -52,6 +52,7 @@ const (
 	UserNotFound
 	DuplicateResource
 	ResourceInUse
+	ResourceConflict
 	ServiceUnavailable
 
 	// Throttling. TooManyRequests and Throttling emulate AWS's rate quotas (--emulate-quotas):
@@ -168,6 +169,8 @@ var table = map[Code]Spec{
 		"A resource with the specified name already exists.", ""},
 	ResourceInUse: {"ResourceInUseException", "ResourceInUse", 409, true,
 		"The resource is in use.", ""},
+	ResourceConflict: {"ResourceConflictException", "ResourceConflict", 409, true,
+		"A resource already has that name.", ""},
 	ServiceUnavailable: {"InternalServiceException", "ServiceUnavailable", 503, false,
 		"The service is unavailable. Please try again later.", "UNAVAILABLE"},
 

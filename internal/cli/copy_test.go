@@ -77,6 +77,7 @@ func populate(t testing.TB, st store.Store) {
 					Username: fmt.Sprintf("Agent%d", u), Details: details, CreatedAt: at, UpdatedAt: at.Add(time.Minute)}))
 			}
 			must(st.PutHierarchyStructure(ctx, id, []store.HierarchyLevel{{InstanceID: id, Level: 1, ID: id + "-l1", Name: "Site", UpdatedAt: at}}))
+			must(st.AddApprovedOrigin(ctx, id, "https://agents.example.com"))
 			must(st.CreateHierarchyGroup(ctx, store.HierarchyGroup{InstanceID: id, ID: id + "-g1", Name: "Paris", Level: 1, CreatedAt: at, UpdatedAt: at}))
 		}
 	}

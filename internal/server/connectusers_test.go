@@ -380,3 +380,43 @@ func TestConnectHierarchy(t *testing.T) {
 	_, err = c.DescribeUserHierarchyGroup(ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: aws.String(inst), HierarchyGroupId: paris.HierarchyGroupId})
 	wantAPIError(t, err, "ResourceNotFoundException", 404, "hierarchy group")
 }
+
+// Approved origins through the SDK: approved, listed by the SDK's paginator, withdrawn, with the
+// refusals of a taken, a malformed and an unknown origin.
+func TestConnectApprovedOrigins(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.connect(e.root, "us-east-1")
+	inst := newInstance(t, c, "acme", ctypes.DirectoryTypeSaml)
+	var want []string
+	for i := range 30 {
+		o := fmt.Sprintf("https://agents%02d.example.com", i)
+		want = append(want, o)
+		if _, err := c.AssociateApprovedOrigin(ctx, &connect.AssociateApprovedOriginInput{InstanceId: aws.String(inst), Origin: aws.String(o)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	pages := 0
+	p := connect.NewListApprovedOriginsPaginator(c, &connect.ListApprovedOriginsInput{InstanceId: aws.String(inst)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		got = append(got, page.Origins...)
+	}
+	if !slices.Equal(got, want) || pages != 2 {
+		t.Errorf("%d pages of %v", pages, got)
+	}
+	_, err := c.AssociateApprovedOrigin(ctx, &connect.AssociateApprovedOriginInput{InstanceId: aws.String(inst), Origin: aws.String(want[0])})
+	wantAPIError(t, err, "ResourceConflictException", 409, "already approved")
+	_, err = c.AssociateApprovedOrigin(ctx, &connect.AssociateApprovedOriginInput{InstanceId: aws.String(inst), Origin: aws.String("https://agents.example.com/ccp")})
+	wantAPIError(t, err, "InvalidParameterException", 400, "is not an origin")
+	if _, err := c.DisassociateApprovedOrigin(ctx, &connect.DisassociateApprovedOriginInput{InstanceId: aws.String(inst), Origin: aws.String(want[0])}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DisassociateApprovedOrigin(ctx, &connect.DisassociateApprovedOriginInput{InstanceId: aws.String(inst), Origin: aws.String(want[0])})
+	wantAPIError(t, err, "ResourceNotFoundException", 404, "not approved")
+}

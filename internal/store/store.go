@@ -306,6 +306,13 @@ type Store interface {
 	RenameHierarchyGroup(ctx context.Context, instanceID, id, name string, at time.Time) error
 	DeleteHierarchyGroup(ctx context.Context, instanceID, id string) error
 
+	// Approved origins of an instance: AddApprovedOrigin is ErrAlreadyExists for one it has
+	// (exactly) and ErrNotFound without the instance; RemoveApprovedOrigin ErrNotFound for
+	// one it has not; ListApprovedOrigins orders them, Page.After being an origin.
+	AddApprovedOrigin(ctx context.Context, instanceID, origin string) error
+	RemoveApprovedOrigin(ctx context.Context, instanceID, origin string) error
+	ListApprovedOrigins(ctx context.Context, instanceID string, p Page) ([]string, error)
+
 	// UpdateConnectUser reads the user, applies update, and writes the result atomically, as
 	// one step against concurrent updates on every replica; update may change Details,
 	// PasswordHash and UpdatedAt, nothing else. ErrNotFound when there is no such user.

@@ -134,3 +134,35 @@ func (a *API) updateUserHierarchy(r *Request) (any, error) {
 	}
 	return struct{}{}, a.connect.UpdateUserHierarchy(r.Context(), r.caller(), r.Labels[0], r.Labels[1], body.HierarchyGroupID)
 }
+
+// Approved origins.
+
+func (a *API) associateApprovedOrigin(r *Request) (any, error) {
+	var body struct {
+		Origin string `json:"Origin"`
+	}
+	if err := decodeBody(r.Payload, &body); err != nil {
+		return nil, err
+	}
+	return struct{}{}, a.connect.AssociateApprovedOrigin(r.Context(), r.caller(), r.Labels[0], body.Origin)
+}
+
+func (a *API) disassociateApprovedOrigin(r *Request) (any, error) {
+	return struct{}{}, a.connect.DisassociateApprovedOrigin(r.Context(), r.caller(), r.Labels[0], r.URL.Query().Get("origin"))
+}
+
+func (a *API) listApprovedOrigins(r *Request) (any, error) {
+	next, max, err := pageParams(r)
+	if err != nil {
+		return nil, err
+	}
+	page, err := a.connect.ListApprovedOrigins(r.Context(), r.caller(), r.Labels[0], next, max)
+	origins := page.Items
+	if origins == nil {
+		origins = []string{}
+	}
+	return struct {
+		Origins   []string `json:"Origins"`
+		NextToken string   `json:"NextToken,omitempty"`
+	}{origins, page.NextToken}, err
+}

@@ -139,7 +139,7 @@ func (s *Store) ListInstances(ctx context.Context, accountID, region string, p s
 }
 
 // instanceChildren are the tables whose rows belong to an instance.
-var instanceChildren = []string{"connect_users", securityProfiles.table, routingProfiles.table, "hierarchy_levels", "hierarchy_groups"}
+var instanceChildren = []string{"connect_users", securityProfiles.table, routingProfiles.table, "hierarchy_levels", "hierarchy_groups", "approved_origins"}
 
 // DeleteInstance implements store.Store. An instance of another account or region is
 // store.ErrNotFound, and stays.

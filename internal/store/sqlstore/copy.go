@@ -38,6 +38,7 @@ var tables = []string{
 	"connect_users",
 	"hierarchy_levels",
 	"hierarchy_groups",
+	"approved_origins",
 	"signing_keys",
 	"used_tokens",
 	"revoked_families",

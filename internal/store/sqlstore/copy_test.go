@@ -105,6 +105,7 @@ func fill(t *testing.T, s *Store) {
 		must(s.CreateConnectUser(ctx, store.ConnectUser{InstanceID: "inst-Main", ID: fmt.Sprintf("u%d", i), Username: fmt.Sprintf("agent%d", i), Details: details, CreatedAt: at, UpdatedAt: at.Add(time.Second)}))
 	}
 	must(s.PutHierarchyStructure(ctx, "inst-Main", []store.HierarchyLevel{{InstanceID: "inst-Main", Level: 1, ID: "lvl1", Name: "Site", UpdatedAt: at}}))
+	must(s.AddApprovedOrigin(ctx, "inst-Main", "https://agents.example.com"))
 	must(s.CreateHierarchyGroup(ctx, store.HierarchyGroup{InstanceID: "inst-Main", ID: "grp1", Name: "Paris", Level: 1,
 		Tags: map[string]string{"k": "v"}, CreatedAt: at, UpdatedAt: at}))
 	must(s.CreateSigningKey(ctx, store.SigningKey{ID: "k1", Secret: []byte{9, 8, 7, 0}, CreatedAt: at}))

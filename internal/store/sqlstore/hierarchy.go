@@ -126,3 +126,30 @@ func (s *Store) DeleteHierarchyGroup(ctx context.Context, instanceID, id string)
 	res, err := s.exec(ctx, s.db, `DELETE FROM hierarchy_groups WHERE instance_id = $1 AND id = $2`, instanceID, id)
 	return affected("delete hierarchy group", res, err)
 }
+
+// AddApprovedOrigin implements store.Store.
+func (s *Store) AddApprovedOrigin(ctx context.Context, instanceID, origin string) error {
+	if _, err := s.exec(ctx, s.db, `INSERT INTO approved_origins (instance_id, origin) VALUES ($1, $2)`, instanceID, origin); err != nil {
+		return s.insertErr("add approved origin", err)
+	}
+	return nil
+}
+
+// RemoveApprovedOrigin implements store.Store.
+func (s *Store) RemoveApprovedOrigin(ctx context.Context, instanceID, origin string) error {
+	res, err := s.exec(ctx, s.db, `DELETE FROM approved_origins WHERE instance_id = $1 AND origin = $2`, instanceID, origin)
+	return affected("remove approved origin", res, err)
+}
+
+// ListApprovedOrigins implements store.Store.
+func (s *Store) ListApprovedOrigins(ctx context.Context, instanceID string, p store.Page) ([]string, error) {
+	rows, err := s.query(ctx, s.db, `SELECT origin FROM approved_origins WHERE instance_id = $1 AND origin > $2 ORDER BY origin LIMIT $3`,
+		instanceID, p.After, p.Limit)
+	if err != nil {
+		return nil, getErr("list approved origins", err)
+	}
+	return collect(rows, "list approved origins", func(sc interface{ Scan(...any) error }) (string, error) {
+		var o string
+		return o, sc.Scan(&o)
+	})
+}

@@ -279,6 +279,14 @@ var migrations = []migration{
 			UNIQUE (instance_id, name)
 		)`,
 	},
+	// 10: the approved origins of an instance (the sites that may embed its agent pages).
+	{
+		`CREATE TABLE approved_origins (
+			instance_id {key} NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+			origin      {key} NOT NULL,
+			PRIMARY KEY (instance_id, origin)
+		)`,
+	},
 }
 
 // SchemaVersion is the number of migrations this binary knows: the schema version it

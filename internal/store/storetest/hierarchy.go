@@ -64,3 +64,30 @@ func testHierarchy(t *testing.T, s store.Store) {
 		t.Error("the structure outlived its instance")
 	}
 }
+
+// Approved origins: added once, listed in order, removed, gone with their instance.
+func testApprovedOrigins(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "origins")
+	createInstance(t, s, in, nil, nil)
+	for _, o := range []string{"https://b.example.com", "https://a.example.com:8443"} {
+		must(t, "AddApprovedOrigin "+o, s.AddApprovedOrigin(ctx, in.ID, o))
+	}
+	checkErr(t, "AddApprovedOrigin twice", s.AddApprovedOrigin(ctx, in.ID, "https://b.example.com"), store.ErrAlreadyExists)
+	checkErr(t, "AddApprovedOrigin to no instance", s.AddApprovedOrigin(ctx, missingInstance, "https://x.example.com"), store.ErrNotFound)
+	list, err := s.ListApprovedOrigins(ctx, in.ID, store.Page{Limit: 10})
+	must(t, "ListApprovedOrigins", err)
+	if !reflect.DeepEqual(list, []string{"https://a.example.com:8443", "https://b.example.com"}) {
+		t.Errorf("ListApprovedOrigins = %v", list)
+	}
+	if page, _ := s.ListApprovedOrigins(ctx, in.ID, store.Page{After: "https://a.example.com:8443", Limit: 10}); len(page) != 1 {
+		t.Errorf("the second page = %v", page)
+	}
+	must(t, "RemoveApprovedOrigin", s.RemoveApprovedOrigin(ctx, in.ID, "https://b.example.com"))
+	checkErr(t, "RemoveApprovedOrigin twice", s.RemoveApprovedOrigin(ctx, in.ID, "https://b.example.com"), store.ErrNotFound)
+	must(t, "DeleteInstance", s.DeleteInstance(ctx, in.AccountID, in.Region, in.ID))
+	if list, _ := s.ListApprovedOrigins(ctx, in.ID, store.Page{Limit: 10}); len(list) != 0 {
+		t.Errorf("origins outlived their instance: %v", list)
+	}
+}

@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UpdateConnectUser", testUpdateConnectUser},
 		{"UpdateInstanceTags", testUpdateInstanceTags},
 		{"Hierarchy", testHierarchy},
+		{"ApprovedOrigins", testApprovedOrigins},
 		{"DeleteInstanceCascades", testDeleteInstanceCascades},
 		{"SigningKeys", testSigningKeys},
 		{"MarkTokenUsed", testMarkTokenUsed},

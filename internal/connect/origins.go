@@ -1,0 +1,84 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+// Approved origins: the sites that may embed an instance's agent pages. They are kept and
+// listed; the sign-in pages do not read them yet.
+
+// checkOrigin takes an origin as Connect does: a scheme and a host (and port), nothing else.
+func checkOrigin(origin string) error {
+	if origin == "" {
+		return missing("origin")
+	}
+	if err := checkLength("origin", origin, 1, 267); err != nil {
+		return err
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return apierr.New(apierr.InvalidParameter, "Origin %s is not an origin: a scheme, a host and an optional port, such as https://agents.example.com.", origin)
+	}
+	return nil
+}
+
+// AssociateApprovedOrigin approves an origin for an instance.
+func (s *Service) AssociateApprovedOrigin(ctx context.Context, c Caller, ref, origin string) error {
+	inst, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return err
+	}
+	if err := checkOrigin(origin); err != nil {
+		return err
+	}
+	err = s.store.AddApprovedOrigin(ctx, inst.ID, origin)
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return apierr.New(apierr.ResourceConflict, "The origin %s is already approved for this instance.", origin)
+	case errors.Is(err, store.ErrNotFound):
+		return instanceNotFound(ref)
+	case err != nil:
+		return fmt.Errorf("connect: add approved origin: %w", err)
+	}
+	return nil
+}
+
+// DisassociateApprovedOrigin withdraws an origin's approval.
+func (s *Service) DisassociateApprovedOrigin(ctx context.Context, c Caller, ref, origin string) error {
+	inst, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return err
+	}
+	if err := checkOrigin(origin); err != nil {
+		return err
+	}
+	if err := s.store.RemoveApprovedOrigin(ctx, inst.ID, origin); errors.Is(err, store.ErrNotFound) {
+		return apierr.New(apierr.ResourceNotFound, "The origin %s is not approved for this instance.", origin)
+	} else if err != nil {
+		return fmt.Errorf("connect: remove approved origin: %w", err)
+	}
+	return nil
+}
+
+// ListApprovedOrigins lists an instance's approved origins, 25 at most a page, as Connect.
+func (s *Service) ListApprovedOrigins(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[string], error) {
+	inst, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return Page[string]{}, err
+	}
+	p, err := pageRequest(nextToken, maxResults, 25, 25)
+	if err != nil {
+		return Page[string]{}, err
+	}
+	items, err := s.store.ListApprovedOrigins(ctx, inst.ID, p)
+	if err != nil {
+		return Page[string]{}, fmt.Errorf("connect: list approved origins: %w", err)
+	}
+	return pageOf(items, p, func(o string) string { return o }, func(o string) string { return o }), nil
+}
