@@ -165,3 +165,12 @@ func ParseInstance(s string) (InstanceRef, bool) {
 	}
 	return InstanceRef{Region: a.Region, Account: a.Account, ID: id}, true
 }
+
+// ResolveInstance is the instance ref names as a Connect request does: an instance ARN as
+// given, or an id in the caller's account and region.
+func ResolveInstance(ref, region, account string) InstanceRef {
+	if in, ok := ParseInstance(ref); ok {
+		return in
+	}
+	return InstanceRef{Region: region, Account: account, ID: ref}
+}

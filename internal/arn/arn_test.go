@@ -71,6 +71,17 @@ func TestParseInstance(t *testing.T) {
 	}
 }
 
+func TestResolveInstance(t *testing.T) {
+	byARN := ResolveInstance("arn:aws:connect:eu-west-2:210987654321:instance/abc-1", "us-east-1", "123456789012")
+	if byARN != (InstanceRef{"eu-west-2", "210987654321", "abc-1"}) {
+		t.Errorf("by ARN: %+v, want the ARN's region and account", byARN)
+	}
+	byID := ResolveInstance("abc-1", "us-east-1", "123456789012")
+	if byID != (InstanceRef{"us-east-1", "123456789012", "abc-1"}) {
+		t.Errorf("by id: %+v, want the caller's region and account", byID)
+	}
+}
+
 func TestParseRoundTrip(t *testing.T) {
 	s := "arn:aws:connect:us-east-1:123456789012:instance/i-1/user/AROA1:agent1"
 	a, err := Parse(s)

@@ -370,14 +370,9 @@ func matchPath(op *Operation, parts []string) ([]string, bool) {
 // anyResource is for actions AWS authorizes on no particular resource.
 func anyResource(*Request) []string { return []string{"*"} }
 
-// instanceRefOf is the instance a Connect request's InstanceId label names: an instance ARN as
-// given, or an id in the caller's account and region.
+// instanceRefOf is the instance a Connect request's InstanceId label names.
 func instanceRefOf(req *Request) arn.InstanceRef {
-	ref := req.Labels[0]
-	if in, ok := arn.ParseInstance(ref); ok {
-		return in
-	}
-	return arn.InstanceRef{Region: req.Region, Account: req.Principal.AccountID, ID: ref}
+	return arn.ResolveInstance(req.Labels[0], req.Region, req.Principal.AccountID)
 }
 
 func instanceARNOf(req *Request) string {
@@ -416,10 +411,8 @@ func bodyInstance(req *Request) []string {
 		InstanceID string `json:"InstanceId"`
 	}
 	_ = json.Unmarshal(req.Payload, &body) // a body that is not JSON is refused by the handler
-	if in, ok := arn.ParseInstance(body.InstanceID); ok {
-		return []string{arn.Instance(in.Region, in.Account, in.ID)}
-	}
-	return []string{arn.Instance(req.Region, req.Principal.AccountID, body.InstanceID)}
+	in := arn.ResolveInstance(body.InstanceID, req.Region, req.Principal.AccountID)
+	return []string{arn.Instance(in.Region, in.Account, in.ID)}
 }
 
 // bodyTags are the tags a JSON body asks for, under member (Connect spells it Tags or tags), as

@@ -118,14 +118,12 @@ func (p *Pages) federate(r *http.Request, cred identity.SAMLSessionCredentials, 
 	if err != nil {
 		return "", err
 	}
-	instanceID := instance
-	if in, ok := arn.ParseInstance(instance); ok {
-		instanceID = in.ID
-	}
+	// The resource and key as the operation table's GetFederationToken row builds them.
+	in := arn.ResolveInstance(instance, region, principal.AccountID)
 	access := identity.Access{Action: "connect:GetFederationToken",
-		Resources: []string{arn.FederatedUser(region, principal.AccountID, instanceID, principal.UserID)},
+		Resources: []string{arn.FederatedUser(in.Region, in.Account, in.ID, principal.UserID)},
 		SourceIP:  httpx.SourceIP(r), SecureTransport: r.TLS != nil, Region: region,
-		Keys: []identity.ContextKey{{Name: "connect:InstanceId", Value: instanceID}}}
+		Keys: []identity.ContextKey{{Name: "connect:InstanceId", Value: in.ID}}}
 	if err := p.identity.Check(r.Context(), principal, access); err != nil {
 		return "", err
 	}
