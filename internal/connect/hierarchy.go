@@ -222,7 +222,7 @@ type HierarchyGroupSummary struct {
 
 // ListUserHierarchyGroups lists an instance's groups by id.
 func (s *Service) ListUserHierarchyGroups(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[HierarchyGroupSummary], error) {
-	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, "hierarchy groups", s.store.ListHierarchyGroups,
+	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, summaryPages, "hierarchy groups", s.store.ListHierarchyGroups,
 		func(g store.HierarchyGroup) string { return g.ID },
 		func(inst store.Instance, g store.HierarchyGroup) HierarchyGroupSummary {
 			return HierarchyGroupSummary{ID: g.ID, ARN: groupARN(inst, g.ID), Name: g.Name, LastModifiedTime: g.UpdatedAt, LastModifiedRegion: inst.Region}

@@ -260,7 +260,7 @@ func (s *Service) ListRoutingProfiles(ctx context.Context, c Caller, ref, nextTo
 func (s *Service) listProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int,
 	list func(context.Context, string, store.Page) ([]store.Profile, error),
 	profileARN func(region, account, instanceID, id string) string) (Page[Profile], error) {
-	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, "profiles", list,
+	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, summaryPages, "profiles", list,
 		func(pr store.Profile) string { return pr.ID },
 		func(in store.Instance, pr store.Profile) Profile {
 			return Profile{ID: pr.ID, ARN: profileARN(in.Region, in.AccountID, in.ID, pr.ID), Name: pr.Name,

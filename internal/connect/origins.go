@@ -68,17 +68,6 @@ func (s *Service) DisassociateApprovedOrigin(ctx context.Context, c Caller, ref,
 
 // ListApprovedOrigins lists an instance's approved origins, 25 at most a page, as Connect.
 func (s *Service) ListApprovedOrigins(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[string], error) {
-	inst, err := s.instance(ctx, c, instanceRef(ref))
-	if err != nil {
-		return Page[string]{}, err
-	}
-	p, err := pageRequest(nextToken, maxResults, 25, 25)
-	if err != nil {
-		return Page[string]{}, err
-	}
-	items, err := s.store.ListApprovedOrigins(ctx, inst.ID, p)
-	if err != nil {
-		return Page[string]{}, fmt.Errorf("connect: list approved origins: %w", err)
-	}
-	return pageOf(items, p, func(o string) string { return o }, func(o string) string { return o }), nil
+	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, originPages, "approved origins", s.store.ListApprovedOrigins,
+		func(o string) string { return o }, func(_ store.Instance, o string) string { return o })
 }

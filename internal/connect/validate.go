@@ -129,16 +129,27 @@ func pageOf[T, V any](items []T, p store.Page, key func(T) string, view func(T) 
 	return page
 }
 
-// listInstancePage lists one page of what an instance holds (users, profiles, groups): the
-// instance named by ref, the page NextToken and MaxResults ask for, and each item's view.
-func listInstancePage[T, V any](ctx context.Context, s *Service, c Caller, ref, nextToken string, maxResults int, what string,
-	list func(ctx context.Context, instanceID string, p store.Page) ([]T, error), key func(T) string,
+// pageSize is the most items a list operation's page may hold, and how many when MaxResults is
+// not given.
+type pageSize struct{ max, byDefault int }
+
+// The page sizes of Connect's list operations: ListUsers and its kin, ListApprovedOrigins.
+var (
+	summaryPages = pageSize{max: 1000, byDefault: 100}
+	originPages  = pageSize{max: 25, byDefault: 25}
+)
+
+// listInstancePage lists one page of what an instance holds (users, profiles, groups,
+// origins): the instance named by ref, the page NextToken and MaxResults ask for, and each
+// item's view.
+func listInstancePage[T, V any](ctx context.Context, s *Service, c Caller, ref, nextToken string, maxResults int, size pageSize,
+	what string, list func(ctx context.Context, instanceID string, p store.Page) ([]T, error), key func(T) string,
 	view func(store.Instance, T) V) (Page[V], error) {
 	inst, err := s.instance(ctx, c, instanceRef(ref))
 	if err != nil {
 		return Page[V]{}, err
 	}
-	p, err := pageRequest(nextToken, maxResults, 1000, 100)
+	p, err := pageRequest(nextToken, maxResults, size.max, size.byDefault)
 	if err != nil {
 		return Page[V]{}, err
 	}
