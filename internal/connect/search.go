@@ -23,8 +23,8 @@ type StringCondition struct {
 type UserSearchCriteria struct {
 	AndConditions, OrConditions []UserSearchCriteria
 	StringCondition             *StringCondition
-	// HierarchyGroupID, with HierarchyGroupMatchType EXACT (the only type without groups
-	// of groups), matches the users of that group.
+	// HierarchyGroupID matches the users of that group; with HierarchyGroupMatchType
+	// WITH_CHILD_GROUPS, those of the groups below it too.
 	HierarchyGroupID, HierarchyGroupMatchType string
 }
 
@@ -108,18 +108,30 @@ func (c *UserSearchCriteria) check() error {
 	return nil
 }
 
-func (c *UserSearchCriteria) matches(u store.ConnectUser, d UserDetails) bool {
+// descends says whether a criteria tree has a WITH_CHILD_GROUPS condition, which needs the
+// instance's groups.
+func (c *UserSearchCriteria) descends() bool {
+	if c.HierarchyGroupMatchType == "WITH_CHILD_GROUPS" {
+		return true
+	}
+	descends := func(sub UserSearchCriteria) bool { return sub.descends() }
+	return slices.ContainsFunc(c.AndConditions, descends) || slices.ContainsFunc(c.OrConditions, descends)
+}
+
+// matches says whether a user meets the criteria; parents maps each group to its parent
+// (for WITH_CHILD_GROUPS).
+func (c *UserSearchCriteria) matches(u store.ConnectUser, d UserDetails, parents map[string]string) bool {
 	switch {
 	case len(c.AndConditions) > 0:
 		for i := range c.AndConditions {
-			if !c.AndConditions[i].matches(u, d) {
+			if !c.AndConditions[i].matches(u, d, parents) {
 				return false
 			}
 		}
 		return true
 	case len(c.OrConditions) > 0:
 		for i := range c.OrConditions {
-			if c.OrConditions[i].matches(u, d) {
+			if c.OrConditions[i].matches(u, d, parents) {
 				return true
 			}
 		}
@@ -144,7 +156,16 @@ func (c *UserSearchCriteria) matches(u store.ConnectUser, d UserDetails) bool {
 		}
 		return false
 	}
-	return d.HierarchyGroupID == c.HierarchyGroupID
+	if c.HierarchyGroupMatchType != "WITH_CHILD_GROUPS" {
+		return d.HierarchyGroupID == c.HierarchyGroupID
+	}
+	// A group's ancestors are at most MaxHierarchyLevels-1 steps up.
+	for g, n := d.HierarchyGroupID, 0; g != "" && n < MaxHierarchyLevels; g, n = parents[g], n+1 {
+		if g == c.HierarchyGroupID {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *TagFilter) matches(tags map[string]string) bool {
@@ -183,6 +204,17 @@ func (s *Service) SearchUsers(ctx context.Context, c Caller, ref string, in Sear
 	if err != nil {
 		return SearchUsersPage{}, err
 	}
+	var parents map[string]string
+	if in.Criteria != nil && in.Criteria.descends() {
+		groups, err := s.allGroups(ctx, inst.ID)
+		if err != nil {
+			return SearchUsersPage{}, err
+		}
+		parents = make(map[string]string, len(groups))
+		for _, g := range groups {
+			parents[g.ID] = g.ParentID
+		}
+	}
 	type match struct {
 		u store.ConnectUser
 		d UserDetails
@@ -198,7 +230,7 @@ func (s *Service) SearchUsers(ctx context.Context, c Caller, ref string, in Sear
 			if err != nil {
 				return SearchUsersPage{}, fmt.Errorf("connect: decode user %s: %w", u.ID, err)
 			}
-			if (in.Criteria == nil || in.Criteria.matches(u, d)) && (in.Tags == nil || in.Tags.matches(d.Tags)) {
+			if (in.Criteria == nil || in.Criteria.matches(u, d, parents)) && (in.Tags == nil || in.Tags.matches(d.Tags)) {
 				all = append(all, match{u, d})
 			}
 		}

@@ -357,6 +357,15 @@ func TestConnectHierarchy(t *testing.T) {
 	if err != nil || len(found.Users) != 1 {
 		t.Errorf("SearchUsers by group: %+v, %v", found, err)
 	}
+	// The user is under Paris: found by it with its child groups, not by it exactly.
+	for match, want := range map[ctypes.HierarchyGroupMatchType]int{ctypes.HierarchyGroupMatchTypeWithChildGroups: 1, ctypes.HierarchyGroupMatchTypeExact: 0} {
+		found, err := c.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: aws.String(inst), SearchCriteria: &ctypes.UserSearchCriteria{
+			OrConditions: []ctypes.UserSearchCriteria{{HierarchyGroupCondition: &ctypes.HierarchyGroupCondition{Value: paris.HierarchyGroupId,
+				HierarchyGroupMatchType: match}}}}})
+		if err != nil || len(found.Users) != want {
+			t.Errorf("SearchUsers under Paris, %s: %+v, %v; want %d users", match, found, err, want)
+		}
+	}
 	_, err = c.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: aws.String(inst), HierarchyGroupId: tier1.HierarchyGroupId})
 	wantAPIError(t, err, "ResourceInUseException", 409, "has 1 users")
 	_, err = c.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: aws.String(inst), HierarchyGroupId: paris.HierarchyGroupId})
