@@ -76,6 +76,10 @@ func TestVerifyRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The response as built verifies, so its refusal below is the forgery's.
+		if _, err := (saml.Verifier{}).Verify(base64.StdEncoding.EncodeToString(raw), idp.Metadata(), time.Now()); err != nil {
+			t.Fatalf("the response before the forgery: %v", err)
+		}
 		s := string(raw)
 		i := strings.Index(s, "<saml:Assertion")
 		forged := strings.Replace(s[i:strings.Index(s, "</saml:Assertion>")+len("</saml:Assertion>")], "agent1", "admin", -1)
