@@ -103,6 +103,11 @@ func RoutingProfile(region, account, instanceID, id string) string {
 	return Instance(region, account, instanceID) + "/routing-profile/" + id
 }
 
+// Queue is INSTANCE_ARN/queue/ID.
+func Queue(region, account, instanceID, id string) string {
+	return Instance(region, account, instanceID) + "/queue/" + id
+}
+
 // AgentGroup is a user hierarchy group: INSTANCE_ARN/agent-group/ID.
 func AgentGroup(region, account, instanceID, id string) string {
 	return Instance(region, account, instanceID) + "/agent-group/" + id

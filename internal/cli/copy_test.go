@@ -66,8 +66,10 @@ func populate(t testing.TB, st store.Store) {
 			}
 			must(st.CreateInstance(ctx, store.Instance{AccountID: acct, Region: "us-east-1", ID: id, Alias: alias, IdentityManagementType: mgmt,
 				DirectoryID: "d-123", InboundCalls: true, OutboundCalls: i == 0, CreatedAt: at},
-				[]store.Profile{{ID: id + "-sp-agent", Name: "Agent", CreatedAt: at}, {ID: id + "-sp-admin", Name: "Admin", Description: "everything", CreatedAt: at}},
-				[]store.Profile{{ID: id + "-rp", Name: "Basic Routing Profile", CreatedAt: at}}))
+				[]store.Profile{{Kind: store.SecurityProfiles, ID: id + "-sp-agent", Name: "Agent", CreatedAt: at},
+					{Kind: store.SecurityProfiles, ID: id + "-sp-admin", Name: "Admin", Description: "everything", CreatedAt: at},
+					{Kind: store.RoutingProfiles, ID: id + "-rp", Name: "Basic Routing Profile", CreatedAt: at},
+					{Kind: store.Queues, ID: id + "-q", Name: "BasicQueue", Details: []byte(`{"Status":"ENABLED"}`), CreatedAt: at}}))
 			for u := range 4 {
 				details := []byte(fmt.Sprintf(`{"IdentityInfo":{"FirstName":"Agént","LastName":"%d"},"PhoneConfig":{"PhoneType":"SOFT_PHONE"},"SecurityProfileIds":["%s-sp-agent"],"RoutingProfileId":"%s-rp"}`, u, id, id))
 				if u == 2 {
@@ -264,7 +266,7 @@ func BenchmarkCopyToPostgres(b *testing.B) {
 		b.Fatal(err)
 	}
 	if err := st.CreateInstance(ctx, store.Instance{AccountID: "111111111111", Region: "us-east-1", ID: "bench-instance", Alias: "bench", IdentityManagementType: "SAML"},
-		[]store.Profile{{ID: "sp", Name: "Agent"}}, []store.Profile{{ID: "rp", Name: "Basic Routing Profile"}}); err != nil {
+		[]store.Profile{{Kind: store.SecurityProfiles, ID: "sp", Name: "Agent"}, {Kind: store.RoutingProfiles, ID: "rp", Name: "Basic Routing Profile"}}); err != nil {
 		b.Fatal(err)
 	}
 	st.Close()

@@ -22,12 +22,6 @@ const (
 	ExistingDirectory = "EXISTING_DIRECTORY"
 )
 
-// The profiles a new instance starts with, as a real instance does.
-var (
-	defaultSecurityProfiles = []string{"Admin", "Agent", "CallCenterManager", "QualityAnalyst"}
-	defaultRoutingProfiles  = []string{"Basic Routing Profile"}
-)
-
 // CreateInstanceInput is CreateInstance's request. The calls-enabled flags are pointers
 // because the model requires them: absent is an error, not false.
 type CreateInstanceInput struct {
@@ -68,13 +62,6 @@ func instanceOf(in store.Instance) Instance {
 		v.AccessURL = "https://" + in.Alias + ".my.connect.aws/"
 	}
 	return v
-}
-
-// Profile is a security or routing profile as the List operations show it.
-type Profile struct {
-	ID, ARN, Name      string
-	LastModifiedTime   time.Time
-	LastModifiedRegion string
 }
 
 func (in CreateInstanceInput) validate() error {
@@ -139,7 +126,8 @@ func checkTags(tags map[string]string) error {
 	return nil
 }
 
-// CreateInstance creates an ACTIVE instance with the default security and routing profiles.
+// CreateInstance creates an ACTIVE instance with the security profiles, routing profile and
+// queue a new instance has.
 // A ClientToken makes it idempotent: a retry with the token of an instance the caller's account
 // created in the region returns that instance, and creates nothing.
 func (s *Service) CreateInstance(ctx context.Context, c Caller, in CreateInstanceInput) (Instance, error) {
@@ -162,14 +150,7 @@ func (s *Service) CreateInstance(ctx context.Context, c Caller, in CreateInstanc
 		InboundCalls: *in.InboundCallsEnabled, OutboundCalls: *in.OutboundCallsEnabled, CreatedAt: now,
 		ClientToken: in.ClientToken, Tags: in.Tags,
 	}
-	profiles := func(names []string) []store.Profile {
-		out := make([]store.Profile, len(names))
-		for i, n := range names {
-			out[i] = store.Profile{InstanceID: inst.ID, ID: uuid.NewString(), Name: n, CreatedAt: now}
-		}
-		return out
-	}
-	err := s.store.CreateInstance(ctx, inst, profiles(defaultSecurityProfiles), profiles(defaultRoutingProfiles))
+	err := s.store.CreateInstance(ctx, inst, defaultProfiles(inst.ID, now))
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return Instance{}, apierr.New(apierr.DuplicateResource,
 			"An instance with the alias %s already exists in this account and region.", in.InstanceAlias)
@@ -245,25 +226,4 @@ func (s *Service) DeleteInstance(ctx context.Context, c Caller, ref string) erro
 func (s *Service) forgetInstance(in store.Instance) {
 	s.instances.Delete(instanceKey{in.AccountID, in.Region, in.ID})
 	s.users.DeleteFunc(func(k userKey, _ store.ConnectUser) bool { return k.instanceID == in.ID })
-}
-
-// ListSecurityProfiles lists an instance's security profiles.
-func (s *Service) ListSecurityProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[Profile], error) {
-	return s.listProfiles(ctx, c, ref, nextToken, maxResults, s.store.ListSecurityProfiles, arn.SecurityProfile)
-}
-
-// ListRoutingProfiles lists an instance's routing profiles.
-func (s *Service) ListRoutingProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[Profile], error) {
-	return s.listProfiles(ctx, c, ref, nextToken, maxResults, s.store.ListRoutingProfiles, arn.RoutingProfile)
-}
-
-func (s *Service) listProfiles(ctx context.Context, c Caller, ref, nextToken string, maxResults int,
-	list func(context.Context, string, store.Page) ([]store.Profile, error),
-	profileARN func(region, account, instanceID, id string) string) (Page[Profile], error) {
-	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, summaryPages, "profiles", list,
-		func(pr store.Profile) string { return pr.ID },
-		func(in store.Instance, pr store.Profile) Profile {
-			return Profile{ID: pr.ID, ARN: profileARN(in.Region, in.AccountID, in.ID, pr.ID), Name: pr.Name,
-				LastModifiedTime: pr.CreatedAt, LastModifiedRegion: in.Region}
-		})
 }

@@ -13,17 +13,30 @@ import (
 	"github.com/connectfed/connectfed/internal/store"
 )
 
-// Tags of instances and users, named by ARN as Connect's TagResource, UntagResource and
-// ListTagsForResource name them.
+// Tags of instances, users, profiles and queues, named by ARN as Connect's TagResource,
+// UntagResource and ListTagsForResource name them.
 
-// taggable is the resource an ARN names: an instance, or a user of it (userID set).
+// taggable is the resource an ARN names: an instance, a user of it (userID set) or a profile
+// of it (kind and profileID set).
 type taggable struct {
-	inst   store.Instance
-	userID string
+	inst      store.Instance
+	userID    string
+	kind      store.ProfileKind
+	profileID string
+}
+
+// taggableKinds are the kinds of resource below an instance that keep tags, by the word their
+// ARNs name them with.
+var taggableKinds = map[string]store.ProfileKind{
+	"agent":            "",
+	"security-profile": store.SecurityProfiles,
+	"routing-profile":  store.RoutingProfiles,
+	"queue":            store.Queues,
 }
 
 func invalidTagARN(resourceARN string) error {
-	return apierr.New(apierr.InvalidParameter, "The resource ARN %s is not the ARN of an instance or a user.", resourceARN)
+	return apierr.New(apierr.InvalidParameter,
+		"The resource ARN %s is not the ARN of an instance, a user, a security or routing profile, or a queue.", resourceARN)
 }
 
 // resource finds what an ARN names, in the caller's account and region.
@@ -39,18 +52,37 @@ func (s *Service) resource(ctx context.Context, c Caller, resourceARN string) (t
 	if !ok || rest == "" {
 		return taggable{}, invalidTagARN(resourceARN)
 	}
-	instanceID, user, hasUser := strings.Cut(rest, "/agent/")
-	if strings.Contains(instanceID, "/") || hasUser && (user == "" || strings.Contains(user, "/")) {
+	parts := strings.Split(rest, "/")
+	var r taggable
+	switch len(parts) {
+	case 1:
+	case 3:
+		kind, ok := taggableKinds[parts[1]]
+		if !ok || parts[2] == "" {
+			return taggable{}, invalidTagARN(resourceARN)
+		}
+		if kind == "" {
+			r.userID = parts[2]
+		} else {
+			r.kind, r.profileID = kind, parts[2]
+		}
+	default:
 		return taggable{}, invalidTagARN(resourceARN)
 	}
 	if a.Account != c.Principal.AccountID || a.Region != c.Region {
 		return taggable{}, apierr.New(apierr.ResourceNotFound, "The resource %s was not found.", resourceARN)
 	}
-	inst, err := s.instance(ctx, c, instanceRef(instanceID))
+	inst, err := s.instance(ctx, c, instanceRef(parts[0]))
 	if err != nil {
 		return taggable{}, err
 	}
-	return taggable{inst: inst, userID: user}, nil
+	r.inst = inst
+	if r.kind != "" {
+		if _, _, err := s.profile(ctx, r.kind, inst.ID, r.profileID); err != nil {
+			return taggable{}, err
+		}
+	}
+	return r, nil
 }
 
 // TagResource adds tags to an instance or a user, replacing the values of keys it has.
@@ -105,27 +137,42 @@ func (s *Service) ListTagsForResource(ctx context.Context, c Caller, resourceARN
 	if err != nil {
 		return nil, err
 	}
-	if r.userID == "" {
-		return r.inst.Tags, nil
+	switch {
+	case r.userID != "":
+		u, err := s.DescribeUser(ctx, c, r.inst.ID, r.userID)
+		if err != nil {
+			return nil, err
+		}
+		return u.Tags, nil
+	case r.kind != "":
+		_, d, err := s.profile(ctx, r.kind, r.inst.ID, r.profileID)
+		return d.Tags, err
 	}
-	u, err := s.DescribeUser(ctx, c, r.inst.ID, r.userID)
-	if err != nil {
-		return nil, err
-	}
-	return u.Tags, nil
+	return r.inst.Tags, nil
 }
 
 // retag changes a resource's tags atomically.
 func (s *Service) retag(ctx context.Context, c Caller, r taggable, change func(map[string]string) (map[string]string, error)) error {
-	if r.userID != "" {
+	switch {
+	case r.userID != "":
 		return s.updateUser(ctx, c, r.inst.ID, r.userID, nil, func(d *UserDetails) error {
+			tags, err := change(d.Tags)
+			d.Tags = tags
+			return err
+		})
+	case r.kind != "":
+		return s.updateProfile(ctx, c, r.inst.ID, r.kind, r.profileID, func(_ *store.Profile, d *profileDoc) error {
 			tags, err := change(d.Tags)
 			d.Tags = tags
 			return err
 		})
 	}
 	defer s.forgetInstance(r.inst)
-	err := s.store.UpdateInstanceTags(ctx, r.inst.AccountID, r.inst.Region, r.inst.ID, change)
+	err := s.store.UpdateInstance(ctx, r.inst.AccountID, r.inst.Region, r.inst.ID, func(in store.Instance) (store.Instance, error) {
+		tags, err := change(in.Tags)
+		in.Tags = tags
+		return in, err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return instanceNotFound(r.inst.ID)
 	}

@@ -204,10 +204,10 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, ref string, in Creat
 // checkSecurityProfiles says whether the instance has each security profile.
 func (s *Service) checkSecurityProfiles(ctx context.Context, instanceID string, ids []string) error {
 	for _, id := range ids {
-		if _, err := s.getSecurityProfile(ctx, instanceID, id); errors.Is(err, store.ErrNotFound) {
+		if _, _, err := s.profile(ctx, store.SecurityProfiles, instanceID, id); apierr.Is(err, apierr.ResourceNotFound) {
 			return apierr.New(apierr.InvalidParameter, "SecurityProfileIds: the instance has no security profile %s.", id)
 		} else if err != nil {
-			return fmt.Errorf("connect: get security profile: %w", err)
+			return err
 		}
 	}
 	return nil
@@ -215,29 +215,12 @@ func (s *Service) checkSecurityProfiles(ctx context.Context, instanceID string, 
 
 // checkRoutingProfile says whether the instance has the routing profile.
 func (s *Service) checkRoutingProfile(ctx context.Context, instanceID, id string) error {
-	if _, err := s.getRoutingProfile(ctx, instanceID, id); errors.Is(err, store.ErrNotFound) {
+	if _, _, err := s.profile(ctx, store.RoutingProfiles, instanceID, id); apierr.Is(err, apierr.ResourceNotFound) {
 		return apierr.New(apierr.InvalidParameter, "RoutingProfileId: the instance has no routing profile %s.", id)
 	} else if err != nil {
-		return fmt.Errorf("connect: get routing profile: %w", err)
+		return err
 	}
 	return nil
-}
-
-// getSecurityProfile and getRoutingProfile find a profile of an instance. An id no profile can
-// have is not looked up: PostgreSQL refuses text that is not UTF-8 or holds a NUL (a 500),
-// where SQLite finds nothing.
-func (s *Service) getSecurityProfile(ctx context.Context, instanceID, id string) (store.Profile, error) {
-	if !isID(id) {
-		return store.Profile{}, store.ErrNotFound
-	}
-	return s.store.GetSecurityProfile(ctx, instanceID, id)
-}
-
-func (s *Service) getRoutingProfile(ctx context.Context, instanceID, id string) (store.Profile, error) {
-	if !isID(id) {
-		return store.Profile{}, store.ErrNotFound
-	}
-	return s.store.GetRoutingProfile(ctx, instanceID, id)
 }
 
 func userOf(inst store.Instance, u store.ConnectUser, d UserDetails) User {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/connectfed/connectfed/internal/apierr"
@@ -127,6 +128,29 @@ func pageOf[T, V any](items []T, p store.Page, key func(T) string, view func(T) 
 		page.Items[i] = view(item)
 	}
 	return page
+}
+
+// pageList pages a list held in memory (a profile's permissions or queues): the token is the
+// position after the last item given.
+func pageList[T any](items []T, nextToken string, maxResults int, size pageSize) (Page[T], error) {
+	p, err := pageRequest(nextToken, maxResults, size.max, size.byDefault)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	start := 0
+	if p.After != "" {
+		n, err := strconv.Atoi(p.After)
+		if err != nil || n < 0 || n > len(items) {
+			return Page[T]{}, apierr.New(apierr.InvalidParameter, "The NextToken is not valid.")
+		}
+		start = n
+	}
+	end := min(start+p.Limit-1, len(items))
+	page := Page[T]{Items: items[start:end:end]}
+	if end < len(items) {
+		page.NextToken = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
+	}
+	return page, nil
 }
 
 // pageSize is the most items a list operation's page may hold, and how many when MaxResults is

@@ -53,8 +53,8 @@ func TestAuthFailuresThroughSDKs(t *testing.T) {
 	e.clock.Advance(6 * time.Minute)
 
 	// Past authentication, an operation connectfed does not serve is unknown.
-	_, err := connect.NewFromConfig(e.config(e.root)).ListQueues(ctx, &connect.ListQueuesInput{InstanceId: aws.String("abc")})
-	wantAPIError(t, err, "UnknownOperationException", 404, "Unknown operation GET /queues-summary/abc")
+	_, err := connect.NewFromConfig(e.config(e.root)).ListPhoneNumbers(ctx, &connect.ListPhoneNumbersInput{InstanceId: aws.String("abc")})
+	wantAPIError(t, err, "UnknownOperationException", 404, "Unknown operation GET /phone-numbers-summary/abc")
 }
 
 // rawAnswer is what a hand-made request got back.

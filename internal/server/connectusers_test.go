@@ -177,9 +177,12 @@ func TestConnectTags(t *testing.T) {
 	}
 	_, err = c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(instARN), Tags: many})
 	wantAPIError(t, err, "InvalidParameterException", 400, "at most 50 tags")
+	_, err = c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String("arn:aws:connect:us-east-1:" + testAccount + ":instance/" + inst + "/contact-flow/q"),
+		Tags: map[string]string{"a": "b"}})
+	wantAPIError(t, err, "InvalidParameterException", 400, "not the ARN of an instance, a user")
 	_, err = c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String("arn:aws:connect:us-east-1:" + testAccount + ":instance/" + inst + "/queue/q"),
 		Tags: map[string]string{"a": "b"}})
-	wantAPIError(t, err, "InvalidParameterException", 400, "not the ARN of an instance or a user")
+	wantAPIError(t, err, "ResourceNotFoundException", 404, "The queue q was not found in this instance.")
 	_, err = c.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: aws.String(instARN + "/agent/aaaaaaaa-0000-4000-8000-000000000000")})
 	wantAPIError(t, err, "ResourceNotFoundException", 404, "")
 	_, err = c.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:connect:us-east-1:" + testAccount + ":instance/aaaaaaaa-0000-4000-8000-000000000000")})

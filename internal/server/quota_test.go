@@ -221,7 +221,7 @@ func TestParseQuota(t *testing.T) {
 	for spec, want := range map[string]string{
 		"GetFederationToken":          "want [SERVICE:]OPERATION=RATE:BURST",
 		"GetFederationToken=10":       "want [SERVICE:]OPERATION=RATE:BURST",
-		"GetFederationTokens=1:1":     "connect has no operation GetFederationTokens; it has AssociateApprovedOrigin, CreateInstance",
+		"GetFederationTokens=1:1":     "connect has no operation GetFederationTokens; it has AssociateApprovedOrigin, AssociateRoutingProfileQueues",
 		"AssumeRole=1:1":              "connect has no operation AssumeRole; did you mean sts:AssumeRole?",
 		"CreateAccessKey=1:1":         "did you mean iam:CreateAccessKey?",
 		"s3:GetObject=1:1":            `unknown service "s3": connectfed serves connect, iam and sts`,

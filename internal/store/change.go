@@ -17,8 +17,8 @@ const (
 	ChangedAccessKey ChangeKind = "access-key"
 	// ChangedIAMUser: an IAM user was deleted. AccountID and Name say which.
 	ChangedIAMUser ChangeKind = "iam-user"
-	// ChangedInstance: a Connect instance was deleted with its users, or changed (its tags).
-	// AccountID, Region and ID say which.
+	// ChangedInstance: a Connect instance was deleted with its users, or changed (its flags,
+	// attributes or tags). AccountID, Region and ID say which.
 	ChangedInstance ChangeKind = "instance"
 	// ChangedConnectUser: a Connect user was deleted. InstanceID and ID say which.
 	ChangedConnectUser ChangeKind = "connect-user"

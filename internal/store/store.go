@@ -104,15 +104,34 @@ type Instance struct {
 	ClientToken string
 	// Tags are the instance's tags (nil for none).
 	Tags map[string]string
+	// Attributes are the instance attributes set beside the calls-enabled flags, by attribute
+	// type (nil for none).
+	Attributes map[string]string
 }
 
-// Profile is a security profile or a routing profile of an instance.
+// ProfileKind is a kind of record Profile holds. Each kind is a namespace of its own.
+type ProfileKind string
+
+// The kinds of Profile.
+const (
+	SecurityProfiles ProfileKind = "security profile"
+	RoutingProfiles  ProfileKind = "routing profile"
+	Queues           ProfileKind = "queue"
+)
+
+// Profile is a named record of an instance: a security profile, a routing profile or a queue.
+// The store keys it by instance and id and keeps its name unique per instance and kind,
+// compared exactly; the rest of it is a JSON document the connect domain owns.
 type Profile struct {
+	Kind        ProfileKind
 	InstanceID  string
 	ID          string // a UUID
 	Name        string
 	Description string
-	CreatedAt   time.Time
+	// Details is the connect domain's document, kept as given (empty may come back as nil).
+	Details   []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // ConnectUser is a user of a Connect instance.
@@ -262,29 +281,34 @@ type Store interface {
 	// DeleteExpiredSessions removes sessions that expired before t and says how many.
 	DeleteExpiredSessions(ctx context.Context, t time.Time) (int, error)
 
-	// CreateInstance creates an instance with its security and routing profiles, all or
-	// nothing. Instance ids are unique across all accounts and regions (profiles and users name
-	// their instance by id alone). ErrAlreadyExists when the alias is taken in the account and
-	// region, the id is taken anywhere, or two profiles of one kind share an id. Security and
-	// routing profiles are separate namespaces.
-	CreateInstance(ctx context.Context, in Instance, security, routing []Profile) error
+	// CreateInstance creates an instance with the profiles it starts with (of every kind), all
+	// or nothing. Instance ids are unique across all accounts and regions (profiles and users
+	// name their instance by id alone). ErrAlreadyExists when the alias is taken in the account
+	// and region, the id is taken anywhere, or two profiles of one kind share an id or a name.
+	CreateInstance(ctx context.Context, in Instance, profiles []Profile) error
 	GetInstance(ctx context.Context, accountID, region, id string) (Instance, error)
 	// GetInstanceByClientToken finds the instance of an account and region created with a
 	// client token (not ""); the oldest, should there be several.
 	GetInstanceByClientToken(ctx context.Context, accountID, region, clientToken string) (Instance, error)
 	// ListInstances orders by id; Page.After is an id.
 	ListInstances(ctx context.Context, accountID, region string, p Page) ([]Instance, error)
-	// UpdateInstanceTags reads an instance's tags, applies update and writes the result
-	// atomically (nil or empty: no tags); ErrNotFound when there is no such instance.
-	UpdateInstanceTags(ctx context.Context, accountID, region, id string, update func(map[string]string) (map[string]string, error)) error
+	// UpdateInstance reads an instance, applies update and writes the result atomically;
+	// update may change the calls-enabled flags, Attributes and Tags, nothing else. ErrNotFound
+	// when there is no such instance.
+	UpdateInstance(ctx context.Context, accountID, region, id string, update func(Instance) (Instance, error)) error
 	// DeleteInstance removes the instance with its profiles and users.
 	DeleteInstance(ctx context.Context, accountID, region, id string) error
 
-	GetSecurityProfile(ctx context.Context, instanceID, id string) (Profile, error)
-	// ListSecurityProfiles and ListRoutingProfiles order by id; Page.After is an id.
-	ListSecurityProfiles(ctx context.Context, instanceID string, p Page) ([]Profile, error)
-	GetRoutingProfile(ctx context.Context, instanceID, id string) (Profile, error)
-	ListRoutingProfiles(ctx context.Context, instanceID string, p Page) ([]Profile, error)
+	// Profiles of an instance, by kind. CreateProfile is ErrAlreadyExists when the id or the
+	// name is taken in the instance, ErrNotFound without the instance; ListProfiles orders by
+	// id, Page.After being an id. UpdateProfile reads a profile, applies update and writes the
+	// result atomically; update may change Name, Description, Details and UpdatedAt (a name
+	// another profile has is ErrAlreadyExists). ErrNotFound for a profile that does not exist.
+	CreateProfile(ctx context.Context, p Profile) error
+	GetProfile(ctx context.Context, kind ProfileKind, instanceID, id string) (Profile, error)
+	ListProfiles(ctx context.Context, kind ProfileKind, instanceID string, p Page) ([]Profile, error)
+	UpdateProfile(ctx context.Context, kind ProfileKind, instanceID, id string, update func(Profile) (Profile, error)) error
+	DeleteProfile(ctx context.Context, kind ProfileKind, instanceID, id string) error
 
 	// CreateConnectUser: ErrAlreadyExists when the username (exactly, case-sensitively) or the
 	// id exists in the instance; ErrNotFound when the instance does not exist.

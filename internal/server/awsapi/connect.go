@@ -159,47 +159,6 @@ func (a *API) deleteInstance(r *Request) (any, error) {
 	return struct{}{}, a.connect.DeleteInstance(r.Context(), r.caller(), r.Labels[0])
 }
 
-type profileSummary struct {
-	ID                 string `json:"Id"`
-	Arn                string `json:"Arn"`
-	Name               string `json:"Name"`
-	LastModifiedTime   epoch  `json:"LastModifiedTime"`
-	LastModifiedRegion string `json:"LastModifiedRegion"`
-}
-
-func profileSummaries(items []connect.Profile) []profileSummary {
-	out := make([]profileSummary, len(items))
-	for i, p := range items {
-		out[i] = profileSummary{ID: p.ID, Arn: p.ARN, Name: p.Name,
-			LastModifiedTime: epoch(p.LastModifiedTime), LastModifiedRegion: p.LastModifiedRegion}
-	}
-	return out
-}
-
-func (a *API) listSecurityProfiles(r *Request) (any, error) {
-	next, max, err := pageParams(r)
-	if err != nil {
-		return nil, err
-	}
-	page, err := a.connect.ListSecurityProfiles(r.Context(), r.caller(), r.Labels[0], next, max)
-	return struct {
-		SecurityProfileSummaryList []profileSummary `json:"SecurityProfileSummaryList"`
-		NextToken                  string           `json:"NextToken,omitempty"`
-	}{profileSummaries(page.Items), page.NextToken}, err
-}
-
-func (a *API) listRoutingProfiles(r *Request) (any, error) {
-	next, max, err := pageParams(r)
-	if err != nil {
-		return nil, err
-	}
-	page, err := a.connect.ListRoutingProfiles(r.Context(), r.caller(), r.Labels[0], next, max)
-	return struct {
-		RoutingProfileSummaryList []profileSummary `json:"RoutingProfileSummaryList"`
-		NextToken                 string           `json:"NextToken,omitempty"`
-	}{profileSummaries(page.Items), page.NextToken}, err
-}
-
 // The wire shapes of a user, as the Connect model has them. The fields match the domain's
 // one for one, so a conversion maps them.
 type (

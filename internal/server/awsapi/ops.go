@@ -110,10 +110,54 @@ var operations = []Operation{
 		Resources: instance, handle: (*API).disassociateApprovedOrigin},
 	{Service: "connect", Name: "ListApprovedOrigins", Method: "GET", Path: "/instance/{InstanceId}/approved-origins",
 		Resources: instance, handle: (*API).listApprovedOrigins},
+	{Service: "connect", Name: "DescribeInstanceAttribute", Method: "GET", Path: "/instance/{InstanceId}/attribute/{AttributeType}",
+		Resources: instance, handle: (*API).describeInstanceAttribute},
+	{Service: "connect", Name: "UpdateInstanceAttribute", Method: "POST", Path: "/instance/{InstanceId}/attribute/{AttributeType}",
+		Resources: instance, handle: (*API).updateInstanceAttribute},
+	{Service: "connect", Name: "ListInstanceAttributes", Method: "GET", Path: "/instance/{InstanceId}/attributes",
+		Resources: instance, handle: (*API).listInstanceAttributes},
 	{Service: "connect", Name: "ListSecurityProfiles", Method: "GET", Path: "/security-profiles-summary/{InstanceId}",
 		Resources: instance, handle: (*API).listSecurityProfiles},
+	{Service: "connect", Name: "CreateSecurityProfile", Method: "PUT", Path: "/security-profiles/{InstanceId}",
+		Resources: below("security-profile"), Keys: bodyTags("Tags"), handle: (*API).createSecurityProfile},
+	{Service: "connect", Name: "DescribeSecurityProfile", Method: "GET", Path: "/security-profiles/{InstanceId}/{SecurityProfileId}",
+		Resources: below("security-profile"), handle: (*API).describeSecurityProfile},
+	{Service: "connect", Name: "UpdateSecurityProfile", Method: "POST", Path: "/security-profiles/{InstanceId}/{SecurityProfileId}",
+		Resources: below("security-profile"), handle: (*API).updateSecurityProfile},
+	{Service: "connect", Name: "DeleteSecurityProfile", Method: "DELETE", Path: "/security-profiles/{InstanceId}/{SecurityProfileId}",
+		Resources: below("security-profile"), handle: (*API).deleteSecurityProfile},
+	{Service: "connect", Name: "ListSecurityProfilePermissions", Method: "GET", Path: "/security-profiles-permissions/{InstanceId}/{SecurityProfileId}",
+		Resources: below("security-profile"), handle: (*API).listSecurityProfilePermissions},
 	{Service: "connect", Name: "ListRoutingProfiles", Method: "GET", Path: "/routing-profiles-summary/{InstanceId}",
 		Resources: instance, handle: (*API).listRoutingProfiles},
+	{Service: "connect", Name: "CreateRoutingProfile", Method: "PUT", Path: "/routing-profiles/{InstanceId}",
+		Resources: below("routing-profile"), Keys: bodyTags("Tags"), handle: (*API).createRoutingProfile},
+	{Service: "connect", Name: "DescribeRoutingProfile", Method: "GET", Path: "/routing-profiles/{InstanceId}/{RoutingProfileId}",
+		Resources: below("routing-profile"), handle: (*API).describeRoutingProfile},
+	{Service: "connect", Name: "UpdateRoutingProfileName", Method: "POST", Path: "/routing-profiles/{InstanceId}/{RoutingProfileId}/name",
+		Resources: below("routing-profile"), handle: (*API).updateRoutingProfileName},
+	{Service: "connect", Name: "UpdateRoutingProfileConcurrency", Method: "POST", Path: "/routing-profiles/{InstanceId}/{RoutingProfileId}/concurrency",
+		Resources: below("routing-profile"), handle: (*API).updateRoutingProfileConcurrency},
+	{Service: "connect", Name: "UpdateRoutingProfileDefaultOutboundQueue", Method: "POST",
+		Path: "/routing-profiles/{InstanceId}/{RoutingProfileId}/default-outbound-queue", Resources: below("routing-profile"),
+		handle: (*API).updateRoutingProfileDefaultOutboundQueue},
+	{Service: "connect", Name: "UpdateRoutingProfileQueues", Method: "POST", Path: "/routing-profiles/{InstanceId}/{RoutingProfileId}/queues",
+		Resources: below("routing-profile"), handle: (*API).updateRoutingProfileQueues},
+	{Service: "connect", Name: "AssociateRoutingProfileQueues", Method: "POST", Path: "/routing-profiles/{InstanceId}/{RoutingProfileId}/associate-queues",
+		Resources: below("routing-profile"), handle: (*API).associateRoutingProfileQueues},
+	{Service: "connect", Name: "DisassociateRoutingProfileQueues", Method: "POST",
+		Path: "/routing-profiles/{InstanceId}/{RoutingProfileId}/disassociate-queues", Resources: below("routing-profile"),
+		handle: (*API).disassociateRoutingProfileQueues},
+	{Service: "connect", Name: "ListRoutingProfileQueues", Method: "GET", Path: "/routing-profiles/{InstanceId}/{RoutingProfileId}/queues",
+		Resources: below("routing-profile"), handle: (*API).listRoutingProfileQueues},
+	{Service: "connect", Name: "DeleteRoutingProfile", Method: "DELETE", Path: "/routing-profiles/{InstanceId}/{RoutingProfileId}",
+		Resources: below("routing-profile"), handle: (*API).deleteRoutingProfile},
+	{Service: "connect", Name: "CreateQueue", Method: "PUT", Path: "/queues/{InstanceId}",
+		Resources: below("queue"), Keys: bodyTags("Tags"), handle: (*API).createQueue},
+	{Service: "connect", Name: "DescribeQueue", Method: "GET", Path: "/queues/{InstanceId}/{QueueId}",
+		Resources: below("queue"), handle: (*API).describeQueue},
+	{Service: "connect", Name: "ListQueues", Method: "GET", Path: "/queues-summary/{InstanceId}",
+		Resources: instance, handle: (*API).listQueues},
 	{Service: "connect", Name: "CreateUser", Method: "PUT", Path: "/users/{InstanceId}",
 		Resources: newConnectUser, Keys: bodyTags("Tags"), handle: (*API).createUser},
 	{Service: "connect", Name: "DescribeUser", Method: "GET", Path: "/users/{InstanceId}/{UserId}",
@@ -390,6 +434,19 @@ func instance(req *Request) []string { return []string{instanceARNOf(req)} }
 func federatedUser(req *Request) []string {
 	in := instanceRefOf(req)
 	return []string{arn.FederatedUser(in.Region, in.Account, in.ID, req.Principal.UserID)}
+}
+
+// below is the resource of an instance of one kind ("security-profile", "queue") that a
+// request's second label names: INSTANCE_ARN/KIND/ID; for a request without one (a Create:
+// the id is not known yet), INSTANCE_ARN/KIND/*.
+func below(kind string) func(*Request) []string {
+	return func(req *Request) []string {
+		id := "*"
+		if len(req.Labels) > 1 {
+			id = req.Labels[1]
+		}
+		return []string{instanceARNOf(req) + "/" + kind + "/" + id}
+	}
 }
 
 // agentGroup is the hierarchy group a request's second label names; newAgentGroup the one

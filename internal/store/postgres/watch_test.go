@@ -109,7 +109,7 @@ func TestWatchHearsAnotherReplica(t *testing.T) {
 	must("user", b.CreateUser(ctx, store.User{AccountID: account, Name: "Alice", ID: "AIDAALICE", Path: "/", CreatedAt: now}))
 	must("key", b.CreateAccessKey(ctx, store.AccessKey{ID: "AKIAALICE", Secret: "s", AccountID: account, UserName: "Alice", Active: true, CreatedAt: now}))
 	in := store.Instance{AccountID: account, Region: region, ID: "inst-1", Alias: "a", IdentityManagementType: "SAML", CreatedAt: now}
-	must("instance", b.CreateInstance(ctx, in, nil, nil))
+	must("instance", b.CreateInstance(ctx, in, nil))
 	must("connect user", b.CreateConnectUser(ctx, store.ConnectUser{InstanceID: in.ID, ID: "cu-1", Username: "agent1", CreatedAt: now}))
 	expectNothing(t, changes, "creations")
 

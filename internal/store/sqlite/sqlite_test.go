@@ -182,11 +182,12 @@ func TestDeleteInstanceWithoutForeignKeys(t *testing.T) {
 	defer s.Close()
 	in := store.Instance{AccountID: "111111111111", Region: "us-east-1", ID: "instance-1", Alias: "a",
 		IdentityManagementType: "CONNECT_MANAGED", CreatedAt: time.Now()}
-	profile := []store.Profile{{InstanceID: in.ID, ID: "profile-1", Name: "Admin"}}
+	profile := []store.Profile{{Kind: store.SecurityProfiles, InstanceID: in.ID, ID: "profile-1", Name: "Admin"},
+		{Kind: store.RoutingProfiles, InstanceID: in.ID, ID: "profile-1", Name: "Admin"}}
 	user := store.ConnectUser{InstanceID: in.ID, ID: "user-1", Username: "alice", Details: []byte("{}")}
 	for _, err := range []error{
 		s.CreateAccount(ctx, store.Account{ID: in.AccountID}),
-		s.CreateInstance(ctx, in, profile, profile),
+		s.CreateInstance(ctx, in, profile),
 		s.CreateConnectUser(ctx, user),
 		s.DeleteInstance(ctx, in.AccountID, in.Region, in.ID),
 	} {
@@ -197,10 +198,10 @@ func TestDeleteInstanceWithoutForeignKeys(t *testing.T) {
 	if _, err := s.GetConnectUser(ctx, in.ID, user.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetConnectUser after DeleteInstance: %v, want ErrNotFound", err)
 	}
-	if _, err := s.GetSecurityProfile(ctx, in.ID, "profile-1"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.GetProfile(ctx, store.SecurityProfiles, in.ID, "profile-1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetSecurityProfile after DeleteInstance: %v, want ErrNotFound", err)
 	}
-	if _, err := s.GetRoutingProfile(ctx, in.ID, "profile-1"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.GetProfile(ctx, store.RoutingProfiles, in.ID, "profile-1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetRoutingProfile after DeleteInstance: %v, want ErrNotFound", err)
 	}
 }

@@ -59,7 +59,7 @@ func newBulkStore(t *testing.T, name string) (*sqlstore.Store, string) {
 	}
 	in := store.Instance{AccountID: bulkAccount, Region: "us-east-1", ID: "11111111-1111-1111-1111-111111111111",
 		Alias: "bulk", IdentityManagementType: "SAML"}
-	if err := s.CreateInstance(ctx, in, nil, nil); err != nil {
+	if err := s.CreateInstance(ctx, in, nil); err != nil {
 		t.Fatal(err)
 	}
 	return s, path
@@ -257,7 +257,7 @@ func BenchmarkCreateConnectUsers(b *testing.B) {
 	for b.Loop() {
 		in := store.Instance{AccountID: bulkAccount, Region: "us-east-1", ID: fmt.Sprintf("instance-%d", round),
 			IdentityManagementType: "SAML", Alias: fmt.Sprintf("bench%d", round)}
-		if err := s.CreateInstance(ctx, in, nil, nil); err != nil {
+		if err := s.CreateInstance(ctx, in, nil); err != nil {
 			b.Fatal(err)
 		}
 		users := make([]store.ConnectUser, perOp)

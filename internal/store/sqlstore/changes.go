@@ -56,3 +56,31 @@ func (s *Store) deleteAnnounced(ctx context.Context, op string, c store.Change, 
 		return affected(op, res, err)
 	})
 }
+
+// inTx runs fn in one transaction and commits it, announcing c with it unless c is nil: for
+// writes that must be all or nothing, or that read what they change. op names the operation
+// in errors; fn's own errors come back unchanged.
+func (s *Store) inTx(ctx context.Context, op string, c *store.Change, fn func(tx querier) error) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %s: begin: %w", op, err)
+	}
+	defer func() {
+		// After a commit, rollback finds the transaction done and reports nothing.
+		if rbErr := rollback(tx); rbErr != nil {
+			err = errors.Join(err, rbErr)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if c != nil {
+		if err := s.announce(ctx, tx, *c); err != nil {
+			return fmt.Errorf("store: %s: %w", op, err)
+		}
+	}
+	if err := s.commit(tx); err != nil {
+		return fmt.Errorf("store: %s: commit: %w", op, err)
+	}
+	return nil
+}

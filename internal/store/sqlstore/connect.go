@@ -10,16 +10,16 @@ import (
 )
 
 const instanceColumns = `account_id, region, id, alias, identity_management_type, directory_id,
-	inbound_calls, outbound_calls, created_at, client_token, tags`
+	inbound_calls, outbound_calls, created_at, client_token, tags, attributes`
 
 func scanInstance(sc interface{ Scan(...any) error }) (store.Instance, error) {
 	var (
 		in                         store.Instance
 		inbound, outbound, created int64
-		tags                       string
+		tags, attributes           string
 	)
 	if err := sc.Scan(&in.AccountID, &in.Region, &in.ID, &in.Alias, &in.IdentityManagementType, &in.DirectoryID,
-		&inbound, &outbound, &created, &in.ClientToken, &tags); err != nil {
+		&inbound, &outbound, &created, &in.ClientToken, &tags, &attributes); err != nil {
 		return store.Instance{}, err
 	}
 	in.InboundCalls = inbound != 0
@@ -29,10 +29,13 @@ func scanInstance(sc interface{ Scan(...any) error }) (store.Instance, error) {
 	if in.Tags, err = tagsFromDB(tags); err != nil {
 		return store.Instance{}, fmt.Errorf("store: instance %s: tags: %w", in.ID, err)
 	}
+	if in.Attributes, err = tagsFromDB(attributes); err != nil {
+		return store.Instance{}, fmt.Errorf("store: instance %s: attributes: %w", in.ID, err)
+	}
 	return in, nil
 }
 
-// tagsFromDB reads a tags column: nil for "".
+// tagsFromDB reads a tags column (or another of a string map): nil for "".
 func tagsFromDB(s string) (map[string]string, error) {
 	if s == "" {
 		return nil, nil
@@ -61,44 +64,38 @@ func aliasKey(alias string) any {
 
 // CreateInstance implements store.Store. The instance and its profiles are written in one
 // transaction. It returns store.ErrAlreadyExists when the alias is taken in the account and
-// region, the id is taken, or two given profiles of a kind share an id; store.ErrNotFound
-// when the account does not exist. A profile's InstanceID must be in.ID or "" (then it is
-// stored as in.ID).
-func (s *Store) CreateInstance(ctx context.Context, in store.Instance, security, routing []store.Profile) (err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: create instance: begin: %w", err)
-	}
-	defer func() {
-		// After a commit, rollback finds the transaction done and reports nothing.
-		if rbErr := rollback(tx); rbErr != nil {
-			err = errors.Join(err, rbErr)
-		}
-	}()
-
+// region, the id is taken, or two given profiles of a kind share an id or a name. A profile's
+// InstanceID must be in.ID or "" (then it is stored as in.ID).
+func (s *Store) CreateInstance(ctx context.Context, in store.Instance, profiles []store.Profile) error {
 	tags, err := tagsToDB(in.Tags)
 	if err != nil {
 		return fmt.Errorf("store: create instance: tags: %w", err)
 	}
-	_, err = s.exec(ctx, tx, `INSERT INTO instances (id, account_id, region, alias, alias_key,
-		identity_management_type, directory_id, inbound_calls, outbound_calls, created_at, client_token, tags)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		in.ID, in.AccountID, in.Region, in.Alias, aliasKey(in.Alias),
-		in.IdentityManagementType, in.DirectoryID, boolToDB(in.InboundCalls), boolToDB(in.OutboundCalls),
-		timeToDB(in.CreatedAt), in.ClientToken, tags)
+	attributes, err := tagsToDB(in.Attributes)
 	if err != nil {
-		return s.insertErr("create instance", err)
+		return fmt.Errorf("store: create instance: attributes: %w", err)
 	}
-	if err := s.insertProfiles(ctx, tx, securityProfiles, in.ID, security); err != nil {
-		return err
-	}
-	if err := s.insertProfiles(ctx, tx, routingProfiles, in.ID, routing); err != nil {
-		return err
-	}
-	if err := s.commit(tx); err != nil {
-		return fmt.Errorf("store: create instance: commit: %w", err)
-	}
-	return nil
+	return s.inTx(ctx, "create instance", nil, func(tx querier) error {
+		_, err = s.exec(ctx, tx, `INSERT INTO instances (id, account_id, region, alias, alias_key,
+			identity_management_type, directory_id, inbound_calls, outbound_calls, created_at, client_token, tags, attributes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			in.ID, in.AccountID, in.Region, in.Alias, aliasKey(in.Alias),
+			in.IdentityManagementType, in.DirectoryID, boolToDB(in.InboundCalls), boolToDB(in.OutboundCalls),
+			timeToDB(in.CreatedAt), in.ClientToken, tags, attributes)
+		if err != nil {
+			return s.insertErr("create instance", err)
+		}
+		for _, p := range profiles {
+			if p.InstanceID != "" && p.InstanceID != in.ID {
+				return fmt.Errorf("store: create instance %s: %s %s belongs to instance %s", in.ID, p.Kind, p.ID, p.InstanceID)
+			}
+			p.InstanceID = in.ID
+			if err := s.insertProfile(ctx, tx, "create instance: ", p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // GetInstance implements store.Store. An instance of another account or region is
@@ -139,7 +136,7 @@ func (s *Store) ListInstances(ctx context.Context, accountID, region string, p s
 }
 
 // instanceChildren are the tables whose rows belong to an instance.
-var instanceChildren = []string{"connect_users", securityProfiles.table, routingProfiles.table, "hierarchy_levels", "hierarchy_groups", "approved_origins"}
+var instanceChildren = []string{"connect_users", "security_profiles", "routing_profiles", "queues", "hierarchy_levels", "hierarchy_groups", "approved_origins"}
 
 // DeleteInstance implements store.Store. An instance of another account or region is
 // store.ErrNotFound, and stays.
@@ -176,85 +173,6 @@ func (s *Store) DeleteInstance(ctx context.Context, accountID, region, id string
 		return fmt.Errorf("store: delete instance: commit: %w", err)
 	}
 	return nil
-}
-
-// profileKind is one kind of profile: its table, and its name in errors.
-type profileKind struct {
-	table, name string
-}
-
-var (
-	securityProfiles = profileKind{table: "security_profiles", name: "security profile"}
-	routingProfiles  = profileKind{table: "routing_profiles", name: "routing profile"}
-)
-
-const profileColumns = `instance_id, id, name, description, created_at`
-
-func scanProfile(sc interface{ Scan(...any) error }) (store.Profile, error) {
-	var (
-		p       store.Profile
-		created int64
-	)
-	if err := sc.Scan(&p.InstanceID, &p.ID, &p.Name, &p.Description, &created); err != nil {
-		return store.Profile{}, err
-	}
-	p.CreatedAt = timeFromDB(created)
-	return p, nil
-}
-
-// insertProfiles writes the profiles of a new instance inside CreateInstance's transaction.
-func (s *Store) insertProfiles(ctx context.Context, q querier, k profileKind, instanceID string, profiles []store.Profile) error {
-	for _, p := range profiles {
-		if p.InstanceID != "" && p.InstanceID != instanceID {
-			return fmt.Errorf("store: create instance %s: %s %s belongs to instance %s", instanceID, k.name, p.ID, p.InstanceID)
-		}
-		_, err := s.exec(ctx, q, `INSERT INTO `+k.table+` (instance_id, id, name, description, created_at)
-			VALUES ($1, $2, $3, $4, $5)`,
-			instanceID, p.ID, p.Name, p.Description, timeToDB(p.CreatedAt))
-		if err != nil {
-			return s.insertErr("create instance: "+k.name, err)
-		}
-	}
-	return nil
-}
-
-func (s *Store) getProfile(ctx context.Context, k profileKind, instanceID, id string) (store.Profile, error) {
-	p, err := scanProfile(s.queryRow(ctx, s.db, `SELECT `+profileColumns+` FROM `+k.table+`
-		WHERE instance_id = $1 AND id = $2`, instanceID, id))
-	if err != nil {
-		return store.Profile{}, getErr("get "+k.name, err)
-	}
-	return p, nil
-}
-
-func (s *Store) listProfiles(ctx context.Context, k profileKind, instanceID string, p store.Page) ([]store.Profile, error) {
-	after, limit := exactPageArgs(p)
-	rows, err := s.query(ctx, s.db, `SELECT `+profileColumns+` FROM `+k.table+`
-		WHERE instance_id = $1 AND id > $2 ORDER BY id LIMIT $3`, instanceID, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: list %ss: %w", k.name, err)
-	}
-	return collect(rows, "list "+k.name+"s", scanProfile)
-}
-
-// GetSecurityProfile implements store.Store.
-func (s *Store) GetSecurityProfile(ctx context.Context, instanceID, id string) (store.Profile, error) {
-	return s.getProfile(ctx, securityProfiles, instanceID, id)
-}
-
-// ListSecurityProfiles implements store.Store: ordered by id, after p.After as given.
-func (s *Store) ListSecurityProfiles(ctx context.Context, instanceID string, p store.Page) ([]store.Profile, error) {
-	return s.listProfiles(ctx, securityProfiles, instanceID, p)
-}
-
-// GetRoutingProfile implements store.Store.
-func (s *Store) GetRoutingProfile(ctx context.Context, instanceID, id string) (store.Profile, error) {
-	return s.getProfile(ctx, routingProfiles, instanceID, id)
-}
-
-// ListRoutingProfiles implements store.Store: ordered by id, after p.After as given.
-func (s *Store) ListRoutingProfiles(ctx context.Context, instanceID string, p store.Page) ([]store.Profile, error) {
-	return s.listProfiles(ctx, routingProfiles, instanceID, p)
 }
 
 const connectUserColumns = `instance_id, id, username, details, password_hash, created_at, updated_at`
@@ -305,50 +223,39 @@ func (s *Store) GetConnectUser(ctx context.Context, instanceID, id string) (stor
 	return u, nil
 }
 
-// UpdateInstanceTags implements store.Store.
-func (s *Store) UpdateInstanceTags(ctx context.Context, accountID, region, id string, update func(map[string]string) (map[string]string, error)) (err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: update instance tags: begin: %w", err)
-	}
-	defer func() {
-		if rbErr := rollback(tx); rbErr != nil && err == nil {
-			err = rbErr
+// UpdateInstance implements store.Store.
+func (s *Store) UpdateInstance(ctx context.Context, accountID, region, id string, update func(store.Instance) (store.Instance, error)) error {
+	c := store.Change{Kind: store.ChangedInstance, AccountID: accountID, Region: region, ID: id}
+	return s.inTx(ctx, "update instance", &c, func(tx querier) error {
+		// The no-op write takes the row lock first, as UpdateAccessKey explains.
+		res, err := s.exec(ctx, tx, `UPDATE instances SET tags = tags WHERE account_id = $1 AND region = $2 AND id = $3`, accountID, region, id)
+		if err := affected("update instance: lock", res, err); err != nil {
+			return err
 		}
-	}()
-	// The no-op write takes the row lock first, as UpdateAccessKey explains.
-	res, err := s.exec(ctx, tx, `UPDATE instances SET tags = tags WHERE account_id = $1 AND region = $2 AND id = $3`, accountID, region, id)
-	if err := affected("update instance tags: lock", res, err); err != nil {
-		return err
-	}
-	var raw string
-	if err := s.queryRow(ctx, tx, `SELECT tags FROM instances WHERE account_id = $1 AND region = $2 AND id = $3`,
-		accountID, region, id).Scan(&raw); err != nil {
-		return getErr("update instance tags: read", err)
-	}
-	old, err := tagsFromDB(raw)
-	if err != nil {
-		return fmt.Errorf("store: instance %s: tags: %w", id, err)
-	}
-	tags, err := update(old)
-	if err != nil {
-		return err
-	}
-	encoded, err := tagsToDB(tags)
-	if err != nil {
-		return fmt.Errorf("store: instance %s: tags: %w", id, err)
-	}
-	if _, err := s.exec(ctx, tx, `UPDATE instances SET tags = $4 WHERE account_id = $1 AND region = $2 AND id = $3`,
-		accountID, region, id, encoded); err != nil {
-		return s.insertErr("update instance tags: write", err)
-	}
-	if err := s.announce(ctx, tx, store.Change{Kind: store.ChangedInstance, AccountID: accountID, Region: region, ID: id}); err != nil {
-		return fmt.Errorf("store: update instance tags: %w", err)
-	}
-	if err := s.commit(tx); err != nil {
-		return fmt.Errorf("store: update instance tags: commit: %w", err)
-	}
-	return nil
+		old, err := scanInstance(s.queryRow(ctx, tx, `SELECT `+instanceColumns+` FROM instances
+			WHERE account_id = $1 AND region = $2 AND id = $3`, accountID, region, id))
+		if err != nil {
+			return getErr("update instance: read", err)
+		}
+		in, err := update(old)
+		if err != nil {
+			return err
+		}
+		tags, err := tagsToDB(in.Tags)
+		if err != nil {
+			return fmt.Errorf("store: instance %s: tags: %w", id, err)
+		}
+		attributes, err := tagsToDB(in.Attributes)
+		if err != nil {
+			return fmt.Errorf("store: instance %s: attributes: %w", id, err)
+		}
+		if _, err := s.exec(ctx, tx, `UPDATE instances SET inbound_calls = $4, outbound_calls = $5, tags = $6, attributes = $7
+			WHERE account_id = $1 AND region = $2 AND id = $3`,
+			accountID, region, id, boolToDB(in.InboundCalls), boolToDB(in.OutboundCalls), tags, attributes); err != nil {
+			return s.insertErr("update instance: write", err)
+		}
+		return nil
+	})
 }
 
 // UpdateConnectUser implements store.Store.

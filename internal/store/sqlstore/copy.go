@@ -35,6 +35,7 @@ var tables = []string{
 	"instances",
 	"security_profiles",
 	"routing_profiles",
+	"queues",
 	"connect_users",
 	"hierarchy_levels",
 	"hierarchy_groups",

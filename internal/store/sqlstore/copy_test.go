@@ -95,7 +95,9 @@ func fill(t *testing.T, s *Store) {
 	for _, alias := range []string{"Main", ""} {
 		id := "inst-" + alias
 		must(s.CreateInstance(ctx, store.Instance{AccountID: acct, Region: "us-east-1", ID: id, Alias: alias, IdentityManagementType: "SAML", InboundCalls: true, CreatedAt: at},
-			[]store.Profile{{ID: "sp1", Name: "Agent", CreatedAt: at}}, []store.Profile{{ID: "rp1", Name: "Basic", Description: "d", CreatedAt: at}}))
+			[]store.Profile{{Kind: store.SecurityProfiles, ID: "sp1", Name: "Agent", CreatedAt: at},
+				{Kind: store.RoutingProfiles, ID: "rp1", Name: "Basic", Description: "d", CreatedAt: at},
+				{Kind: store.Queues, ID: "q1", Name: "BasicQueue", Details: []byte(`{"Status":"ENABLED"}`), CreatedAt: at, UpdatedAt: at}}))
 	}
 	for i := range 7 {
 		details := []byte(fmt.Sprintf(`{"n":%d,"bytes":"\u00e9\u0000"}`, i))

@@ -287,6 +287,38 @@ var migrations = []migration{
 			PRIMARY KEY (instance_id, origin)
 		)`,
 	},
+	// 11: profiles become documents with a name unique per instance (compared bytewise, so
+	// the tables are rebuilt with a key-typed name), queues join them, and instances keep the
+	// attributes beyond the calls-enabled flags.
+	{
+		profileTableDDL("security_profiles_v11"),
+		`INSERT INTO security_profiles_v11 (instance_id, id, name, description, details, created_at, updated_at)
+			SELECT instance_id, id, name, description, '', created_at, created_at FROM security_profiles`,
+		`DROP TABLE security_profiles`,
+		`ALTER TABLE security_profiles_v11 RENAME TO security_profiles`,
+		profileTableDDL("routing_profiles_v11"),
+		`INSERT INTO routing_profiles_v11 (instance_id, id, name, description, details, created_at, updated_at)
+			SELECT instance_id, id, name, description, '', created_at, created_at FROM routing_profiles`,
+		`DROP TABLE routing_profiles`,
+		`ALTER TABLE routing_profiles_v11 RENAME TO routing_profiles`,
+		profileTableDDL("queues"),
+		`ALTER TABLE instances ADD COLUMN attributes TEXT NOT NULL DEFAULT ''`,
+	},
+}
+
+// profileTableDDL creates a table of profiles (store.Profile) of one kind, as of migration 11.
+func profileTableDDL(name string) string {
+	return `CREATE TABLE ` + name + ` (
+		instance_id {key}   NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+		id          {key}   NOT NULL,
+		name        {key}   NOT NULL,
+		description TEXT    NOT NULL,
+		details     {bytes} NOT NULL,
+		created_at  BIGINT  NOT NULL,
+		updated_at  BIGINT  NOT NULL,
+		PRIMARY KEY (instance_id, id),
+		UNIQUE (instance_id, name)
+	)`
 }
 
 // SchemaVersion is the number of migrations this binary knows: the schema version it

@@ -44,9 +44,28 @@ func newInstance(account, region string, n int, alias string) store.Instance {
 	}
 }
 
+// newProfile returns a profile of no kind yet (profilesOf gives it one) whose Details hold a
+// NUL and bytes that are not UTF-8, which text handling would mangle.
 func newProfile(instance string, n int, name string) store.Profile {
 	return store.Profile{InstanceID: instance, ID: profileID(n), Name: name, Description: "the " + name + " profile",
-		CreatedAt: t0.Add(-time.Duration(n) * time.Second)} // a later id is older
+		Details:   []byte("{\"n\":" + strconv.Itoa(n) + "}\x00\xff"),
+		CreatedAt: t0.Add(-time.Duration(n) * time.Second), // a later id is older
+		UpdatedAt: t0.Add(time.Duration(n) * time.Second)}
+}
+
+// profilesOf is security and routing profiles as one list for CreateInstance, each given its
+// kind.
+func profilesOf(security, routing []store.Profile) []store.Profile {
+	var all []store.Profile
+	for _, p := range security {
+		p.Kind = store.SecurityProfiles
+		all = append(all, p)
+	}
+	for _, p := range routing {
+		p.Kind = store.RoutingProfiles
+		all = append(all, p)
+	}
+	return all
 }
 
 // newConnectUser returns a user whose Details hold a NUL and bytes that are not UTF-8, which
@@ -77,9 +96,22 @@ func checkInstance(t *testing.T, got, want store.Instance) {
 	}
 }
 
+// checkProfile compares Details with bytes.Equal: the contract lets a nil or empty Details
+// come back as either.
 func checkProfile(t *testing.T, got, want store.Profile) {
 	t.Helper()
-	checkRecord(t, "profile "+want.ID, got, want, func(p *store.Profile) *time.Time { return &p.CreatedAt })
+	what := string(want.Kind) + " " + want.ID
+	checkTime(t, what+" UpdatedAt", got.UpdatedAt, want.UpdatedAt)
+	if !bytes.Equal(got.Details, want.Details) {
+		t.Errorf("%s Details = %q, want %q", what, got.Details, want.Details)
+	}
+	checkTime(t, what+" CreatedAt", got.CreatedAt, want.CreatedAt)
+	got.Details, want.Details = nil, nil
+	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
+	got.UpdatedAt, want.UpdatedAt = time.Time{}, time.Time{}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s = %+v, want %+v", what, got, want)
+	}
 }
 
 // checkConnectUser compares Details with bytes.Equal: the contract lets a nil or empty
@@ -113,7 +145,7 @@ func checkSigningKey(t *testing.T, got, want store.SigningKey) {
 
 func createInstance(t *testing.T, s store.Store, in store.Instance, security, routing []store.Profile) {
 	t.Helper()
-	must(t, "CreateInstance "+in.ID, s.CreateInstance(t.Context(), in, security, routing))
+	must(t, "CreateInstance "+in.ID, s.CreateInstance(t.Context(), in, profilesOf(security, routing)))
 }
 
 // checkNoInstance fails unless the instance is gone with everything it had: Get finds none,
@@ -123,14 +155,17 @@ func checkNoInstance(t *testing.T, s store.Store, in store.Instance, what string
 	ctx := t.Context()
 	_, err := s.GetInstance(ctx, in.AccountID, in.Region, in.ID)
 	checkErr(t, what+": GetInstance", err, store.ErrNotFound)
-	sec, err := s.ListSecurityProfiles(ctx, in.ID, store.Page{})
-	must(t, what+": ListSecurityProfiles", err)
-	rout, err := s.ListRoutingProfiles(ctx, in.ID, store.Page{})
-	must(t, what+": ListRoutingProfiles", err)
+	for _, kind := range []store.ProfileKind{store.SecurityProfiles, store.RoutingProfiles, store.Queues} {
+		left, err := s.ListProfiles(ctx, kind, in.ID, store.Page{})
+		must(t, what+": ListProfiles "+string(kind), err)
+		if len(left) != 0 {
+			t.Errorf("%s: instance %s still has %ss %+v", what, in.ID, kind, left)
+		}
+	}
 	users, err := s.ListConnectUsers(ctx, in.ID, store.Page{})
 	must(t, what+": ListConnectUsers", err)
-	if len(sec)+len(rout)+len(users) != 0 {
-		t.Errorf("%s: instance %s still has security profiles %+v, routing profiles %+v, users %+v", what, in.ID, sec, rout, users)
+	if len(users) != 0 {
+		t.Errorf("%s: instance %s still has users %+v", what, in.ID, users)
 	}
 }
 
@@ -160,7 +195,7 @@ func testInstance(t *testing.T, s store.Store) {
 	// Profiles and users name their instance by id alone, so an id is unique everywhere,
 	// not just in its account and region.
 	for _, dup := range []store.Instance{newInstance(accountA, regionA, 1, "another-alias"), newInstance(accountA, regionB, 1, "another-alias")} {
-		checkErr(t, "CreateInstance duplicate id in "+dup.Region, s.CreateInstance(ctx, dup, nil, nil), store.ErrAlreadyExists)
+		checkErr(t, "CreateInstance duplicate id in "+dup.Region, s.CreateInstance(ctx, dup, nil), store.ErrAlreadyExists)
 	}
 	got, err := s.GetInstance(ctx, accountA, regionA, in.ID)
 	must(t, "GetInstance after duplicates", err)
@@ -171,7 +206,7 @@ func testInstance(t *testing.T, s store.Store) {
 	_, err = s.GetInstance(ctx, accountA, regionA, missingInstance)
 	checkErr(t, "GetInstance missing", err, store.ErrNotFound)
 	orphan := newInstance(missingAccount, regionA, 3, "orphan")
-	err = s.CreateInstance(ctx, orphan, []store.Profile{newProfile(orphan.ID, 1, "Admin")}, []store.Profile{newProfile(orphan.ID, 2, "Basic")})
+	err = s.CreateInstance(ctx, orphan, profilesOf([]store.Profile{newProfile(orphan.ID, 1, "Admin")}, []store.Profile{newProfile(orphan.ID, 2, "Basic")}))
 	checkErr(t, "CreateInstance in missing account", err, store.ErrNotFound)
 	checkNoInstance(t, s, orphan, "after CreateInstance in missing account")
 
@@ -191,7 +226,7 @@ func testInstanceAlias(t *testing.T, s store.Store) {
 	createInstance(t, s, in, nil, nil)
 	for i, alias := range []string{"Support", "support", "SUPPORT"} {
 		dup := newInstance(accountA, regionA, 10+i, alias)
-		checkErr(t, "CreateInstance duplicate alias "+alias, s.CreateInstance(ctx, dup, nil, nil), store.ErrAlreadyExists)
+		checkErr(t, "CreateInstance duplicate alias "+alias, s.CreateInstance(ctx, dup, nil), store.ErrAlreadyExists)
 		checkNoInstance(t, s, dup, "after CreateInstance duplicate alias "+alias)
 	}
 	// The alias is unique only within its account and region.
@@ -304,10 +339,10 @@ func testCreateInstanceAtomic(t *testing.T, s store.Store) {
 	rout := []store.Profile{newProfile(in.ID, 3, "Basic"), newProfile(in.ID, 4, "Sales")}
 
 	dupSec := append(slices.Clone(sec), newProfile(in.ID, 1, "Admin again"))
-	checkErr(t, "CreateInstance with a duplicate security profile", s.CreateInstance(ctx, in, dupSec, rout), store.ErrAlreadyExists)
+	checkErr(t, "CreateInstance with a duplicate security profile", s.CreateInstance(ctx, in, profilesOf(dupSec, rout)), store.ErrAlreadyExists)
 	checkNoInstance(t, s, in, "after a duplicate security profile")
 	dupRout := append(slices.Clone(rout), newProfile(in.ID, 4, "Sales again"))
-	checkErr(t, "CreateInstance with a duplicate routing profile", s.CreateInstance(ctx, in, sec, dupRout), store.ErrAlreadyExists)
+	checkErr(t, "CreateInstance with a duplicate routing profile", s.CreateInstance(ctx, in, profilesOf(sec, dupRout)), store.ErrAlreadyExists)
 	checkNoInstance(t, s, in, "after a duplicate routing profile")
 	list, err := s.ListInstances(ctx, accountA, regionA, store.Page{})
 	must(t, "ListInstances after failed creates", err)
@@ -325,7 +360,7 @@ func testCreateInstanceAtomic(t *testing.T, s store.Store) {
 
 	// A create refused for its alias writes none of its profiles.
 	taken := newInstance(accountA, regionA, 2, "ATOMIC")
-	err = s.CreateInstance(ctx, taken, []store.Profile{newProfile(taken.ID, 5, "Admin")}, []store.Profile{newProfile(taken.ID, 6, "Basic")})
+	err = s.CreateInstance(ctx, taken, profilesOf([]store.Profile{newProfile(taken.ID, 5, "Admin")}, []store.Profile{newProfile(taken.ID, 6, "Basic")}))
 	checkErr(t, "CreateInstance with a taken alias", err, store.ErrAlreadyExists)
 	checkNoInstance(t, s, taken, "after a taken alias")
 	checkProfiles(t, s, in.ID, sec, rout)
@@ -337,28 +372,20 @@ func checkProfiles(t *testing.T, s store.Store, instanceID string, security, rou
 	t.Helper()
 	ctx := t.Context()
 	for _, kind := range []struct {
-		name string
+		kind store.ProfileKind
 		want []store.Profile
-		get  func(instanceID, id string) (store.Profile, error)
-		list func(instanceID string, p store.Page) ([]store.Profile, error)
-	}{
-		{"security", security,
-			func(i, id string) (store.Profile, error) { return s.GetSecurityProfile(ctx, i, id) },
-			func(i string, p store.Page) ([]store.Profile, error) { return s.ListSecurityProfiles(ctx, i, p) }},
-		{"routing", routing,
-			func(i, id string) (store.Profile, error) { return s.GetRoutingProfile(ctx, i, id) },
-			func(i string, p store.Page) ([]store.Profile, error) { return s.ListRoutingProfiles(ctx, i, p) }},
-	} {
+	}{{store.SecurityProfiles, security}, {store.RoutingProfiles, routing}} {
 		want := slices.SortedFunc(slices.Values(kind.want), func(a, b store.Profile) int { return strings.Compare(a.ID, b.ID) })
-		for _, p := range want {
-			got, err := kind.get(instanceID, p.ID)
-			must(t, "Get "+kind.name+" profile "+p.ID, err)
-			checkProfile(t, got, p)
+		for i := range want {
+			want[i].Kind = kind.kind
+			got, err := s.GetProfile(ctx, kind.kind, instanceID, want[i].ID)
+			must(t, "GetProfile "+string(kind.kind)+" "+want[i].ID, err)
+			checkProfile(t, got, want[i])
 		}
-		got, err := kind.list(instanceID, store.Page{})
-		must(t, "List "+kind.name+" profiles", err)
+		got, err := s.ListProfiles(ctx, kind.kind, instanceID, store.Page{})
+		must(t, "ListProfiles "+string(kind.kind), err)
 		if len(got) != len(want) {
-			t.Fatalf("%s profiles of %s = %+v, want %+v", kind.name, instanceID, got, want)
+			t.Fatalf("%ss of %s = %+v, want %+v", kind.kind, instanceID, got, want)
 		}
 		for i := range want {
 			checkProfile(t, got[i], want[i])
@@ -385,39 +412,37 @@ func testProfiles(t *testing.T, s store.Store) {
 	checkProfiles(t, s, other.ID, otherSec, otherRout)
 
 	// A profile is found only in its own instance, and only as its own kind.
-	_, err := s.GetSecurityProfile(ctx, other.ID, sec[0].ID)
+	_, err := s.GetProfile(ctx, store.SecurityProfiles, other.ID, sec[0].ID)
 	checkErr(t, "GetSecurityProfile of another instance's profile", err, store.ErrNotFound)
-	_, err = s.GetRoutingProfile(ctx, other.ID, rout[0].ID)
+	_, err = s.GetProfile(ctx, store.RoutingProfiles, other.ID, rout[0].ID)
 	checkErr(t, "GetRoutingProfile of another instance's profile", err, store.ErrNotFound)
-	_, err = s.GetRoutingProfile(ctx, in.ID, sec[0].ID)
+	_, err = s.GetProfile(ctx, store.RoutingProfiles, in.ID, sec[0].ID)
 	checkErr(t, "GetRoutingProfile of a security profile", err, store.ErrNotFound)
-	_, err = s.GetSecurityProfile(ctx, in.ID, rout[0].ID)
+	_, err = s.GetProfile(ctx, store.SecurityProfiles, in.ID, rout[0].ID)
 	checkErr(t, "GetSecurityProfile of a routing profile", err, store.ErrNotFound)
-	_, err = s.GetSecurityProfile(ctx, missingInstance, sec[0].ID)
+	_, err = s.GetProfile(ctx, store.SecurityProfiles, missingInstance, sec[0].ID)
 	checkErr(t, "GetSecurityProfile in missing instance", err, store.ErrNotFound)
-	list, err := s.ListRoutingProfiles(ctx, missingInstance, store.Page{})
+	list, err := s.ListProfiles(ctx, store.RoutingProfiles, missingInstance, store.Page{})
 	must(t, "ListRoutingProfiles in missing instance", err)
 	if len(list) != 0 {
 		t.Errorf("ListRoutingProfiles in missing instance = %+v, want none", list)
 	}
 
 	for _, kind := range []struct {
-		name string
+		kind store.ProfileKind
 		want []store.Profile
-		list func(p store.Page) ([]store.Profile, error)
-	}{
-		{"security", sec, func(p store.Page) ([]store.Profile, error) { return s.ListSecurityProfiles(ctx, in.ID, p) }},
-		{"routing", rout, func(p store.Page) ([]store.Profile, error) { return s.ListRoutingProfiles(ctx, in.ID, p) }},
-	} {
-		t.Run(kind.name, func(t *testing.T) {
+	}{{store.SecurityProfiles, sec}, {store.RoutingProfiles, rout}} {
+		t.Run(string(kind.kind), func(t *testing.T) {
 			byID := map[string]store.Profile{}
 			var ids []string
 			for _, p := range kind.want {
+				p.Kind = kind.kind
 				byID[p.ID] = p
 				ids = append(ids, p.ID)
 			}
 			slices.Sort(ids)
-			testExactPaging(t, kind.list, func(p store.Profile) string { return p.ID },
+			list := func(p store.Page) ([]store.Profile, error) { return s.ListProfiles(ctx, kind.kind, in.ID, p) }
+			testExactPaging(t, list, func(p store.Profile) string { return p.ID },
 				func(got store.Profile) { checkProfile(t, got, byID[got.ID]) }, ids)
 		})
 	}
@@ -646,9 +671,9 @@ func testDeleteInstanceCascades(t *testing.T, s store.Store) {
 		_, err = s.GetConnectUserByUsername(ctx, in.ID, u.Username)
 		checkErr(t, "GetConnectUserByUsername of deleted instance's user", err, store.ErrNotFound)
 	}
-	_, err := s.GetSecurityProfile(ctx, in.ID, sec[0].ID)
+	_, err := s.GetProfile(ctx, store.SecurityProfiles, in.ID, sec[0].ID)
 	checkErr(t, "GetSecurityProfile of deleted instance", err, store.ErrNotFound)
-	_, err = s.GetRoutingProfile(ctx, in.ID, rout[0].ID)
+	_, err = s.GetProfile(ctx, store.RoutingProfiles, in.ID, rout[0].ID)
 	checkErr(t, "GetRoutingProfile of deleted instance", err, store.ErrNotFound)
 	checkErr(t, "CreateConnectUser in deleted instance", s.CreateConnectUser(ctx, newConnectUser(in.ID, "u-0003", "carol")), store.ErrNotFound)
 
@@ -839,35 +864,123 @@ func testUpdateConnectUser(t *testing.T, s store.Store) {
 	checkErr(t, "UpdateConnectUser of none", err, store.ErrNotFound)
 }
 
-// UpdateInstanceTags: the tags as the update leaves them, atomically; none is none.
-func testUpdateInstanceTags(t *testing.T, s store.Store) {
+// UpdateInstance: the flags, attributes and tags as the update leaves them, atomically; none
+// is none; the rest of the instance stays as it was.
+func testUpdateInstance(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createAccounts(t, s, accountA)
 	in := newInstance(accountA, regionA, 1, "tagged")
 	createInstance(t, s, in, nil, nil)
-	set := func(tags map[string]string) {
+	update := func(what string, change func(*store.Instance)) store.Instance {
 		t.Helper()
-		must(t, "UpdateInstanceTags", s.UpdateInstanceTags(ctx, accountA, regionA, in.ID, func(old map[string]string) (map[string]string, error) {
-			return tags, nil
+		must(t, "UpdateInstance "+what, s.UpdateInstance(ctx, accountA, regionA, in.ID, func(old store.Instance) (store.Instance, error) {
+			change(&old)
+			return old, nil
 		}))
+		got, err := s.GetInstance(ctx, accountA, regionA, in.ID)
+		must(t, "GetInstance after "+what, err)
+		return got
 	}
-	set(map[string]string{"team": "Tier 2", "é": ""})
-	got, err := s.GetInstance(ctx, accountA, regionA, in.ID)
-	must(t, "GetInstance", err)
-	if !reflect.DeepEqual(got.Tags, map[string]string{"team": "Tier 2", "é": ""}) {
-		t.Errorf("tags = %v", got.Tags)
+	want := in
+	want.Tags = map[string]string{"team": "Tier 2", "é": ""}
+	want.Attributes = map[string]string{"CONTACT_LENS": "true", "EARLY_MEDIA": "false"}
+	want.InboundCalls, want.OutboundCalls = false, true
+	got := update("setting", func(i *store.Instance) {
+		i.Tags, i.Attributes = want.Tags, want.Attributes
+		i.InboundCalls, i.OutboundCalls = false, true
+	})
+	checkInstance(t, got, want)
+	got = update("adding", func(i *store.Instance) { i.Tags["cost"] = "42"; i.Attributes["CONTACTFLOW_LOGS"] = "true" })
+	if len(got.Tags) != 3 || got.Tags["cost"] != "42" || len(got.Attributes) != 3 || got.Attributes["CONTACTFLOW_LOGS"] != "true" {
+		t.Errorf("after adding: tags %v, attributes %v", got.Tags, got.Attributes)
 	}
-	must(t, "UpdateInstanceTags adding", s.UpdateInstanceTags(ctx, accountA, regionA, in.ID, func(old map[string]string) (map[string]string, error) {
-		old["cost"] = "42"
-		return old, nil
-	}))
-	if got, _ := s.GetInstance(ctx, accountA, regionA, in.ID); len(got.Tags) != 3 || got.Tags["cost"] != "42" {
-		t.Errorf("after adding: %v", got.Tags)
+	got = update("removing", func(i *store.Instance) { i.Tags, i.Attributes = nil, map[string]string{} })
+	if len(got.Tags) != 0 || len(got.Attributes) != 0 {
+		t.Errorf("after removing every tag and attribute: tags %v, attributes %v", got.Tags, got.Attributes)
 	}
-	set(nil)
+	refused := errors.New("refused")
+	err := s.UpdateInstance(ctx, accountA, regionA, in.ID, func(old store.Instance) (store.Instance, error) {
+		old.Tags = map[string]string{"lost": "yes"}
+		return old, refused
+	})
+	checkErr(t, "UpdateInstance refused by its update", err, refused)
 	if got, _ := s.GetInstance(ctx, accountA, regionA, in.ID); len(got.Tags) != 0 {
-		t.Errorf("after removing every tag: %v", got.Tags)
+		t.Errorf("a refused update wrote tags %v", got.Tags)
 	}
-	err = s.UpdateInstanceTags(ctx, accountA, regionB, in.ID, func(old map[string]string) (map[string]string, error) { return old, nil })
-	checkErr(t, "UpdateInstanceTags in another region", err, store.ErrNotFound)
+	err = s.UpdateInstance(ctx, accountA, regionB, in.ID, func(old store.Instance) (store.Instance, error) { return old, nil })
+	checkErr(t, "UpdateInstance in another region", err, store.ErrNotFound)
+}
+
+// ProfileCRUD: a profile of each kind is created, found, renamed and changed atomically,
+// and deleted; names are unique per instance and kind, exactly.
+func testProfileCRUD(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccounts(t, s, accountA)
+	in := newInstance(accountA, regionA, 1, "crud")
+	other := newInstance(accountA, regionA, 2, "crud-other")
+	createInstance(t, s, in, nil, nil)
+	createInstance(t, s, other, nil, nil)
+	for i, kind := range []store.ProfileKind{store.SecurityProfiles, store.RoutingProfiles, store.Queues} {
+		t.Run(string(kind), func(t *testing.T) {
+			p := newProfile(in.ID, 10*i+1, "Sales")
+			p.Kind = kind
+			must(t, "CreateProfile", s.CreateProfile(ctx, p))
+			got, err := s.GetProfile(ctx, kind, in.ID, p.ID)
+			must(t, "GetProfile", err)
+			checkProfile(t, got, p)
+
+			dupID := newProfile(in.ID, 10*i+1, "Another name")
+			dupID.Kind = kind
+			checkErr(t, "CreateProfile with a taken id", s.CreateProfile(ctx, dupID), store.ErrAlreadyExists)
+			dupName := newProfile(in.ID, 10*i+2, "Sales")
+			dupName.Kind = kind
+			checkErr(t, "CreateProfile with a taken name", s.CreateProfile(ctx, dupName), store.ErrAlreadyExists)
+			// Names compare exactly, and only within the instance.
+			second := newProfile(in.ID, 10*i+3, "sales")
+			second.Kind = kind
+			must(t, "CreateProfile with the name in another case", s.CreateProfile(ctx, second))
+			elsewhere := newProfile(other.ID, 10*i+4, "Sales")
+			elsewhere.Kind = kind
+			must(t, "CreateProfile with the name in another instance", s.CreateProfile(ctx, elsewhere))
+			orphan := newProfile(missingInstance, 10*i+5, "Orphan")
+			orphan.Kind = kind
+			checkErr(t, "CreateProfile in a missing instance", s.CreateProfile(ctx, orphan), store.ErrNotFound)
+
+			want := p
+			want.Name, want.Description, want.Details = "Sales EMEA", "", []byte(`{"changed":true}`)
+			want.UpdatedAt = t0.Add(time.Hour)
+			must(t, "UpdateProfile", s.UpdateProfile(ctx, kind, in.ID, p.ID, func(old store.Profile) (store.Profile, error) {
+				checkProfile(t, old, p)
+				old.Name, old.Description, old.Details, old.UpdatedAt = want.Name, want.Description, want.Details, want.UpdatedAt
+				return old, nil
+			}))
+			got, err = s.GetProfile(ctx, kind, in.ID, p.ID)
+			must(t, "GetProfile after UpdateProfile", err)
+			checkProfile(t, got, want)
+			err = s.UpdateProfile(ctx, kind, in.ID, p.ID, func(old store.Profile) (store.Profile, error) {
+				old.Name = second.Name
+				return old, nil
+			})
+			checkErr(t, "UpdateProfile to a taken name", err, store.ErrAlreadyExists)
+			err = s.UpdateProfile(ctx, kind, other.ID, p.ID, func(old store.Profile) (store.Profile, error) { return old, nil })
+			checkErr(t, "UpdateProfile in another instance", err, store.ErrNotFound)
+			got, err = s.GetProfile(ctx, kind, in.ID, p.ID)
+			must(t, "GetProfile after refused updates", err)
+			checkProfile(t, got, want)
+
+			must(t, "DeleteProfile", s.DeleteProfile(ctx, kind, in.ID, p.ID))
+			_, err = s.GetProfile(ctx, kind, in.ID, p.ID)
+			checkErr(t, "GetProfile after DeleteProfile", err, store.ErrNotFound)
+			checkErr(t, "DeleteProfile again", s.DeleteProfile(ctx, kind, in.ID, p.ID), store.ErrNotFound)
+			// The name is free again.
+			must(t, "CreateProfile with a deleted profile's name", s.CreateProfile(ctx, dupName))
+		})
+	}
+	// Each kind is its own namespace: every kind holds "Sales" above, and one kind's id is not
+	// another's.
+	_, err := s.GetProfile(ctx, store.Queues, in.ID, profileID(2))
+	checkErr(t, "GetProfile of a security profile's id as a queue", err, store.ErrNotFound)
+	// Deleting the instance deletes its queues too.
+	must(t, "DeleteInstance", s.DeleteInstance(ctx, accountA, regionA, in.ID))
+	checkNoInstance(t, s, in, "after DeleteInstance")
 }

@@ -50,7 +50,7 @@ func testCreateInstanceTakenID(t *testing.T, s store.Store) {
 		dup := newInstance(p.account, p.region, 1, "second")
 		dupSec := []store.Profile{newProfile(in.ID, 10+i, "New admin"), newProfile(in.ID, 1, "Overwritten admin")}
 		dupRout := []store.Profile{newProfile(in.ID, 20+i, "New basic"), newProfile(in.ID, 2, "Overwritten basic")}
-		checkErr(t, "CreateInstance with a taken id in "+where, s.CreateInstance(ctx, dup, dupSec, dupRout), store.ErrAlreadyExists)
+		checkErr(t, "CreateInstance with a taken id in "+where, s.CreateInstance(ctx, dup, profilesOf(dupSec, dupRout)), store.ErrAlreadyExists)
 		checkProfiles(t, s, in.ID, sec, rout)
 		got, err := s.GetInstance(ctx, accountA, regionA, in.ID)
 		must(t, "GetInstance after a taken id in "+where, err)
@@ -104,7 +104,7 @@ func testCreateInstanceConcurrent(t *testing.T, a, b store.Store) {
 				[]store.Profile{newProfile(in.ID, 10*n, "Admin"), newProfile(in.ID, 10*n+1, "Agent")},
 				[]store.Profile{newProfile(in.ID, 10*n+2, "Basic")}}
 		}
-		w := race(t, what, racers, func(i int) error { return pick(i).CreateInstance(ctx, rs[i].in, rs[i].sec, rs[i].rout) })
+		w := race(t, what, racers, func(i int) error { return pick(i).CreateInstance(ctx, rs[i].in, profilesOf(rs[i].sec, rs[i].rout)) })
 		if w < 0 {
 			continue
 		}
@@ -162,8 +162,8 @@ func testInstanceAllOrNothingVisible(t *testing.T, a, b store.Store) {
 		name string
 		len  func() (int, error)
 	}{
-		{"security profiles", func() (int, error) { l, err := b.ListSecurityProfiles(ctx, in.ID, store.Page{}); return len(l), err }},
-		{"routing profiles", func() (int, error) { l, err := b.ListRoutingProfiles(ctx, in.ID, store.Page{}); return len(l), err }},
+		{"security profiles", func() (int, error) { l, err := b.ListProfiles(ctx, store.SecurityProfiles, in.ID, store.Page{}); return len(l), err }},
+		{"routing profiles", func() (int, error) { l, err := b.ListProfiles(ctx, store.RoutingProfiles, in.ID, store.Page{}); return len(l), err }},
 		{"users", func() (int, error) { l, err := b.ListConnectUsers(ctx, in.ID, store.Page{}); return len(l), err }},
 	}
 
@@ -375,7 +375,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		s.CreateRole(ctx, role),
 		s.CreateAccessKey(ctx, key),
 		s.CreateSession(ctx, sess),
-		s.CreateInstance(ctx, in, sec, rout),
+		s.CreateInstance(ctx, in, profilesOf(sec, rout)),
 		s.CreateConnectUser(ctx, cu),
 		s.CreateSigningKey(ctx, sk),
 		s.MarkTokenUsed(ctx, tokenID(1), fam.FamilyID, t0.Add(-time.Hour)), // expired
@@ -420,7 +420,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		}},
 		{"DeleteExpiredSessions", func(c context.Context) error { _, err := s.DeleteExpiredSessions(c, later); return err }},
 		{"CreateInstance", func(c context.Context) error {
-			return s.CreateInstance(c, refused, []store.Profile{newProfile(refused.ID, 1, "Admin")}, []store.Profile{newProfile(refused.ID, 2, "Basic")})
+			return s.CreateInstance(c, refused, profilesOf([]store.Profile{newProfile(refused.ID, 1, "Admin")}, []store.Profile{newProfile(refused.ID, 2, "Basic")}))
 		}},
 		{"DeleteInstance", func(c context.Context) error { return s.DeleteInstance(c, accountA, regionA, in.ID) }},
 		{"CreateConnectUser", func(c context.Context) error { return s.CreateConnectUser(c, newConnectUser(in.ID, "u-0002", "bob")) }},
