@@ -112,6 +112,9 @@ func checkConcurrencies(mc []MediaConcurrency) error {
 	if mc == nil {
 		return missing("mediaConcurrencies")
 	}
+	if len(mc) == 0 {
+		return apierr.New(apierr.InvalidParameter, "MediaConcurrencies must name at least one channel.")
+	}
 	seen := map[string]bool{}
 	for _, m := range mc {
 		if err := checkChannel("mediaConcurrencies.member.channel", m.Channel); err != nil {
