@@ -22,13 +22,13 @@ var routingQueuePages = pageSize{max: 100, byDefault: 100}
 // Queue is a queue as DescribeQueue shows it.
 type Queue struct {
 	ID, ARN, Name, Description string
-	HoursOfOperationID        string
-	MaxContacts               *int
-	Status                    string
-	OutboundCallerConfig      *OutboundCallerConfig
-	Tags                      map[string]string
-	LastModifiedTime          time.Time
-	LastModifiedRegion        string
+	HoursOfOperationID         string
+	MaxContacts                *int
+	Status                     string
+	OutboundCallerConfig       *OutboundCallerConfig
+	Tags                       map[string]string
+	LastModifiedTime           time.Time
+	LastModifiedRegion         string
 }
 
 // QueueSummary is a queue as ListQueues shows it.

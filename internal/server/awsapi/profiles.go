@@ -340,10 +340,10 @@ func (a *API) listRoutingProfileQueues(r *Request) (any, error) {
 	}
 	page, err := a.connect.ListRoutingProfileQueues(r.Context(), r.caller(), r.Labels[0], r.Labels[1], next, max)
 	out := struct {
-		NextToken                             string             `json:"NextToken,omitempty"`
+		NextToken                            string             `json:"NextToken,omitempty"`
 		RoutingProfileQueueConfigSummaryList []routingQueueJSON `json:"RoutingProfileQueueConfigSummaryList"`
-		LastModifiedTime                      epoch              `json:"LastModifiedTime"`
-		LastModifiedRegion                    string             `json:"LastModifiedRegion"`
+		LastModifiedTime                     epoch              `json:"LastModifiedTime"`
+		LastModifiedRegion                   string             `json:"LastModifiedRegion"`
 	}{NextToken: page.NextToken, RoutingProfileQueueConfigSummaryList: make([]routingQueueJSON, len(page.Items)),
 		LastModifiedTime: epoch(page.LastModifiedTime), LastModifiedRegion: page.LastModifiedRegion}
 	for i, q := range page.Items {

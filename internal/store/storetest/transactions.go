@@ -162,8 +162,14 @@ func testInstanceAllOrNothingVisible(t *testing.T, a, b store.Store) {
 		name string
 		len  func() (int, error)
 	}{
-		{"security profiles", func() (int, error) { l, err := b.ListProfiles(ctx, store.SecurityProfiles, in.ID, store.Page{}); return len(l), err }},
-		{"routing profiles", func() (int, error) { l, err := b.ListProfiles(ctx, store.RoutingProfiles, in.ID, store.Page{}); return len(l), err }},
+		{"security profiles", func() (int, error) {
+			l, err := b.ListProfiles(ctx, store.SecurityProfiles, in.ID, store.Page{})
+			return len(l), err
+		}},
+		{"routing profiles", func() (int, error) {
+			l, err := b.ListProfiles(ctx, store.RoutingProfiles, in.ID, store.Page{})
+			return len(l), err
+		}},
 		{"users", func() (int, error) { l, err := b.ListConnectUsers(ctx, in.ID, store.Page{}); return len(l), err }},
 	}
 
