@@ -35,11 +35,12 @@ func newInstance(t testing.TB, c *connect.Client, alias string, kind ctypes.Dire
 func profileIDs(t testing.TB, c *connect.Client, instance, security, routing string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	sp, err := c.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: aws.String(instance)})
+	// One page of the largest size: tests that list many profiles look for these in it.
+	sp, err := c.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: aws.String(instance), MaxResults: aws.Int32(1000)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp, err := c.ListRoutingProfiles(ctx, &connect.ListRoutingProfilesInput{InstanceId: aws.String(instance)})
+	rp, err := c.ListRoutingProfiles(ctx, &connect.ListRoutingProfilesInput{InstanceId: aws.String(instance), MaxResults: aws.Int32(1000)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func profileIDs(t testing.TB, c *connect.Client, instance, security, routing str
 		}
 	}
 	if sid == "" || rid == "" {
-		t.Fatalf("no profiles %q / %q in %v / %v", security, routing, sp.SecurityProfileSummaryList, rp.RoutingProfileSummaryList)
+		t.Fatalf("no security profile %q (%q) or routing profile %q (%q)", security, sid, routing, rid)
 	}
 	return sid, rid
 }
