@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
@@ -22,6 +23,38 @@ type Session struct {
 	UserARN       string
 	// ExpiresAt is when the session ends: with the family it was signed in from.
 	ExpiresAt time.Time
+	// Permissions are what the user's security profiles grant together, sorted; the agent page
+	// shows what they allow.
+	Permissions []string
+	// FrameAncestors are the instance's approved origins: the sites that may embed the agent
+	// page.
+	FrameAncestors []string
+}
+
+// HasPermission says whether the user's security profiles grant a permission.
+func (s Session) HasPermission(p string) bool { return slices.Contains(s.Permissions, p) }
+
+// agentView fills in what the agent page shows beyond who is signed in: the user's permissions
+// and the sites that may frame the page.
+func (s *Service) agentView(ctx context.Context, inst store.Instance, u store.ConnectUser, sess Session) (Session, error) {
+	d, err := decodeDetails(u.Details)
+	if err != nil {
+		return Session{}, fmt.Errorf("connect: decode user %s: %w", u.ID, err)
+	}
+	if sess.Permissions, err = s.Permissions(ctx, inst.ID, d.SecurityProfileIDs); err != nil {
+		return Session{}, err
+	}
+	for after := ""; ; {
+		page, err := s.store.ListApprovedOrigins(ctx, inst.ID, store.Page{After: after, Limit: 100})
+		if err != nil {
+			return Session{}, fmt.Errorf("connect: list approved origins: %w", err)
+		}
+		sess.FrameAncestors = append(sess.FrameAncestors, page...)
+		if len(page) < 100 {
+			return sess, nil
+		}
+		after = page[len(page)-1]
+	}
 }
 
 // minSession is the least a fresh session lives, so a link opened just before its family ends
@@ -67,8 +100,8 @@ func (s *Service) SignIn(ctx context.Context, signInToken string) (Session, erro
 	if err != nil {
 		return Session{}, fmt.Errorf("connect: mint session token: %w", err)
 	}
-	return Session{Token: tok, Username: u.Username, InstanceID: inst.ID, InstanceAlias: inst.Alias,
-		UserARN: userARN(inst, u.ID), ExpiresAt: time.Unix(exp.Unix(), 0).UTC()}, nil
+	return s.agentView(ctx, inst, u, Session{Token: tok, Username: u.Username, InstanceID: inst.ID, InstanceAlias: inst.Alias,
+		UserARN: userARN(inst, u.ID), ExpiresAt: time.Unix(exp.Unix(), 0).UTC()})
 }
 
 // CurrentSession answers whose browser session a session token is, if it still stands: genuine,
@@ -93,8 +126,8 @@ func (s *Service) CurrentSession(ctx context.Context, sessionToken string) (Sess
 	if out {
 		return Session{}, apierr.New(apierr.Unauthenticated, "You have signed out.")
 	}
-	return Session{Token: sessionToken, Username: u.Username, InstanceID: inst.ID, InstanceAlias: inst.Alias,
-		UserARN: userARN(inst, u.ID), ExpiresAt: c.ExpiresAt}, nil
+	return s.agentView(ctx, inst, u, Session{Token: sessionToken, Username: u.Username, InstanceID: inst.ID,
+		InstanceAlias: inst.Alias, UserARN: userARN(inst, u.ID), ExpiresAt: c.ExpiresAt})
 }
 
 // SignOut ends a browser session, and only it: the API tokens of its family keep working, as

@@ -546,3 +546,48 @@ func TestSignInStoreFailure(t *testing.T) {
 		t.Errorf("the log lacks the failure:\n%s", got)
 	}
 }
+
+// The signed-in page shows what the user's security profiles grant, as they change, and the
+// instance's approved origins, and only they, may frame it.
+func TestAgentPageFollowsProfilesAndOrigins(t *testing.T) {
+	e := newEnv(t)
+	f := newFederated(t, e)
+	admin := e.connect(e.root, "us-east-1")
+	ctx := context.Background()
+	b := newBrowser(t, nil)
+
+	page := b.get(aws.ToString(f.out.SignInUrl))
+	wantPage(t, "an agent", page, 200, `<code>BasicAgentAccess</code>, <code>OutboundCallAccess</code>`,
+		`id="ccp"`, "with outbound calls")
+	wantSecurityHeaders(t, "no approved origin", page.header)
+
+	// A profile without BasicAgentAccess: no Contact Control Panel on the next load.
+	analyst, _ := profileIDs(t, admin, f.instance, "QualityAnalyst", "Basic Routing Profile")
+	if _, err := admin.UpdateUserSecurityProfiles(ctx, &awsconnect.UpdateUserSecurityProfilesInput{InstanceId: aws.String(f.instance),
+		UserId: aws.String(f.userID), SecurityProfileIds: []string{analyst}}); err != nil {
+		t.Fatal(err)
+	}
+	page = b.get(e.url + "/federation/session")
+	wantPage(t, "an analyst", page, 200, `id="no-ccp"`, "<code>AccessMetrics</code>")
+	if strings.Contains(page.body, `id="ccp"`) {
+		t.Error("an analyst's page offers the Contact Control Panel")
+	}
+
+	// Approved origins may frame the page; nothing else may, and nothing but origins reaches
+	// the policy.
+	for _, o := range []string{"https://crm.example.com", "http://localhost:3000"} {
+		if _, err := admin.AssociateApprovedOrigin(ctx, &awsconnect.AssociateApprovedOriginInput{InstanceId: aws.String(f.instance), Origin: aws.String(o)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := admin.AssociateApprovedOrigin(ctx, &awsconnect.AssociateApprovedOriginInput{InstanceId: aws.String(f.instance),
+		Origin: aws.String("https://evil.example.com;script-src")})
+	wantAPIError(t, err, "InvalidParameterException", 400, "is not an origin")
+	page = b.get(e.url + "/federation/session")
+	csp := page.header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "frame-ancestors http://localhost:3000 https://crm.example.com;") || page.header.Get("X-Frame-Options") != "" {
+		t.Errorf("framed page: Content-Security-Policy %q, X-Frame-Options %q", csp, page.header.Get("X-Frame-Options"))
+	}
+	// Error pages stay unframeable.
+	wantSecurityHeaders(t, "an error page", newBrowser(t, nil).get(e.url+"/federation/session").header)
+}

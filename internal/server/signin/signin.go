@@ -166,7 +166,9 @@ func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 	httpx.From(r.Context()).Principal = sess.UserARN
 	maxAge := int(sess.ExpiresAt.Sub(p.now()) / time.Second)
 	http.SetCookie(w, p.cookie(r, sess.Token, max(maxAge, 1)))
-	p.redirect(w, r, sessionPage)
+	pageHeaders(w.Header())
+	framedBy(w.Header(), sess.FrameAncestors)
+	http.Redirect(w, r, sessionPage, http.StatusSeeOther)
 }
 
 // sessionPage shows who is signed in, or why nobody is.
@@ -194,6 +196,8 @@ func (p *Pages) sessionPage(w http.ResponseWriter, r *http.Request) {
 	if instance == "" {
 		instance = sess.InstanceID
 	}
+	pageHeaders(w.Header())
+	framedBy(w.Header(), sess.FrameAncestors)
 	p.render(w, r, http.StatusOK, "session", pageData{Title: "Signed in", Session: sess, Instance: instance,
 		Ends: sess.ExpiresAt.UTC().Format(time.RFC3339)})
 }
@@ -231,6 +235,19 @@ func pageHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", pageCSP)
 }
 
+// framedBy lets the instance's approved origins embed a signed-in page, as they may embed
+// Connect's agent page: they become the policy's frame-ancestors, and X-Frame-Options, which
+// cannot name origins, goes. Without approved origins the page stays unframeable. The origins
+// were checked to be scheme, host and port when they were approved, so none can add a
+// directive.
+func framedBy(h http.Header, origins []string) {
+	if len(origins) == 0 {
+		return
+	}
+	h.Del("X-Frame-Options")
+	h.Set("Content-Security-Policy", strings.Replace(pageCSP, "frame-ancestors 'none'", "frame-ancestors "+strings.Join(origins, " "), 1))
+}
+
 func (p *Pages) redirect(w http.ResponseWriter, r *http.Request, to string) {
 	pageHeaders(w.Header())
 	http.Redirect(w, r, to, http.StatusSeeOther)
@@ -266,7 +283,9 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name 
 	d.CSS = template.CSS(pageCSS)
 	var buf bytes.Buffer
 	h := w.Header()
-	pageHeaders(h)
+	if h.Get("Content-Security-Policy") == "" { // framedBy may have set the page's own
+		pageHeaders(h)
+	}
 	if err := pageTemplates.ExecuteTemplate(&buf, name, d); err != nil {
 		p.resp.Log.Error("render page", "request_id", httpx.From(r.Context()).ID, "page", name, "err", err)
 		h.Set("Content-Type", "text/plain; charset=utf-8")
