@@ -151,6 +151,17 @@ func (s *Service) ListTagsForResource(ctx context.Context, c Caller, resourceARN
 	return r.inst.Tags, nil
 }
 
+// ResourceTags are the tags of the resource an ARN names, for the policy condition key
+// aws:ResourceTag: none for an ARN that names nothing which exists and keeps tags (a pattern,
+// a resource of another kind), which the operation itself then refuses or creates.
+func (s *Service) ResourceTags(ctx context.Context, c Caller, resourceARN string) (map[string]string, error) {
+	tags, err := s.ListTagsForResource(ctx, c, resourceARN)
+	if err != nil && apierr.Of(err).Spec().Status < 500 {
+		return nil, nil
+	}
+	return tags, err
+}
+
 // retag changes a resource's tags atomically.
 func (s *Service) retag(ctx context.Context, c Caller, r taggable, change func(map[string]string) (map[string]string, error)) error {
 	switch {

@@ -25,6 +25,15 @@ type Access struct {
 	Region string
 	// Keys are the service's own condition keys (connect:InstanceId, sts:RoleSessionName).
 	Keys []ContextKey
+	// ResourceTags, when set, reads the tags of the resources the request names, for
+	// aws:ResourceTag/KEY. It is asked only under policies with conditions: a static set cannot
+	// ask for tags, and the hot path stays free of the lookup.
+	ResourceTags ResourceTagger
+}
+
+// ResourceTagger reads the tags of a resource by its ARN (nil for one that keeps none).
+type ResourceTagger interface {
+	ResourceTags(ctx context.Context, resource string) (map[string]string, error)
 }
 
 // ContextKey is one condition key of a request and its value; Values, when set, are a
@@ -67,11 +76,22 @@ func (s *Service) Authorize(ctx context.Context, caller Principal, a Access) (Ve
 		key := decisionKey{caller: caller.UserID, action: a.Action, resource: res}
 		o, ok := cs.remembered(key)
 		if !ok {
-			if r == nil {
+			withTags := a.ResourceTags != nil && !cs.static
+			// Each resource has tags of its own: its context starts afresh.
+			if r == nil || withTags {
 				rc := requestContext(caller, a, s.now())
 				r = &rc
 			}
 			r.Resource = res
+			if withTags {
+				tags, err := a.ResourceTags.ResourceTags(ctx, res)
+				if err != nil {
+					return Verdict{}, err
+				}
+				for k, v := range tags {
+					r.Set("aws:ResourceTag/"+k, v)
+				}
+			}
 			o = iampolicy.Decide(r, cs.set)
 			cs.remember(key, o)
 		}

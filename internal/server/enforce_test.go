@@ -503,3 +503,38 @@ func TestSimulateCustomPolicy(t *testing.T) {
 		PolicySourceArn: aws.String("arn:aws:iam::" + testAccount + ":user/nobody"), ActionNames: []string{"connect:ListInstances"}})
 	wantAPIError(t, err, "NoSuchEntity", 404, "nobody")
 }
+
+// aws:ResourceTag: a policy that allows what carries a tag allows a tagged user and refuses
+// one tagged otherwise; a tag change takes effect at once.
+func TestEnforcementResourceTag(t *testing.T) {
+	x := newEnforcement(t)
+	e, ctx := x.e, context.Background()
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:DescribeUser","Resource":"*",
+		"Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"}}}]}`
+	viewer := e.newUser("viewer", doc)
+	admin := e.connect(e.root, "us-east-1")
+	blue, red := newAgent(t, admin, x.a, "blue1"), newAgent(t, admin, x.a, "red1")
+	userARN := func(id string) string {
+		return "arn:aws:connect:us-east-1:" + testAccount + ":instance/" + x.a + "/agent/" + id
+	}
+	for id, team := range map[string]string{blue: "blue", red: "red"} {
+		if _, err := admin.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(userARN(id)), Tags: map[string]string{"team": team}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	describe := func(id string) error {
+		_, err := e.connect(viewer, "us-east-1").DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(x.a), UserId: aws.String(id)})
+		return err
+	}
+	if err := describe(blue); err != nil {
+		t.Errorf("a user tagged team=blue: %v", err)
+	}
+	me := "arn:aws:iam::" + testAccount + ":user/viewer"
+	wantAPIError(t, describe(red), "AccessDeniedException", 403, notAuthorized(me, "connect:DescribeUser", userARN(red), noIdentityPolicy("connect:DescribeUser")))
+	if _, err := admin.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: aws.String(userARN(blue)), TagKeys: []string{"team"}}); err != nil {
+		t.Fatal(err)
+	}
+	wantAPIError(t, describe(blue), "AccessDeniedException", 403, "connect:DescribeUser")
+	// A user that does not exist has no tags: refused like any other, not answered as missing.
+	wantAPIError(t, describe("aaaaaaaa-0000-4000-8000-000000000000"), "AccessDeniedException", 403, "connect:DescribeUser")
+}

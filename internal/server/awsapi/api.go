@@ -6,6 +6,7 @@
 package awsapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -71,6 +72,13 @@ type Request struct {
 	// Form is a query-protocol operation's parameters (body and URL query).
 	Form Form
 	info *httpx.Info
+	// conn reads the tags of the resources a Connect request names, for its policy check.
+	conn *connect.Service
+}
+
+// ResourceTags reads the tags of a resource the request names (identity.ResourceTagger).
+func (r *Request) ResourceTags(ctx context.Context, resource string) (map[string]string, error) {
+	return r.conn.ResourceTags(ctx, r.caller(), resource)
 }
 
 // caller is who calls a Connect operation, and where.
@@ -141,7 +149,12 @@ func (a *API) run(w http.ResponseWriter, op *Operation, req *Request) {
 		return
 	}
 	if op.Authorization == PolicyCheck && a.identity.Enforcing() {
-		if err := a.identity.Check(req.Context(), req.Principal, accessOf(op, req)); err != nil {
+		acc := accessOf(op, req)
+		if op.Service == "connect" {
+			req.conn = a.connect
+			acc.ResourceTags = req
+		}
+		if err := a.identity.Check(req.Context(), req.Principal, acc); err != nil {
 			a.resp.Fail(w, req.info, err)
 			return
 		}
