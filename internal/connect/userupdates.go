@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/connectfed/connectfed/internal/limits"
 	"github.com/connectfed/connectfed/internal/store"
@@ -45,12 +44,7 @@ func (s *Service) updateUser(ctx context.Context, c Caller, ref, userID string, 
 		if u.Details, err = encodeDetails(d); err != nil {
 			return u, fmt.Errorf("connect: encode user: %w", err)
 		}
-		// LastModifiedTime moves on every update, even two within one clock tick.
-		now := s.now().UTC()
-		if !now.After(u.UpdatedAt) {
-			now = u.UpdatedAt.Add(time.Microsecond) // the store's resolution
-		}
-		u.UpdatedAt = now
+		u.UpdatedAt = s.later(u.UpdatedAt)
 		return u, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {

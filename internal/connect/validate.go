@@ -84,6 +84,10 @@ func instanceNotFound(ref string) error {
 	return apierr.New(apierr.ResourceNotFound, "The specified instance was not found: %s", ref)
 }
 
+// badNextToken refuses a NextToken that no page of ours gave (a new error each time: an error
+// value is the caller's to annotate).
+func badNextToken() error { return apierr.New(apierr.InvalidParameter, "The NextToken is not valid.") }
+
 // pageRequest reads NextToken and MaxResults. The token is opaque to callers: the key of the
 // last item of the previous page.
 func pageRequest(nextToken string, maxResults, limit, defaultSize int) (store.Page, error) {
@@ -102,7 +106,7 @@ func pageRequest(nextToken string, maxResults, limit, defaultSize int) (store.Pa
 		// Every key is printable ASCII (ids, usernames); anything else is no token of ours,
 		// and PostgreSQL would refuse it (NUL, bytes that are not UTF-8) with a 500.
 		if err != nil || len(b) == 0 || !printableASCII(b) {
-			return store.Page{}, apierr.New(apierr.InvalidParameter, "The NextToken is not valid.")
+			return store.Page{}, badNextToken()
 		}
 		p.After = string(b)
 	}
@@ -141,7 +145,7 @@ func pageList[T any](items []T, nextToken string, maxResults int, size pageSize)
 	if p.After != "" {
 		n, err := strconv.Atoi(p.After)
 		if err != nil || n < 0 || n > len(items) {
-			return Page[T]{}, apierr.New(apierr.InvalidParameter, "The NextToken is not valid.")
+			return Page[T]{}, badNextToken()
 		}
 		start = n
 	}
