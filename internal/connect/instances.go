@@ -127,7 +127,9 @@ func checkTags(tags map[string]string) error {
 }
 
 // CreateInstance creates an ACTIVE instance with the security profiles, routing profile and
-// queue a new instance has.
+// queue a new instance has. A ClientToken makes it idempotent: a retry with the token of an
+// instance the caller's account created in the region returns that instance and creates
+// nothing; the token with another identity management type, alias or directory is refused.
 // A ClientToken makes it idempotent: a retry with the token of an instance the caller's account
 // created in the region returns that instance, and creates nothing.
 func (s *Service) CreateInstance(ctx context.Context, c Caller, in CreateInstanceInput) (Instance, error) {
@@ -137,6 +139,12 @@ func (s *Service) CreateInstance(ctx context.Context, c Caller, in CreateInstanc
 	if in.ClientToken != "" {
 		done, err := s.store.GetInstanceByClientToken(ctx, c.Principal.AccountID, c.Region, in.ClientToken)
 		if err == nil {
+			// The same token for another instance is a mistake, not a retry. Only what cannot
+			// change since is compared: flags and tags may have been updated in between.
+			if done.IdentityManagementType != in.IdentityManagementType || done.Alias != in.InstanceAlias || done.DirectoryID != in.DirectoryID {
+				return Instance{}, apierr.New(apierr.InvalidRequest,
+					"The ClientToken was already used to create instance %s with other parameters.", done.ID)
+			}
 			return instanceOf(done), nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {

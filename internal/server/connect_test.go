@@ -455,4 +455,9 @@ func TestConnectCreateInstanceIdempotentWithTags(t *testing.T) {
 	if err != nil || len(list.InstanceSummaryList) != 1 {
 		t.Fatalf("ListInstances: %+v, %v (the retry must not make a second instance)", list, err)
 	}
+	// The token with other parameters is a mistake, not a retry.
+	other := *in
+	other.InstanceAlias = aws.String("another")
+	_, err = c.CreateInstance(ctx, &other)
+	wantAPIError(t, err, "InvalidRequestException", 400, "The ClientToken was already used to create instance "+aws.ToString(first.Id)+" with other parameters.")
 }
