@@ -173,3 +173,47 @@ func TestMigrateLock(t *testing.T) {
 		t.Errorf("migrate with a refused lock created schema_version")
 	}
 }
+
+// Profiles written before migration 11 come through it: same rows, no details, last modified
+// when created, names now unique.
+func TestMigration11KeepsProfiles(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	if err := migrate(ctx, db, testFlavor, migrations[:10]); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO accounts (id, created_at) VALUES ('111111111111', 1)`,
+		`INSERT INTO instances (id, account_id, region, alias, alias_key, identity_management_type, directory_id,
+			inbound_calls, outbound_calls, created_at, client_token, tags) VALUES ('i1', '111111111111', 'us-east-1', 'a', 'a', 'SAML', '', 1, 0, 5, '', '')`,
+		`INSERT INTO security_profiles (instance_id, id, name, description, created_at) VALUES ('i1', 's1', 'Agent', 'd', 7)`,
+		`INSERT INTO routing_profiles (instance_id, id, name, description, created_at) VALUES ('i1', 'r1', 'Basic Routing Profile', '', 8)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := migrate(ctx, db, testFlavor, migrations[:11]); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		table, id, name string
+		created         int64
+	}{{"security_profiles", "s1", "Agent", 7}, {"routing_profiles", "r1", "Basic Routing Profile", 8}} {
+		var name string
+		var details []byte
+		var created, updated int64
+		err := db.QueryRowContext(ctx, `SELECT name, details, created_at, updated_at FROM `+c.table+` WHERE instance_id = 'i1' AND id = $1`, c.id).
+			Scan(&name, &details, &created, &updated)
+		if err != nil || name != c.name || len(details) != 0 || created != c.created || updated != c.created {
+			t.Errorf("%s %s after migration 11: %q %q %d %d, %v", c.table, c.id, name, details, created, updated, err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO `+c.table+` (instance_id, id, name, description, details, created_at, updated_at)
+			VALUES ('i1', 'dup', $1, '', '', 9, 9)`, c.name); err == nil {
+			t.Errorf("%s: a second profile named %q was accepted", c.table, c.name)
+		}
+	}
+	if !tableExists(t, db, "queues") {
+		t.Error("no queues table after migration 11")
+	}
+}
