@@ -244,7 +244,10 @@ func (s *Service) UpdateUserHierarchyGroupName(ctx context.Context, c Caller, re
 	if _, err := s.group(ctx, inst.ID, id); err != nil {
 		return err
 	}
-	err = s.store.RenameHierarchyGroup(ctx, inst.ID, id, name, s.now().UTC())
+	err = s.store.UpdateHierarchyGroup(ctx, inst.ID, id, func(g store.HierarchyGroup) (store.HierarchyGroup, error) {
+		g.Name, g.UpdatedAt = name, s.later(g.UpdatedAt)
+		return g, nil
+	})
 	switch {
 	case errors.Is(err, store.ErrAlreadyExists):
 		return apierr.New(apierr.DuplicateResource, "A hierarchy group named %s already exists in this instance.", name)

@@ -13,22 +13,22 @@ import (
 	"github.com/connectfed/connectfed/internal/store"
 )
 
-// Tags of instances, users, profiles and queues, named by ARN as Connect's TagResource,
-// UntagResource and ListTagsForResource name them.
+// Tags of instances, users, hierarchy groups, profiles and queues, named by ARN as Connect's
+// TagResource, UntagResource and ListTagsForResource name them.
 
-// taggable is the resource an ARN names: an instance, a user of it (userID set) or a profile
-// of it (kind and profileID set).
+// taggable is the resource an ARN names: an instance, or below it a user (userID), a hierarchy
+// group (groupID) or a profile of a kind (kind and profileID).
 type taggable struct {
 	inst      store.Instance
 	userID    string
+	groupID   string
 	kind      store.ProfileKind
 	profileID string
 }
 
-// taggableKinds are the kinds of resource below an instance that keep tags, by the word their
-// ARNs name them with.
-var taggableKinds = map[string]store.ProfileKind{
-	"agent":            "",
+// profileWords are the kinds of profile by the word their ARNs name them with
+// (INSTANCE_ARN/WORD/ID); users are "agent", hierarchy groups "agent-group".
+var profileWords = map[string]store.ProfileKind{
 	"security-profile": store.SecurityProfiles,
 	"routing-profile":  store.RoutingProfiles,
 	"queue":            store.Queues,
@@ -36,7 +36,7 @@ var taggableKinds = map[string]store.ProfileKind{
 
 func invalidTagARN(resourceARN string) error {
 	return apierr.New(apierr.InvalidParameter,
-		"The resource ARN %s is not the ARN of an instance, a user, a security or routing profile, or a queue.", resourceARN)
+		"The resource ARN %s is not the ARN of an instance, a user, a hierarchy group, a security or routing profile, or a queue.", resourceARN)
 }
 
 // resource finds what an ARN names, in the caller's account and region.
@@ -57,14 +57,18 @@ func (s *Service) resource(ctx context.Context, c Caller, resourceARN string) (t
 	switch len(parts) {
 	case 1:
 	case 3:
-		kind, ok := taggableKinds[parts[1]]
-		if !ok || parts[2] == "" {
+		word, id := parts[1], parts[2]
+		switch {
+		case id == "":
 			return taggable{}, invalidTagARN(resourceARN)
-		}
-		if kind == "" {
-			r.userID = parts[2]
-		} else {
-			r.kind, r.profileID = kind, parts[2]
+		case word == "agent":
+			r.userID = id
+		case word == "agent-group":
+			r.groupID = id
+		case profileWords[word] != "":
+			r.kind, r.profileID = profileWords[word], id
+		default:
+			return taggable{}, invalidTagARN(resourceARN)
 		}
 	default:
 		return taggable{}, invalidTagARN(resourceARN)
@@ -77,8 +81,13 @@ func (s *Service) resource(ctx context.Context, c Caller, resourceARN string) (t
 		return taggable{}, err
 	}
 	r.inst = inst
-	if r.kind != "" {
+	switch {
+	case r.kind != "":
 		if _, _, err := s.profile(ctx, r.kind, inst.ID, r.profileID); err != nil {
+			return taggable{}, err
+		}
+	case r.groupID != "":
+		if _, err := s.group(ctx, inst.ID, r.groupID); err != nil {
 			return taggable{}, err
 		}
 	}
@@ -147,6 +156,9 @@ func (s *Service) ListTagsForResource(ctx context.Context, c Caller, resourceARN
 	case r.kind != "":
 		_, d, err := s.profile(ctx, r.kind, r.inst.ID, r.profileID)
 		return d.Tags, err
+	case r.groupID != "":
+		g, err := s.group(ctx, r.inst.ID, r.groupID)
+		return g.Tags, err
 	}
 	return r.inst.Tags, nil
 }
@@ -177,6 +189,16 @@ func (s *Service) retag(ctx context.Context, c Caller, r taggable, change func(m
 			d.Tags = tags
 			return err
 		})
+	case r.groupID != "":
+		err := s.store.UpdateHierarchyGroup(ctx, r.inst.ID, r.groupID, func(g store.HierarchyGroup) (store.HierarchyGroup, error) {
+			tags, err := change(g.Tags)
+			g.Tags, g.UpdatedAt = tags, s.later(g.UpdatedAt)
+			return g, err
+		})
+		if errors.Is(err, store.ErrNotFound) {
+			return groupNotFound(r.groupID)
+		}
+		return err
 	}
 	defer s.forgetInstance(r.inst)
 	err := s.store.UpdateInstance(ctx, r.inst.AccountID, r.inst.Region, r.inst.ID, func(in store.Instance) (store.Instance, error) {

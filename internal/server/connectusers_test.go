@@ -345,6 +345,23 @@ func TestConnectHierarchy(t *testing.T) {
 		HierarchyGroupId: tier1.HierarchyGroupId, Name: aws.String("Tier One")}); err != nil {
 		t.Fatal(err)
 	}
+	// The group's tags, by its ARN, keep the ones it was created with.
+	if _, err := c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: tier1.HierarchyGroupArn, Tags: map[string]string{"site": "paris"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: tier1.HierarchyGroupArn, TagKeys: []string{"cost"}}); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := c.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: tier1.HierarchyGroupArn})
+	if err != nil || len(tags.Tags) != 1 || tags.Tags["site"] != "paris" {
+		t.Errorf("the group's tags: %v, %v", tags, err)
+	}
+	if g, _ := c.DescribeUserHierarchyGroup(ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: aws.String(inst),
+		HierarchyGroupId: tier1.HierarchyGroupId}); aws.ToString(g.HierarchyGroup.Name) != "Tier One" || g.HierarchyGroup.Tags["site"] != "paris" {
+		t.Errorf("after the rename and the tags: %+v", g.HierarchyGroup)
+	}
+	_, err = c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(aws.ToString(paris.HierarchyGroupArn) + "x"), Tags: map[string]string{"a": "b"}})
+	wantAPIError(t, err, "ResourceNotFoundException", 404, "hierarchy group")
 
 	// A user in the group: found by it, and the group is in use.
 	if _, err := c.UpdateUserHierarchy(ctx, &connect.UpdateUserHierarchyInput{InstanceId: aws.String(inst), UserId: aws.String(user),

@@ -327,7 +327,9 @@ type Store interface {
 	CreateHierarchyGroup(ctx context.Context, g HierarchyGroup) error
 	GetHierarchyGroup(ctx context.Context, instanceID, id string) (HierarchyGroup, error)
 	ListHierarchyGroups(ctx context.Context, instanceID string, p Page) ([]HierarchyGroup, error)
-	RenameHierarchyGroup(ctx context.Context, instanceID, id, name string, at time.Time) error
+	// UpdateHierarchyGroup reads a group, applies update and writes the result atomically;
+	// update may change Name, Tags and UpdatedAt (a name another group has is ErrAlreadyExists).
+	UpdateHierarchyGroup(ctx context.Context, instanceID, id string, update func(HierarchyGroup) (HierarchyGroup, error)) error
 	DeleteHierarchyGroup(ctx context.Context, instanceID, id string) error
 
 	// Approved origins of an instance: AddApprovedOrigin is ErrAlreadyExists for one it has

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/connectfed/connectfed/internal/store"
 )
@@ -111,14 +110,36 @@ func (s *Store) ListHierarchyGroups(ctx context.Context, instanceID string, p st
 	return collect(rows, "list hierarchy groups", scanHierarchyGroup)
 }
 
-// RenameHierarchyGroup implements store.Store.
-func (s *Store) RenameHierarchyGroup(ctx context.Context, instanceID, id, name string, at time.Time) error {
-	res, err := s.exec(ctx, s.db, `UPDATE hierarchy_groups SET name = $3, updated_at = $4 WHERE instance_id = $1 AND id = $2`,
-		instanceID, id, name, timeToDB(at))
-	if err != nil {
-		return s.insertErr("rename hierarchy group", err)
-	}
-	return affected("rename hierarchy group", res, nil)
+// UpdateHierarchyGroup implements store.Store.
+func (s *Store) UpdateHierarchyGroup(ctx context.Context, instanceID, id string, update func(store.HierarchyGroup) (store.HierarchyGroup, error)) error {
+	return s.inTx(ctx, "update hierarchy group", nil, func(tx querier) error {
+		// The no-op write takes the row lock first, as UpdateAccessKey explains.
+		res, err := s.exec(ctx, tx, `UPDATE hierarchy_groups SET updated_at = updated_at WHERE instance_id = $1 AND id = $2`, instanceID, id)
+		if err := affected("update hierarchy group: lock", res, err); err != nil {
+			return err
+		}
+		old, err := scanHierarchyGroup(s.queryRow(ctx, tx, `SELECT `+hierarchyGroupColumns+` FROM hierarchy_groups
+			WHERE instance_id = $1 AND id = $2`, instanceID, id))
+		if err != nil {
+			return getErr("update hierarchy group: read", err)
+		}
+		g, err := update(old)
+		if err != nil {
+			return err
+		}
+		if g.ID != old.ID || g.InstanceID != old.InstanceID || g.Level != old.Level || g.ParentID != old.ParentID {
+			return fmt.Errorf("store: update hierarchy group %s: update changed its identity or place", id)
+		}
+		tags, err := tagsToDB(g.Tags)
+		if err != nil {
+			return fmt.Errorf("store: hierarchy group %s: tags: %w", id, err)
+		}
+		if _, err := s.exec(ctx, tx, `UPDATE hierarchy_groups SET name = $3, tags = $4, updated_at = $5 WHERE instance_id = $1 AND id = $2`,
+			instanceID, id, g.Name, tags, timeToDB(g.UpdatedAt)); err != nil {
+			return s.insertErr("update hierarchy group: write", err)
+		}
+		return nil
+	})
 }
 
 // DeleteHierarchyGroup implements store.Store.

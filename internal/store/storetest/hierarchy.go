@@ -47,12 +47,21 @@ func testHierarchy(t *testing.T, s store.Store) {
 	if len(list) != 2 || list[0].ID != "g1" || list[1].ID != "g2" {
 		t.Errorf("ListHierarchyGroups = %+v", list)
 	}
-	must(t, "RenameHierarchyGroup", s.RenameHierarchyGroup(ctx, in.ID, "g2", "Lyon", t0.Add(time.Hour)))
-	if g, _ := s.GetHierarchyGroup(ctx, in.ID, "g2"); g.Name != "Lyon" || !g.UpdatedAt.Equal(t0.Add(time.Hour)) {
-		t.Errorf("after the rename: %+v", g)
+	rename := func(id, name string, tags map[string]string) error {
+		return s.UpdateHierarchyGroup(ctx, in.ID, id, func(g store.HierarchyGroup) (store.HierarchyGroup, error) {
+			g.Name, g.Tags, g.UpdatedAt = name, tags, t0.Add(time.Hour)
+			return g, nil
+		})
 	}
-	checkErr(t, "RenameHierarchyGroup to a taken name", s.RenameHierarchyGroup(ctx, in.ID, "g2", "Paris", t0), store.ErrAlreadyExists)
-	checkErr(t, "RenameHierarchyGroup of none", s.RenameHierarchyGroup(ctx, in.ID, "nope", "x", t0), store.ErrNotFound)
+	must(t, "UpdateHierarchyGroup", rename("g2", "Lyon", map[string]string{"site": "fr"}))
+	if g, _ := s.GetHierarchyGroup(ctx, in.ID, "g2"); g.Name != "Lyon" || g.Tags["site"] != "fr" || !g.UpdatedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("after the update: %+v", g)
+	}
+	checkErr(t, "UpdateHierarchyGroup to a taken name", rename("g2", "Paris", nil), store.ErrAlreadyExists)
+	checkErr(t, "UpdateHierarchyGroup of none", rename("nope", "x", nil), store.ErrNotFound)
+	if g, _ := s.GetHierarchyGroup(ctx, in.ID, "g2"); g.Name != "Lyon" || g.Tags["site"] != "fr" {
+		t.Errorf("a refused update changed the group: %+v", g)
+	}
 	must(t, "DeleteHierarchyGroup", s.DeleteHierarchyGroup(ctx, in.ID, "g2"))
 	checkErr(t, "DeleteHierarchyGroup twice", s.DeleteHierarchyGroup(ctx, in.ID, "g2"), store.ErrNotFound)
 
