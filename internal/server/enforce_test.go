@@ -100,6 +100,21 @@ func TestEnforcementInstanceCondition(t *testing.T) {
 	}
 	_, err := x.federate(agent, x.b)
 	wantAPIError(t, err, "AccessDeniedException", 403, noIdentityPolicy("connect:GetFederationToken"))
+
+	// SearchUsers names its instance in its body: the key is read from there.
+	searcher := e.newUser("searcher", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:SearchUsers",
+		"Resource":"*","Condition":{"StringEquals":{"connect:InstanceId":"`+x.a+`"}}}]}`)
+	search := func(inst string) error {
+		_, err := e.connect(searcher, "us-east-1").SearchUsers(context.Background(), &connect.SearchUsersInput{InstanceId: aws.String(inst)})
+		return err
+	}
+	if err := search(x.a); err != nil {
+		t.Errorf("SearchUsers in the condition's instance: %v", err)
+	}
+	if err := search(x.arnA); err != nil {
+		t.Errorf("SearchUsers in the condition's instance by ARN: %v", err)
+	}
+	wantAPIError(t, search(x.b), "AccessDeniedException", 403, noIdentityPolicy("connect:SearchUsers"))
 }
 
 // An IAM user without a policy may call nothing but what needs no permission.

@@ -188,7 +188,8 @@ var operations = []Operation{
 		Resources: agentGroup, handle: (*API).updateUserHierarchyGroupName},
 	{Service: "connect", Name: "DeleteUserHierarchyGroup", Method: "DELETE", Path: "/user-hierarchy-groups/{InstanceId}/{HierarchyGroupId}",
 		Resources: agentGroup, handle: (*API).deleteUserHierarchyGroup},
-	{Service: "connect", Name: "SearchUsers", Method: "POST", Path: "/search-users", Resources: bodyInstance, handle: (*API).searchUsers},
+	{Service: "connect", Name: "SearchUsers", Method: "POST", Path: "/search-users", Resources: bodyInstance, Keys: bodyInstanceKey,
+		handle: (*API).searchUsers},
 	{Service: "connect", Name: "TagResource", Method: "POST", Path: "/tags/{resourceArn}", Resources: labelARN,
 		Keys: bodyTags("tags"), handle: (*API).tagResource},
 	{Service: "connect", Name: "UntagResource", Method: "DELETE", Path: "/tags/{resourceArn}", Resources: labelARN,
@@ -461,15 +462,24 @@ func newAgentGroup(req *Request) []string {
 	return []string{arn.AgentGroup(in.Region, in.Account, in.ID, "*")}
 }
 
-// bodyInstance is the instance a Connect request names in its JSON body's InstanceId (the
+// bodyInstanceRef is the instance a Connect request names in its JSON body's InstanceId (the
 // search operations): by id in the caller's account and region, or by ARN.
-func bodyInstance(req *Request) []string {
+func bodyInstanceRef(req *Request) arn.InstanceRef {
 	var body struct {
 		InstanceID string `json:"InstanceId"`
 	}
 	_ = json.Unmarshal(req.Payload, &body) // a body that is not JSON is refused by the handler
-	in := arn.ResolveInstance(body.InstanceID, req.Region, req.Principal.AccountID)
+	return arn.ResolveInstance(body.InstanceID, req.Region, req.Principal.AccountID)
+}
+
+func bodyInstance(req *Request) []string {
+	in := bodyInstanceRef(req)
 	return []string{arn.Instance(in.Region, in.Account, in.ID)}
+}
+
+// bodyInstanceKey is connect:InstanceId for a request that names its instance in its body.
+func bodyInstanceKey(req *Request) []identity.ContextKey {
+	return []identity.ContextKey{{Name: "connect:InstanceId", Value: bodyInstanceRef(req).ID}}
 }
 
 // bodyTags are the tags a JSON body asks for, under member (Connect spells it Tags or tags), as
