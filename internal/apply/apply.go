@@ -56,7 +56,7 @@ type Options struct {
 
 // Result counts what an apply did (or, in a dry run, would do).
 type Result struct {
-	Created, Replaced, Deleted, Unchanged, Failed int
+	Created, Updated, Replaced, Deleted, Unchanged, Failed int
 	// Kept counts undeclared resources left in place because Prune was off.
 	Kept int
 	// Elapsed is the run's duration.
@@ -64,7 +64,7 @@ type Result struct {
 }
 
 // Changes is how many resources changed.
-func (r Result) Changes() int { return r.Created + r.Replaced + r.Deleted }
+func (r Result) Changes() int { return r.Created + r.Updated + r.Replaced + r.Deleted }
 
 // runner is one Run.
 type runner struct {
@@ -131,7 +131,7 @@ func Run(ctx context.Context, cfg aws.Config, f *File, o Options) (Result, error
 	}
 	r.notes(p)
 	if o.DryRun {
-		res.Created, res.Replaced, res.Deleted = p.count(opCreate), p.count(opReplace), p.count(opDelete)
+		res.Created, res.Updated, res.Replaced, res.Deleted = p.count(opCreate), p.count(opUpdate), p.count(opReplace), p.count(opDelete)
 		res.Elapsed = time.Since(start)
 		r.summary(res, true)
 		return res, nil
@@ -213,8 +213,8 @@ func (r *runner) summary(res Result, dry bool) {
 	case dry && res.Changes() == 0:
 		fmt.Fprintf(w, "%s: dry run, no changes (%d unchanged)\n", r.o.Summary, res.Unchanged)
 	case dry:
-		fmt.Fprintf(w, "%s: dry run, %d to create, %d to replace, %d to delete, %d unchanged; nothing changed\n",
-			r.o.Summary, res.Created, res.Replaced, res.Deleted, res.Unchanged)
+		fmt.Fprintf(w, "%s: dry run, %d to create, %d to update, %d to replace, %d to delete, %d unchanged; nothing changed\n",
+			r.o.Summary, res.Created, res.Updated, res.Replaced, res.Deleted, res.Unchanged)
 	case res.Changes() == 0 && res.Failed == 0:
 		fmt.Fprintf(w, "%s: no changes (%d unchanged) in %s\n", r.o.Summary, res.Unchanged, secs)
 	default:
@@ -222,21 +222,24 @@ func (r *runner) summary(res Result, dry bool) {
 		if res.Failed > 0 {
 			failed = fmt.Sprintf(", %d failed", res.Failed)
 		}
-		fmt.Fprintf(w, "%s: %d created, %d replaced, %d deleted, %d unchanged%s in %s\n",
-			r.o.Summary, res.Created, res.Replaced, res.Deleted, res.Unchanged, failed, secs)
+		fmt.Fprintf(w, "%s: %d created, %d updated, %d replaced, %d deleted, %d unchanged%s in %s\n",
+			r.o.Summary, res.Created, res.Updated, res.Replaced, res.Deleted, res.Unchanged, failed, secs)
 	}
 }
 
 // execution is the state of carrying out a plan.
 type execution struct {
-	r                                  *runner
-	progress                           Progress
-	created, replaced, deleted, failed atomic.Int64
+	r                                           *runner
+	progress                                    Progress
+	created, updated, replaced, deleted, failed atomic.Int64
 
 	mu sync.Mutex
 	// instances are the instances Connect users are created in, by lower-case alias: those
 	// that stay, and those created or replaced (with profiles listed once they exist).
 	instances map[string]*instance
+	// made are the hierarchy groups this run created, by INSTANCE_ID/NAME: their children's
+	// parents.
+	made map[string]string
 }
 
 func (x *execution) step() {
@@ -261,6 +264,8 @@ func (x *execution) done(a *action) {
 	switch a.op {
 	case opCreate:
 		x.created.Add(1)
+	case opUpdate:
+		x.updated.Add(1)
 	case opReplace:
 		x.replaced.Add(1)
 	case opDelete:
@@ -284,11 +289,11 @@ func (r *runner) execute(ctx context.Context, p *plan, secrets *secretsFile, res
 		if x.progress != nil {
 			x.progress.Finish()
 		}
-		res.Created, res.Replaced, res.Deleted = int(x.created.Load()), int(x.replaced.Load()), int(x.deleted.Load())
+		res.Created, res.Updated, res.Replaced, res.Deleted = int(x.created.Load()), int(x.updated.Load()), int(x.replaced.Load()), int(x.deleted.Load())
 		res.Failed = int(x.failed.Load())
 	}()
 	for _, a := range p.actions {
-		if a.kind == kindConnectUser && a.op != opDelete && a.existing != nil {
+		if a.instKey != "" && a.existing != nil && !(a.kind == kindConnectUser && a.op == opDelete) {
 			x.instances[a.instKey] = a.existing
 		}
 	}
@@ -356,24 +361,167 @@ func (r *runner) execute(ctx context.Context, p *plan, secrets *secretsFile, res
 			fmt.Fprintf(r.o.Log, "secrets of %s written to %s: profile %s\n", plural(len(made), "new access key"), secrets.path, strings.Join(profiles, ", "))
 		}
 	}
-	var fresh []*instance
-	for _, in := range x.instances {
-		if in.security == nil {
-			fresh = append(fresh, in)
-		}
-	}
-	errs = append(errs, each(ctx, r.o.Parallel, fresh, func(ctx context.Context, in *instance) (err error) {
-		if in.security, err = r.securityProfiles(ctx, in.id); err != nil {
-			return failed("list", "security profiles of connect instance "+in.alias, err)
-		}
-		in.routing, err = r.routingProfiles(ctx, in.id)
-		return failed("list", "routing profiles of connect instance "+in.alias, err)
-	})...)
 	if len(errs) > 0 {
 		return joinErrors(errs)
 	}
-	users := pick(func(a *action) bool { return a.kind == kindConnectUser && creating(a) })
+	// What an instance holds beside its users: attributes, origins, security profiles and the
+	// hierarchy's levels, then its groups, a level at a time so that parents come first.
+	parts := pick(func(a *action) bool {
+		return a.kind == kindAttribute || a.kind == kindOrigin || a.kind == kindSecurityProfile || a.kind == kindHierarchy
+	})
+	if err := joinErrors(each(ctx, r.o.Parallel, parts, x.part)); err != nil {
+		return err
+	}
+	for level := 1; level <= 5; level++ {
+		groups := pick(func(a *action) bool { return a.kind == kindGroup && a.group.level == level })
+		if err := joinErrors(each(ctx, r.o.Parallel, groups, x.part)); err != nil {
+			return err
+		}
+	}
+	// Users name profiles and groups: list them again where this run made some.
+	var fresh []*instance
+	for _, in := range x.instances {
+		if in.security == nil || in.groups == nil {
+			fresh = append(fresh, in)
+		}
+	}
+	errs = each(ctx, r.o.Parallel, fresh, func(ctx context.Context, in *instance) (err error) {
+		if in.security, err = r.securityProfiles(ctx, in.id); err != nil {
+			return failed("list", "security profiles of connect instance "+in.alias, err)
+		}
+		if in.routing, err = r.routingProfiles(ctx, in.id); err != nil {
+			return failed("list", "routing profiles of connect instance "+in.alias, err)
+		}
+		return failed("read", "the user hierarchy of connect instance "+in.alias, r.readHierarchy(ctx, in))
+	})
+	if len(errs) > 0 {
+		return joinErrors(errs)
+	}
+	users := pick(func(a *action) bool { return a.kind == kindConnectUser && (creating(a) || a.op == opUpdate) })
 	return joinErrors(each(ctx, r.o.Parallel, users, x.create))
+}
+
+// instanceOf is the instance an action concerns, as this run knows it.
+func (x *execution) instanceOf(a *action) (*instance, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	in := x.instances[a.instKey]
+	if in == nil {
+		return nil, fmt.Errorf("instance %s was not created", a.inst.Alias)
+	}
+	return in, nil
+}
+
+// stale marks what an instance holds as changed, so it is listed again before users name it.
+func (x *execution) stale(in *instance) {
+	x.mu.Lock()
+	in.security, in.groups = nil, nil
+	x.mu.Unlock()
+}
+
+// part carries out an action on what an instance holds beside its users.
+func (x *execution) part(ctx context.Context, a *action) error {
+	in, err := x.instanceOf(a)
+	if err != nil {
+		return err
+	}
+	c, id := x.r.c.connect, aws.String(in.id)
+	verb := map[op]string{opCreate: "create", opUpdate: "update", opDelete: "delete"}[a.op]
+	err = x.do(verb, a, func() error {
+		switch a.kind {
+		case kindAttribute:
+			_, err := c.UpdateInstanceAttribute(ctx, &connect.UpdateInstanceAttributeInput{InstanceId: id,
+				AttributeType: ctypes.InstanceAttributeType(a.attribute), Value: aws.String(a.value)})
+			return err
+		case kindOrigin:
+			if a.op == opDelete {
+				_, err := c.DisassociateApprovedOrigin(ctx, &connect.DisassociateApprovedOriginInput{InstanceId: id, Origin: aws.String(a.origin)})
+				return err
+			}
+			_, err := c.AssociateApprovedOrigin(ctx, &connect.AssociateApprovedOriginInput{InstanceId: id, Origin: aws.String(a.origin)})
+			return err
+		case kindSecurityProfile:
+			return x.putSecurityProfile(ctx, in, a)
+		case kindHierarchy:
+			structure := &ctypes.HierarchyStructureUpdate{}
+			slots := []**ctypes.HierarchyLevelUpdate{&structure.LevelOne, &structure.LevelTwo, &structure.LevelThree,
+				&structure.LevelFour, &structure.LevelFive}
+			for i, name := range a.levels {
+				*slots[i] = &ctypes.HierarchyLevelUpdate{Name: aws.String(name)}
+			}
+			_, err := c.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: id, HierarchyStructure: structure})
+			return err
+		case kindGroup:
+			return x.createGroup(ctx, in, a)
+		}
+		return nil
+	})
+	if err == nil {
+		x.done(a)
+	}
+	return err
+}
+
+// putSecurityProfile creates a security profile, or updates one the instance has (a default
+// one of an instance this run created is found by name).
+func (x *execution) putSecurityProfile(ctx context.Context, in *instance, a *action) error {
+	c, sp := x.r.c.connect, a.sprofile
+	id := a.spID
+	if a.op == opUpdate && id == "" {
+		profiles, err := x.r.securityProfiles(ctx, in.id)
+		if err != nil {
+			return err
+		}
+		if id = profiles[sp.Name]; id == "" {
+			a.op = opCreate // the server has no such default: make it
+		}
+	}
+	permissions := sp.Permissions
+	if permissions == nil {
+		permissions = []string{}
+	}
+	if a.op == opCreate {
+		_, err := c.CreateSecurityProfile(ctx, &connect.CreateSecurityProfileInput{InstanceId: aws.String(in.id),
+			SecurityProfileName: aws.String(sp.Name), Description: optional(sp.Description), Permissions: permissions})
+		if err == nil {
+			x.stale(in)
+		}
+		return err
+	}
+	_, err := c.UpdateSecurityProfile(ctx, &connect.UpdateSecurityProfileInput{InstanceId: aws.String(in.id),
+		SecurityProfileId: aws.String(id), Description: aws.String(sp.Description), Permissions: permissions})
+	return err
+}
+
+// createGroup creates a hierarchy group under its parent, which an earlier level made or the
+// instance had.
+func (x *execution) createGroup(ctx context.Context, in *instance, a *action) error {
+	g := a.group
+	in2 := &connect.CreateUserHierarchyGroupInput{InstanceId: aws.String(in.id), Name: aws.String(g.Name)}
+	if g.Parent != "" {
+		x.mu.Lock()
+		parent := x.made[in.id+"/"+g.Parent]
+		if parent == "" && in.groups != nil {
+			parent = in.groups[g.Parent]
+		}
+		x.mu.Unlock()
+		if parent == "" {
+			return fmt.Errorf("its parent %s does not exist", g.Parent)
+		}
+		in2.ParentGroupId = aws.String(parent)
+	}
+	out, err := x.r.c.connect.CreateUserHierarchyGroup(ctx, in2)
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	if x.made == nil {
+		x.made = map[string]string{}
+	}
+	x.made[in.id+"/"+g.Name] = aws.ToString(out.HierarchyGroupId)
+	x.mu.Unlock()
+	x.stale(in)
+	return nil
 }
 
 // putManagedPolicy creates a managed policy, or makes its document the new default version,
@@ -452,7 +600,11 @@ func (x *execution) remove(ctx context.Context, a *action) error {
 // create makes a resource: a create, or the second half of a replace.
 func (x *execution) create(ctx context.Context, a *action) error {
 	c := x.r.c
-	err := x.do("create", a, func() error {
+	verb := "create"
+	if a.op == opUpdate {
+		verb = "update"
+	}
+	err := x.do(verb, a, func() error {
 		switch a.kind {
 		case kindUser:
 			_, err := c.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(a.user.Name)})
@@ -470,6 +622,9 @@ func (x *execution) create(ctx context.Context, a *action) error {
 		case kindInstance:
 			return x.createInstance(ctx, a)
 		case kindConnectUser:
+			if a.op == opUpdate {
+				return x.updateConnectUser(ctx, a)
+			}
 			return x.createConnectUser(ctx, a)
 		case kindManaged:
 			return x.putManagedPolicy(ctx, a)
@@ -527,32 +682,82 @@ func (x *execution) createInstance(ctx context.Context, a *action) error {
 	return nil
 }
 
-func (x *execution) createConnectUser(ctx context.Context, a *action) error {
-	x.mu.Lock()
-	in := x.instances[a.instKey]
-	x.mu.Unlock()
-	if in == nil {
-		return fmt.Errorf("instance %s was not created", a.inst.Alias)
+// userIDs are the ids of a user's profiles and group: as planned, or looked up by name now that
+// the profiles and groups of this run exist.
+func (x *execution) userIDs(a *action) (in *instance, security []string, routing, group string, err error) {
+	if in, err = x.instanceOf(a); err != nil {
+		return nil, nil, "", "", err
 	}
-	security, routing := a.securityIDs, a.routingID
+	security, routing, group = a.securityIDs, a.routingID, a.groupID
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if security == nil {
-		var err error
 		if security, routing, err = resolveProfiles(in, a.cuser); err != nil {
-			return err
+			return nil, nil, "", "", err
 		}
+	}
+	if name := a.cuser.HierarchyGroup; name != "" && group == "" {
+		if group = in.groups[name]; group == "" {
+			return nil, nil, "", "", fmt.Errorf("instance %s has no hierarchy group %q", in.alias, name)
+		}
+	}
+	return in, security, routing, group, nil
+}
+
+func identityInfo(u *ConnectUserSpec) *ctypes.UserIdentityInfo {
+	return &ctypes.UserIdentityInfo{FirstName: optional(u.FirstName), LastName: optional(u.LastName),
+		Email: optional(u.Email), SecondaryEmail: optional(u.SecondaryEmail), Mobile: optional(u.Mobile)}
+}
+
+func (x *execution) createConnectUser(ctx context.Context, a *action) error {
+	in, security, routing, group, err := x.userIDs(a)
+	if err != nil {
+		return err
 	}
 	u := a.cuser
 	input := &connect.CreateUserInput{InstanceId: aws.String(in.id), Username: aws.String(u.Username),
-		SecurityProfileIds: security, RoutingProfileId: aws.String(routing), PhoneConfig: phoneConfig(u)}
+		SecurityProfileIds: security, RoutingProfileId: aws.String(routing), PhoneConfig: phoneConfig(u), HierarchyGroupId: optional(group)}
 	if u.Password != "" {
 		input.Password = aws.String(u.Password)
 	}
 	if u.FirstName != "" || u.LastName != "" || u.Email != "" || u.SecondaryEmail != "" || u.Mobile != "" {
-		input.IdentityInfo = &ctypes.UserIdentityInfo{FirstName: optional(u.FirstName), LastName: optional(u.LastName),
-			Email: optional(u.Email), SecondaryEmail: optional(u.SecondaryEmail), Mobile: optional(u.Mobile)}
+		input.IdentityInfo = identityInfo(u)
 	}
-	_, err := x.r.c.connect.CreateUser(ctx, input)
+	_, err = x.r.c.connect.CreateUser(ctx, input)
 	return err
+}
+
+// updateConnectUser changes what differs of a user in place, one call per kind of field, so
+// the user keeps its id and its tokens. Each call counts as a request; the first failure ends
+// it.
+func (x *execution) updateConnectUser(ctx context.Context, a *action) error {
+	in, security, routing, group, err := x.userIDs(a)
+	if err != nil {
+		return err
+	}
+	c, u := x.r.c.connect, a.cuser
+	inst, user := aws.String(in.id), aws.String(a.cuserID)
+	for i, call := range a.updates {
+		if i > 0 {
+			x.step() // do counts the last
+		}
+		switch call {
+		case "security":
+			_, err = c.UpdateUserSecurityProfiles(ctx, &connect.UpdateUserSecurityProfilesInput{InstanceId: inst, UserId: user, SecurityProfileIds: security})
+		case "routing":
+			_, err = c.UpdateUserRoutingProfile(ctx, &connect.UpdateUserRoutingProfileInput{InstanceId: inst, UserId: user, RoutingProfileId: aws.String(routing)})
+		case "phone":
+			_, err = c.UpdateUserPhoneConfig(ctx, &connect.UpdateUserPhoneConfigInput{InstanceId: inst, UserId: user, PhoneConfig: phoneConfig(u)})
+		case "identity":
+			_, err = c.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: inst, UserId: user, IdentityInfo: identityInfo(u)})
+		case "hierarchy":
+			_, err = c.UpdateUserHierarchy(ctx, &connect.UpdateUserHierarchyInput{InstanceId: inst, UserId: user, HierarchyGroupId: optional(group)})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // phoneConfig is the phone a user declares; SOFT_PHONE unless it says otherwise.

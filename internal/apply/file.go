@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,14 +120,52 @@ type ConnectSpec struct {
 
 // InstanceSpec is an Amazon Connect instance, known by its alias.
 type InstanceSpec struct {
-	Alias              string            `yaml:"alias"`
-	IdentityManagement string            `yaml:"identityManagement"`
-	DirectoryID        string            `yaml:"directoryId"`
-	InboundCalls       bool              `yaml:"inboundCalls"`
-	OutboundCalls      bool              `yaml:"outboundCalls"`
-	Users              []ConnectUserSpec `yaml:"users"`
+	Alias              string `yaml:"alias"`
+	IdentityManagement string `yaml:"identityManagement"`
+	DirectoryID        string `yaml:"directoryId"`
+	InboundCalls       bool   `yaml:"inboundCalls"`
+	OutboundCalls      bool   `yaml:"outboundCalls"`
+	// Attributes are instance attributes by type (CONTACT_LENS: true); the calls-enabled ones
+	// are inboundCalls and outboundCalls. Unlisted attributes are left as they are.
+	Attributes map[string]bool `yaml:"attributes"`
+	// ApprovedOrigins are the sites that may embed the agent page. Unset leaves them alone;
+	// set, apply approves what is missing, and --prune withdraws what it does not list.
+	ApprovedOrigins []string `yaml:"approvedOrigins"`
+	// SecurityProfiles are created, or updated to the description and permissions given. They
+	// are never deleted: undeclared ones include those every instance starts with.
+	SecurityProfiles []SecurityProfileSpec `yaml:"securityProfiles"`
+	// Hierarchy is the user hierarchy: its levels and its groups. Groups are created; none is
+	// deleted or moved (Connect cannot move a group).
+	Hierarchy *HierarchySpec    `yaml:"hierarchy"`
+	Users     []ConnectUserSpec `yaml:"users"`
 
 	line int
+}
+
+// SecurityProfileSpec is a security profile of an instance, known by its name.
+type SecurityProfileSpec struct {
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	Permissions []string `yaml:"permissions"`
+
+	line int
+}
+
+// HierarchySpec is an instance's user hierarchy: the names of its levels, from the top (one to
+// five), and its groups, each under its parent (none for a group of level one), parents first.
+type HierarchySpec struct {
+	Levels []string             `yaml:"levels"`
+	Groups []HierarchyGroupSpec `yaml:"groups"`
+}
+
+// HierarchyGroupSpec is a group of the hierarchy, known by its name.
+type HierarchyGroupSpec struct {
+	Name   string `yaml:"name"`
+	Parent string `yaml:"parent"`
+
+	line int
+	// level is the group's level, 1 for a group without a parent.
+	level int
 }
 
 // ConnectUserSpec is a user of an instance. Profiles are named; apply resolves the names to
@@ -145,6 +184,8 @@ type ConnectUserSpec struct {
 	Email                     string   `yaml:"email"`
 	SecondaryEmail            string   `yaml:"secondaryEmail"`
 	Mobile                    string   `yaml:"mobile"`
+	// HierarchyGroup is the name of the user's group ("" for none).
+	HierarchyGroup string `yaml:"hierarchyGroup"`
 
 	line int
 }
@@ -644,7 +685,116 @@ func (v validator) instances(instances []InstanceSpec, list node) {
 		case in.DirectoryID != "" && !directoryID.MatchString(in.DirectoryID):
 			v.problem(dir.line(item), "Connect instance %q: directoryId %q is not d- and 10 hex digits", in.Alias, in.DirectoryID)
 		}
+		v.instanceAttributes(in, item)
+		v.securityProfiles(in, item.key("securityProfiles"))
+		v.hierarchy(in, item.key("hierarchy"))
 		v.connectUsers(in, item.key("users"))
+	}
+}
+
+// instanceAttributeTypes are the attribute types apply may set: the model's, without the
+// calls-enabled ones, which inboundCalls and outboundCalls set.
+var instanceAttributeTypes = []string{"CONTACTFLOW_LOGS", "CONTACT_LENS", "AUTO_RESOLVE_BEST_VOICES", "USE_CUSTOM_TTS_VOICES",
+	"EARLY_MEDIA", "MULTI_PARTY_CONFERENCE", "HIGH_VOLUME_OUTBOUND", "ENHANCED_CONTACT_MONITORING", "ENHANCED_CHAT_MONITORING",
+	"MULTI_PARTY_CHAT_CONFERENCE", "MESSAGE_STREAMING"}
+
+// originPattern is an approved origin as Connect takes it: a scheme, a host, an optional port.
+var originPattern = regexp.MustCompile(`^https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$`)
+
+func (v validator) instanceAttributes(in *InstanceSpec, item node) {
+	attrs := item.key("attributes")
+	for t := range in.Attributes {
+		switch {
+		case t == "INBOUND_CALLS" || t == "OUTBOUND_CALLS":
+			v.problem(attrs.line(item), "Connect instance %q: set %s with inboundCalls or outboundCalls", in.Alias, t)
+		case !slices.Contains(instanceAttributeTypes, t):
+			v.problem(attrs.line(item), "Connect instance %q: %q is not an instance attribute (%s)", in.Alias, t, strings.Join(instanceAttributeTypes, ", "))
+		}
+	}
+	origins := item.key("approvedOrigins")
+	seen := firstSeen{}
+	for i, o := range in.ApprovedOrigins {
+		line := origins.index(i).line(origins, item)
+		if !originPattern.MatchString(o) {
+			v.problem(line, "Connect instance %q: approved origin %q is not a scheme, a host and an optional port, such as https://agents.example.com", in.Alias, o)
+		} else if at, dup := seen.dup(o, line); dup {
+			v.problem(line, "Connect instance %q: approved origin %q is listed twice (first at line %d)", in.Alias, o, at)
+		}
+	}
+}
+
+func (v validator) securityProfiles(in *InstanceSpec, list node) {
+	seen := firstSeen{}
+	for i := range in.SecurityProfiles {
+		p := &in.SecurityProfiles[i]
+		item := list.index(i)
+		p.line = item.line(list)
+		what := fmt.Sprintf("Connect instance %q: security profile %q", in.Alias, p.Name)
+		switch {
+		case p.Name == "":
+			v.problem(p.line, "Connect instance %q: a security profile needs a name", in.Alias)
+			continue
+		case utf8.RuneCountInString(p.Name) > 127:
+			v.problem(p.line, "%s: the name is longer than 127 characters", what)
+		}
+		if at, dup := seen.dup(p.Name, p.line); dup {
+			v.problem(p.line, "%s is declared twice (first at line %d)", what, at)
+		}
+		if utf8.RuneCountInString(p.Description) > 250 {
+			v.problem(item.key("description").line(item), "%s: the description is longer than 250 characters", what)
+		}
+		if len(p.Permissions) > 500 {
+			v.problem(item.key("permissions").line(item), "%s has %d permissions; at most 500", what, len(p.Permissions))
+		}
+		for j, perm := range p.Permissions {
+			if perm == "" || utf8.RuneCountInString(perm) > 128 {
+				v.problem(item.key("permissions").index(j).line(item), "%s: permission %q is not 1 to 128 characters", what, perm)
+			}
+		}
+	}
+}
+
+func (v validator) hierarchy(in *InstanceSpec, n node) {
+	h := in.Hierarchy
+	if h == nil {
+		return
+	}
+	line := n.line()
+	if len(h.Levels) > 5 {
+		v.problem(line, "Connect instance %q: the hierarchy has %d levels; at most 5", in.Alias, len(h.Levels))
+	}
+	for i, name := range h.Levels {
+		if name == "" || utf8.RuneCountInString(name) > 50 {
+			v.problem(n.key("levels").index(i).line(n), "Connect instance %q: hierarchy level %d needs a name of 1 to 50 characters", in.Alias, i+1)
+		}
+	}
+	groups := n.key("groups")
+	levels := map[string]int{}
+	for i := range h.Groups {
+		g := &h.Groups[i]
+		item := groups.index(i)
+		g.line = item.line(groups, n)
+		switch {
+		case g.Name == "" || utf8.RuneCountInString(g.Name) > 100:
+			v.problem(g.line, "Connect instance %q: a hierarchy group needs a name of 1 to 100 characters", in.Alias)
+			continue
+		case levels[g.Name] != 0:
+			v.problem(g.line, "Connect instance %q: hierarchy group %q is declared twice", in.Alias, g.Name)
+			continue
+		}
+		g.level = 1
+		if g.Parent != "" {
+			parent, ok := levels[g.Parent]
+			if !ok {
+				v.problem(g.line, "Connect instance %q: hierarchy group %q: its parent %q is not declared before it", in.Alias, g.Name, g.Parent)
+				continue
+			}
+			g.level = parent + 1
+		}
+		if g.level > len(h.Levels) {
+			v.problem(g.line, "Connect instance %q: hierarchy group %q would be at level %d; the hierarchy has %d levels", in.Alias, g.Name, g.level, len(h.Levels))
+		}
+		levels[g.Name] = g.level
 	}
 }
 

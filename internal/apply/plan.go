@@ -3,6 +3,7 @@ package apply
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -17,11 +18,12 @@ type op int
 
 const (
 	opCreate op = iota
+	opUpdate
 	opReplace
 	opDelete
 )
 
-func (o op) String() string { return [...]string{"create", "replace", "delete"}[o] }
+func (o op) String() string { return [...]string{"create", "update", "replace", "delete"}[o] }
 
 // kind orders the plan: the order resources are listed in, which is also the order they depend
 // on each other in.
@@ -36,12 +38,19 @@ const (
 	kindAttachment
 	kindSAMLProvider
 	kindInstance
+	kindAttribute
+	kindOrigin
+	kindSecurityProfile
+	kindHierarchy
+	kindGroup
 	kindConnectUser
 )
 
 func (k kind) String() string {
 	return [...]string{"iam user", "iam access key", "iam role", "iam inline policy", "iam managed policy",
-		"iam policy attachment", "iam saml provider", "connect instance", "connect user"}[k]
+		"iam policy attachment", "iam saml provider", "connect instance", "connect instance attribute",
+		"connect approved origin", "connect security profile", "connect user hierarchy", "connect hierarchy group",
+		"connect user"}[k]
 }
 
 // action is one line of the plan: one resource created, replaced (deleted, then created) or
@@ -84,6 +93,22 @@ type action struct {
 	// deleted.
 	saml    *SAMLProviderSpec
 	samlARN string
+
+	// attribute is an instance attribute set to value; origin an approved origin; sprofile a
+	// security profile created or updated (spID, the one updated); group a hierarchy group
+	// created (levels, for kindHierarchy, the structure set).
+	attribute, value string
+	origin           string
+	sprofile         *SecurityProfileSpec
+	spID             string
+	group            *HierarchyGroupSpec
+	levels           []string
+	// updates are the calls that update a Connect user in place, by what they change.
+	updates []string
+	// groupID is a Connect user's hierarchy group when known at plan time; groupDeferred says
+	// it is resolved once the groups the file declares exist.
+	groupID       string
+	groupDeferred bool
 }
 
 // attachment is a managed policy (by ARN) attached to a user or role.
@@ -100,7 +125,10 @@ func (a *action) resource() string { return a.kind.String() + " " + a.name }
 
 // requests is how many mutating requests the action takes.
 func (a *action) requests() int {
-	if a.op == opReplace && a.kind != kindPolicy && a.kind != kindManaged && a.kind != kindSAMLProvider {
+	switch {
+	case a.op == opUpdate && a.kind == kindConnectUser:
+		return len(a.updates)
+	case a.op == opReplace && a.kind != kindPolicy && a.kind != kindManaged && a.kind != kindSAMLProvider:
 		return 2
 	}
 	return 1
@@ -531,18 +559,13 @@ func lookupFold(m map[string]string, name string) (string, bool) {
 }
 
 // instanceDiffs says what differs between an instance and its declaration.
+// instanceDiffs is what differs of an instance that only a replace changes: its identity
+// management (the calls-enabled flags are attributes, set in place).
 func instanceDiffs(spec *InstanceSpec, cur *instance) []string {
-	var diffs []string
 	if cur.identityManagement != spec.IdentityManagement {
-		diffs = append(diffs, "identityManagement "+cur.identityManagement+" → "+spec.IdentityManagement)
+		return []string{"identityManagement " + cur.identityManagement + " → " + spec.IdentityManagement}
 	}
-	if cur.inbound != spec.InboundCalls {
-		diffs = append(diffs, fmt.Sprintf("inboundCalls %t → %t", cur.inbound, spec.InboundCalls))
-	}
-	if cur.outbound != spec.OutboundCalls {
-		diffs = append(diffs, fmt.Sprintf("outboundCalls %t → %t", cur.outbound, spec.OutboundCalls))
-	}
-	return diffs
+	return nil
 }
 
 // toDescribe lists the existing users whose details the plan compares: those declared in
@@ -577,6 +600,7 @@ func (pl *planner) instances() {
 		cur := st.instances[key]
 		if cur == nil {
 			p.add(&action{op: opCreate, kind: kindInstance, name: spec.Alias, inst: spec, why: spec.IdentityManagement})
+			pl.instanceParts(spec, nil)
 			pl.createUsers(spec, key, nil)
 			continue
 		}
@@ -585,6 +609,7 @@ func (pl *planner) instances() {
 			continue
 		}
 		p.unchanged++
+		pl.instanceParts(spec, cur)
 		pl.instanceUsers(spec, cur)
 	}
 	var undeclared []*instance
@@ -636,6 +661,7 @@ func (pl *planner) replaceInstance(spec *InstanceSpec, cur *instance, diffs []st
 		why += fmt.Sprintf("; deletes its %s, recreates the %d declared", plural(n, "user"), len(spec.Users))
 	}
 	pl.p.add(&action{op: opReplace, kind: kindInstance, name: spec.Alias, inst: spec, existing: cur, why: why})
+	pl.instanceParts(spec, nil)
 	pl.createUsers(spec, strings.ToLower(spec.Alias), nil)
 }
 
@@ -655,8 +681,27 @@ func (pl *planner) createUsers(spec *InstanceSpec, key string, cur *instance) {
 	}
 }
 
-// resolve finds a user's profile ids by name in its instance.
+// resolve finds a user's profile and group ids by name in its instance. A name the instance
+// lacks but the file declares (a security profile or group this run creates) is resolved once
+// it exists: the action's ids stay unset.
 func (pl *planner) resolve(spec *InstanceSpec, cur *instance, u *ConnectUserSpec, a *action) bool {
+	if u.HierarchyGroup != "" {
+		id, ok := cur.groups[u.HierarchyGroup]
+		switch {
+		case ok:
+			a.groupID = id
+		case declaresGroup(spec, u.HierarchyGroup):
+			a.groupDeferred = true
+		default:
+			pl.problem(u.line, "connect user %s/%s: instance %s has no hierarchy group %q, and the file declares none", spec.Alias, u.Username, cur.alias, u.HierarchyGroup)
+			return false
+		}
+	}
+	for _, name := range u.SecurityProfiles {
+		if _, ok := cur.security[name]; !ok && declaresProfile(spec, name) {
+			return true // resolved with the rest once the profile exists
+		}
+	}
 	ids, routing, err := resolveProfiles(cur, u)
 	if err != nil {
 		pl.problem(u.line, "connect user %s/%s: %v", spec.Alias, u.Username, err)
@@ -682,6 +727,14 @@ func resolveProfiles(in *instance, u *ConnectUserSpec) ([]string, string, error)
 	return ids, routing, nil
 }
 
+func declaresProfile(spec *InstanceSpec, name string) bool {
+	return slices.ContainsFunc(spec.SecurityProfiles, func(p SecurityProfileSpec) bool { return p.Name == name })
+}
+
+func declaresGroup(spec *InstanceSpec, name string) bool {
+	return spec.Hierarchy != nil && slices.ContainsFunc(spec.Hierarchy.Groups, func(g HierarchyGroupSpec) bool { return g.Name == name })
+}
+
 // instanceUsers plans the users of an instance that stays.
 func (pl *planner) instanceUsers(spec *InstanceSpec, cur *instance) {
 	key := strings.ToLower(spec.Alias)
@@ -700,12 +753,13 @@ func (pl *planner) instanceUsers(spec *InstanceSpec, cur *instance) {
 			pl.p.add(a)
 			continue
 		}
-		diffs := userDiffs(u, a.securityIDs, a.routingID, have)
+		diffs := userDiffs(u, a, have)
 		if len(diffs) == 0 {
 			pl.p.unchanged++
 			continue
 		}
-		a.op, a.cuserID, a.why = opReplace, have.id, strings.Join(diffs, ", ")
+		// A user is updated in place: its id, and the federation tokens issued for it, stay.
+		a.op, a.cuserID, a.why, a.updates = opUpdate, have.id, strings.Join(diffs, ", "), userUpdates(diffs)
 		pl.p.add(a)
 	}
 	if spec.Users == nil {
@@ -723,22 +777,26 @@ func (pl *planner) instanceUsers(spec *InstanceSpec, cur *instance) {
 	}
 }
 
-// userDiffs says which declared fields differ from what DescribeUser shows.
-func userDiffs(u *ConnectUserSpec, securityIDs []string, routingID string, have *connectUser) []string {
+// userDiffs says which declared fields differ from what DescribeUser shows. Profiles and a
+// group this run creates differ by definition.
+func userDiffs(u *ConnectUserSpec, a *action, have *connectUser) []string {
 	d := have.described
 	if d == nil {
 		return []string{"details unknown"}
 	}
 	var diffs []string
 	got := slices.Clone(d.SecurityProfileIds)
-	want := slices.Clone(securityIDs)
+	want := slices.Clone(a.securityIDs)
 	slices.Sort(got)
 	slices.Sort(want)
-	if !slices.Equal(got, want) {
+	if a.securityIDs == nil || !slices.Equal(got, want) {
 		diffs = append(diffs, "securityProfiles")
 	}
-	if aws.ToString(d.RoutingProfileId) != routingID {
+	if a.securityIDs == nil || aws.ToString(d.RoutingProfileId) != a.routingID {
 		diffs = append(diffs, "routingProfile")
+	}
+	if a.groupDeferred || aws.ToString(d.HierarchyGroupId) != a.groupID {
+		diffs = append(diffs, "hierarchyGroup")
 	}
 	phone := phoneConfig(u)
 	var pt, desk string
@@ -771,6 +829,162 @@ func userDiffs(u *ConnectUserSpec, securityIDs []string, routingID string, have 
 		if f.got != f.want {
 			diffs = append(diffs, f.name)
 		}
+	}
+	return diffs
+}
+
+// userUpdates are the update calls that carry a user's differing fields, in a fixed order:
+// "security", "routing", "phone", "identity", "hierarchy". "details unknown" takes them all.
+func userUpdates(diffs []string) []string {
+	call := map[string]string{"securityProfiles": "security", "routingProfile": "routing", "phoneType": "phone",
+		"deskPhoneNumber": "phone", "autoAccept": "phone", "afterContactWorkTimeLimit": "phone", "firstName": "identity",
+		"lastName": "identity", "email": "identity", "secondaryEmail": "identity", "mobile": "identity", "hierarchyGroup": "hierarchy"}
+	need := map[string]bool{}
+	for _, d := range diffs {
+		if c, ok := call[d]; ok {
+			need[c] = true
+		} else {
+			for _, c := range call {
+				need[c] = true
+			}
+		}
+	}
+	var out []string
+	for _, c := range []string{"security", "routing", "phone", "identity", "hierarchy"} {
+		if need[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// defaultSecurityProfiles are the security profiles every new Connect instance has: declaring
+// one updates it.
+var defaultSecurityProfiles = []string{"Admin", "Agent", "CallCenterManager", "QualityAnalyst"}
+
+// instanceParts plans what an instance holds beside its users: attributes, approved origins,
+// security profiles and the hierarchy. cur is nil for an instance this run creates, which has
+// the flags it is created with, no other attribute set, no origin, the default profiles and no
+// hierarchy.
+func (pl *planner) instanceParts(spec *InstanceSpec, cur *instance) {
+	key := strings.ToLower(spec.Alias)
+	add := func(a *action) {
+		a.inst, a.instKey, a.existing = spec, key, cur
+		pl.p.add(a)
+	}
+	// The calls-enabled flags are the instance's own fields: unchanged, they count with it.
+	setAttr := func(t string, want bool, have string) {
+		if have == fmt.Sprint(want) {
+			if t != "INBOUND_CALLS" && t != "OUTBOUND_CALLS" {
+				pl.p.unchanged++
+			}
+			return
+		}
+		add(&action{op: opUpdate, kind: kindAttribute, name: spec.Alias + "/" + t, attribute: t, value: fmt.Sprint(want),
+			why: fmt.Sprintf("%s → %t", have, want)})
+	}
+	if cur != nil {
+		setAttr("INBOUND_CALLS", spec.InboundCalls, fmt.Sprint(cur.inbound))
+		setAttr("OUTBOUND_CALLS", spec.OutboundCalls, fmt.Sprint(cur.outbound))
+	}
+	for _, t := range slices.Sorted(maps.Keys(spec.Attributes)) {
+		have := "false"
+		if cur != nil && cur.attributes[t] != "" {
+			have = cur.attributes[t]
+		}
+		setAttr(t, spec.Attributes[t], have)
+	}
+
+	if spec.ApprovedOrigins != nil {
+		var have []string
+		if cur != nil {
+			have = cur.origins
+		}
+		for _, o := range spec.ApprovedOrigins {
+			if slices.Contains(have, o) {
+				pl.p.unchanged++
+			} else {
+				add(&action{op: opCreate, kind: kindOrigin, name: spec.Alias + "/" + o, origin: o})
+			}
+		}
+		for _, o := range have {
+			if slices.Contains(spec.ApprovedOrigins, o) {
+				continue
+			}
+			if !pl.prune {
+				pl.p.kept = append(pl.p.kept, "connect approved origin "+spec.Alias+"/"+o)
+				continue
+			}
+			add(&action{op: opDelete, kind: kindOrigin, name: spec.Alias + "/" + o, origin: o})
+		}
+	}
+
+	for i := range spec.SecurityProfiles {
+		sp := &spec.SecurityProfiles[i]
+		a := &action{kind: kindSecurityProfile, name: spec.Alias + "/" + sp.Name, sprofile: sp}
+		var have *securityProfile
+		if cur != nil {
+			have = cur.profiles[sp.Name]
+		}
+		switch {
+		case have != nil:
+			diffs := profileDiffs(sp, have)
+			if len(diffs) == 0 {
+				pl.p.unchanged++
+				continue
+			}
+			a.op, a.spID, a.why = opUpdate, have.id, strings.Join(diffs, ", ")
+		case cur == nil && slices.Contains(defaultSecurityProfiles, sp.Name):
+			a.op, a.why = opUpdate, "a profile every new instance has"
+		default:
+			a.op = opCreate
+		}
+		add(a)
+	}
+
+	h := spec.Hierarchy
+	if h == nil {
+		return
+	}
+	var levels []string
+	var groups map[string]string
+	if cur != nil {
+		levels, groups = cur.levels, cur.groups
+	}
+	if slices.Equal(levels, h.Levels) {
+		pl.p.unchanged++
+	} else {
+		add(&action{op: opUpdate, kind: kindHierarchy, name: spec.Alias, levels: h.Levels,
+			why: fmt.Sprintf("levels [%s] → [%s]", strings.Join(levels, ", "), strings.Join(h.Levels, ", "))})
+	}
+	for i := range h.Groups {
+		g := &h.Groups[i]
+		if _, ok := groups[g.Name]; ok {
+			pl.p.unchanged++
+			continue
+		}
+		why := fmt.Sprintf("level %d", g.level)
+		if g.Parent != "" {
+			why += ", under " + g.Parent
+		}
+		// Groups are created level by level: the sort key puts parents first.
+		add(&action{op: opCreate, kind: kindGroup, name: spec.Alias + "/" + g.Name, sortKey: fmt.Sprintf("%s/%d/%04d", key, g.level, i),
+			group: g, why: why})
+	}
+}
+
+// profileDiffs says what of a security profile differs from the file: its description, and its
+// permissions as a set.
+func profileDiffs(sp *SecurityProfileSpec, have *securityProfile) []string {
+	var diffs []string
+	if sp.Description != have.description {
+		diffs = append(diffs, "description")
+	}
+	got, want := slices.Clone(have.permissions), slices.Clone(sp.Permissions)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(slices.Compact(got), slices.Compact(want)) {
+		diffs = append(diffs, "permissions")
 	}
 	return diffs
 }

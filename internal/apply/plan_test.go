@@ -147,9 +147,9 @@ func TestPlanPruneSparesTheCaller(t *testing.T) {
 }
 
 func TestPlanRefusesAReplaceThatLosesUsers(t *testing.T) {
-	f := mustParse(t, strings.Replace(testFile, "inboundCalls: true", "inboundCalls: false", 1))
+	f := mustParse(t, strings.Replace(testFile, "identityManagement: SAML", "identityManagement: EXISTING_DIRECTORY\n      directoryId: d-0123456789", 1))
 	_, err := buildPlan(f, testState(), false)
-	if err == nil || !strings.Contains(err.Error(), "test.yaml:14: connect instance demo: inboundCalls true → false needs a replace") ||
+	if err == nil || !strings.Contains(err.Error(), "test.yaml:14: connect instance demo: identityManagement SAML → EXISTING_DIRECTORY needs a replace") ||
 		!strings.Contains(err.Error(), "1 user the file does not declare (stray)") {
 		t.Fatalf("err = %v", err)
 	}
@@ -158,8 +158,22 @@ func TestPlanRefusesAReplaceThatLosesUsers(t *testing.T) {
 		t.Fatalf("with --prune owning the users: %v", err)
 	}
 	got := planLines(t, p)
-	if !strings.Contains(got, "replace connect instance demo (inboundCalls true → false; deletes its 2 users, recreates the 2 declared)") ||
+	if !strings.Contains(got, "replace connect instance demo (identityManagement SAML → EXISTING_DIRECTORY; deletes its 2 users, recreates the 2 declared)") ||
 		!strings.Contains(got, "create  connect user demo/agent1") || strings.Contains(got, "demo/stray") {
+		t.Errorf("plan:\n%s", got)
+	}
+}
+
+// The calls-enabled flags change in place: no replace, the users stay.
+func TestPlanUpdatesFlagsInPlace(t *testing.T) {
+	f := mustParse(t, strings.Replace(testFile, "inboundCalls: true", "inboundCalls: false", 1))
+	p, err := buildPlan(f, testState(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := planLines(t, p)
+	if !strings.Contains(got, "update  connect instance attribute demo/INBOUND_CALLS (true → false)\n") || strings.Contains(got, "replace connect instance") ||
+		strings.Contains(got, "connect user demo/agent1") {
 		t.Errorf("plan:\n%s", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -84,6 +85,20 @@ type instance struct {
 	// security and routing map profile names to ids; users are by username. Nil until listed.
 	security, routing map[string]string
 	users             map[string]*connectUser
+	// What the file declares of the instance beyond its users, read only when it does:
+	// attributes by type, approved origins, the declared security profiles by name, and the
+	// hierarchy's levels and groups (names to ids).
+	attributes map[string]string
+	origins    []string
+	profiles   map[string]*securityProfile
+	levels     []string
+	groups     map[string]string
+}
+
+// securityProfile is a security profile as apply compares it.
+type securityProfile struct {
+	id, description string
+	permissions     []string
 }
 
 type connectUser struct {
@@ -484,9 +499,23 @@ func (r *runner) readInstances(ctx context.Context, st *state) error {
 		what string
 	}
 	var jobs []job
-	for _, spec := range r.f.Connect.Instances {
-		if in, ok := st.instances[strings.ToLower(spec.Alias)]; ok {
-			jobs = append(jobs, job{in, "security"}, job{in, "routing"}, job{in, "users"})
+	specs := map[*instance]*InstanceSpec{}
+	for i := range r.f.Connect.Instances {
+		spec := &r.f.Connect.Instances[i]
+		in, ok := st.instances[strings.ToLower(spec.Alias)]
+		if !ok {
+			continue
+		}
+		specs[in] = spec
+		jobs = append(jobs, job{in, "security"}, job{in, "routing"}, job{in, "users"})
+		if spec.Attributes != nil {
+			jobs = append(jobs, job{in, "attributes"})
+		}
+		if spec.ApprovedOrigins != nil {
+			jobs = append(jobs, job{in, "origins"})
+		}
+		if spec.Hierarchy != nil || slices.ContainsFunc(spec.Users, func(u ConnectUserSpec) bool { return u.HierarchyGroup != "" }) {
+			jobs = append(jobs, job{in, "hierarchy"})
 		}
 	}
 	errs := each(ctx, r.o.Parallel, jobs, func(ctx context.Context, j job) error {
@@ -494,7 +523,21 @@ func (r *runner) readInstances(ctx context.Context, st *state) error {
 		case "security":
 			m, err := r.securityProfiles(ctx, j.in.id)
 			j.in.security = m
+			if err == nil {
+				j.in.profiles, err = r.describeSecurityProfiles(ctx, j.in, specs[j.in].SecurityProfiles)
+			}
 			return failed("list", "security profiles of connect instance "+j.in.alias, err)
+		case "attributes":
+			m, err := r.instanceAttributes(ctx, j.in.id)
+			j.in.attributes = m
+			return failed("list", "attributes of connect instance "+j.in.alias, err)
+		case "origins":
+			list, err := r.approvedOrigins(ctx, j.in.id)
+			j.in.origins = list
+			return failed("list", "approved origins of connect instance "+j.in.alias, err)
+		case "hierarchy":
+			err := r.readHierarchy(ctx, j.in)
+			return failed("read", "the user hierarchy of connect instance "+j.in.alias, err)
 		case "routing":
 			m, err := r.routingProfiles(ctx, j.in.id)
 			j.in.routing = m
@@ -523,6 +566,85 @@ func (r *runner) routingProfiles(ctx context.Context, instanceID string) (map[st
 	return idsByName(ctx, p, func(page *connect.ListRoutingProfilesOutput) []ctypes.RoutingProfileSummary {
 		return page.RoutingProfileSummaryList
 	}, func(s ctypes.RoutingProfileSummary) (string, string) { return aws.ToString(s.Name), aws.ToString(s.Id) })
+}
+
+// describeSecurityProfiles reads the declared security profiles the instance has, with their
+// permissions.
+func (r *runner) describeSecurityProfiles(ctx context.Context, in *instance, declared []SecurityProfileSpec) (map[string]*securityProfile, error) {
+	out := map[string]*securityProfile{}
+	for _, spec := range declared {
+		id, ok := in.security[spec.Name]
+		if !ok {
+			continue
+		}
+		d, err := r.c.connect.DescribeSecurityProfile(ctx, &connect.DescribeSecurityProfileInput{InstanceId: aws.String(in.id), SecurityProfileId: aws.String(id)})
+		if err != nil {
+			return nil, err
+		}
+		sp := &securityProfile{id: id, description: aws.ToString(d.SecurityProfile.Description)}
+		p := connect.NewListSecurityProfilePermissionsPaginator(r.c.connect, &connect.ListSecurityProfilePermissionsInput{
+			InstanceId: aws.String(in.id), SecurityProfileId: aws.String(id), MaxResults: aws.Int32(connectPageSize)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, err
+			}
+			sp.permissions = append(sp.permissions, page.Permissions...)
+		}
+		out[spec.Name] = sp
+	}
+	return out, nil
+}
+
+func (r *runner) instanceAttributes(ctx context.Context, instanceID string) (map[string]string, error) {
+	m := map[string]string{}
+	p := connect.NewListInstanceAttributesPaginator(r.c.connect, &connect.ListInstanceAttributesInput{InstanceId: aws.String(instanceID)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range page.Attributes {
+			m[string(a.AttributeType)] = aws.ToString(a.Value)
+		}
+	}
+	return m, nil
+}
+
+func (r *runner) approvedOrigins(ctx context.Context, instanceID string) ([]string, error) {
+	var out []string
+	p := connect.NewListApprovedOriginsPaginator(r.c.connect, &connect.ListApprovedOriginsInput{InstanceId: aws.String(instanceID)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Origins...)
+	}
+	return out, nil
+}
+
+// readHierarchy reads an instance's hierarchy levels and its groups' ids by name.
+func (r *runner) readHierarchy(ctx context.Context, in *instance) error {
+	st, err := r.c.connect.DescribeUserHierarchyStructure(ctx, &connect.DescribeUserHierarchyStructureInput{InstanceId: aws.String(in.id)})
+	if err != nil {
+		return err
+	}
+	in.levels = nil
+	if h := st.HierarchyStructure; h != nil {
+		for _, l := range []*ctypes.HierarchyLevel{h.LevelOne, h.LevelTwo, h.LevelThree, h.LevelFour, h.LevelFive} {
+			if l == nil {
+				break
+			}
+			in.levels = append(in.levels, aws.ToString(l.Name))
+		}
+	}
+	p := connect.NewListUserHierarchyGroupsPaginator(r.c.connect, &connect.ListUserHierarchyGroupsInput{
+		InstanceId: aws.String(in.id), MaxResults: aws.Int32(connectPageSize)})
+	in.groups, err = idsByName(ctx, p, func(page *connect.ListUserHierarchyGroupsOutput) []ctypes.HierarchyGroupSummary {
+		return page.UserHierarchyGroupSummaryList
+	}, func(g ctypes.HierarchyGroupSummary) (string, string) { return aws.ToString(g.Name), aws.ToString(g.Id) })
+	return err
 }
 
 // paginator is what the SDK's generated paginators have in common.

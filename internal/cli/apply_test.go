@@ -17,6 +17,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
+	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -280,7 +281,7 @@ create  connect user other/boss`
 	if got := planOf(out.stdout); got != wantPlan {
 		t.Errorf("seed plan:\n%s\nwant:\n%s", got, wantPlan)
 	}
-	if !strings.Contains(out.stdout, "apply: 11 created, 0 replaced, 0 deleted, 0 unchanged in ") {
+	if !strings.Contains(out.stdout, "apply: 11 created, 0 updated, 0 replaced, 0 deleted, 0 unchanged in ") {
 		t.Errorf("seed summary:\n%s", out.stdout)
 	}
 	if len(out.mutations) != 11 {
@@ -376,7 +377,7 @@ delete  iam access key AKIA`
 		!strings.HasSuffix(got, "of user outsider\ndelete  connect instance other (and all its users)\ndelete  connect user demo/agent2") {
 		t.Errorf("dry-run plan:\n%s", got)
 	}
-	if !strings.Contains(out.stdout, "apply: dry run, 2 to create, 0 to replace, 5 to delete") || len(out.mutations) != 0 {
+	if !strings.Contains(out.stdout, "apply: dry run, 2 to create, 0 to update, 0 to replace, 5 to delete") || len(out.mutations) != 0 {
 		t.Errorf("dry run: sent %v\n%s", out.mutations, out.stdout)
 	}
 	if !as.iamUserExists(t, "alice") || as.instanceID(t, "other") == "" || as.iamUserExists(t, "bob") {
@@ -411,7 +412,7 @@ delete  iam access key AKIA`
 
 	// With --prune they go.
 	out = a.ok(reduced, applyOptions{secretsFile: secrets, prune: true})
-	if !strings.Contains(out.stdout, "apply: 0 created, 0 replaced, 5 deleted, ") {
+	if !strings.Contains(out.stdout, "apply: 0 created, 0 updated, 0 replaced, 5 deleted, ") {
 		t.Errorf("prune:\n%s", out.stdout)
 	}
 	if as.iamUserExists(t, "alice") || as.iamUserExists(t, "outsider") || as.instanceID(t, "other") != "" {
@@ -685,5 +686,132 @@ func TestApplySAMLProviders(t *testing.T) {
 	bad := a.run("version: 1\niam:\n  samlProviders:\n    - name: Okta\n", applyOptions{})
 	if bad.err == nil || !strings.Contains(bad.err.Error(), "give metadata (the document) or metadataFile") {
 		t.Errorf("a provider without metadata: %v", bad.err)
+	}
+}
+
+// An instance's attributes, approved origins, security profiles, hierarchy and its users'
+// groups, applied, changed in place (users keep their ids), and left alone when they match.
+func TestApplyConnectInstanceParts(t *testing.T) {
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00008", SecretAccessKey: "root/secret/for/the/parts/test/00000000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	isolateAWS(t, root)
+	srv := startServe(t, testOptions(t.TempDir()))
+	a := &applier{t: t, endpoint: srv.endpoint, dir: t.TempDir()}
+	as := newSDK(srv.endpoint, root)
+	ctx := context.Background()
+	file := `version: 1
+connect:
+  instances:
+    - alias: parts
+      identityManagement: SAML
+      inboundCalls: true
+      outboundCalls: true
+      attributes:
+        CONTACT_LENS: true
+      approvedOrigins: [https://crm.example.com]
+      securityProfiles:
+        - name: Tier2
+          description: escalations
+          permissions: [BasicAgentAccess, OutboundCallAccess]
+        - name: Agent
+          permissions: [BasicAgentAccess]
+      hierarchy:
+        levels: [Site, Team]
+        groups:
+          - name: Lisbon
+          - name: Billing
+            parent: Lisbon
+      users:
+        - username: agent1
+          securityProfiles: [Tier2]
+          routingProfile: Basic Routing Profile
+          hierarchyGroup: Billing
+          firstName: Ada
+`
+	out := a.ok(file, applyOptions{})
+	want := "create  connect instance parts (SAML)\n" +
+		"update  connect instance attribute parts/CONTACT_LENS (false → true)\n" +
+		"create  connect approved origin parts/https://crm.example.com\n" +
+		"update  connect security profile parts/Agent (a profile every new instance has)\n" +
+		"create  connect security profile parts/Tier2\n" +
+		"update  connect user hierarchy parts (levels [] → [Site, Team])\n" +
+		"create  connect hierarchy group parts/Lisbon (level 1)\n" +
+		"create  connect hierarchy group parts/Billing (level 2, under Lisbon)\n" +
+		"create  connect user parts/agent1"
+	if got := planOf(out.stdout); got != want {
+		t.Errorf("seed plan:\n%s\nwant:\n%s", got, want)
+	}
+	inst := as.instanceID(t, "parts")
+	describeUser := func() *ctypes.User {
+		t.Helper()
+		list, err := as.connect.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: aws.String(inst), SearchCriteria: &ctypes.UserSearchCriteria{
+			StringCondition: &ctypes.StringCondition{FieldName: aws.String("Username"), Value: aws.String("agent1"), ComparisonType: ctypes.StringComparisonTypeExact}}})
+		if err != nil || len(list.Users) != 1 {
+			t.Fatalf("agent1: %v, %v", list, err)
+		}
+		d, err := as.connect.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(inst), UserId: list.Users[0].Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.User
+	}
+	groupID := func(name string) string {
+		t.Helper()
+		gs, err := as.connect.ListUserHierarchyGroups(ctx, &connect.ListUserHierarchyGroupsInput{InstanceId: aws.String(inst)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range gs.UserHierarchyGroupSummaryList {
+			if aws.ToString(g.Name) == name {
+				return aws.ToString(g.Id)
+			}
+		}
+		t.Fatalf("no group %s", name)
+		return ""
+	}
+	u := describeUser()
+	if aws.ToString(u.HierarchyGroupId) != groupID("Billing") || aws.ToString(u.IdentityInfo.FirstName) != "Ada" || len(u.SecurityProfileIds) != 1 {
+		t.Errorf("agent1 after the seed: %+v", u)
+	}
+	lens, err := as.connect.DescribeInstanceAttribute(ctx, &connect.DescribeInstanceAttributeInput{InstanceId: aws.String(inst), AttributeType: ctypes.InstanceAttributeTypeContactLens})
+	if err != nil || aws.ToString(lens.Attribute.Value) != "true" {
+		t.Errorf("CONTACT_LENS: %v, %v", lens, err)
+	}
+	if out := a.ok(file, applyOptions{}); planOf(out.stdout) != "" || len(out.mutations) != 0 {
+		t.Errorf("re-apply:\n%s\nsent %v", out.stdout, out.mutations)
+	}
+
+	// Changes in place: the user keeps its id.
+	changed := strings.Replace(file, "firstName: Ada", "firstName: Grace", 1)
+	changed = strings.Replace(changed, "hierarchyGroup: Billing", "hierarchyGroup: Support", 1)
+	changed = strings.Replace(changed, "            parent: Lisbon\n", "            parent: Lisbon\n          - name: Support\n            parent: Lisbon\n", 1)
+	changed = strings.Replace(changed, "permissions: [BasicAgentAccess, OutboundCallAccess]", "permissions: [BasicAgentAccess]", 1)
+	changed = strings.Replace(changed, "outboundCalls: true", "outboundCalls: false", 1)
+	changed = strings.Replace(changed, "[https://crm.example.com]", "[https://crm.example.com, https://desk.example.com]", 1)
+	out = a.ok(changed, applyOptions{})
+	want = "update  connect instance attribute parts/OUTBOUND_CALLS (true → false)\n" +
+		"create  connect approved origin parts/https://desk.example.com\n" +
+		"update  connect security profile parts/Tier2 (permissions)\n" +
+		"create  connect hierarchy group parts/Support (level 2, under Lisbon)\n" +
+		"update  connect user parts/agent1 (hierarchyGroup, firstName)"
+	if got := planOf(out.stdout); got != want {
+		t.Errorf("change plan:\n%s\nwant:\n%s", got, want)
+	}
+	after := describeUser()
+	if aws.ToString(after.Id) != aws.ToString(u.Id) || aws.ToString(after.IdentityInfo.FirstName) != "Grace" ||
+		aws.ToString(after.HierarchyGroupId) != groupID("Support") {
+		t.Errorf("agent1 after the change: %+v (was %s)", after, aws.ToString(u.Id))
+	}
+	if out := a.ok(changed, applyOptions{}); planOf(out.stdout) != "" || len(out.mutations) != 0 {
+		t.Errorf("re-apply after the change:\n%s\nsent %v", out.stdout, out.mutations)
+	}
+	// An origin the file drops goes with --prune only.
+	dropped := strings.Replace(changed, ", https://desk.example.com]", "]", 1)
+	if got := planOf(a.ok(dropped, applyOptions{dryRun: true}).stdout); got != "" {
+		t.Errorf("without --prune: %s", got)
+	}
+	if got := planOf(a.ok(dropped, applyOptions{prune: true}).stdout); got != "delete  connect approved origin parts/https://desk.example.com" {
+		t.Errorf("with --prune: %s", got)
 	}
 }

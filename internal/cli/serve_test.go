@@ -229,7 +229,7 @@ func TestServeSeed(t *testing.T) {
 	o.seed = filepath.Join("..", "..", "examples", "demo.yaml")
 	first := startServe(t, o)
 	out := first.stdout.String()
-	seeded := strings.Index(out, "seed "+o.seed+": 7 created, 0 replaced, 0 deleted, 0 unchanged")
+	seeded := strings.Index(out, "seed "+o.seed+": 7 created, 0 updated, 0 replaced, 0 deleted, 0 unchanged")
 	if seeded < 0 || seeded > strings.Index(out, "listening on") {
 		t.Fatalf("the seed's summary does not come before the ready line:\n%s", out)
 	}
