@@ -141,3 +141,44 @@ func TestParseNeverEchoesAPassword(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// The instance parts of a file are checked before any request: each mistake at its line.
+func TestParseInstancePartsProblems(t *testing.T) {
+	_, err := Parse("parts.yaml", []byte(`version: 1
+connect:
+  instances:
+    - alias: demo
+      identityManagement: SAML
+      attributes:
+        CONTACT_LENZ: true
+        INBOUND_CALLS: false
+      approvedOrigins: ["https://ok.example.com", "https://bad.example.com;script-src"]
+      securityProfiles:
+        - name: Tier2
+        - name: Tier2
+      hierarchy:
+        levels: [Site]
+        groups:
+          - name: Lisbon
+          - name: Billing
+            parent: Lisbon
+          - name: Orphan
+            parent: Nowhere
+`))
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("err = %v, want a *FileError", err)
+	}
+	for _, want := range []string{
+		`parts.yaml:7: Connect instance "demo": "CONTACT_LENZ" is not an instance attribute`,
+		`parts.yaml:7: Connect instance "demo": set INBOUND_CALLS with inboundCalls or outboundCalls`,
+		`parts.yaml:9: Connect instance "demo": approved origin "https://bad.example.com;script-src" is not a scheme, a host and an optional port`,
+		`parts.yaml:12: Connect instance "demo": security profile "Tier2" is declared twice (first at line 11)`,
+		`parts.yaml:17: Connect instance "demo": hierarchy group "Billing" would be at level 2; the hierarchy has 1 levels`,
+		`parts.yaml:19: Connect instance "demo": hierarchy group "Orphan": its parent "Nowhere" is not declared before it`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("problems lack %q:\n%v", want, err)
+		}
+	}
+}

@@ -15,8 +15,10 @@ import (
 // file it accepts is complete: version 1, its name kept, every role with a trust policy that
 // is a JSON object, every name it validated non-empty.
 func FuzzParse(f *testing.F) {
-	if demo, err := os.ReadFile("../../examples/demo.yaml"); err == nil {
-		f.Add(demo)
+	for _, example := range []string{"demo.yaml", "contact-centre.yaml"} {
+		if data, err := os.ReadFile("../../examples/" + example); err == nil {
+			f.Add(data)
+		}
 	}
 	f.Add([]byte("version: 1\n"))
 	f.Add([]byte(""))

@@ -814,4 +814,16 @@ connect:
 	if got := planOf(a.ok(dropped, applyOptions{prune: true}).stdout); got != "delete  connect approved origin parts/https://desk.example.com" {
 		t.Errorf("with --prune: %s", got)
 	}
+
+	// The example file applies as it is, and then matches.
+	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "contact-centre.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := a.ok(string(example), applyOptions{}); !strings.Contains(out.stdout, "create  connect user contact-centre/agent2") {
+		t.Errorf("examples/contact-centre.yaml:\n%s", out.stdout)
+	}
+	if out := a.ok(string(example), applyOptions{}); planOf(out.stdout) != "" || len(out.mutations) != 0 {
+		t.Errorf("examples/contact-centre.yaml again:\n%s\nsent %v", out.stdout, out.mutations)
+	}
 }
