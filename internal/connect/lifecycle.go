@@ -78,6 +78,9 @@ func (s *Service) standing(ctx context.Context, c token.Claims) (store.Instance,
 	if err != nil {
 		return inst, u, fmt.Errorf("connect: get user: %w", err)
 	}
+	if c.AccessKeyID == PasswordSignInKey {
+		return inst, u, nil // no AWS key obtained it, so none can end it
+	}
 	if _, err := s.credentials.Lookup(ctx, c.AccessKeyID); apierr.Is(err, apierr.UnrecognizedClient) {
 		return inst, u, apierr.New(apierr.TokenRevoked, "The AWS credentials that obtained this token are no longer valid.")
 	} else if err != nil {

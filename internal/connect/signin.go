@@ -2,12 +2,16 @@ package connect
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/token"
 )
@@ -103,6 +107,73 @@ func (s *Service) SignIn(ctx context.Context, signInToken string) (Session, erro
 	return s.agentView(ctx, inst, u, Session{Token: tok, Username: u.Username, InstanceID: inst.ID, InstanceAlias: inst.Alias,
 		UserARN: userARN(inst, u.ID), ExpiresAt: time.Unix(exp.Unix(), 0).UTC()})
 }
+
+// PasswordSignInKey stands in a password sign-in's claims where a federation's AWS access key
+// id stands: no AWS key obtained the session, so none can end it. No access key id looks like it
+// (they start AKIA or ASIA).
+const PasswordSignInKey = "connect-password"
+
+// errBadPassword answers every refused password sign-in alike, so that it tells no one which
+// usernames exist.
+func errBadPassword() error {
+	return apierr.New(apierr.Unauthenticated, "The username or password is incorrect.")
+}
+
+// PasswordSignIn signs a user of a CONNECT_MANAGED instance in with its password, as Connect's
+// own login page does: a browser session of a family of its own, which lives as long as a
+// refresh token would. The instance is named by its ARN (the page has no account or region of
+// its own to resolve an id in).
+func (s *Service) PasswordSignIn(ctx context.Context, instanceARN, username, password string) (Session, error) {
+	ref, ok := arn.ParseInstance(instanceARN)
+	if !ok || !isID(ref.ID) {
+		return Session{}, apierr.New(apierr.InvalidRequest, "The sign-in page names no instance: open it with ?instance= and the instance's ARN.")
+	}
+	inst, err := s.store.GetInstance(ctx, ref.Account, ref.Region, ref.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Session{}, instanceNotFound(instanceARN)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("connect: get instance: %w", err)
+	}
+	if inst.IdentityManagementType != ConnectManaged {
+		return Session{}, apierr.New(apierr.InvalidRequest,
+			"Instance %s signs its agents in through %s, not with a password.", inst.ID, inst.IdentityManagementType)
+	}
+	u, err := s.store.GetConnectUserByUsername(ctx, inst.ID, username)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || username == "":
+		// The same work as a wrong password: the answer's time tells no one the user is missing.
+		passwordMatches(decoyHash(), password)
+		return Session{}, errBadPassword()
+	case err != nil:
+		return Session{}, fmt.Errorf("connect: get user: %w", err)
+	case !passwordMatches(u.PasswordHash, password):
+		return Session{}, errBadPassword()
+	}
+	var fam [16]byte
+	if _, err := rand.Read(fam[:]); err != nil {
+		return Session{}, fmt.Errorf("connect: session family: %w", err)
+	}
+	exp := s.now().Add(s.cfg.RefreshTokenTTL)
+	tok, err := s.tokens.Mint(token.Claims{Kind: token.Session, FamilyID: hex.EncodeToString(fam[:]), AccountID: inst.AccountID,
+		Region: inst.Region, InstanceID: inst.ID, UserID: u.ID, AccessKeyID: PasswordSignInKey, ExpiresAt: exp})
+	if err != nil {
+		return Session{}, fmt.Errorf("connect: mint session token: %w", err)
+	}
+	return s.agentView(ctx, inst, u, Session{Token: tok, Username: u.Username, InstanceID: inst.ID, InstanceAlias: inst.Alias,
+		UserARN: userARN(inst, u.ID), ExpiresAt: time.Unix(exp.Unix(), 0).UTC()})
+}
+
+// decoyHash is a password hash no password matches in practice, hashed against when a sign-in
+// names no user, so that it costs what a wrong password does. Made on first use: hashing costs
+// every process that never signs anyone in 20 ms.
+var decoyHash = sync.OnceValue(func() []byte {
+	h, err := hashPassword("connectfed decoy: no user has this password")
+	if err != nil {
+		panic(err) // crypto/rand failed: nothing can be signed in
+	}
+	return h
+})
 
 // CurrentSession answers whose browser session a session token is, if it still stands: genuine,
 // not past its time, its family not revoked, its user, instance and IAM key still there, and not

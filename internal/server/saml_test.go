@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -237,16 +236,7 @@ func TestIAMSAMLProviders(t *testing.T) {
 // postForm posts a form as a browser does, following redirects with its cookies.
 func (b *browser) postForm(u string, form url.Values) webPage {
 	b.t.Helper()
-	resp, err := b.client.PostForm(u, form)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return webPage{status: resp.StatusCode, header: resp.Header, body: string(body), url: resp.Request.URL}
+	return b.postFormFrom(u, form, "")
 }
 
 // An IdP's POST to /saml with a RelayState naming a Connect instance lands the agent signed

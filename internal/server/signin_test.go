@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconnect "github.com/aws/aws-sdk-go-v2/service/connect"
+	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 
 	"github.com/connectfed/connectfed/internal/server"
 	"github.com/connectfed/connectfed/internal/token"
@@ -590,4 +591,102 @@ func TestAgentPageFollowsProfilesAndOrigins(t *testing.T) {
 	}
 	// Error pages stay unframeable.
 	wantSecurityHeaders(t, "an error page", newBrowser(t, nil).get(e.url+"/federation/session").header)
+}
+
+// postFormFrom posts a form as a browser does, saying the page it comes from (its Origin,
+// none when "").
+func (b *browser) postFormFrom(u string, form url.Values, origin string) webPage {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return webPage{status: resp.StatusCode, header: resp.Header, body: string(body), url: resp.Request.URL}
+}
+
+// A CONNECT_MANAGED instance's agent signs in with its password, as on Connect's own login page;
+// a wrong password and an unknown username are refused alike, and guessing is slowed.
+func TestPasswordSignIn(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.connect(e.root, "us-east-1")
+	inst, err := admin.CreateInstance(ctx, &awsconnect.CreateInstanceInput{IdentityManagementType: "CONNECT_MANAGED",
+		InstanceAlias: aws.String("managed"), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, rp := profileIDs(t, admin, aws.ToString(inst.Id), "Agent", "Basic Routing Profile")
+	const password = "Corr3ct-Horse-Battery"
+	user, err := admin.CreateUser(ctx, &awsconnect.CreateUserInput{InstanceId: inst.Id, Username: aws.String("agent1"),
+		Password: aws.String(password), SecurityProfileIds: []string{sp}, RoutingProfileId: aws.String(rp),
+		PhoneConfig: &ctypes.UserPhoneConfig{PhoneType: ctypes.PhoneTypeSoftPhone}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(inst.Arn)
+	login := e.url + "/federation/login"
+	b := newBrowser(t, nil)
+
+	form := b.get(login + "?instance=" + url.QueryEscape(arn))
+	wantPage(t, "the form", form, 200, `<form method="post" action="/federation/login">`, aws.ToString(inst.Id), `type="password"`)
+	wantSecurityHeaders(t, "the form", form.header)
+
+	attempt := func(username, pw string) webPage {
+		t.Helper()
+		return b.postFormFrom(login, url.Values{"instance": {arn}, "username": {username}, "password": {pw}}, e.url)
+	}
+	for what, p := range map[string]webPage{
+		"a wrong password":   attempt("agent1", "Wr0ng-password"),
+		"an unknown user":    attempt("nobody", password),
+		"another's password": attempt("Agent1", password), // usernames are case-sensitive
+	} {
+		wantPage(t, what, p, 401, "The username or password is incorrect.")
+		if strings.Contains(p.body, "Wr0ng-password") || strings.Contains(p.body, password) {
+			t.Errorf("%s: the page shows the password", what)
+		}
+		if b.session(e.url) != "" {
+			t.Errorf("%s: signed in", what)
+		}
+	}
+
+	signedIn := attempt("agent1", password)
+	wantPage(t, "the right password", signedIn, 200, "Signed in", "agent1", "managed", "<code>BasicAgentAccess</code>")
+	if signedIn.url.Path != "/federation/session" {
+		t.Errorf("landed on %s", signedIn.url)
+	}
+	// The session ends with its user.
+	if _, err := admin.DeleteUser(ctx, &awsconnect.DeleteUserInput{InstanceId: inst.Id, UserId: user.UserId}); err != nil {
+		t.Fatal(err)
+	}
+	wantPage(t, "after the user is deleted", b.get(e.url+"/federation/session"), 401, "no longer exists")
+
+	// Another site's form, and an instance that is not CONNECT_MANAGED, are refused.
+	wantPage(t, "a cross-site post", b.postFormFrom(login, url.Values{"instance": {arn}, "username": {"agent1"}, "password": {password}},
+		"https://evil.example.com"), 403, "posted from another site")
+	samlInst := newInstance(t, admin, "saml", ctypes.DirectoryTypeSaml)
+	wantPage(t, "a SAML instance", b.postForm(login, url.Values{"instance": {"arn:aws:connect:us-east-1:" + testAccount + ":instance/" + samlInst},
+		"username": {"agent1"}, "password": {password}}), 400, "signs its agents in through SAML, not with a password")
+
+	// Guessing is slowed: the burst is spent, and the next attempt waits.
+	var last webPage
+	for range 12 {
+		last = attempt("agent1", "Wr0ng-password")
+	}
+	wantPage(t, "the guess past the burst", last, 429, "Too many sign-in attempts")
+	if last.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
 }

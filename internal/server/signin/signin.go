@@ -18,6 +18,7 @@ import (
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/server/httpx"
+	"github.com/connectfed/connectfed/internal/server/limit"
 )
 
 // The browser sign-in behind SignInUrl. Opening the link trades its one-time sign-in token for
@@ -66,12 +67,14 @@ type Pages struct {
 	identity *identity.Service
 	resp     *httpx.Responder
 	now      func() time.Time
+	// loginLimit slows password guessing, per source address.
+	loginLimit *limit.Sources
 }
 
 // New returns the pages over the connect and identity domains; both may be nil for a server
 // that can only answer with error pages (one still starting).
 func New(conn *connect.Service, ids *identity.Service, resp *httpx.Responder, now func() time.Time) *Pages {
-	return &Pages{connect: conn, identity: ids, resp: resp, now: now}
+	return &Pages{connect: conn, identity: ids, resp: resp, now: now, loginLimit: newLoginLimit()}
 }
 
 // pageData is what the templates of signin.html read.
@@ -90,6 +93,8 @@ type pageData struct {
 	SAMLResponse, RelayState string
 	Roles                    []identity.SAMLRole
 	SessionARN               string
+	// InstanceARN and Username are for the password sign-in form (never the password).
+	InstanceARN, Username string
 }
 
 // ServeHTTP answers every path under /federation/ but the token API's.
@@ -114,6 +119,8 @@ func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case signInPage:
 		// Not HEAD: a link checker's HEAD must not spend a one-time link.
 		ri.Operation, allow = "SignIn", []string{http.MethodGet}
+	case loginPage:
+		ri.Operation, allow = "PasswordSignIn", []string{http.MethodGet, http.MethodHead, http.MethodPost}
 	case sessionPage:
 		ri.Operation, allow = "Session", read
 	case signOutPath:
@@ -133,6 +140,12 @@ func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case signInPage:
 		p.signIn(w, r)
+	case loginPage:
+		if r.Method == http.MethodPost {
+			p.login(w, r)
+		} else {
+			p.loginForm(w, r)
+		}
 	case sessionPage:
 		p.sessionPage(w, r)
 	case signOutPath:
