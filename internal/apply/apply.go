@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -367,9 +369,14 @@ func (r *runner) execute(ctx context.Context, p *plan, secrets *secretsFile, res
 	// What an instance holds beside its users: attributes, origins, security profiles and the
 	// hierarchy's levels, then its groups, a level at a time so that parents come first.
 	parts := pick(func(a *action) bool {
-		return a.kind == kindAttribute || a.kind == kindOrigin || a.kind == kindSecurityProfile || a.kind == kindHierarchy
+		return a.kind == kindAttribute || a.kind == kindOrigin || a.kind == kindSecurityProfile || a.kind == kindHierarchy ||
+			a.kind == kindQueue
 	})
 	if err := joinErrors(each(ctx, r.o.Parallel, parts, x.part)); err != nil {
+		return err
+	}
+	// Routing profiles once the queues they take contacts from exist.
+	if err := joinErrors(each(ctx, r.o.Parallel, pick(func(a *action) bool { return a.kind == kindRoutingProfile }), x.part)); err != nil {
 		return err
 	}
 	for level := 1; level <= 5; level++ {
@@ -453,6 +460,10 @@ func (x *execution) part(ctx context.Context, a *action) error {
 			return err
 		case kindGroup:
 			return x.createGroup(ctx, in, a)
+		case kindQueue:
+			return x.createQueue(ctx, in, a)
+		case kindRoutingProfile:
+			return x.putRoutingProfile(ctx, in, a)
 		}
 		return nil
 	})
@@ -491,6 +502,178 @@ func (x *execution) putSecurityProfile(ctx context.Context, in *instance, a *act
 	_, err := c.UpdateSecurityProfile(ctx, &connect.UpdateSecurityProfileInput{InstanceId: aws.String(in.id),
 		SecurityProfileId: aws.String(id), Description: aws.String(sp.Description), Permissions: permissions})
 	return err
+}
+
+// createQueue creates a queue on the instance's Basic Hours: the hours of its BasicQueue.
+func (x *execution) createQueue(ctx context.Context, in *instance, a *action) error {
+	c := x.r.c.connect
+	queues, err := x.r.queueIDs(ctx, in.id)
+	if err != nil {
+		return err
+	}
+	basic, ok := queues["BasicQueue"]
+	if !ok {
+		return fmt.Errorf("instance %s has no BasicQueue to take the hours of operation from", in.alias)
+	}
+	d, err := c.DescribeQueue(ctx, &connect.DescribeQueueInput{InstanceId: aws.String(in.id), QueueId: aws.String(basic)})
+	if err != nil {
+		return err
+	}
+	q := a.queue
+	in2 := &connect.CreateQueueInput{InstanceId: aws.String(in.id), Name: aws.String(q.Name), Description: optional(q.Description),
+		HoursOfOperationId: d.Queue.HoursOfOperationId}
+	if q.MaxContacts != nil {
+		in2.MaxContacts = aws.Int32(int32(*q.MaxContacts))
+	}
+	_, err = c.CreateQueue(ctx, in2)
+	return err
+}
+
+// putRoutingProfile creates a routing profile, or changes what differs of one the instance
+// has, its queues named by the names they have now.
+func (x *execution) putRoutingProfile(ctx context.Context, in *instance, a *action) error {
+	c, rp := x.r.c.connect, a.rprofile
+	queues, err := x.r.queueIDs(ctx, in.id)
+	if err != nil {
+		return err
+	}
+	queueID := func(name string) (*string, error) {
+		id, ok := queues[name]
+		if !ok {
+			return nil, fmt.Errorf("instance %s has no queue %q", in.alias, name)
+		}
+		return aws.String(id), nil
+	}
+	defaultQueue, err := queueID(rp.DefaultOutboundQueue)
+	if err != nil {
+		return err
+	}
+	var concurrency []ctypes.MediaConcurrency
+	for _, ch := range slices.Sorted(maps.Keys(rp.MediaConcurrencies)) {
+		concurrency = append(concurrency, ctypes.MediaConcurrency{Channel: ctypes.Channel(ch), Concurrency: aws.Int32(int32(rp.MediaConcurrencies[ch]))})
+	}
+	want := map[string]ctypes.RoutingProfileQueueConfig{}
+	for _, q := range rp.Queues {
+		id, err := queueID(q.Queue)
+		if err != nil {
+			return err
+		}
+		want[*id+"/"+q.Channel] = ctypes.RoutingProfileQueueConfig{QueueReference: &ctypes.RoutingProfileQueueReference{QueueId: id,
+			Channel: ctypes.Channel(q.Channel)}, Priority: aws.Int32(int32(q.Priority)), Delay: aws.Int32(int32(q.Delay))}
+	}
+	if a.op == opCreate {
+		var configs []ctypes.RoutingProfileQueueConfig
+		for _, k := range slices.Sorted(maps.Keys(want)) {
+			configs = append(configs, want[k])
+		}
+		_, err := c.CreateRoutingProfile(ctx, &connect.CreateRoutingProfileInput{InstanceId: aws.String(in.id), Name: aws.String(rp.Name),
+			Description: aws.String(rp.Description), DefaultOutboundQueueId: defaultQueue, MediaConcurrencies: concurrency,
+			QueueConfigs: configs[:min(len(configs), 10)]})
+		if err != nil {
+			return err
+		}
+		x.stale(in)
+		if len(configs) <= 10 {
+			return nil
+		}
+		// CreateRoutingProfile takes ten queue configs: the rest are associated after.
+		profiles, err := x.r.routingProfiles(ctx, in.id)
+		if err != nil {
+			return err
+		}
+		return x.routingQueues(ctx, in.id, profiles[rp.Name], configs[10:], nil, nil)
+	}
+	id := a.spID
+	if id == "" { // the default profile of an instance this run created
+		profiles, err := x.r.routingProfiles(ctx, in.id)
+		if err != nil {
+			return err
+		}
+		id = profiles[rp.Name]
+	}
+	rid := aws.String(id)
+	for _, call := range a.updates {
+		switch call {
+		case "description":
+			_, err = c.UpdateRoutingProfileName(ctx, &connect.UpdateRoutingProfileNameInput{InstanceId: aws.String(in.id), RoutingProfileId: rid,
+				Description: aws.String(rp.Description)})
+		case "mediaConcurrencies":
+			_, err = c.UpdateRoutingProfileConcurrency(ctx, &connect.UpdateRoutingProfileConcurrencyInput{InstanceId: aws.String(in.id),
+				RoutingProfileId: rid, MediaConcurrencies: concurrency})
+		case "defaultOutboundQueue":
+			_, err = c.UpdateRoutingProfileDefaultOutboundQueue(ctx, &connect.UpdateRoutingProfileDefaultOutboundQueueInput{
+				InstanceId: aws.String(in.id), RoutingProfileId: rid, DefaultOutboundQueueId: defaultQueue})
+		case "queues":
+			err = x.syncRoutingQueues(ctx, in.id, id, want)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncRoutingQueues makes a routing profile take contacts from exactly the queue configs of
+// want: it associates what is missing, updates the priority and delay of what differs, and
+// disassociates the rest.
+func (x *execution) syncRoutingQueues(ctx context.Context, instanceID, profileID string, want map[string]ctypes.RoutingProfileQueueConfig) error {
+	have := map[string][2]int{}
+	p := connect.NewListRoutingProfileQueuesPaginator(x.r.c.connect, &connect.ListRoutingProfileQueuesInput{InstanceId: aws.String(instanceID),
+		RoutingProfileId: aws.String(profileID), MaxResults: aws.Int32(100)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, q := range page.RoutingProfileQueueConfigSummaryList {
+			have[aws.ToString(q.QueueId)+"/"+string(q.Channel)] = [2]int{int(aws.ToInt32(q.Priority)), int(q.Delay)}
+		}
+	}
+	var add, change []ctypes.RoutingProfileQueueConfig
+	var drop []ctypes.RoutingProfileQueueReference
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		q := want[k]
+		cur, ok := have[k]
+		switch {
+		case !ok:
+			add = append(add, q)
+		case cur != [2]int{int(*q.Priority), int(*q.Delay)}:
+			change = append(change, q)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(have)) {
+		if _, ok := want[k]; !ok {
+			id, ch, _ := strings.Cut(k, "/")
+			drop = append(drop, ctypes.RoutingProfileQueueReference{QueueId: aws.String(id), Channel: ctypes.Channel(ch)})
+		}
+	}
+	return x.routingQueues(ctx, instanceID, profileID, add, change, drop)
+}
+
+// routingQueues associates, updates and disassociates queue configs, ten a request (the
+// operations' limit).
+func (x *execution) routingQueues(ctx context.Context, instanceID, profileID string, add, change []ctypes.RoutingProfileQueueConfig,
+	drop []ctypes.RoutingProfileQueueReference) error {
+	c, inst, rid := x.r.c.connect, aws.String(instanceID), aws.String(profileID)
+	for chunk := range slices.Chunk(drop, 10) {
+		if _, err := c.DisassociateRoutingProfileQueues(ctx, &connect.DisassociateRoutingProfileQueuesInput{InstanceId: inst, RoutingProfileId: rid,
+			QueueReferences: chunk}); err != nil {
+			return err
+		}
+	}
+	for chunk := range slices.Chunk(add, 10) {
+		if _, err := c.AssociateRoutingProfileQueues(ctx, &connect.AssociateRoutingProfileQueuesInput{InstanceId: inst, RoutingProfileId: rid,
+			QueueConfigs: chunk}); err != nil {
+			return err
+		}
+	}
+	for chunk := range slices.Chunk(change, 10) {
+		if _, err := c.UpdateRoutingProfileQueues(ctx, &connect.UpdateRoutingProfileQueuesInput{InstanceId: inst, RoutingProfileId: rid,
+			QueueConfigs: chunk}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // createGroup creates a hierarchy group under its parent, which an earlier level made or the

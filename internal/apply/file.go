@@ -134,6 +134,11 @@ type InstanceSpec struct {
 	// SecurityProfiles are created, or updated to the description and permissions given. They
 	// are never deleted: undeclared ones include those every instance starts with.
 	SecurityProfiles []SecurityProfileSpec `yaml:"securityProfiles"`
+	// Queues are created; none is changed or deleted.
+	Queues []QueueSpec `yaml:"queues"`
+	// RoutingProfiles are created, or updated to the description, concurrency, default
+	// outbound queue and queues given; none is deleted.
+	RoutingProfiles []RoutingProfileSpec `yaml:"routingProfiles"`
 	// Hierarchy is the user hierarchy: its levels and its groups. Groups are created; none is
 	// deleted or moved (Connect cannot move a group).
 	Hierarchy *HierarchySpec    `yaml:"hierarchy"`
@@ -149,6 +154,37 @@ type SecurityProfileSpec struct {
 	Permissions []string `yaml:"permissions"`
 
 	line int
+}
+
+// QueueSpec is a queue of an instance, known by its name, on the instance's Basic Hours.
+type QueueSpec struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	MaxContacts *int   `yaml:"maxContacts"`
+
+	line int
+}
+
+// RoutingProfileSpec is a routing profile of an instance, known by its name. Queues are named
+// too: the instance's (BasicQueue) or the file's.
+type RoutingProfileSpec struct {
+	Name                 string `yaml:"name"`
+	Description          string `yaml:"description"`
+	DefaultOutboundQueue string `yaml:"defaultOutboundQueue"`
+	// MediaConcurrencies are how many contacts of each channel an agent takes at once
+	// (VOICE: 1, CHAT: 2).
+	MediaConcurrencies map[string]int     `yaml:"mediaConcurrencies"`
+	Queues             []RoutingQueueSpec `yaml:"queues"`
+
+	line int
+}
+
+// RoutingQueueSpec is a queue a routing profile takes contacts of a channel from.
+type RoutingQueueSpec struct {
+	Queue    string `yaml:"queue"`
+	Channel  string `yaml:"channel"`
+	Priority int    `yaml:"priority"`
+	Delay    int    `yaml:"delay"`
 }
 
 // HierarchySpec is an instance's user hierarchy: the names of its levels, from the top (one to
@@ -687,6 +723,8 @@ func (v validator) instances(instances []InstanceSpec, list node) {
 		}
 		v.instanceAttributes(in, item)
 		v.securityProfiles(in, item.key("securityProfiles"))
+		v.queues(in, item.key("queues"))
+		v.routingProfiles(in, item.key("routingProfiles"))
 		v.hierarchy(in, item.key("hierarchy"))
 		v.connectUsers(in, item.key("users"))
 	}
@@ -750,6 +788,77 @@ func (v validator) securityProfiles(in *InstanceSpec, list node) {
 			if perm == "" || utf8.RuneCountInString(perm) > 128 {
 				v.problem(item.key("permissions").index(j).line(item), "%s: permission %q is not 1 to 128 characters", what, perm)
 			}
+		}
+	}
+}
+
+func (v validator) queues(in *InstanceSpec, list node) {
+	seen := firstSeen{}
+	for i := range in.Queues {
+		q := &in.Queues[i]
+		q.line = list.index(i).line(list)
+		switch {
+		case q.Name == "" || utf8.RuneCountInString(q.Name) > 127:
+			v.problem(q.line, "Connect instance %q: a queue needs a name of 1 to 127 characters", in.Alias)
+			continue
+		case utf8.RuneCountInString(q.Description) > 250:
+			v.problem(q.line, "Connect instance %q: queue %q: the description is longer than 250 characters", in.Alias, q.Name)
+		case q.MaxContacts != nil && *q.MaxContacts < 0:
+			v.problem(q.line, "Connect instance %q: queue %q: maxContacts is negative", in.Alias, q.Name)
+		}
+		if at, dup := seen.dup(q.Name, q.line); dup {
+			v.problem(q.line, "Connect instance %q: queue %q is declared twice (first at line %d)", in.Alias, q.Name, at)
+		}
+	}
+}
+
+// channels are Connect's media channels.
+var channels = []string{"VOICE", "CHAT", "TASK", "EMAIL"}
+
+func (v validator) routingProfiles(in *InstanceSpec, list node) {
+	seen := firstSeen{}
+	for i := range in.RoutingProfiles {
+		rp := &in.RoutingProfiles[i]
+		rp.line = list.index(i).line(list)
+		what := fmt.Sprintf("Connect instance %q: routing profile %q", in.Alias, rp.Name)
+		if rp.Name == "" || utf8.RuneCountInString(rp.Name) > 127 {
+			v.problem(rp.line, "Connect instance %q: a routing profile needs a name of 1 to 127 characters", in.Alias)
+			continue
+		}
+		if at, dup := seen.dup(rp.Name, rp.line); dup {
+			v.problem(rp.line, "%s is declared twice (first at line %d)", what, at)
+		}
+		if rp.Description == "" || utf8.RuneCountInString(rp.Description) > 250 {
+			v.problem(rp.line, "%s needs a description of 1 to 250 characters (Connect requires one)", what)
+		}
+		if rp.DefaultOutboundQueue == "" {
+			v.problem(rp.line, "%s needs a defaultOutboundQueue (a queue's name, such as BasicQueue)", what)
+		}
+		if len(rp.MediaConcurrencies) == 0 {
+			v.problem(rp.line, "%s needs mediaConcurrencies, such as {VOICE: 1}", what)
+		}
+		for ch, n := range rp.MediaConcurrencies {
+			limit := 10
+			if ch == "VOICE" {
+				limit = 1
+			}
+			if !slices.Contains(channels, ch) {
+				v.problem(rp.line, "%s: %q is not a channel (VOICE, CHAT, TASK, EMAIL)", what, ch)
+			} else if n < 1 || n > limit {
+				v.problem(rp.line, "%s: %s concurrency %d is not 1 to %d", what, ch, n, limit)
+			}
+		}
+		taken := map[string]bool{}
+		for _, q := range rp.Queues {
+			switch {
+			case q.Queue == "" || !slices.Contains(channels, q.Channel):
+				v.problem(rp.line, "%s: each of its queues needs a queue name and a channel (VOICE, CHAT, TASK, EMAIL)", what)
+			case q.Priority < 1 || q.Priority > 99 || q.Delay < 0 || q.Delay > 9999:
+				v.problem(rp.line, "%s: queue %s: priority is 1 to 99 and delay 0 to 9999", what, q.Queue)
+			case taken[q.Queue+"/"+q.Channel]:
+				v.problem(rp.line, "%s: queue %s is listed twice for %s", what, q.Queue, q.Channel)
+			}
+			taken[q.Queue+"/"+q.Channel] = true
 		}
 	}
 }

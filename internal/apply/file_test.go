@@ -156,6 +156,14 @@ connect:
       securityProfiles:
         - name: Tier2
         - name: Tier2
+      queues:
+        - name: Sales
+          maxContacts: -1
+      routingProfiles:
+        - name: Sales
+          mediaConcurrencies: {VOICE: 2, FAX: 1}
+          queues:
+            - {queue: Sales, channel: VOICE, priority: 0}
       hierarchy:
         levels: [Site]
         groups:
@@ -174,8 +182,14 @@ connect:
 		`parts.yaml:7: Connect instance "demo": set INBOUND_CALLS with inboundCalls or outboundCalls`,
 		`parts.yaml:9: Connect instance "demo": approved origin "https://bad.example.com;script-src" is not a scheme, a host and an optional port`,
 		`parts.yaml:12: Connect instance "demo": security profile "Tier2" is declared twice (first at line 11)`,
-		`parts.yaml:17: Connect instance "demo": hierarchy group "Billing" would be at level 2; the hierarchy has 1 levels`,
-		`parts.yaml:19: Connect instance "demo": hierarchy group "Orphan": its parent "Nowhere" is not declared before it`,
+		`parts.yaml:14: Connect instance "demo": queue "Sales": maxContacts is negative`,
+		`parts.yaml:17: Connect instance "demo": routing profile "Sales" needs a description of 1 to 250 characters`,
+		`parts.yaml:17: Connect instance "demo": routing profile "Sales" needs a defaultOutboundQueue`,
+		`parts.yaml:17: Connect instance "demo": routing profile "Sales": VOICE concurrency 2 is not 1 to 1`,
+		`parts.yaml:17: Connect instance "demo": routing profile "Sales": "FAX" is not a channel`,
+		`parts.yaml:17: Connect instance "demo": routing profile "Sales": queue Sales: priority is 1 to 99`,
+		`parts.yaml:25: Connect instance "demo": hierarchy group "Billing" would be at level 2; the hierarchy has 1 levels`,
+		`parts.yaml:27: Connect instance "demo": hierarchy group "Orphan": its parent "Nowhere" is not declared before it`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("problems lack %q:\n%v", want, err)

@@ -41,6 +41,8 @@ const (
 	kindAttribute
 	kindOrigin
 	kindSecurityProfile
+	kindQueue
+	kindRoutingProfile
 	kindHierarchy
 	kindGroup
 	kindConnectUser
@@ -49,7 +51,8 @@ const (
 func (k kind) String() string {
 	return [...]string{"iam user", "iam access key", "iam role", "iam inline policy", "iam managed policy",
 		"iam policy attachment", "iam saml provider", "connect instance", "connect instance attribute",
-		"connect approved origin", "connect security profile", "connect user hierarchy", "connect hierarchy group",
+		"connect approved origin", "connect security profile", "connect queue", "connect routing profile",
+		"connect user hierarchy", "connect hierarchy group",
 		"connect user"}[k]
 }
 
@@ -100,6 +103,8 @@ type action struct {
 	attribute, value string
 	origin           string
 	sprofile         *SecurityProfileSpec
+	queue            *QueueSpec
+	rprofile         *RoutingProfileSpec
 	spID             string
 	group            *HierarchyGroupSpec
 	levels           []string
@@ -126,8 +131,8 @@ func (a *action) resource() string { return a.kind.String() + " " + a.name }
 // requests is how many mutating requests the action takes.
 func (a *action) requests() int {
 	switch {
-	case a.op == opUpdate && a.kind == kindConnectUser:
-		return len(a.updates)
+	case a.op == opUpdate && (a.kind == kindConnectUser || a.kind == kindRoutingProfile):
+		return max(len(a.updates), 1)
 	case a.op == opReplace && a.kind != kindPolicy && a.kind != kindManaged && a.kind != kindSAMLProvider:
 		return 2
 	}
@@ -702,6 +707,11 @@ func (pl *planner) resolve(spec *InstanceSpec, cur *instance, u *ConnectUserSpec
 			return true // resolved with the rest once the profile exists
 		}
 	}
+	if _, ok := cur.routing[u.RoutingProfile]; !ok && slices.ContainsFunc(spec.RoutingProfiles, func(rp RoutingProfileSpec) bool {
+		return rp.Name == u.RoutingProfile
+	}) {
+		return true
+	}
 	ids, routing, err := resolveProfiles(cur, u)
 	if err != nil {
 		pl.problem(u.line, "connect user %s/%s: %v", spec.Alias, u.Username, err)
@@ -942,6 +952,8 @@ func (pl *planner) instanceParts(spec *InstanceSpec, cur *instance) {
 		add(a)
 	}
 
+	pl.routing(spec, cur, add)
+
 	h := spec.Hierarchy
 	if h == nil {
 		return
@@ -985,6 +997,72 @@ func profileDiffs(sp *SecurityProfileSpec, have *securityProfile) []string {
 	slices.Sort(want)
 	if !slices.Equal(slices.Compact(got), slices.Compact(want)) {
 		diffs = append(diffs, "permissions")
+	}
+	return diffs
+}
+
+// defaultRoutingProfile is the routing profile every new Connect instance has.
+const defaultRoutingProfile = "Basic Routing Profile"
+
+// routing plans an instance's queues and routing profiles.
+func (pl *planner) routing(spec *InstanceSpec, cur *instance, add func(*action)) {
+	var queues map[string]string
+	var have map[string]*routingProfile
+	fresh := cur == nil // an instance this run creates has BasicQueue and the default profile only
+	if !fresh {
+		queues, have = cur.queues, cur.rprofiles
+	}
+	for i := range spec.Queues {
+		q := &spec.Queues[i]
+		if _, ok := queues[q.Name]; ok {
+			pl.p.unchanged++
+			continue
+		}
+		add(&action{op: opCreate, kind: kindQueue, name: spec.Alias + "/" + q.Name, queue: q})
+	}
+	for i := range spec.RoutingProfiles {
+		rp := &spec.RoutingProfiles[i]
+		a := &action{kind: kindRoutingProfile, name: spec.Alias + "/" + rp.Name, rprofile: rp}
+		switch existing := have[rp.Name]; {
+		case existing != nil:
+			diffs := routingDiffs(rp, existing, queues)
+			if len(diffs) == 0 {
+				pl.p.unchanged++
+				continue
+			}
+			a.op, a.spID, a.why, a.updates = opUpdate, existing.id, strings.Join(diffs, ", "), diffs
+		case fresh && rp.Name == defaultRoutingProfile:
+			a.op, a.why, a.updates = opUpdate, "a profile every new instance has", []string{"description", "mediaConcurrencies", "defaultOutboundQueue", "queues"}
+		default:
+			a.op = opCreate
+		}
+		add(a)
+	}
+}
+
+// routingDiffs says what of a routing profile differs from the file, by the update call that
+// changes it. A queue the instance does not have yet (the file creates it) differs.
+func routingDiffs(rp *RoutingProfileSpec, have *routingProfile, queues map[string]string) []string {
+	var diffs []string
+	if rp.Description != have.description {
+		diffs = append(diffs, "description")
+	}
+	if !maps.Equal(rp.MediaConcurrencies, have.concurrency) {
+		diffs = append(diffs, "mediaConcurrencies")
+	}
+	if id, ok := queues[rp.DefaultOutboundQueue]; !ok || id != have.defaultQueue {
+		diffs = append(diffs, "defaultOutboundQueue")
+	}
+	want := map[string][2]int{}
+	for _, q := range rp.Queues {
+		id, ok := queues[q.Queue]
+		if !ok {
+			id = "new:" + q.Queue
+		}
+		want[id+"/"+q.Channel] = [2]int{q.Priority, q.Delay}
+	}
+	if !maps.Equal(want, have.queues) {
+		diffs = append(diffs, "queues")
 	}
 	return diffs
 }

@@ -93,6 +93,17 @@ type instance struct {
 	profiles   map[string]*securityProfile
 	levels     []string
 	groups     map[string]string
+	// queues map queue names to ids; rprofiles are the declared routing profiles it has.
+	queues    map[string]string
+	rprofiles map[string]*routingProfile
+}
+
+// routingProfile is a routing profile as apply compares it; queues are "QUEUE_ID/CHANNEL" to
+// their priority and delay.
+type routingProfile struct {
+	id, description, defaultQueue string
+	concurrency                   map[string]int
+	queues                        map[string][2]int
 }
 
 // securityProfile is a security profile as apply compares it.
@@ -514,6 +525,9 @@ func (r *runner) readInstances(ctx context.Context, st *state) error {
 		if spec.ApprovedOrigins != nil {
 			jobs = append(jobs, job{in, "origins"})
 		}
+		if spec.Queues != nil || spec.RoutingProfiles != nil {
+			jobs = append(jobs, job{in, "routing-details"})
+		}
 		if spec.Hierarchy != nil || slices.ContainsFunc(spec.Users, func(u ConnectUserSpec) bool { return u.HierarchyGroup != "" }) {
 			jobs = append(jobs, job{in, "hierarchy"})
 		}
@@ -538,6 +552,9 @@ func (r *runner) readInstances(ctx context.Context, st *state) error {
 		case "hierarchy":
 			err := r.readHierarchy(ctx, j.in)
 			return failed("read", "the user hierarchy of connect instance "+j.in.alias, err)
+		case "routing-details":
+			err := r.readRouting(ctx, j.in, specs[j.in].RoutingProfiles)
+			return failed("read", "the queues and routing profiles of connect instance "+j.in.alias, err)
 		case "routing":
 			m, err := r.routingProfiles(ctx, j.in.id)
 			j.in.routing = m
@@ -622,6 +639,56 @@ func (r *runner) approvedOrigins(ctx context.Context, instanceID string) ([]stri
 		out = append(out, page.Origins...)
 	}
 	return out, nil
+}
+
+// queueIDs maps an instance's queue names to their ids.
+func (r *runner) queueIDs(ctx context.Context, instanceID string) (map[string]string, error) {
+	p := connect.NewListQueuesPaginator(r.c.connect, &connect.ListQueuesInput{InstanceId: aws.String(instanceID),
+		MaxResults: aws.Int32(connectPageSize), QueueTypes: []ctypes.QueueType{ctypes.QueueTypeStandard}})
+	return idsByName(ctx, p, func(page *connect.ListQueuesOutput) []ctypes.QueueSummary { return page.QueueSummaryList },
+		func(q ctypes.QueueSummary) (string, string) { return aws.ToString(q.Name), aws.ToString(q.Id) })
+}
+
+// readRouting reads an instance's queues and the declared routing profiles it has, with their
+// queues. It runs after the routing profiles' ids are listed.
+func (r *runner) readRouting(ctx context.Context, in *instance, declared []RoutingProfileSpec) error {
+	var err error
+	if in.queues, err = r.queueIDs(ctx, in.id); err != nil {
+		return err
+	}
+	routing, err := r.routingProfiles(ctx, in.id)
+	if err != nil {
+		return err
+	}
+	in.rprofiles = map[string]*routingProfile{}
+	for _, spec := range declared {
+		id, ok := routing[spec.Name]
+		if !ok {
+			continue
+		}
+		d, err := r.c.connect.DescribeRoutingProfile(ctx, &connect.DescribeRoutingProfileInput{InstanceId: aws.String(in.id), RoutingProfileId: aws.String(id)})
+		if err != nil {
+			return err
+		}
+		rp := &routingProfile{id: id, description: aws.ToString(d.RoutingProfile.Description),
+			defaultQueue: aws.ToString(d.RoutingProfile.DefaultOutboundQueueId), concurrency: map[string]int{}, queues: map[string][2]int{}}
+		for _, m := range d.RoutingProfile.MediaConcurrencies {
+			rp.concurrency[string(m.Channel)] = int(aws.ToInt32(m.Concurrency))
+		}
+		p := connect.NewListRoutingProfileQueuesPaginator(r.c.connect, &connect.ListRoutingProfileQueuesInput{InstanceId: aws.String(in.id),
+			RoutingProfileId: aws.String(id), MaxResults: aws.Int32(100)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return err
+			}
+			for _, q := range page.RoutingProfileQueueConfigSummaryList {
+				rp.queues[aws.ToString(q.QueueId)+"/"+string(q.Channel)] = [2]int{int(aws.ToInt32(q.Priority)), int(q.Delay)}
+			}
+		}
+		in.rprofiles[spec.Name] = rp
+	}
+	return nil
 }
 
 // readHierarchy reads an instance's hierarchy levels and its groups' ids by name.

@@ -716,6 +716,17 @@ connect:
           permissions: [BasicAgentAccess, OutboundCallAccess]
         - name: Agent
           permissions: [BasicAgentAccess]
+      queues:
+        - name: Escalations
+          maxContacts: 5
+      routingProfiles:
+        - name: Escalations
+          description: tier 2
+          defaultOutboundQueue: Escalations
+          mediaConcurrencies: {VOICE: 1, CHAT: 2}
+          queues:
+            - {queue: Escalations, channel: VOICE, priority: 1, delay: 0}
+            - {queue: BasicQueue, channel: CHAT, priority: 2, delay: 5}
       hierarchy:
         levels: [Site, Team]
         groups:
@@ -725,7 +736,7 @@ connect:
       users:
         - username: agent1
           securityProfiles: [Tier2]
-          routingProfile: Basic Routing Profile
+          routingProfile: Escalations
           hierarchyGroup: Billing
           firstName: Ada
 `
@@ -735,6 +746,8 @@ connect:
 		"create  connect approved origin parts/https://crm.example.com\n" +
 		"update  connect security profile parts/Agent (a profile every new instance has)\n" +
 		"create  connect security profile parts/Tier2\n" +
+		"create  connect queue parts/Escalations\n" +
+		"create  connect routing profile parts/Escalations\n" +
 		"update  connect user hierarchy parts (levels [] → [Site, Team])\n" +
 		"create  connect hierarchy group parts/Lisbon (level 1)\n" +
 		"create  connect hierarchy group parts/Billing (level 2, under Lisbon)\n" +
@@ -774,6 +787,10 @@ connect:
 	if aws.ToString(u.HierarchyGroupId) != groupID("Billing") || aws.ToString(u.IdentityInfo.FirstName) != "Ada" || len(u.SecurityProfileIds) != 1 {
 		t.Errorf("agent1 after the seed: %+v", u)
 	}
+	rq, err := as.connect.ListRoutingProfileQueues(ctx, &connect.ListRoutingProfileQueuesInput{InstanceId: aws.String(inst), RoutingProfileId: u.RoutingProfileId})
+	if err != nil || len(rq.RoutingProfileQueueConfigSummaryList) != 2 {
+		t.Errorf("agent1's routing profile queues: %+v, %v", rq, err)
+	}
 	lens, err := as.connect.DescribeInstanceAttribute(ctx, &connect.DescribeInstanceAttributeInput{InstanceId: aws.String(inst), AttributeType: ctypes.InstanceAttributeTypeContactLens})
 	if err != nil || aws.ToString(lens.Attribute.Value) != "true" {
 		t.Errorf("CONTACT_LENS: %v, %v", lens, err)
@@ -789,10 +806,12 @@ connect:
 	changed = strings.Replace(changed, "permissions: [BasicAgentAccess, OutboundCallAccess]", "permissions: [BasicAgentAccess]", 1)
 	changed = strings.Replace(changed, "outboundCalls: true", "outboundCalls: false", 1)
 	changed = strings.Replace(changed, "[https://crm.example.com]", "[https://crm.example.com, https://desk.example.com]", 1)
+	changed = strings.Replace(changed, "channel: CHAT, priority: 2, delay: 5", "channel: CHAT, priority: 3, delay: 5", 1)
 	out = a.ok(changed, applyOptions{})
 	want = "update  connect instance attribute parts/OUTBOUND_CALLS (true → false)\n" +
 		"create  connect approved origin parts/https://desk.example.com\n" +
 		"update  connect security profile parts/Tier2 (permissions)\n" +
+		"update  connect routing profile parts/Escalations (queues)\n" +
 		"create  connect hierarchy group parts/Support (level 2, under Lisbon)\n" +
 		"update  connect user parts/agent1 (hierarchyGroup, firstName)"
 	if got := planOf(out.stdout); got != want {
@@ -802,6 +821,11 @@ connect:
 	if aws.ToString(after.Id) != aws.ToString(u.Id) || aws.ToString(after.IdentityInfo.FirstName) != "Grace" ||
 		aws.ToString(after.HierarchyGroupId) != groupID("Support") {
 		t.Errorf("agent1 after the change: %+v (was %s)", after, aws.ToString(u.Id))
+	}
+	rq, err = as.connect.ListRoutingProfileQueues(ctx, &connect.ListRoutingProfileQueuesInput{InstanceId: aws.String(inst), RoutingProfileId: u.RoutingProfileId})
+	if err != nil || len(rq.RoutingProfileQueueConfigSummaryList) != 2 || !slices.ContainsFunc(rq.RoutingProfileQueueConfigSummaryList,
+		func(q ctypes.RoutingProfileQueueConfigSummary) bool { return q.Channel == ctypes.ChannelChat && aws.ToInt32(q.Priority) == 3 }) {
+		t.Errorf("the routing profile's queues after the change: %+v, %v", rq, err)
 	}
 	if out := a.ok(changed, applyOptions{}); planOf(out.stdout) != "" || len(out.mutations) != 0 {
 		t.Errorf("re-apply after the change:\n%s\nsent %v", out.stdout, out.mutations)
