@@ -824,7 +824,9 @@ connect:
 	}
 	rq, err = as.connect.ListRoutingProfileQueues(ctx, &connect.ListRoutingProfileQueuesInput{InstanceId: aws.String(inst), RoutingProfileId: u.RoutingProfileId})
 	if err != nil || len(rq.RoutingProfileQueueConfigSummaryList) != 2 || !slices.ContainsFunc(rq.RoutingProfileQueueConfigSummaryList,
-		func(q ctypes.RoutingProfileQueueConfigSummary) bool { return q.Channel == ctypes.ChannelChat && aws.ToInt32(q.Priority) == 3 }) {
+		func(q ctypes.RoutingProfileQueueConfigSummary) bool {
+			return q.Channel == ctypes.ChannelChat && aws.ToInt32(q.Priority) == 3
+		}) {
 		t.Errorf("the routing profile's queues after the change: %+v, %v", rq, err)
 	}
 	if out := a.ok(changed, applyOptions{}); planOf(out.stdout) != "" || len(out.mutations) != 0 {
