@@ -385,3 +385,139 @@ func TestConnectAnswersMatchTheModel(t *testing.T) {
 		}
 	}
 }
+
+// A team's provisioning, as examples/boto3/provision.py does it, through aws-sdk-go-v2 with
+// every answer checked against the model: an instance, a hierarchy, a security profile, a queue
+// and a routing profile, 20 users with every field changed, tags, searches by username, tag and
+// hierarchy group combined with AND/OR, and deletion.
+func TestProvisioningThroughTheGoSDK(t *testing.T) {
+	mc := &modelChecker{model: connectModel(t)}
+	e := newEnv(t)
+	ctx := context.Background()
+	cfg := e.config(e.root)
+	cfg.Region = "us-east-1"
+	cfg.APIOptions = append(cfg.APIOptions, mc.addTo)
+	c := connect.NewFromConfig(cfg)
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	created, err := c.CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: ctypes.DirectoryTypeConnectManaged,
+		InstanceAlias: aws.String("provisioned"), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
+	must(created, err)
+	inst := created.Id
+
+	must(c.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: inst, HierarchyStructure: &ctypes.HierarchyStructureUpdate{
+		LevelOne: &ctypes.HierarchyLevelUpdate{Name: aws.String("Site")}, LevelTwo: &ctypes.HierarchyLevelUpdate{Name: aws.String("Team")}}}))
+	site, err := c.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: inst, Name: aws.String("Lisbon")})
+	must(site, err)
+	var teams []*string
+	for _, name := range []string{"Billing", "Support"} {
+		g, err := c.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: inst, Name: aws.String(name), ParentGroupId: site.HierarchyGroupId})
+		must(g, err)
+		teams = append(teams, g.HierarchyGroupId)
+	}
+	agentSP, basicRP := profileIDs(t, c, aws.ToString(inst), "Agent", "Basic Routing Profile")
+	tier2, err := c.CreateSecurityProfile(ctx, &connect.CreateSecurityProfileInput{InstanceId: inst, SecurityProfileName: aws.String("Tier 2"),
+		Permissions: []string{"BasicAgentAccess", "OutboundCallAccess"}})
+	must(tier2, err)
+	basic := basicQueue(t, c, aws.ToString(inst))
+	hours, err := c.DescribeQueue(ctx, &connect.DescribeQueueInput{InstanceId: inst, QueueId: aws.String(basic)})
+	must(hours, err)
+	queue, err := c.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: inst, Name: aws.String("Escalations"), HoursOfOperationId: hours.Queue.HoursOfOperationId})
+	must(queue, err)
+	rp, err := c.CreateRoutingProfile(ctx, &connect.CreateRoutingProfileInput{InstanceId: inst, Name: aws.String("Escalations"), Description: aws.String("tier 2"),
+		DefaultOutboundQueueId: queue.QueueId, MediaConcurrencies: []ctypes.MediaConcurrency{{Channel: ctypes.ChannelVoice, Concurrency: aws.Int32(1)}},
+		QueueConfigs: []ctypes.RoutingProfileQueueConfig{{QueueReference: &ctypes.RoutingProfileQueueReference{QueueId: queue.QueueId, Channel: ctypes.ChannelVoice},
+			Priority: aws.Int32(1), Delay: aws.Int32(0)}}})
+	must(rp, err)
+
+	const n = 20
+	var users []*string
+	for i := range n {
+		u, err := c.CreateUser(ctx, &connect.CreateUserInput{InstanceId: inst, Username: aws.String(fmt.Sprintf("agent%02d", i)),
+			Password: aws.String("Passw0rd-go-sdk"), SecurityProfileIds: []string{agentSP}, RoutingProfileId: aws.String(basicRP),
+			PhoneConfig: &ctypes.UserPhoneConfig{PhoneType: ctypes.PhoneTypeSoftPhone}})
+		must(u, err)
+		users = append(users, u.UserId)
+	}
+	for i, u := range users {
+		before, err := c.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: inst, UserId: u})
+		must(before, err)
+		first := "Grace"
+		if i%2 == 1 {
+			first = "Ada"
+		}
+		must(c.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{InstanceId: inst, UserId: u, IdentityInfo: &ctypes.UserIdentityInfo{
+			FirstName: aws.String(first), LastName: aws.String(fmt.Sprintf("Agent%02d", i)), Email: aws.String(fmt.Sprintf("agent%02d@example.com", i))}}))
+		must(c.UpdateUserPhoneConfig(ctx, &connect.UpdateUserPhoneConfigInput{InstanceId: inst, UserId: u, PhoneConfig: &ctypes.UserPhoneConfig{
+			PhoneType: ctypes.PhoneTypeDeskPhone, DeskPhoneNumber: aws.String("+14155550100"), AutoAccept: true, AfterContactWorkTimeLimit: 30}}))
+		must(c.UpdateUserRoutingProfile(ctx, &connect.UpdateUserRoutingProfileInput{InstanceId: inst, UserId: u, RoutingProfileId: rp.RoutingProfileId}))
+		must(c.UpdateUserSecurityProfiles(ctx, &connect.UpdateUserSecurityProfilesInput{InstanceId: inst, UserId: u,
+			SecurityProfileIds: []string{agentSP, aws.ToString(tier2.SecurityProfileId)}}))
+		must(c.UpdateUserHierarchy(ctx, &connect.UpdateUserHierarchyInput{InstanceId: inst, UserId: u, HierarchyGroupId: teams[i%2]}))
+		shift, team := "day", "support"
+		if i%4 == 0 {
+			shift = "night"
+		}
+		if i%2 == 0 {
+			team = "billing"
+		}
+		must(c.TagResource(ctx, &connect.TagResourceInput{ResourceArn: before.User.Arn, Tags: map[string]string{"shift": shift, "team": team}}))
+		after, err := c.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: inst, UserId: u})
+		must(after, err)
+		got := after.User
+		if aws.ToString(got.IdentityInfo.Email) != fmt.Sprintf("agent%02d@example.com", i) || got.PhoneConfig.PhoneType != ctypes.PhoneTypeDeskPhone ||
+			aws.ToString(got.RoutingProfileId) != aws.ToString(rp.RoutingProfileId) || len(got.SecurityProfileIds) != 2 ||
+			aws.ToString(got.HierarchyGroupId) != aws.ToString(teams[i%2]) || got.Tags["shift"] != shift ||
+			!got.LastModifiedTime.After(aws.ToTime(before.User.LastModifiedTime)) {
+			t.Errorf("user %d after its changes: %+v", i, got)
+		}
+	}
+
+	search := func(what string, want int, in *connect.SearchUsersInput) {
+		t.Helper()
+		in.InstanceId = inst
+		out, err := c.SearchUsers(ctx, in)
+		if err != nil || len(out.Users) != want || aws.ToInt64(out.ApproximateTotalCount) != int64(want) {
+			t.Errorf("search %s: %d users (total %d), %v; want %d", what, len(out.Users), aws.ToInt64(out.ApproximateTotalCount), err, want)
+		}
+	}
+	exact := func(field, value string) *ctypes.UserSearchCriteria {
+		return &ctypes.UserSearchCriteria{StringCondition: &ctypes.StringCondition{FieldName: aws.String(field), Value: aws.String(value),
+			ComparisonType: ctypes.StringComparisonTypeExact}}
+	}
+	group := func(id *string, match ctypes.HierarchyGroupMatchType) *ctypes.UserSearchCriteria {
+		return &ctypes.UserSearchCriteria{HierarchyGroupCondition: &ctypes.HierarchyGroupCondition{Value: id, HierarchyGroupMatchType: match}}
+	}
+	search("by username", 1, &connect.SearchUsersInput{SearchCriteria: exact("Username", "agent07")})
+	search("by tag", (n+3)/4, &connect.SearchUsersInput{SearchFilter: &ctypes.UserSearchFilter{TagFilter: &ctypes.ControlPlaneTagFilter{
+		TagCondition: &ctypes.TagCondition{TagKey: aws.String("shift"), TagValue: aws.String("night")}}}})
+	search("by hierarchy group", n/2, &connect.SearchUsersInput{SearchCriteria: group(teams[0], ctypes.HierarchyGroupMatchTypeExact)})
+	search("below the site", n, &connect.SearchUsersInput{SearchCriteria: group(site.HierarchyGroupId, ctypes.HierarchyGroupMatchTypeWithChildGroups)})
+	search("AND of a name and a group", n/2, &connect.SearchUsersInput{SearchCriteria: &ctypes.UserSearchCriteria{AndConditions: []ctypes.UserSearchCriteria{
+		{StringCondition: &ctypes.StringCondition{FieldName: aws.String("FirstName"), Value: aws.String("ada"), ComparisonType: ctypes.StringComparisonTypeContains}},
+		*group(teams[1], ctypes.HierarchyGroupMatchTypeExact)}}})
+	search("OR of two usernames within an OR of tags", 2, &connect.SearchUsersInput{
+		SearchCriteria: &ctypes.UserSearchCriteria{OrConditions: []ctypes.UserSearchCriteria{*exact("Username", "agent00"), *exact("Username", "agent01")}},
+		SearchFilter: &ctypes.UserSearchFilter{TagFilter: &ctypes.ControlPlaneTagFilter{OrConditions: [][]ctypes.TagCondition{
+			{{TagKey: aws.String("team"), TagValue: aws.String("billing")}}, {{TagKey: aws.String("team"), TagValue: aws.String("support")}}}}}})
+
+	for _, u := range users {
+		must(c.DeleteUser(ctx, &connect.DeleteUserInput{InstanceId: inst, UserId: u}))
+	}
+	must(c.DeleteRoutingProfile(ctx, &connect.DeleteRoutingProfileInput{InstanceId: inst, RoutingProfileId: rp.RoutingProfileId}))
+	must(c.DeleteSecurityProfile(ctx, &connect.DeleteSecurityProfileInput{InstanceId: inst, SecurityProfileId: tier2.SecurityProfileId}))
+	for _, g := range append(teams, site.HierarchyGroupId) {
+		must(c.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: inst, HierarchyGroupId: g}))
+	}
+	must(c.DeleteInstance(ctx, &connect.DeleteInstanceInput{InstanceId: inst}))
+	for _, f := range mc.findings {
+		t.Error(f)
+	}
+	if mc.checked["DescribeUser"] != 2*n || mc.checked["SearchUsers"] != 6 {
+		t.Errorf("checked %v", mc.checked)
+	}
+}
