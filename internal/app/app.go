@@ -19,6 +19,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/metrics"
 	"github.com/connectfed/connectfed/internal/saml"
 	"github.com/connectfed/connectfed/internal/secrets"
 	"github.com/connectfed/connectfed/internal/server"
@@ -60,6 +61,8 @@ type Options struct {
 	IAMEnforcement identity.Enforcement
 	// PprofAddr, when set, serves net/http/pprof there.
 	PprofAddr string
+	// MetricsAddr, when set, serves /metrics there instead of on the main listener.
+	MetricsAddr string
 	// Logger and Now are the app's (slog.Default() and time.Now when nil).
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -108,6 +111,16 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 		}
 		defer stopProfiler()
 	}
+	rec := metrics.New(server.MetricsOperations())
+	o.Server.Metrics, o.Server.ServeMetrics = rec, o.MetricsAddr == ""
+	if o.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(o.MetricsAddr, rec, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopMetrics()
+	}
 	front := server.NewStarting(o.Server)
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
@@ -124,6 +137,11 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 		return stop(err)
 	}
 	defer st.Close()
+	if observed, ok := st.(interface {
+		ObserveQueries(func(query string, d time.Duration, failed bool))
+	}); ok {
+		observed.ObserveQueries(rec.StoreQuery)
+	}
 	sealer, err := secrets.LoadOrCreate(o.DataDir)
 	if err != nil {
 		return stop(err)
@@ -132,7 +150,11 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 	// watcher below needs the store itself.
 	sst := sealed.Wrap(st, sealer)
 	ids := identity.New(sst, o.Now, o.CacheTTL)
-	ids.Enforce(o.IAMEnforcement, logDenial(log))
+	logged := logDenial(log)
+	ids.Enforce(o.IAMEnforcement, func(ctx context.Context, d identity.Denial) {
+		logged(ctx, d)
+		rec.Denial(d.Action, d.Enforced)
+	})
 	// SAML responses may be addressed to AWS's sign-in or to this server's own.
 	ids.SetSAMLVerifier(saml.Verifier{Recipients: []string{strings.TrimSuffix(o.PublicURL, "/") + "/saml"}})
 	if err := ids.EnsureAccount(ctx, o.AccountID); err != nil {
@@ -149,8 +171,16 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 	conn := connect.New(sst, tokens, ids, connect.Config{AccessTokenTTL: o.AccessTTL, RefreshTokenTTL: o.RefreshTTL,
 		SignInBase: strings.TrimSuffix(o.PublicURL, "/"), CacheTTL: o.CacheTTL}, o.Now)
 	run.Connect = conn
+	caches := map[string]metrics.CacheStats{}
+	for name, c := range ids.Caches() {
+		caches[name] = c
+	}
+	for name, c := range conn.Caches() {
+		caches[name] = c
+	}
+	rec.Caches(caches)
 	if w, ok := st.(store.Watcher); ok {
-		go watchChanges(ctx, w, ids, conn, tokens, o.CacheTTL, log)
+		go watchChanges(ctx, w, ids, conn, tokens, o.CacheTTL, rec, log)
 	}
 	if hooks.BeforeServing != nil {
 		if err := hooks.BeforeServing(ctx, run); err != nil {
@@ -202,6 +232,21 @@ func OpenStore(ctx context.Context, database, dataDir string, pg postgres.Option
 		return postgres.Open(ctx, database, pg)
 	}
 	return nil, fmt.Errorf("--database: want a postgres:// URL, or nothing for the embedded store in --data-dir")
+}
+
+// serveMetrics serves the metrics at addr/metrics, on a listener of its own, until stop is
+// called: for a network where Prometheus scrapes and clients do not reach.
+func serveMetrics(addr string, rec *metrics.Recorder, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", rec.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("metrics listening", "addr", "http://"+ln.Addr().String()+"/metrics")
+	return func() { srv.Close() }, nil
 }
 
 // serveProfiler serves net/http/pprof on addr, on a listener of its own so the profiler is never

@@ -12,6 +12,7 @@ import (
 	"github.com/connectfed/connectfed/internal/awsini"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/metrics"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/token"
 )
@@ -20,8 +21,9 @@ import (
 // as long as ctx lasts. Where announcements cannot be had, the caches' TTL bounds how stale
 // they get.
 func watchChanges(ctx context.Context, w store.Watcher, ids *identity.Service, conn *connect.Service,
-	tokens *token.Issuer, cacheTTL time.Duration, log *slog.Logger) {
+	tokens *token.Issuer, cacheTTL time.Duration, rec *metrics.Recorder, log *slog.Logger) {
 	apply := func(c store.Change) {
+		rec.Invalidation(string(c.Kind))
 		ids.Forget(c)
 		conn.Forget(c)
 		if c.Kind == store.ChangedSigningKeys || c.Kind == store.ChangesMissed {

@@ -6,6 +6,7 @@ package cache
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,8 @@ type TTL[K comparable, V any] struct {
 
 	mu      sync.RWMutex
 	entries map[K]entry[V]
+	// hits and misses count Get's answers, for the metrics.
+	hits, misses atomic.Uint64
 }
 
 type entry[V any] struct {
@@ -33,11 +36,16 @@ func (c *TTL[K, V]) Get(k K, now time.Time) (V, bool) {
 	e, ok := c.entries[k]
 	c.mu.RUnlock()
 	if !ok || now.Sub(e.put) >= c.ttl || now.Before(e.put) {
+		c.misses.Add(1)
 		var zero V
 		return zero, false
 	}
+	c.hits.Add(1)
 	return e.value, true
 }
+
+// Stats says how many Gets found a live entry, and how many did not.
+func (c *TTL[K, V]) Stats() (hits, misses uint64) { return c.hits.Load(), c.misses.Load() }
 
 // Put stores v under k as of now.
 func (c *TTL[K, V]) Put(k K, v V, now time.Time) {

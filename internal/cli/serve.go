@@ -52,6 +52,7 @@ type serveOptions struct {
 	dbMaxConns       int
 	dbConnectTimeout time.Duration
 	pprofAddr        string
+	metricsAddr      string
 	tlsCert          string
 	tlsKey           string
 	tlsSelfSigned    bool
@@ -153,6 +154,7 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.DurationVar(&o.requestTimeout, "request-timeout", 20*time.Second, "longest a request may take, waiting for the store included; past it the client gets a retryable ServiceUnavailable")
 	f.IntVar(&o.dbMaxConns, "db-max-conns", postgres.DefaultMaxConns, "PostgreSQL: connections this replica keeps at most; requests beyond them wait, within --request-timeout")
 	f.DurationVar(&o.dbConnectTimeout, "db-connect-timeout", postgres.DefaultConnectTimeout, "PostgreSQL: longest wait for one new connection (overrides the URL's connect_timeout)")
+	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at this address's /metrics (e.g. 127.0.0.1:9090) instead of on the main listener's /metrics")
 	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (off when empty); it reveals internals, keep it private")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain; needs --tls-key")
 	f.StringVar(&o.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
@@ -287,7 +289,7 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 			TokenAPIRate: o.tokenAPIRate, TokenAPIBurst: o.tokenAPIBurst, RequestTimeout: o.requestTimeout,
 			SourceRate: o.sourceRate, SourceBurst: o.sourceBurst, Quotas: quotas, TLS: tlsSetup.serverConfig()},
 		ShutdownTimeout: o.shutdownTimeout, AccessTTL: o.accessTTL, RefreshTTL: o.refreshTTL, PublicURL: publicURL,
-		KeyRotation: o.keyRotation, CacheTTL: o.cacheTTL, RootKey: rootKey, PprofAddr: o.pprofAddr,
+		KeyRotation: o.keyRotation, CacheTTL: o.cacheTTL, RootKey: rootKey, PprofAddr: o.pprofAddr, MetricsAddr: o.metricsAddr,
 		IAMEnforcement: enforcement,
 		Logger:         log, Now: o.now,
 	}

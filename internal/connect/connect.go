@@ -67,6 +67,11 @@ func New(s store.Store, tokens *token.Issuer, creds Credentials, cfg Config, now
 		users:     cache.New[userKey, store.ConnectUser](cfg.CacheTTL)}
 }
 
+// Caches are the service's caches by name, for the metrics: each says its hits and misses.
+func (s *Service) Caches() map[string]interface{ Stats() (hits, misses uint64) } {
+	return map[string]interface{ Stats() (hits, misses uint64) }{"instances": s.instances, "connect_users": s.users}
+}
+
 // Forget drops what the caches hold of the record a change names: for changes another process
 // made, heard through a store.Watcher.
 func (s *Service) Forget(c store.Change) {

@@ -36,6 +36,11 @@ type Service struct {
 	report      func(context.Context, Denial)
 }
 
+// Caches are the service's caches by name, for the metrics: each says its hits and misses.
+func (s *Service) Caches() map[string]interface{ Stats() (hits, misses uint64) } {
+	return map[string]interface{ Stats() (hits, misses uint64) }{"credentials": s.credentials, "policy_sets": s.policies}
+}
+
 // New returns a Service over s. now is the clock (time.Now when nil); cacheTTL is how long a
 // credential is cached (DefaultCacheTTL when 0, never when negative). Secrets are kept as s
 // keeps them: a server hands it a store/sealed store, which seals them at rest.

@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/awsproto"
@@ -28,6 +29,12 @@ func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next htt
 				awsproto.WriteError(sw, ri.Protocol, ri.XMLNS, ri.ID, apierr.New(apierr.InternalFailure, ""))
 			}
 		}
+		took := s.cfg.Now().Sub(start)
+		code := ri.ErrorCode
+		if code == "" && ri.Status >= 400 {
+			code = "HTTP" + strconv.Itoa(ri.Status) // a refusal without an AWS error type (a page's)
+		}
+		s.cfg.Metrics.Request(ri.Service, ri.Operation, code, took)
 		// Typed attributes, and nothing built when the level is off: this line is written for
 		// every request, on the hot path.
 		if s.log.Enabled(r.Context(), slog.LevelInfo) {
@@ -39,7 +46,7 @@ func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next htt
 				slog.String("operation", ri.Operation),
 				slog.Int("status", ri.Status),
 				slog.String("error", ri.ErrorCode),
-				slog.Float64("duration_ms", float64(s.cfg.Now().Sub(start).Microseconds())/1000),
+				slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 				slog.String("remote", r.RemoteAddr),
 			)
 		}

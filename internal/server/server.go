@@ -20,6 +20,7 @@ import (
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/metrics"
 	"github.com/connectfed/connectfed/internal/server/awsapi"
 	"github.com/connectfed/connectfed/internal/server/demoidp"
 	"github.com/connectfed/connectfed/internal/server/httpx"
@@ -57,6 +58,25 @@ type Config struct {
 	TLS *tls.Config
 	// DemoIdP, when set (serve --demo), is the demo identity provider, mounted at /demo-idp/.
 	DemoIdP http.Handler
+	// Metrics, when set, counts and times every request; ServeMetrics also answers GET
+	// /metrics on this listener (else the caller serves Metrics.Handler elsewhere).
+	Metrics      *metrics.Recorder
+	ServeMetrics bool
+}
+
+// MetricsOperations are the operations the server answers, for the metrics' labels.
+func MetricsOperations() []metrics.Operation {
+	var ops []metrics.Operation
+	for _, op := range awsapi.Operations() {
+		ops = append(ops, metrics.Operation{Service: op.Service, Name: op.Name})
+	}
+	for _, name := range tokenapi.Operations {
+		ops = append(ops, metrics.Operation{Service: tokenapi.Service, Name: name})
+	}
+	for _, name := range signin.Operations {
+		ops = append(ops, metrics.Operation{Service: signin.Service, Name: name})
+	}
+	return ops
 }
 
 // Server is connectfed's HTTP handler.
@@ -82,7 +102,8 @@ func New(cfg Config, id *identity.Service, conn *connect.Service) *Server {
 	}
 	s := newServer(cfg)
 	s.resp.Ping = id.Ready
-	s.aws = awsapi.New(awsapi.Config{Skew: s.cfg.Skew, MaxBodyBytes: s.cfg.MaxBodyBytes, Now: s.cfg.Now, Quotas: s.cfg.Quotas},
+	s.aws = awsapi.New(awsapi.Config{Skew: s.cfg.Skew, MaxBodyBytes: s.cfg.MaxBodyBytes, Now: s.cfg.Now, Quotas: s.cfg.Quotas,
+		Metrics: s.cfg.Metrics},
 		id, conn, s.resp)
 	s.tokens = tokenapi.New(conn, s.resp, limit.NewSources(cfg.TokenAPIRate, cfg.TokenAPIBurst), s.cfg.Now, s.aws.Authenticate)
 	s.pages = signin.New(conn, id, s.resp, s.cfg.Now)
@@ -138,6 +159,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		case "/readyz":
 			s.readyz(w, r)
 			return
+		case "/metrics":
+			if s.cfg.ServeMetrics && s.cfg.Metrics != nil {
+				s.cfg.Metrics.Handler().ServeHTTP(w, r)
+				return
+			}
 		}
 	}
 	if ok, wait := s.sourceLimit.Admit(r, s.cfg.Now()); !ok {

@@ -18,6 +18,7 @@ import (
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
+	"github.com/connectfed/connectfed/internal/metrics"
 	"github.com/connectfed/connectfed/internal/server/httpx"
 	"github.com/connectfed/connectfed/internal/sigv4"
 )
@@ -41,6 +42,8 @@ type Config struct {
 	// Quotas, when not nil, are the AWS rate quotas to emulate per account, region and
 	// operation (DefaultQuotas has AWS's); an operation without one is not throttled.
 	Quotas map[OperationID]Quota
+	// Metrics counts SigV4 failures (nil: none).
+	Metrics *metrics.Recorder
 }
 
 // API answers the AWS protocols for the domain services.
@@ -106,7 +109,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a.run(w, op, req)
 			return
 		}
-		ri.Operation = ""
+		ri.Service, ri.Operation = "", ""
 	}
 	var svc *service
 	if signed != nil {
@@ -115,6 +118,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
+		a.cfg.Metrics.SigV4Failure(apierr.Of(err).Spec().JSONType)
 		a.resp.Fail(w, ri, err)
 		return
 	}

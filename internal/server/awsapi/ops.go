@@ -358,6 +358,7 @@ func (svc *service) routeQuery(req *Request) (*Operation, error) {
 	if op == nil {
 		return nil, apierr.New(apierr.InvalidAction, "Could not find operation %s for version %s", action, svc.version)
 	}
+	req.info.Service = op.Service
 	return op, nil
 }
 
@@ -374,7 +375,7 @@ func (svc *service) routeREST(req *Request) (*Operation, error) {
 			continue
 		}
 		req.Labels = labels
-		req.info.Operation = op.Name
+		req.info.Service, req.info.Operation = op.Service, op.Name
 		return op, nil
 	}
 	return nil, apierr.New(apierr.UnknownOperation, "Unknown operation %s %s", req.Method, req.URL.Path)

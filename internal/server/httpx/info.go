@@ -26,6 +26,10 @@ type Info struct {
 
 	ID        string
 	Principal string
+	// Service and Operation name what the request asked for, once it is routed: an AWS
+	// service and an operation of the table, or "federation" and a token API or page
+	// operation. Service stays "" for a request no route took.
+	Service   string
 	Operation string
 	Status    int
 	// ErrorCode is the AWS error type of a failed request, for the log.

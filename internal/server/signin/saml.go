@@ -33,7 +33,7 @@ var connectRelay = regexp.MustCompile(`^(?:https://([a-z0-9-]+)\.console\.aws\.a
 // the agent on the sign-in page as the Connect user its session name names.
 func (p *Pages) ServeSAML(w http.ResponseWriter, r *http.Request) {
 	ri := httpx.From(r.Context())
-	ri.Operation = "SAMLSignIn"
+	ri.Service, ri.Operation = Service, "SAMLSignIn"
 	const title = "SAML sign-in failed"
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)

@@ -37,6 +37,13 @@ const (
 	cookiePath    = "/federation/"
 )
 
+// Service is how the request log and the metrics name the sign-in pages: with the token API,
+// the federation side of the server.
+const Service = "federation"
+
+// Operations are the pages' operations, for the metrics' labels.
+var Operations = []string{"SignIn", "SignInForm", "PasswordSignIn", "Session", "SignOut", "SignedOut", "SAMLSignIn"}
+
 // pageCSS is the pages' only style, inline so a page is one request; the
 // Content-Security-Policy allows exactly this text by its hash.
 const pageCSS = `body{font:16px/1.5 system-ui,sans-serif;color:#1b1f24;background:#f4f5f7;margin:0}` +
@@ -115,12 +122,17 @@ func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	read := []string{http.MethodGet, http.MethodHead}
 	var allow []string
+	ri.Service = Service
 	switch r.URL.Path {
 	case signInPage:
 		// Not HEAD: a link checker's HEAD must not spend a one-time link.
 		ri.Operation, allow = "SignIn", []string{http.MethodGet}
 	case loginPage:
-		ri.Operation, allow = "PasswordSignIn", []string{http.MethodGet, http.MethodHead, http.MethodPost}
+		// The form and the sign-in it posts are two operations: only the second signs in.
+		ri.Operation, allow = "SignInForm", []string{http.MethodGet, http.MethodHead, http.MethodPost}
+		if r.Method == http.MethodPost {
+			ri.Operation = "PasswordSignIn"
+		}
 	case sessionPage:
 		ri.Operation, allow = "Session", read
 	case signOutPath:
@@ -128,6 +140,7 @@ func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case signedOutPage:
 		ri.Operation, allow = "SignedOut", read
 	default:
+		ri.Service = ""
 		p.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no such page.", "")
 		return
 	}

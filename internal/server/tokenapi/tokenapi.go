@@ -38,6 +38,12 @@ type API struct {
 	authenticate Authenticator
 }
 
+// Service is how the request log and the metrics name the token API and the sign-in pages.
+const Service = "federation"
+
+// Operations are the token API's operations, for the metrics' labels.
+var Operations = []string{"Refresh", "Introspect", "Revoke"}
+
 // New returns the token API over the connect domain; limiter bounds each source's requests
 // (nil: no bound).
 func New(conn *connect.Service, resp *httpx.Responder, limiter *limit.Sources, now func() time.Time, auth Authenticator) *API {
@@ -51,11 +57,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var handle func(http.ResponseWriter, *http.Request, []byte)
 	switch r.URL.Path {
 	case "/federation/v1/refresh":
-		ri.Operation, handle = "Refresh", a.refresh
+		ri.Service, ri.Operation, handle = Service, "Refresh", a.refresh
 	case "/federation/v1/introspect":
-		ri.Operation, handle = "Introspect", a.introspect
+		ri.Service, ri.Operation, handle = Service, "Introspect", a.introspect
 	case "/federation/v1/revoke":
-		ri.Operation, handle = "Revoke", a.revoke
+		ri.Service, ri.Operation, handle = Service, "Revoke", a.revoke
 	default:
 		a.resp.Fail(w, ri, apierr.New(apierr.NoSuchEntity, "No such endpoint: %s. The token API has /federation/v1/refresh, /introspect and /revoke.", r.URL.Path))
 		return

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/store"
@@ -21,6 +22,8 @@ import (
 type Store struct {
 	db *sql.DB
 	f  Flavor
+	// observe, when set, hears of every query (ObserveQueries).
+	observe atomic.Pointer[func(query string, d time.Duration, failed bool)]
 }
 
 var _ store.Store = (*Store)(nil)
@@ -56,8 +59,26 @@ type querier interface {
 }
 
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
+	start := time.Now()
 	res, err := q.ExecContext(ctx, query, args...)
+	s.observed(query, start, err)
 	return res, s.writeErr(err)
+}
+
+// ObserveQueries makes every query report its statement, its duration and whether the
+// database failed it (a taken name or a missing owner is the store's answer, not a failure).
+// Set it before the store serves.
+func (s *Store) ObserveQueries(fn func(query string, d time.Duration, failed bool)) {
+	s.observe.Store(&fn)
+}
+
+func (s *Store) observed(query string, start time.Time, err error) {
+	fn := s.observe.Load()
+	if fn == nil {
+		return
+	}
+	failed := err != nil && !errors.Is(err, sql.ErrNoRows) && !s.f.IsUniqueViolation(err) && !s.f.IsForeignKeyViolation(err)
+	(*fn)(query, time.Since(start), failed)
 }
 
 // commit commits tx, marking a failure of the storage as such.
@@ -79,11 +100,17 @@ func (e storageFullError) Error() string   { return e.err.Error() }
 func (e storageFullError) Unwrap() []error { return []error{store.ErrStorageFull, e.err} }
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
-	return q.QueryContext(ctx, query, args...)
+	start := time.Now()
+	rows, err := q.QueryContext(ctx, query, args...)
+	s.observed(query, start, err)
+	return rows, err
 }
 
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
-	return q.QueryRowContext(ctx, query, args...)
+	start := time.Now()
+	row := q.QueryRowContext(ctx, query, args...)
+	s.observed(query, start, row.Err())
+	return row
 }
 
 // insertErr maps the error of a failed INSERT (or UPDATE) to the store's sentinels where
