@@ -351,6 +351,14 @@ type Store interface {
 	// DeleteSigningKey retires a key for good: tokens it signed stop verifying.
 	DeleteSigningKey(ctx context.Context, id string) error
 
+	// The audit trail. AppendAuditEvents writes events (an event id already written is
+	// ErrAlreadyExists, and the batch is all or nothing); LookupAuditEvents finds an account's
+	// events, newest first; DeleteAuditEventsBefore removes those older than t and says how
+	// many.
+	AppendAuditEvents(ctx context.Context, events []AuditEvent) error
+	LookupAuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
+	DeleteAuditEventsBefore(ctx context.Context, t time.Time) (int, error)
+
 	// Federation token state. Federation tokens are HMAC-signed and verified without the
 	// store, and nothing is written when one is minted: the store keeps only what a token
 	// cannot say about itself, which one-time tokens have been used and which token families
@@ -463,6 +471,38 @@ type PolicyAttachment struct {
 
 // SecretKind names one kind of secret a store keeps, for SecretRewriter.
 type SecretKind string
+
+// AuditEvent is one record of the audit trail: the fields it is looked up by, and the record
+// itself, a CloudTrail event as JSON, kept as given.
+type AuditEvent struct {
+	AccountID string
+	ID        string // unique
+	Time      time.Time
+	Name      string // eventName
+	Source    string // eventSource
+	Username  string
+	// AccessKeyID is the key the call was signed with ("" for none).
+	AccessKeyID string
+	// Resources are the names (ARNs) of the resources the event concerns.
+	Resources []string
+	ReadOnly  bool
+	Body      []byte
+}
+
+// AuditQuery asks for an account's events in [Start, End) (zero: unbounded), newest first,
+// matching one attribute when Attribute is set, after a cursor (the time and id of the last
+// event of the previous page), at most Limit.
+type AuditQuery struct {
+	AccountID  string
+	Start, End time.Time
+	// Attribute is one of "EventName", "EventSource", "Username", "AccessKeyId",
+	// "ResourceName", "ReadOnly" ("true" or "false"), or "" for none.
+	Attribute, Value string
+	// BeforeTime and BeforeID, when set, start the page after that event.
+	BeforeTime time.Time
+	BeforeID   string
+	Limit      int
+}
 
 // The secrets a store keeps.
 const (

@@ -43,6 +43,8 @@ var tables = []string{
 	"signing_keys",
 	"used_tokens",
 	"revoked_families",
+	"audit_events",
+	"audit_event_resources",
 }
 
 // maxPlaceholders bounds the parameters of one multi-row INSERT (rows times columns). Several

@@ -115,6 +115,9 @@ func fill(t *testing.T, s *Store) {
 		ValidUntil: at.AddDate(100, 0, 0), CreatedAt: at, UpdatedAt: at.Add(time.Minute)}))
 	must(s.MarkTokenUsed(ctx, "tok1", "fam1", at.Add(time.Hour)))
 	must(s.RevokeFamily(ctx, "fam2", at, at.Add(2*time.Hour)))
+	must(s.AppendAuditEvents(ctx, []store.AuditEvent{{AccountID: acct, ID: "ev1", Time: at, Name: "GetFederationToken",
+		Source: "connect.amazonaws.com", Username: "agent1", AccessKeyID: "ASIA1", Resources: []string{"arn:inst", "arn:inst/user"},
+		Body: []byte(`{"eventName":"GetFederationToken"}`)}}))
 }
 
 func TestCopy(t *testing.T) {

@@ -304,6 +304,36 @@ var migrations = []migration{
 		profileTableDDL("queues"),
 		`ALTER TABLE instances ADD COLUMN attributes TEXT NOT NULL DEFAULT ''`,
 	},
+	// 12: the audit trail. Each lookup attribute has an index led by the account that serves
+	// its newest-first order; resources, several an event, have a table of their own.
+	{
+		`CREATE TABLE audit_events (
+			event_id      {key}   NOT NULL PRIMARY KEY,
+			account_id    {key}   NOT NULL,
+			event_time    BIGINT  NOT NULL,
+			event_name    {key}   NOT NULL,
+			event_source  {key}   NOT NULL,
+			username      {key}   NOT NULL,
+			access_key_id {key}   NOT NULL,
+			read_only     BIGINT  NOT NULL,
+			resources     TEXT    NOT NULL,
+			body          {bytes} NOT NULL
+		)`,
+		`CREATE INDEX audit_events_by_time ON audit_events (account_id, event_time, event_id)`,
+		`CREATE INDEX audit_events_by_name ON audit_events (account_id, event_name, event_time, event_id)`,
+		`CREATE INDEX audit_events_by_source ON audit_events (account_id, event_source, event_time, event_id)`,
+		`CREATE INDEX audit_events_by_username ON audit_events (account_id, username, event_time, event_id)`,
+		`CREATE INDEX audit_events_by_key ON audit_events (account_id, access_key_id, event_time, event_id)`,
+		`CREATE INDEX audit_events_purge ON audit_events (event_time)`,
+		`CREATE TABLE audit_event_resources (
+			event_id      {key}  NOT NULL REFERENCES audit_events (event_id) ON DELETE CASCADE,
+			account_id    {key}  NOT NULL,
+			resource_name {key}  NOT NULL,
+			event_time    BIGINT NOT NULL,
+			PRIMARY KEY (account_id, resource_name, event_time, event_id)
+		)`,
+		`CREATE INDEX audit_event_resources_by_event ON audit_event_resources (event_id)`,
+	},
 }
 
 // profileTableDDL creates a table of profiles (store.Profile) of one kind, as of migration 11.

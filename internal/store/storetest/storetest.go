@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UpdateConnectUser", testUpdateConnectUser},
 		{"UpdateInstance", testUpdateInstance},
 		{"ProfileCRUD", testProfileCRUD},
+		{"AuditEvents", testAuditEvents},
 		{"Hierarchy", testHierarchy},
 		{"ApprovedOrigins", testApprovedOrigins},
 		{"DeleteInstanceCascades", testDeleteInstanceCascades},

@@ -1,0 +1,131 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+// AppendAuditEvents implements store.Store: the batch in one transaction.
+func (s *Store) AppendAuditEvents(ctx context.Context, events []store.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, "append audit events", nil, func(tx querier) error {
+		for _, e := range events {
+			t := timeToDB(e.Time)
+			if _, err := s.exec(ctx, tx, `INSERT INTO audit_events (event_id, account_id, event_time, event_name, event_source, username,
+				access_key_id, read_only, resources, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				e.ID, e.AccountID, t, e.Name, e.Source, e.Username, e.AccessKeyID, boolToDB(e.ReadOnly),
+				strings.Join(e.Resources, "\n"), bytesToDB(e.Body)); err != nil {
+				return s.insertErr("append audit event", err)
+			}
+			for _, r := range dedupeStrings(e.Resources) {
+				if _, err := s.exec(ctx, tx, `INSERT INTO audit_event_resources (event_id, account_id, resource_name, event_time)
+					VALUES ($1, $2, $3, $4)`, e.ID, e.AccountID, r, t); err != nil {
+					return s.insertErr("append audit event resource", err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func dedupeStrings(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range list {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// auditColumns are the columns an attribute looks up, by the attribute's name.
+var auditColumns = map[string]string{
+	"EventName":   "event_name",
+	"EventSource": "event_source",
+	"Username":    "username",
+	"AccessKeyId": "access_key_id",
+	"ReadOnly":    "read_only",
+}
+
+// LookupAuditEvents implements store.Store.
+func (s *Store) LookupAuditEvents(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent, error) {
+	start, end := int64(math.MinInt64), int64(math.MaxInt64)
+	if !q.Start.IsZero() {
+		start = timeToDB(q.Start)
+	}
+	if !q.End.IsZero() {
+		end = timeToDB(q.End)
+	}
+	args := []any{q.AccountID, start, end}
+	where := `account_id = $1 AND event_time >= $2 AND event_time < $3`
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	switch col, ok := auditColumns[q.Attribute]; {
+	case q.Attribute == "":
+	case q.Attribute == "ResourceName":
+		where += ` AND event_id IN (SELECT event_id FROM audit_event_resources WHERE account_id = $1 AND resource_name = ` + arg(q.Value) + `)`
+	case q.Attribute == "ReadOnly":
+		where += ` AND read_only = ` + arg(boolToDB(q.Value == "true"))
+	case ok:
+		where += ` AND ` + col + ` = ` + arg(q.Value)
+	default:
+		return nil, fmt.Errorf("store: lookup audit events: unknown attribute %q", q.Attribute)
+	}
+	if !q.BeforeTime.IsZero() {
+		t := arg(timeToDB(q.BeforeTime))
+		where += ` AND (event_time < ` + t + ` OR (event_time = ` + t + ` AND event_id < ` + arg(q.BeforeID) + `))`
+	}
+	limit := int64(q.Limit)
+	if limit <= 0 {
+		limit = math.MaxInt64
+	}
+	rows, err := s.query(ctx, s.db, `SELECT event_id, account_id, event_time, event_name, event_source, username, access_key_id,
+		read_only, resources, body FROM audit_events WHERE `+where+` ORDER BY event_time DESC, event_id DESC LIMIT `+arg(limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: lookup audit events: %w", err)
+	}
+	return collect(rows, "lookup audit events", func(sc interface{ Scan(...any) error }) (store.AuditEvent, error) {
+		var (
+			e         store.AuditEvent
+			t, ro     int64
+			resources string
+		)
+		if err := sc.Scan(&e.ID, &e.AccountID, &t, &e.Name, &e.Source, &e.Username, &e.AccessKeyID, &ro, &resources, &e.Body); err != nil {
+			return store.AuditEvent{}, err
+		}
+		e.Time, e.ReadOnly, e.Body = timeFromDB(t), ro != 0, bytesFromDB(e.Body)
+		if resources != "" {
+			e.Resources = strings.Split(resources, "\n")
+		}
+		return e, nil
+	})
+}
+
+// DeleteAuditEventsBefore implements store.Store; the cascade takes the events' resources.
+func (s *Store) DeleteAuditEventsBefore(ctx context.Context, t time.Time) (int, error) {
+	var n int64
+	err := s.inTx(ctx, "delete audit events", nil, func(tx querier) error {
+		// Where foreign keys are not enforced on the connection, the resources go by hand.
+		if _, err := s.exec(ctx, tx, `DELETE FROM audit_event_resources WHERE event_time < $1`, timeToDB(t)); err != nil {
+			return fmt.Errorf("store: delete audit event resources: %w", err)
+		}
+		res, err := s.exec(ctx, tx, `DELETE FROM audit_events WHERE event_time < $1`, timeToDB(t))
+		if err != nil {
+			return fmt.Errorf("store: delete audit events: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
