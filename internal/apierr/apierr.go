@@ -63,6 +63,12 @@ const (
 	Throttling
 	SourceThrottled
 
+	// CloudTrail (JSON 1.1): LookupEvents' refusals.
+	InvalidLookupAttributes
+	InvalidTimeRange
+	InvalidMaxResults
+	InvalidNextToken
+
 	// The native token API under /federation/v1/ (no AWS client has expectations there).
 	Unauthenticated
 	TokenExpired
@@ -171,6 +177,14 @@ var table = map[Code]Spec{
 		"The resource is in use.", ""},
 	ResourceConflict: {"ResourceConflictException", "ResourceConflict", 409, true,
 		"A resource already has that name.", ""},
+	InvalidLookupAttributes: {"InvalidLookupAttributesException", "InvalidLookupAttributes", 400, true,
+		"Occurs when a lookup attribute is specified that is not valid.", ""},
+	InvalidTimeRange: {"InvalidTimeRangeException", "InvalidTimeRange", 400, true,
+		"Occurs if the timestamp values are not valid. Either the start time occurs after the end time, or the time range is outside the range of possible values.", ""},
+	InvalidMaxResults: {"InvalidMaxResultsException", "InvalidMaxResults", 400, true,
+		"This exception is thrown if the limit specified is not valid.", ""},
+	InvalidNextToken: {"InvalidNextTokenException", "InvalidNextToken", 400, true,
+		"A token that is not valid, or a token that was previously used in a request with different parameters.", ""},
 	ServiceUnavailable: {"InternalServiceException", "ServiceUnavailable", 503, false,
 		"The service is unavailable. Please try again later.", "UNAVAILABLE"},
 

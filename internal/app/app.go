@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connectfed/connectfed/internal/audit"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/metrics"
@@ -63,6 +65,10 @@ type Options struct {
 	PprofAddr string
 	// MetricsAddr, when set, serves /metrics there instead of on the main listener.
 	MetricsAddr string
+	// AuditLines, when set, receives every audit record as a JSON line too (a file, stdout);
+	// AuditRetention is how long the store keeps records (0: for ever).
+	AuditLines     io.Writer
+	AuditRetention time.Duration
 	// Logger and Now are the app's (slog.Default() and time.Now when nil).
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -187,13 +193,16 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 			return stop(err)
 		}
 	}
+	trail := audit.New(st, audit.Options{Lines: o.AuditLines, Log: log})
+	defer trail.Close() // before the store closes: it writes what is queued
+	o.Server.Audit = trail
 	front.HandOff(server.New(o.Server, ids, conn))
 	if hooks.Serving != nil {
 		if err := hooks.Serving(ctx, run); err != nil {
 			return stop(err)
 		}
 	}
-	go housekeeping(ctx, ids, conn, log)
+	go housekeeping(ctx, ids, conn, trail, o.AuditRetention, o.Now, log)
 	go rotateKeys(ctx, tokens, o.KeyRotation, o.RefreshTTL, keyReload(o.CacheTTL), log)
 	err = <-serving
 	log.Info("stopped")

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/connectfed/connectfed/internal/audit"
 	"github.com/connectfed/connectfed/internal/awsini"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
@@ -81,10 +82,12 @@ func rotateKeys(ctx context.Context, tokens *token.Issuer, every, lifetime, inte
 	}
 }
 
-// housekeeping runs hourly: it removes STS sessions a day after they expired and the records of
-// used and revoked tokens once those tokens expired, so the store does not grow without bound,
-// and drops cache entries past their TTL, so keys nobody asks for again do not pile up in memory.
-func housekeeping(ctx context.Context, ids *identity.Service, conn *connect.Service, log *slog.Logger) {
+// housekeeping runs hourly: it removes STS sessions a day after they expired, the records of
+// used and revoked tokens once those tokens expired and audit records past their retention, so
+// the store does not grow without bound, and drops cache entries past their TTL, so keys nobody
+// asks for again do not pile up in memory.
+func housekeeping(ctx context.Context, ids *identity.Service, conn *connect.Service, trail *audit.Trail, retention time.Duration,
+	now func() time.Time, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -99,6 +102,13 @@ func housekeeping(ctx context.Context, ids *identity.Service, conn *connect.Serv
 			log.Warn("purge expired sessions", "err", err)
 		} else if n > 0 {
 			log.Info("purged expired sessions", "count", n)
+		}
+		if retention > 0 {
+			if n, err := trail.Purge(ctx, now(), retention); err != nil && ctx.Err() == nil {
+				log.Warn("purge old audit records", "err", err)
+			} else if n > 0 {
+				log.Info("purged old audit records", "count", n, "retention", retention)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -26,7 +26,13 @@ const (
 	// Native is connectfed's own API under /federation/v1/: JSON in an envelope,
 	// {"success": true, "data": ...} or {"success": false, "error": {"code", "message"}}.
 	Native
+	// JSON11 is awsJson1_1 (CloudTrail): POST / with the operation in X-Amz-Target, JSON both
+	// ways, the error type in the body's __type.
+	JSON11
 )
+
+// ContentTypeJSON11 is awsJson1_1's content type.
+const ContentTypeJSON11 = "application/x-amz-json-1.1"
 
 // Header names every answer carries.
 const (
@@ -85,9 +91,35 @@ func WriteError(w http.ResponseWriter, p Protocol, xmlns, requestID string, e *a
 		WriteQueryError(w, xmlns, requestID, e)
 	case Native:
 		WriteNativeError(w, e)
+	case JSON11:
+		WriteJSON11Error(w, e)
 	default:
 		WriteJSONError(w, e)
 	}
+}
+
+type json11Error struct {
+	Type    string `json:"__type"`
+	Message string `json:"message"`
+}
+
+// WriteJSON11Error answers an awsJson1_1 error: the type in the body's __type, as the SDKs
+// read it, and in X-Amzn-ErrorType.
+func WriteJSON11Error(w http.ResponseWriter, e *apierr.Error) {
+	spec := e.Spec()
+	w.Header().Set(HeaderErrorType, spec.JSONType)
+	body, _ := json.Marshal(json11Error{Type: spec.JSONType, Message: e.Text()})
+	write(w, spec.Status, ContentTypeJSON11, body)
+}
+
+// WriteJSON11 answers an awsJson1_1 success with v encoded as JSON.
+func WriteJSON11(w http.ResponseWriter, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		WriteJSON11Error(w, apierr.Of(err))
+		return
+	}
+	write(w, http.StatusOK, ContentTypeJSON11, body)
 }
 
 type nativeSuccess struct {

@@ -74,7 +74,6 @@ func TestServeMetrics(t *testing.T) {
 	t.Setenv(envRootSecret, root.SecretAccessKey)
 	isolateAWS(t, root)
 	srv := startServe(t, testOptions(t.TempDir()))
-	as := newSDK(srv.endpoint, root)
 	ctx := context.Background()
 	must := func(_ any, err error) {
 		t.Helper()
@@ -83,36 +82,9 @@ func TestServeMetrics(t *testing.T) {
 		}
 	}
 
-	inst, err := as.connect.CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: ctypes.DirectoryTypeSaml,
-		InstanceAlias: aws.String("metrics"), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
-	must(inst, err)
-	profiles, err := as.connect.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: inst.Id})
-	must(profiles, err)
-	routing, err := as.connect.ListRoutingProfiles(ctx, &connect.ListRoutingProfilesInput{InstanceId: inst.Id})
-	must(routing, err)
-	var agent string
-	for _, p := range profiles.SecurityProfileSummaryList {
-		if aws.ToString(p.Name) == "Agent" {
-			agent = aws.ToString(p.Id)
-		}
-	}
-	must(as.connect.CreateUser(ctx, &connect.CreateUserInput{InstanceId: inst.Id, Username: aws.String("agent1"), SecurityProfileIds: []string{agent},
-		RoutingProfileId: routing.RoutingProfileSummaryList[0].Id, PhoneConfig: &ctypes.UserPhoneConfig{PhoneType: ctypes.PhoneTypeSoftPhone}}))
-	must(as.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ops")}))
-	key, err := as.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("ops")})
-	must(key, err)
-	must(as.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("ops"), PolicyName: aws.String("assume"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}))
-	role, err := as.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ConnectAgent"),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`)})
-	must(role, err)
-	must(as.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ConnectAgent"), PolicyName: aws.String("federate"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"arn:aws:connect:us-east-1:123456789012:instance/*/user/${aws:userid}"}]}`)}))
-	ops := newSDK(srv.endpoint, awsCreds{AccessKeyID: aws.ToString(key.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(key.AccessKey.SecretAccessKey)})
-	assumed, err := ops.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("agent1")})
-	must(assumed, err)
-	session := newSDK(srv.endpoint, awsCreds{AccessKeyID: aws.ToString(assumed.Credentials.AccessKeyId),
-		SecretAccessKey: aws.ToString(assumed.Credentials.SecretAccessKey), SessionToken: aws.ToString(assumed.Credentials.SessionToken)})
+	fx := newRoleFixture(t, srv.endpoint, root)
+	inst, key, session, ops := fx.instance, fx.key, fx.session, fx.ops
+	var err error
 
 	_, before := scrape(t, srv.endpoint)
 	var last *connect.GetFederationTokenOutput
@@ -195,6 +167,61 @@ func TestServeMetrics(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
+}
+
+// roleFixture is a Connect instance with the user agent1, an IAM user ops with a key that
+// may assume the role ConnectAgent, and a session of that role named agent1, which may get
+// agent1's federation tokens.
+type roleFixture struct {
+	instance *connect.CreateInstanceOutput
+	key      *iam.CreateAccessKeyOutput
+	assumed  *sts.AssumeRoleOutput
+	ops      sdk
+	session  sdk
+}
+
+func newRoleFixture(t *testing.T, endpoint string, root awsCreds) roleFixture {
+	t.Helper()
+	as := newSDK(endpoint, root)
+	ctx := context.Background()
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	inst, err := as.connect.CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: ctypes.DirectoryTypeSaml,
+		InstanceAlias: aws.String("metrics"), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
+	must(inst, err)
+	profiles, err := as.connect.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: inst.Id})
+	must(profiles, err)
+	routing, err := as.connect.ListRoutingProfiles(ctx, &connect.ListRoutingProfilesInput{InstanceId: inst.Id})
+	must(routing, err)
+	var agent string
+	for _, p := range profiles.SecurityProfileSummaryList {
+		if aws.ToString(p.Name) == "Agent" {
+			agent = aws.ToString(p.Id)
+		}
+	}
+	must(as.connect.CreateUser(ctx, &connect.CreateUserInput{InstanceId: inst.Id, Username: aws.String("agent1"), SecurityProfileIds: []string{agent},
+		RoutingProfileId: routing.RoutingProfileSummaryList[0].Id, PhoneConfig: &ctypes.UserPhoneConfig{PhoneType: ctypes.PhoneTypeSoftPhone}}))
+	must(as.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ops")}))
+	key, err := as.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("ops")})
+	must(key, err)
+	must(as.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("ops"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}))
+	role, err := as.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ConnectAgent"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`)})
+	must(role, err)
+	must(as.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ConnectAgent"), PolicyName: aws.String("federate"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"arn:aws:connect:us-east-1:123456789012:instance/*/user/${aws:userid}"}]}`)}))
+	ops := newSDK(endpoint, awsCreds{AccessKeyID: aws.ToString(key.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(key.AccessKey.SecretAccessKey)})
+	assumed, err := ops.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("agent1")})
+	must(assumed, err)
+	session := newSDK(endpoint, awsCreds{AccessKeyID: aws.ToString(assumed.Credentials.AccessKeyId),
+		SecretAccessKey: aws.ToString(assumed.Credentials.SecretAccessKey), SessionToken: aws.ToString(assumed.Credentials.SessionToken)})
+
+	return roleFixture{instance: inst, key: key, assumed: assumed, ops: ops, session: session}
 }
 
 // grepLines is the lines of text that hold s.

@@ -53,6 +53,8 @@ type serveOptions struct {
 	dbConnectTimeout time.Duration
 	pprofAddr        string
 	metricsAddr      string
+	auditLog         string
+	auditRetention   time.Duration
 	tlsCert          string
 	tlsKey           string
 	tlsSelfSigned    bool
@@ -154,6 +156,8 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.DurationVar(&o.requestTimeout, "request-timeout", 20*time.Second, "longest a request may take, waiting for the store included; past it the client gets a retryable ServiceUnavailable")
 	f.IntVar(&o.dbMaxConns, "db-max-conns", postgres.DefaultMaxConns, "PostgreSQL: connections this replica keeps at most; requests beyond them wait, within --request-timeout")
 	f.DurationVar(&o.dbConnectTimeout, "db-connect-timeout", postgres.DefaultConnectTimeout, "PostgreSQL: longest wait for one new connection (overrides the URL's connect_timeout)")
+	f.StringVar(&o.auditLog, "audit-log", "", "also write every audit record (CloudTrail's event shape) as a JSON line to this file, appended to, or to standard output with -")
+	f.DurationVar(&o.auditRetention, "audit-retention", 90*24*time.Hour, "how long the store keeps audit records for cloudtrail lookup-events and connectfed audit (0: for ever)")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at this address's /metrics (e.g. 127.0.0.1:9090) instead of on the main listener's /metrics")
 	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (off when empty); it reveals internals, keep it private")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain; needs --tls-key")
@@ -282,7 +286,14 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if publicURL == "" {
 		publicURL = endpoint
 	}
+	auditLines, closeAudit, err := openAuditLog(o.auditLog, stdout)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeAudit()
 	opts := app.Options{
+		AuditLines: auditLines, AuditRetention: o.auditRetention,
 		AccountID: o.accountID, DataDir: o.dataDir, Database: o.database,
 		Postgres: postgres.Options{MaxConns: o.dbMaxConns, ConnectTimeout: o.dbConnectTimeout},
 		Server: server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody,
@@ -332,4 +343,20 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 			return nil
 		},
 	})
+}
+
+// openAuditLog opens where --audit-log sends the audit records: nowhere (""), standard output
+// ("-"), or a file, appended to and readable by its owner only (the records name who did what).
+func openAuditLog(path string, stdout io.Writer) (io.Writer, func(), error) {
+	switch path {
+	case "":
+		return nil, func() {}, nil
+	case "-":
+		return stdout, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--audit-log: %w", err)
+	}
+	return f, func() { f.Close() }, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/store"
 	"github.com/connectfed/connectfed/internal/token"
@@ -27,6 +28,10 @@ type TokenInfo struct {
 // Renewed is what a refresh hands out: a new access token and a new refresh token of the same
 // family.
 type Renewed struct {
+	// Subject is whose token it was, once the token is known genuine: set even when the
+	// refresh is refused, for the audit trail.
+	Subject TokenSubject
+
 	AccessToken            string
 	AccessTokenExpiration  time.Time
 	RefreshToken           string
@@ -98,30 +103,41 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Renewed, er
 	if err != nil {
 		return Renewed{}, err
 	}
+	who := Renewed{Subject: subjectOf(c)}
 	if _, _, err := s.standing(ctx, c); err != nil {
-		return Renewed{}, err
+		return who, err
 	}
 	err = s.store.MarkTokenUsed(ctx, c.ID, c.FamilyID, c.ExpiresAt)
 	if errors.Is(err, store.ErrAlreadyExists) {
 		if err := s.store.RevokeFamily(ctx, c.FamilyID, s.now().UTC(), c.ExpiresAt); err != nil {
-			return Renewed{}, fmt.Errorf("connect: revoke a reused family: %w", err)
+			return who, fmt.Errorf("connect: revoke a reused family: %w", err)
 		}
-		return Renewed{}, apierr.New(apierr.TokenReused, "")
+		return who, apierr.New(apierr.TokenReused, "")
 	}
 	if err != nil {
-		return Renewed{}, fmt.Errorf("connect: use refresh token: %w", err)
+		return who, fmt.Errorf("connect: use refresh token: %w", err)
 	}
 	// Tokens count whole seconds from the second they are issued in.
 	left := c.ExpiresAt.Sub(time.Unix(s.now().Unix(), 0))
 	if left < time.Second {
-		return Renewed{}, apierr.New(apierr.TokenExpired, "The refresh token has expired.")
+		return who, apierr.New(apierr.TokenExpired, "The refresh token has expired.")
 	}
 	pair, err := s.tokens.Renew(c, min(s.cfg.AccessTokenTTL, left), left)
 	if err != nil {
-		return Renewed{}, fmt.Errorf("connect: renew: %w", err)
+		return who, fmt.Errorf("connect: renew: %w", err)
 	}
-	return Renewed{AccessToken: pair.Access, AccessTokenExpiration: pair.AccessClaims.ExpiresAt,
+	return Renewed{Subject: who.Subject, AccessToken: pair.Access, AccessTokenExpiration: pair.AccessClaims.ExpiresAt,
 		RefreshToken: pair.Refresh, RefreshTokenExpiration: pair.RefreshClaims.ExpiresAt}, nil
+}
+
+// TokenSubject is whom a genuine token was issued for, for the audit trail.
+type TokenSubject struct {
+	AccountID, Region, UserID, UserARN string
+}
+
+func subjectOf(c token.Claims) TokenSubject {
+	return TokenSubject{AccountID: c.AccountID, Region: c.Region, UserID: c.UserID,
+		UserARN: arn.ConnectUser(c.Region, c.AccountID, c.InstanceID, c.UserID)}
 }
 
 // Introspect reports whether a token is active, and whose it is, to a principal of the token's
@@ -155,25 +171,26 @@ func (s *Service) Introspect(ctx context.Context, caller identity.Principal, tok
 // Revoke ends every token of a token's family. The holder of any token of the family may revoke
 // it (caller nil); a SigV4 principal may revoke only tokens of its own account. Revoking an
 // expired or already revoked token succeeds: the outcome is the same.
-func (s *Service) Revoke(ctx context.Context, caller *identity.Principal, tok string) error {
+func (s *Service) Revoke(ctx context.Context, caller *identity.Principal, tok string) (TokenSubject, error) {
 	c, err := s.tokens.Verify(tok, token.AnyKind)
 	if errors.Is(err, token.ErrExpired) {
-		return nil // nothing left to end
+		return TokenSubject{}, nil // nothing left to end
 	}
 	if err != nil {
-		return apierr.New(apierr.Unauthenticated, "The token is not a valid connectfed federation token.")
+		return TokenSubject{}, apierr.New(apierr.Unauthenticated, "The token is not a valid connectfed federation token.")
 	}
+	who := subjectOf(c)
 	if caller != nil && caller.AccountID != c.AccountID {
-		return apierr.New(apierr.Forbidden, "%s may not revoke tokens of another account.", caller.ARN)
+		return TokenSubject{}, apierr.New(apierr.Forbidden, "%s may not revoke tokens of another account.", caller.ARN)
 	}
 	until := c.IssuedAt.Add(s.cfg.RefreshTokenTTL)
 	if c.ExpiresAt.After(until) {
 		until = c.ExpiresAt
 	}
 	if err := s.store.RevokeFamily(ctx, c.FamilyID, s.now().UTC(), until); err != nil {
-		return fmt.Errorf("connect: revoke: %w", err)
+		return who, fmt.Errorf("connect: revoke: %w", err)
 	}
-	return nil
+	return who, nil
 }
 
 // PurgeTokenRecords removes records of used tokens and revoked families whose tokens have all

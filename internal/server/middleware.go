@@ -4,10 +4,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
+	"github.com/connectfed/connectfed/internal/audit"
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/server/httpx"
+	"github.com/connectfed/connectfed/internal/server/tokenapi"
 )
 
 // withMiddleware gives the request an id, recovers from panics as an InternalFailure in the
@@ -35,6 +39,7 @@ func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next htt
 			code = "HTTP" + strconv.Itoa(ri.Status) // a refusal without an AWS error type (a page's)
 		}
 		s.cfg.Metrics.Request(ri.Service, ri.Operation, code, took)
+		s.recordFederation(r, ri, start)
 		// Typed attributes, and nothing built when the level is off: this line is written for
 		// every request, on the hot path.
 		if s.log.Enabled(r.Context(), slog.LevelInfo) {
@@ -52,4 +57,26 @@ func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next htt
 		}
 	}()
 	next(sw, r.WithContext(ri))
+}
+
+// federationEvents are the federation operations the audit trail records.
+var federationEvents = map[string]bool{"Refresh": true, "Revoke": true, "SignIn": true, "PasswordSignIn": true, "SAMLSignIn": true}
+
+// recordFederation adds a refresh, a revocation or a sign-in to the audit trail, once the
+// request knows whose account it concerns (a token that is not genuine names none, and is not
+// recorded: the trail is looked up by account).
+func (s *Server) recordFederation(r *http.Request, ri *httpx.Info, start time.Time) {
+	if s.cfg.Audit == nil || ri.Service != tokenapi.Service || !federationEvents[ri.Operation] || ri.Account == "" {
+		return
+	}
+	e := audit.NewEvent(start, audit.SourceFederation, ri.Operation, ri.ID)
+	e.UserIdentity = audit.Identity{Type: "Unknown", ARN: ri.Principal, AccountID: ri.Account, UserName: ri.Username}
+	e.SetUsername(ri.Username)
+	e.RecipientAccountID, e.SourceIPAddress, e.UserAgent = ri.Account, httpx.SourceIP(r), r.UserAgent()
+	if a, err := arn.Parse(ri.Principal); err == nil {
+		e.AWSRegion = a.Region
+	}
+	e.Resources = audit.ResourcesOf(ri.Account, []string{ri.Principal})
+	e.ErrorCode = ri.ErrorCode
+	s.cfg.Audit.Record(e)
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/audit"
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
@@ -62,6 +63,9 @@ type Config struct {
 	// /metrics on this listener (else the caller serves Metrics.Handler elsewhere).
 	Metrics      *metrics.Recorder
 	ServeMetrics bool
+	// Audit, when set, records every write, GetFederationToken, refresh, revocation, sign-in
+	// and refused call.
+	Audit *audit.Trail
 }
 
 // MetricsOperations are the operations the server answers, for the metrics' labels.
@@ -103,7 +107,7 @@ func New(cfg Config, id *identity.Service, conn *connect.Service) *Server {
 	s := newServer(cfg)
 	s.resp.Ping = id.Ready
 	s.aws = awsapi.New(awsapi.Config{Skew: s.cfg.Skew, MaxBodyBytes: s.cfg.MaxBodyBytes, Now: s.cfg.Now, Quotas: s.cfg.Quotas,
-		Metrics: s.cfg.Metrics},
+		Metrics: s.cfg.Metrics, Audit: s.cfg.Audit},
 		id, conn, s.resp)
 	s.tokens = tokenapi.New(conn, s.resp, limit.NewSources(cfg.TokenAPIRate, cfg.TokenAPIBurst), s.cfg.Now, s.aws.Authenticate)
 	s.pages = signin.New(conn, id, s.resp, s.cfg.Now)

@@ -495,7 +495,7 @@ type AuditEvent struct {
 type AuditQuery struct {
 	AccountID  string
 	Start, End time.Time
-	// Attribute is one of "EventName", "EventSource", "Username", "AccessKeyId",
+	// Attribute is one of "EventId", "EventName", "EventSource", "Username", "AccessKeyId",
 	// "ResourceName", "ReadOnly" ("true" or "false"), or "" for none.
 	Attribute, Value string
 	// BeforeTime and BeforeID, when set, start the page after that event.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/audit"
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
@@ -44,6 +45,9 @@ type Config struct {
 	Quotas map[OperationID]Quota
 	// Metrics counts SigV4 failures (nil: none).
 	Metrics *metrics.Recorder
+	// Audit, when set, records every write, every GetFederationToken and every call IAM
+	// policies refuse.
+	Audit *audit.Trail
 }
 
 // API answers the AWS protocols for the domain services.
@@ -124,14 +128,17 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ri.Principal = p.ARN
 	if svc == nil {
-		a.resp.Fail(w, ri, apierr.New(apierr.UnknownOperation, "Service %s is not served here; connectfed serves connect, iam and sts.", signed.Service))
+		a.resp.Fail(w, ri, apierr.New(apierr.UnknownOperation, "Service %s is not served here; connectfed serves connect, iam, sts and cloudtrail (LookupEvents).", signed.Service))
 		return
 	}
 	req := &Request{Request: r, Principal: p, Region: signed.Region, Payload: body, info: ri}
 	var op *Operation
-	if svc.protocol == awsproto.Query {
+	switch svc.protocol {
+	case awsproto.Query:
 		op, err = svc.routeQuery(req)
-	} else {
+	case awsproto.JSON11:
+		op, err = svc.routeTarget(req)
+	default:
 		op, err = svc.routeREST(req)
 	}
 	if err != nil {
@@ -159,20 +166,25 @@ func (a *API) run(w http.ResponseWriter, op *Operation, req *Request) {
 			acc.ResourceTags = req
 		}
 		if err := a.identity.Check(req.Context(), req.Principal, acc); err != nil {
+			a.record(op, req, nil, err)
 			a.resp.Fail(w, req.info, err)
 			return
 		}
 	}
 	out, err := op.handle(a, req)
+	a.record(op, req, out, err)
 	if err != nil {
 		a.resp.Fail(w, req.info, err)
 		return
 	}
-	if op.Protocol == awsproto.Query {
+	switch op.Protocol {
+	case awsproto.Query:
 		awsproto.WriteQueryResult(w, services[op.Service].xmlns, op.Name, req.info.ID, out)
-		return
+	case awsproto.JSON11:
+		awsproto.WriteJSON11(w, out)
+	default:
+		awsproto.WriteJSON(w, http.StatusOK, out)
 	}
-	awsproto.WriteJSON(w, http.StatusOK, out)
 }
 
 // accessOf is what a policy check of op weighs: its action, the resources the request names,

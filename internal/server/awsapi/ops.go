@@ -248,6 +248,9 @@ var operations = []Operation{
 	{Service: "iam", Name: "SimulatePrincipalPolicy", Resources: formValue("PolicySourceArn"), handle: (*API).simulatePrincipalPolicy},
 	{Service: "iam", Name: "SimulateCustomPolicy", Resources: anyResource, handle: (*API).simulateCustomPolicy},
 
+	// CloudTrail (JSON 1.1): the audit trail.
+	{Service: "cloudtrail", Name: "LookupEvents", Resources: anyResource, handle: (*API).lookupEvents},
+
 	// STS (query).
 	{Service: "sts", Name: "GetCallerIdentity", Resources: anyResource, Authorization: NoPermission, handle: (*API).getCallerIdentity},
 	{Service: "sts", Name: "AssumeRole", Resources: formValue("RoleArn"), Authorization: HandlerChecks, handle: (*API).assumeRole},
@@ -261,6 +264,8 @@ type service struct {
 	xmlns    string
 	// version is a query service's API version, which its errors name.
 	version string
+	// target is an awsJson1_1 service's X-Amz-Target prefix, before the operation's name.
+	target string
 	// actions are a query service's operations by name; routes a restJson1 service's, in
 	// table order.
 	actions map[string]*Operation
@@ -269,9 +274,10 @@ type service struct {
 
 // services are the services by credential-scope name, filled from the table.
 var services = map[string]*service{
-	"connect": {protocol: awsproto.RestJSON},
-	"iam":     {protocol: awsproto.Query, xmlns: awsproto.IAMNamespace, version: "2010-05-08"},
-	"sts":     {protocol: awsproto.Query, xmlns: awsproto.STSNamespace, version: "2011-06-15"},
+	"connect":    {protocol: awsproto.RestJSON},
+	"iam":        {protocol: awsproto.Query, xmlns: awsproto.IAMNamespace, version: "2010-05-08"},
+	"sts":        {protocol: awsproto.Query, xmlns: awsproto.STSNamespace, version: "2011-06-15"},
+	"cloudtrail": {protocol: awsproto.JSON11, target: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."},
 }
 
 func init() {
@@ -288,7 +294,7 @@ func init() {
 		if op.Quota == (Quota{}) && op.Service == "connect" {
 			op.Quota = connectQuota
 		}
-		if svc.protocol == awsproto.Query {
+		if svc.protocol == awsproto.Query || svc.protocol == awsproto.JSON11 {
 			if svc.actions == nil {
 				svc.actions = map[string]*Operation{}
 			}
@@ -357,6 +363,22 @@ func (svc *service) routeQuery(req *Request) (*Operation, error) {
 	op := svc.actions[action]
 	if op == nil {
 		return nil, apierr.New(apierr.InvalidAction, "Could not find operation %s for version %s", action, svc.version)
+	}
+	req.info.Service = op.Service
+	return op, nil
+}
+
+// routeTarget finds the awsJson1_1 operation X-Amz-Target names.
+func (svc *service) routeTarget(req *Request) (*Operation, error) {
+	target := req.Header.Get("X-Amz-Target")
+	name, ok := strings.CutPrefix(target, svc.target)
+	if !ok || req.Method != "POST" {
+		return nil, apierr.New(apierr.UnknownOperation, "Unknown operation %s %s (X-Amz-Target %q)", req.Method, req.URL.Path, target)
+	}
+	req.info.Operation = name
+	op := svc.actions[name]
+	if op == nil {
+		return nil, apierr.New(apierr.UnknownOperation, "Unknown operation %s: connectfed serves LookupEvents of CloudTrail.", name)
 	}
 	req.info.Service = op.Service
 	return op, nil

@@ -31,7 +31,10 @@ type Info struct {
 	// operation. Service stays "" for a request no route took.
 	Service   string
 	Operation string
-	Status    int
+	// Account and Username say, once known, whose account and which user a federation
+	// request (a refresh, a sign-in) concerns, for the audit trail.
+	Account, Username string
+	Status            int
 	// ErrorCode is the AWS error type of a failed request, for the log.
 	ErrorCode string
 	// Protocol and XMLNS say how to answer an error raised outside a handler (a panic).

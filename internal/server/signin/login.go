@@ -80,7 +80,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 			Username: username, Reason: e.Text()})
 		return
 	}
-	ri.Principal = sess.UserARN
+	signedIn(ri, sess)
 	maxAge := int(sess.ExpiresAt.Sub(p.now()) / time.Second)
 	http.SetCookie(w, p.cookie(r, sess.Token, max(maxAge, 1)))
 	pageHeaders(w.Header())

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
@@ -86,6 +87,10 @@ func (p *Pages) ServeSAML(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ri.Principal = cred.ARN
+	if a, err := arn.Parse(cred.ARN); err == nil {
+		ri.Account = a.Account
+		ri.Username = a.Resource[strings.LastIndex(a.Resource, "/")+1:] // the session name
+	}
 	m := connectRelay.FindStringSubmatch(relay)
 	if m == nil {
 		p.render(w, r, http.StatusOK, "aws-session", pageData{Title: "Signed in to AWS", SessionARN: cred.ARN,

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/server/httpx"
@@ -189,12 +190,21 @@ func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 		p.FailPage(w, r, title, hint, err)
 		return
 	}
-	httpx.From(r.Context()).Principal = sess.UserARN
+	signedIn(httpx.From(r.Context()), sess)
 	maxAge := int(sess.ExpiresAt.Sub(p.now()) / time.Second)
 	http.SetCookie(w, p.cookie(r, sess.Token, max(maxAge, 1)))
 	pageHeaders(w.Header())
 	framedBy(w.Header(), sess.FrameAncestors)
 	http.Redirect(w, r, sessionPage, http.StatusSeeOther)
+}
+
+// signedIn says in the request's record who is signed in: the log's principal, and the
+// account and username the audit trail records the sign-in under.
+func signedIn(ri *httpx.Info, sess connect.Session) {
+	ri.Principal, ri.Username = sess.UserARN, sess.Username
+	if a, err := arn.Parse(sess.UserARN); err == nil {
+		ri.Account = a.Account
+	}
 }
 
 // sessionPage shows who is signed in, or why nobody is.
@@ -217,7 +227,7 @@ func (p *Pages) sessionPage(w http.ResponseWriter, r *http.Request) {
 		p.FailPage(w, r, title, hint, err)
 		return
 	}
-	httpx.From(r.Context()).Principal = sess.UserARN
+	signedIn(httpx.From(r.Context()), sess)
 	instance := sess.InstanceAlias
 	if instance == "" {
 		instance = sess.InstanceID

@@ -125,6 +125,9 @@ func (a *API) refresh(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	out, err := a.connect.Refresh(r.Context(), in.RefreshToken)
+	if out.Subject.UserARN != "" {
+		ri.Principal, ri.Account = out.Subject.UserARN, out.Subject.AccountID
+	}
 	if err != nil {
 		a.resp.Fail(w, ri, err)
 		return
@@ -168,7 +171,11 @@ func (a *API) revoke(w http.ResponseWriter, r *http.Request, body []byte) {
 	if !ok {
 		return
 	}
-	if err := a.connect.Revoke(r.Context(), p, tok); err != nil {
+	who, err := a.connect.Revoke(r.Context(), p, tok)
+	if who.UserARN != "" {
+		ri.Principal, ri.Account = who.UserARN, who.AccountID
+	}
+	if err != nil {
 		a.resp.Fail(w, ri, err)
 		return
 	}

@@ -49,6 +49,7 @@ func dedupeStrings(list []string) []string {
 
 // auditColumns are the columns an attribute looks up, by the attribute's name.
 var auditColumns = map[string]string{
+	"EventId":     "event_id",
 	"EventName":   "event_name",
 	"EventSource": "event_source",
 	"Username":    "username",

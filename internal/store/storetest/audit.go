@@ -50,6 +50,7 @@ func testAuditEvents(t *testing.T, s store.Store) {
 	}
 	lookup("by name", store.AuditQuery{AccountID: accountA, Attribute: "EventName", Value: "GetFederationToken"}, "ev-005", "ev-002")
 	lookup("by username", store.AuditQuery{AccountID: accountA, Attribute: "Username", Value: "ops"}, "ev-003", "ev-001")
+	lookup("by id", store.AuditQuery{AccountID: accountA, Attribute: "EventId", Value: "ev-003"}, "ev-003")
 	lookup("by key", store.AuditQuery{AccountID: accountA, Attribute: "AccessKeyId", Value: "AKIAagent2"}, "ev-005")
 	lookup("by source", store.AuditQuery{AccountID: accountB, Attribute: "EventSource", Value: "connect.amazonaws.com"}, "ev-004")
 	lookup("by resource", store.AuditQuery{AccountID: accountA, Attribute: "ResourceName", Value: "arn:inst/1"}, "ev-002", "ev-001")

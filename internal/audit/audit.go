@@ -1,0 +1,325 @@
+// Package audit owns connectfed's audit trail: one record in CloudTrail's event shape for every
+// write (IAM, STS, Connect), every GetFederationToken, every refresh, revocation and sign-in, and
+// every call IAM policies refused. It builds the records with their secrets removed, writes
+// them to the store in batches off the request path (and as JSON lines to a file when asked),
+// and looks them up as CloudTrail's LookupEvents does.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+// Event is a CloudTrail record (the fields connectfed fills, in CloudTrail's names).
+type Event struct {
+	EventVersion       string          `json:"eventVersion"`
+	UserIdentity       Identity        `json:"userIdentity"`
+	EventTime          string          `json:"eventTime"`
+	EventSource        string          `json:"eventSource"`
+	EventName          string          `json:"eventName"`
+	AWSRegion          string          `json:"awsRegion"`
+	SourceIPAddress    string          `json:"sourceIPAddress"`
+	UserAgent          string          `json:"userAgent"`
+	ErrorCode          string          `json:"errorCode,omitempty"`
+	ErrorMessage       string          `json:"errorMessage,omitempty"`
+	RequestParameters  json.RawMessage `json:"requestParameters"`
+	ResponseElements   json.RawMessage `json:"responseElements"`
+	RequestID          string          `json:"requestID"`
+	EventID            string          `json:"eventID"`
+	ReadOnly           bool            `json:"readOnly"`
+	Resources          []Resource      `json:"resources,omitempty"`
+	EventType          string          `json:"eventType"`
+	ManagementEvent    bool            `json:"managementEvent"`
+	RecipientAccountID string          `json:"recipientAccountId"`
+	EventCategory      string          `json:"eventCategory"`
+
+	// time is EventTime as a time; username the name LookupEvents shows and finds it by.
+	time     time.Time
+	username string
+}
+
+// Identity is CloudTrail's userIdentity.
+type Identity struct {
+	Type           string          `json:"type"`
+	PrincipalID    string          `json:"principalId,omitempty"`
+	ARN            string          `json:"arn,omitempty"`
+	AccountID      string          `json:"accountId,omitempty"`
+	AccessKeyID    string          `json:"accessKeyId,omitempty"`
+	UserName       string          `json:"userName,omitempty"`
+	SessionContext *SessionContext `json:"sessionContext,omitempty"`
+}
+
+// SessionContext is a role session's: the role it was issued for, and when.
+type SessionContext struct {
+	SessionIssuer Issuer            `json:"sessionIssuer"`
+	Attributes    map[string]string `json:"attributes"`
+}
+
+// Issuer is the role behind a session.
+type Issuer struct {
+	Type        string `json:"type"`
+	PrincipalID string `json:"principalId"`
+	ARN         string `json:"arn"`
+	AccountID   string `json:"accountId"`
+	UserName    string `json:"userName"`
+}
+
+// Resource is a resource an event concerns.
+type Resource struct {
+	ARN       string `json:"ARN"`
+	AccountID string `json:"accountId"`
+	Type      string `json:"type,omitempty"`
+}
+
+// Sources of the events: AWS's service endpoints, and the federation side of connectfed (its
+// token API and sign-in pages), which AWS has no name for.
+const (
+	SourceFederation = "federation.connectfed"
+	eventVersion     = "1.09"
+)
+
+// Source is the eventSource of an AWS service: connect.amazonaws.com.
+func Source(service string) string { return service + ".amazonaws.com" }
+
+// NewEvent starts an event of a call at t: the caller fills in who, what and how it ended.
+func NewEvent(t time.Time, source, name, requestID string) *Event {
+	t = t.UTC().Truncate(time.Second)
+	return &Event{EventVersion: eventVersion, EventTime: t.Format(time.RFC3339), EventSource: source, EventName: name,
+		RequestID: requestID, EventID: uuid.NewString(), EventType: "AwsApiCall", ManagementEvent: true,
+		EventCategory: "Management", RequestParameters: json.RawMessage("null"), ResponseElements: json.RawMessage("null"), time: t}
+}
+
+// SetUsername sets the name LookupEvents shows the event under (and finds it by): an IAM user's
+// name, a role session's name, "root", or a Connect user's username.
+func (e *Event) SetUsername(name string) { e.username = name }
+
+// Options configure a Trail.
+type Options struct {
+	// Lines, when set, receives every record as a JSON line as well (a file, stdout).
+	Lines io.Writer
+	// FlushEvery bounds how long a record waits to be written; Batch how many go at once.
+	FlushEvery time.Duration
+	Batch      int
+	Log        *slog.Logger
+}
+
+// Trail writes records to the store in batches, off the request path. Record never blocks
+// for the store: a full queue waits for room, so a record is never dropped.
+type Trail struct {
+	st    store.Store
+	o     Options
+	queue chan *Event
+
+	flushReq chan chan struct{}
+	done     chan struct{}
+	closed   sync.Once
+	linesMu  sync.Mutex
+}
+
+// New starts a Trail over st; Close flushes and stops it.
+func New(st store.Store, o Options) *Trail {
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = 200 * time.Millisecond
+	}
+	if o.Batch <= 0 {
+		o.Batch = 500
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	t := &Trail{st: st, o: o, queue: make(chan *Event, 8192), flushReq: make(chan chan struct{}), done: make(chan struct{})}
+	go t.run()
+	return t
+}
+
+// Record queues an event. A nil *Trail records nothing.
+func (t *Trail) Record(e *Event) {
+	if t == nil || e == nil {
+		return
+	}
+	t.queue <- e
+}
+
+// Flush waits until every event recorded before it is written.
+func (t *Trail) Flush(ctx context.Context) error {
+	if t == nil {
+		return nil
+	}
+	ack := make(chan struct{})
+	select {
+	case t.flushReq <- ack:
+	case <-t.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-ack:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close writes what is queued and stops the Trail.
+func (t *Trail) Close() {
+	if t == nil {
+		return
+	}
+	t.closed.Do(func() {
+		close(t.queue)
+		<-t.done
+	})
+}
+
+func (t *Trail) run() {
+	defer close(t.done)
+	tick := time.NewTicker(t.o.FlushEvery)
+	defer tick.Stop()
+	var batch []*Event
+	write := func() {
+		if len(batch) > 0 {
+			t.write(batch)
+			batch = batch[:0]
+		}
+	}
+	for {
+		select {
+		case e, ok := <-t.queue:
+			if !ok {
+				write()
+				return
+			}
+			batch = append(batch, e)
+			if len(batch) >= t.o.Batch {
+				write()
+			}
+		case <-tick.C:
+			write()
+		case ack := <-t.flushReq:
+			// Everything queued before the request was sent is in the channel: take it too.
+			for len(t.queue) > 0 {
+				batch = append(batch, <-t.queue)
+			}
+			write()
+			close(ack)
+		}
+	}
+}
+
+// write stores a batch and writes its lines. A batch the store refuses is logged, by count
+// only: a record holds no secret, but a log line is no place for one either way.
+func (t *Trail) write(batch []*Event) {
+	records := make([]store.AuditEvent, 0, len(batch))
+	var lines []byte
+	for _, e := range batch {
+		body, err := json.Marshal(e)
+		if err != nil {
+			t.o.Log.Error("audit: encode a record", "event", e.EventName, "err", err)
+			continue
+		}
+		records = append(records, store.AuditEvent{AccountID: e.RecipientAccountID, ID: e.EventID, Time: e.time, Name: e.EventName,
+			Source: e.EventSource, Username: e.username, AccessKeyID: e.UserIdentity.AccessKeyID, Resources: resourceNames(e),
+			ReadOnly: e.ReadOnly, Body: body})
+		if t.o.Lines != nil {
+			lines = append(append(lines, body...), '\n')
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := t.st.AppendAuditEvents(ctx, records); err != nil {
+		t.o.Log.Error("audit: store a batch of records", "records", len(records), "err", err)
+	}
+	if len(lines) > 0 {
+		t.linesMu.Lock()
+		_, err := t.o.Lines.Write(lines)
+		t.linesMu.Unlock()
+		if err != nil {
+			t.o.Log.Error("audit: write records as JSON lines", "records", len(records), "err", err)
+		}
+	}
+}
+
+func resourceNames(e *Event) []string {
+	out := make([]string, 0, len(e.Resources))
+	for _, r := range e.Resources {
+		out = append(out, r.ARN)
+	}
+	return out
+}
+
+// Purge deletes the records older than keep.
+func (t *Trail) Purge(ctx context.Context, now time.Time, keep time.Duration) (int, error) {
+	return t.st.DeleteAuditEventsBefore(ctx, now.Add(-keep))
+}
+
+// Lookup is a LookupEvents query: one attribute at most, a time range, a page.
+type Lookup struct {
+	AccountID        string
+	Attribute, Value string
+	Start, End       time.Time
+	NextToken        string
+	MaxResults       int
+}
+
+// Found is a record as LookupEvents lists it.
+type Found struct {
+	ID, Name, Source, Username, AccessKeyID string
+	Time                                    time.Time
+	ReadOnly                                bool
+	Resources                               []Resource
+	// Record is the whole record, as JSON (LookupEvents' CloudTrailEvent).
+	Record string
+}
+
+// ErrBadToken is a NextToken no page of ours gave.
+var ErrBadToken = errors.New("audit: not a NextToken of a lookup")
+
+// Find answers a lookup, after writing what is queued so that it sees every call made before
+// it. The NextToken is the last record's time and id.
+func (t *Trail) Find(ctx context.Context, l Lookup) ([]Found, string, error) {
+	if err := t.Flush(ctx); err != nil {
+		return nil, "", err
+	}
+	q := store.AuditQuery{AccountID: l.AccountID, Attribute: l.Attribute, Value: l.Value, Start: l.Start, End: l.End, Limit: l.MaxResults + 1}
+	if l.NextToken != "" {
+		us, id, ok := strings.Cut(l.NextToken, ".")
+		var micros int64
+		if _, err := fmt.Sscan(us, &micros); !ok || err != nil || id == "" {
+			return nil, "", ErrBadToken
+		}
+		q.BeforeTime, q.BeforeID = time.UnixMicro(micros).UTC(), id
+	}
+	events, err := t.st.LookupAuditEvents(ctx, q)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(events) > l.MaxResults {
+		events = events[:l.MaxResults]
+		last := events[len(events)-1]
+		next = fmt.Sprintf("%d.%s", last.Time.UnixMicro(), last.ID)
+	}
+	out := make([]Found, len(events))
+	for i, e := range events {
+		f := Found{ID: e.ID, Name: e.Name, Source: e.Source, Username: e.Username, AccessKeyID: e.AccessKeyID, Time: e.Time,
+			ReadOnly: e.ReadOnly, Record: string(e.Body)}
+		var rec Event
+		if json.Unmarshal(e.Body, &rec) == nil {
+			f.Resources = rec.Resources
+		}
+		out[i] = f
+	}
+	return out, next, nil
+}

@@ -1,0 +1,134 @@
+package audit
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/connectfed/connectfed/internal/arn"
+	"github.com/connectfed/connectfed/internal/identity"
+)
+
+// Hidden is what stands in a record for a value a record must not hold, as CloudTrail writes it.
+const Hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+// secretKeys are the members whose values are secrets, tokens or passwords, by lower-case name:
+// a record keeps that they were there, never what they were.
+var secretKeys = map[string]bool{
+	"password": true, "secretaccesskey": true, "sessiontoken": true, "accesstoken": true, "refreshtoken": true,
+	"token": true, "signinurl": true, "samlassertion": true, "samlresponse": true, "webidentitytoken": true,
+	"x-amz-security-token": true, "x-amz-signature": true, "credential": true,
+}
+
+// Redacted is v as a record's JSON: members named in lowerCamelCase, as CloudTrail writes
+// them, and every secret member's value hidden. nil is JSON null.
+func Redacted(v any) json.RawMessage {
+	if v == nil {
+		return json.RawMessage("null")
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	var tree any
+	if err := json.Unmarshal(b, &tree); err != nil {
+		return json.RawMessage("null")
+	}
+	out, err := json.Marshal(redact(tree))
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return out
+}
+
+func redact(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			if secretKeys[strings.ToLower(k)] {
+				out[lowerCamel(k)] = Hidden
+				continue
+			}
+			out[lowerCamel(k)] = redact(val)
+		}
+		return out
+	case []any:
+		for i := range x {
+			x[i] = redact(x[i])
+		}
+		return x
+	}
+	return v
+}
+
+// lowerCamel is a member name as CloudTrail writes it: SecurityProfileIds → securityProfileIds,
+// ARN stays ARN (an initialism).
+func lowerCamel(k string) string {
+	if k == "" || k == strings.ToUpper(k) {
+		return k
+	}
+	return strings.ToLower(k[:1]) + k[1:]
+}
+
+// Who is a caller as CloudTrail's userIdentity, and the name LookupEvents shows it under.
+func Who(p identity.Principal) (Identity, string) {
+	id := Identity{PrincipalID: p.UserID, ARN: p.ARN, AccountID: p.AccountID, AccessKeyID: p.AccessKeyID}
+	switch p.Kind {
+	case identity.Root:
+		id.Type = "Root"
+		return id, "root"
+	case identity.IAMUser:
+		id.Type, id.UserName = "IAMUser", p.UserName
+		return id, p.UserName
+	case identity.AssumedRole:
+		id.Type = "AssumedRole"
+		roleID, _, _ := strings.Cut(p.UserID, ":")
+		id.SessionContext = &SessionContext{
+			SessionIssuer: Issuer{Type: "Role", PrincipalID: roleID, ARN: arn.Role(p.AccountID, p.RolePath, p.RoleName),
+				AccountID: p.AccountID, UserName: p.RoleName},
+			Attributes: map[string]string{"mfaAuthenticated": "false"},
+		}
+		return id, p.SessionName
+	}
+	id.Type = "Unknown"
+	return id, ""
+}
+
+// ResourcesOf are the resources of ARNs, without patterns (a Create's INSTANCE/agent/*) and
+// "*", typed as CloudTrail types them where connectfed knows the type.
+func ResourcesOf(account string, arns []string) []Resource {
+	var out []Resource
+	for _, a := range arns {
+		if a == "*" || strings.Contains(a, "*") || !strings.HasPrefix(a, "arn:") {
+			continue
+		}
+		out = append(out, Resource{ARN: a, AccountID: account, Type: resourceType(a)})
+	}
+	return out
+}
+
+func resourceType(a string) string {
+	parsed, err := arn.Parse(a)
+	if err != nil {
+		return ""
+	}
+	kind, _, _ := strings.Cut(parsed.Resource, "/")
+	switch parsed.Service + ":" + kind {
+	case "connect:instance":
+		parts := strings.Split(parsed.Resource, "/")
+		if len(parts) >= 3 {
+			return "AWS::Connect::" + map[string]string{"agent": "User", "user": "User", "security-profile": "SecurityProfile",
+				"routing-profile": "RoutingProfile", "queue": "Queue", "agent-group": "UserHierarchyGroup"}[parts[2]]
+		}
+		return "AWS::Connect::Instance"
+	case "iam:user":
+		return "AWS::IAM::User"
+	case "iam:role":
+		return "AWS::IAM::Role"
+	case "iam:policy":
+		return "AWS::IAM::Policy"
+	case "iam:saml-provider":
+		return "AWS::IAM::SAMLProvider"
+	}
+	return ""
+}
