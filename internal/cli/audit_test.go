@@ -86,7 +86,7 @@ func TestServeAuditTrail(t *testing.T) {
 
 	type event struct {
 		EventName, Username, EventId, CloudTrailEvent, ReadOnly string
-		Resources                                                []struct{ ResourceName, ResourceType string }
+		Resources                                               []struct{ ResourceName, ResourceType string }
 	}
 	lookup := func(key, value string) []event {
 		t.Helper()
@@ -107,7 +107,9 @@ func TestServeAuditTrail(t *testing.T) {
 		var rec struct {
 			UserIdentity struct {
 				Type, Arn, AccessKeyId string
-				SessionContext         struct{ SessionIssuer struct{ Arn, UserName string } }
+				SessionContext         struct {
+					SessionIssuer struct{ Arn, UserName string }
+				}
 			}
 			EventSource, ErrorCode string
 			ResponseElements       map[string]any
