@@ -193,6 +193,21 @@ func TestServeAuditTrail(t *testing.T) {
 	if !strings.Contains(stored.String(), `"password":"HIDDEN_DUE_TO_SECURITY_REASONS"`) {
 		t.Error("CreateUser's password is not shown as hidden")
 	}
+
+	// connectfed audit shows the same trail as a table.
+	var table strings.Builder
+	if err := runAudit(ctx, auditOptions{aws: awsSource{endpointURL: srv.endpoint, region: "us-east-1"}, attribute: "Username=ops", max: 10}, &table); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(table.String()), "\n")
+	if !strings.HasPrefix(rows[0], "TIME") || len(rows) < 7 || !strings.Contains(table.String(), "CreateUser") ||
+		!strings.Contains(table.String(), "AccessDenied") || !strings.Contains(table.String(), "127.0.0.1") {
+		t.Errorf("connectfed audit --lookup Username=ops:\n%s", table.String())
+	}
+	if err := runAudit(ctx, auditOptions{aws: awsSource{endpointURL: srv.endpoint}, attribute: "EventName"}, &table); err == nil ||
+		!strings.Contains(err.Error(), "want KEY=VALUE") {
+		t.Errorf("a bad --lookup: %v", err)
+	}
 }
 
 // linkToken is the token of a SignInUrl.

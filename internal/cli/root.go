@@ -72,7 +72,7 @@ Every flag can also be set in the environment as CONNECTFED_<FLAG>, for example
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServeCommand(), newVersionCommand(), newApplyCommand(), newKeysCommand())
-	root.AddCommand(newMigrateCommand(), newCopyCommand(), newExplainCommand())
+	root.AddCommand(newMigrateCommand(), newCopyCommand(), newExplainCommand(), newAuditCommand())
 	addGetFederationTokenCommands(root)
 	return root
 }

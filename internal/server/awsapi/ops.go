@@ -264,7 +264,8 @@ type service struct {
 	xmlns    string
 	// version is a query service's API version, which its errors name.
 	version string
-	// target is an awsJson1_1 service's X-Amz-Target prefix, before the operation's name.
+	// target is an awsJson1_1 service's X-Amz-Target: the service shape's name, which the
+	// operation's follows after a dot; botocore prefixes it with the model's namespace.
 	target string
 	// actions are a query service's operations by name; routes a restJson1 service's, in
 	// table order.
@@ -277,7 +278,7 @@ var services = map[string]*service{
 	"connect":    {protocol: awsproto.RestJSON},
 	"iam":        {protocol: awsproto.Query, xmlns: awsproto.IAMNamespace, version: "2010-05-08"},
 	"sts":        {protocol: awsproto.Query, xmlns: awsproto.STSNamespace, version: "2011-06-15"},
-	"cloudtrail": {protocol: awsproto.JSON11, target: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."},
+	"cloudtrail": {protocol: awsproto.JSON11, target: "CloudTrail_20131101"},
 }
 
 func init() {
@@ -371,8 +372,9 @@ func (svc *service) routeQuery(req *Request) (*Operation, error) {
 // routeTarget finds the awsJson1_1 operation X-Amz-Target names.
 func (svc *service) routeTarget(req *Request) (*Operation, error) {
 	target := req.Header.Get("X-Amz-Target")
-	name, ok := strings.CutPrefix(target, svc.target)
-	if !ok || req.Method != "POST" {
+	dot := strings.LastIndexByte(target, '.')
+	name := target[dot+1:]
+	if dot < 0 || !strings.HasSuffix(target[:dot], svc.target) || req.Method != "POST" {
 		return nil, apierr.New(apierr.UnknownOperation, "Unknown operation %s %s (X-Amz-Target %q)", req.Method, req.URL.Path, target)
 	}
 	req.info.Operation = name
