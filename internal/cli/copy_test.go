@@ -88,6 +88,9 @@ func populate(t testing.TB, st store.Store) {
 	must(st.MarkTokenUsed(ctx, "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210", at.Add(2*time.Hour)))
 	must(st.MarkTokenUsed(ctx, "1123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210", at.Add(3*time.Hour)))
 	must(st.RevokeFamily(ctx, "aedcba9876543210fedcba9876543210", at, at.Add(4*time.Hour)))
+	must(st.AppendAuditEvents(ctx, []store.AuditEvent{{AccountID: "111111111111", ID: "audit-1", Time: at, Name: "GetFederationToken",
+		Source: "connect.amazonaws.com", Username: "agent1", AccessKeyID: "ASIA1", Resources: []string{"arn:aws:connect:us-east-1:111111111111:instance/i"},
+		Body: []byte(`{"eventName":"GetFederationToken","é":"\u0000"}`)}}))
 }
 
 // dumpSQLiteFile is storetest.DumpSQLite of a SQLite database file.

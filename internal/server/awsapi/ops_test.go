@@ -70,11 +70,21 @@ func TestRoutingReachesEveryRow(t *testing.T) {
 		req := &Request{info: &httpx.Info{}}
 		var got *Operation
 		var err error
-		if op.Protocol == awsproto.Query {
+		switch op.Protocol {
+		case awsproto.Query:
 			req.Request = httptest.NewRequest("POST", "/", nil)
 			req.Payload = []byte("Action=" + op.Name)
 			got, err = svc.routeQuery(req)
-		} else {
+		case awsproto.JSON11:
+			// Both forms of X-Amz-Target: botocore's, with the model's namespace, and the Go SDK's.
+			for _, target := range []string{"com.amazonaws.cloudtrail.v20131101." + svc.target + "." + op.Name, svc.target + "." + op.Name} {
+				req.Request = httptest.NewRequest("POST", "/", nil)
+				req.Request.Header.Set("X-Amz-Target", target)
+				if got, err = svc.routeTarget(req); err != nil {
+					break
+				}
+			}
+		default:
 			path := ""
 			for _, seg := range op.segments {
 				if seg.label {
