@@ -193,8 +193,13 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 			return stop(err)
 		}
 	}
-	trail := audit.New(st, audit.Options{Lines: o.AuditLines, Log: log})
-	defer trail.Close() // before the store closes: it writes what is queued
+	trailStore, closeTrailStore, err := openTrailStore(o, st)
+	if err != nil {
+		return stop(err)
+	}
+	defer closeTrailStore()
+	trail := audit.New(trailStore, audit.Options{Lines: o.AuditLines, Log: log})
+	defer trail.Close() // before its store closes: it writes what is queued
 	o.Server.Audit = trail
 	front.HandOff(server.New(o.Server, ids, conn))
 	if hooks.Serving != nil {
@@ -241,6 +246,24 @@ func OpenStore(ctx context.Context, database, dataDir string, pg postgres.Option
 		return postgres.Open(ctx, database, pg)
 	}
 	return nil, fmt.Errorf("--database: want a postgres:// URL, or nothing for the embedded store in --data-dir")
+}
+
+// AuditFile is the embedded store's audit trail, beside its database in the data directory.
+const AuditFile = "audit.db"
+
+// openTrailStore is where the audit trail goes: beside the embedded store, a SQLite database of
+// its own (sqlite.OpenLog: records written on every call must neither wait for the store's
+// fsyncs nor hold its one writer); with PostgreSQL, the shared database, where every replica's
+// records can be looked up.
+func openTrailStore(o Options, st store.Store) (store.Store, func(), error) {
+	if o.Database != "" {
+		return st, func() {}, nil
+	}
+	ts, err := sqlite.OpenLog(filepath.Join(o.DataDir, AuditFile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the audit trail in %s: %w", o.DataDir, err)
+	}
+	return ts, func() { ts.Close() }, nil
 }
 
 // serveMetrics serves the metrics at addr/metrics, on a listener of its own, until stop is

@@ -47,7 +47,17 @@ type Event struct {
 	// time is EventTime as a time; username the name LookupEvents shows and finds it by.
 	time     time.Time
 	username string
+	// params and response become RequestParameters and ResponseElements, redacted, when the
+	// record is written: the work is done off the request path.
+	params, response any
 }
+
+// SetParameters and SetResponse give the call's parameters and answer, which the record keeps
+// with their secrets hidden (see Redacted). The values must not change once given.
+func (e *Event) SetParameters(v any) { e.params = v }
+
+// SetResponse: see SetParameters.
+func (e *Event) SetResponse(v any) { e.response = v }
 
 // Identity is CloudTrail's userIdentity.
 type Identity struct {
@@ -133,12 +143,12 @@ func New(st store.Store, o Options) *Trail {
 		o.FlushEvery = 200 * time.Millisecond
 	}
 	if o.Batch <= 0 {
-		o.Batch = 500
+		o.Batch = 2000
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	t := &Trail{st: st, o: o, queue: make(chan *Event, 8192), flushReq: make(chan chan struct{}), done: make(chan struct{})}
+	t := &Trail{st: st, o: o, queue: make(chan *Event, 4*o.Batch), flushReq: make(chan chan struct{}), done: make(chan struct{})}
 	go t.run()
 	return t
 }
@@ -224,11 +234,13 @@ func (t *Trail) write(batch []*Event) {
 	records := make([]store.AuditEvent, 0, len(batch))
 	var lines []byte
 	for _, e := range batch {
-		body, err := json.Marshal(e)
-		if err != nil {
-			t.o.Log.Error("audit: encode a record", "event", e.EventName, "err", err)
-			continue
+		if e.params != nil {
+			e.RequestParameters = Redacted(e.params)
 		}
+		if e.response != nil {
+			e.ResponseElements = Redacted(e.response)
+		}
+		body := e.AppendJSON(nil)
 		records = append(records, store.AuditEvent{AccountID: e.RecipientAccountID, ID: e.EventID, Time: e.time, Name: e.EventName,
 			Source: e.EventSource, Username: e.username, AccessKeyID: e.UserIdentity.AccessKeyID, Resources: resourceNames(e),
 			ReadOnly: e.ReadOnly, Body: body})

@@ -19,11 +19,21 @@ var secretKeys = map[string]bool{
 	"x-amz-security-token": true, "x-amz-signature": true, "credential": true,
 }
 
+// Auditable is a value that writes its own record JSON, secrets already hidden and members
+// named as CloudTrail names them: the hot path's answers, which spares them the generic
+// redaction's three passes.
+type Auditable interface {
+	AppendAuditJSON(b []byte) []byte
+}
+
 // Redacted is v as a record's JSON: members named in lowerCamelCase, as CloudTrail writes
 // them, and every secret member's value hidden. nil is JSON null.
 func Redacted(v any) json.RawMessage {
 	if v == nil {
 		return json.RawMessage("null")
+	}
+	if a, ok := v.(Auditable); ok {
+		return a.AppendAuditJSON(nil)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

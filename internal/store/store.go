@@ -351,10 +351,9 @@ type Store interface {
 	// DeleteSigningKey retires a key for good: tokens it signed stop verifying.
 	DeleteSigningKey(ctx context.Context, id string) error
 
-	// The audit trail. AppendAuditEvents writes events (an event id already written is
-	// ErrAlreadyExists, and the batch is all or nothing); LookupAuditEvents finds an account's
-	// events, newest first; DeleteAuditEventsBefore removes those older than t and says how
-	// many.
+	// The audit trail. AppendAuditEvents writes events, the batch all or nothing (ids are the
+	// caller's to keep unique: random UUIDs); LookupAuditEvents finds an account's events,
+	// newest first; DeleteAuditEventsBefore removes those older than t and says how many.
 	AppendAuditEvents(ctx context.Context, events []AuditEvent) error
 	LookupAuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
 	DeleteAuditEventsBefore(ctx context.Context, t time.Time) (int, error)

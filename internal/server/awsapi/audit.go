@@ -52,7 +52,7 @@ func (a *API) record(op *Operation, req *Request, out any, err error) {
 	e.SetUsername(username)
 	e.AWSRegion, e.SourceIPAddress, e.UserAgent = req.Region, httpx.SourceIP(req.Request), req.UserAgent()
 	e.ReadOnly = op.ReadOnly()
-	e.RequestParameters = audit.Redacted(requestParameters(op, req))
+	e.SetParameters(requestParameters(op, req))
 	e.Resources = audit.ResourcesOf(account, op.Resources(req))
 	if err != nil {
 		ae := apierr.Of(err)
@@ -61,14 +61,50 @@ func (a *API) record(op *Operation, req *Request, out any, err error) {
 			e.ErrorCode = ae.Spec().QueryCode
 		}
 	} else {
-		e.ResponseElements = audit.Redacted(out)
+		e.SetResponse(out)
 	}
 	a.cfg.Audit.Record(e)
 }
 
+// labelParameters are the parameters of a restJson1 call that has only path labels
+// (GetFederationToken, DescribeUser): written straight as record JSON, as labels hold no
+// secret.
+type labelParameters struct {
+	op     *Operation
+	labels []string
+}
+
+func (p labelParameters) AppendAuditJSON(b []byte) []byte {
+	b = append(b, '{')
+	i := 0
+	for _, seg := range p.op.segments {
+		if !seg.label || i >= len(p.labels) {
+			continue
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = awsproto.AppendJSONString(b, lowerFirst(seg.literal))
+		b = append(b, ':')
+		b = awsproto.AppendJSONString(b, p.labels[i])
+		i++
+	}
+	return append(b, '}')
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
 // requestParameters are a call's parameters as CloudTrail records them: a query call's form
 // (its Action and Version aside); a restJson1 call's body, path labels and query string.
-func requestParameters(op *Operation, req *Request) map[string]any {
+func requestParameters(op *Operation, req *Request) any {
+	if op.Protocol == awsproto.RestJSON && len(req.Payload) == 0 && req.URL.RawQuery == "" {
+		return labelParameters{op, req.Labels}
+	}
 	params := map[string]any{}
 	if op.Protocol == awsproto.Query {
 		for k, v := range req.Form.Values {

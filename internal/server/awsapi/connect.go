@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
+	"github.com/connectfed/connectfed/internal/audit"
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/connect"
 	"github.com/connectfed/connectfed/internal/server/httpx"
@@ -69,6 +70,20 @@ func (o *federationOutput) AppendJSON(b []byte) []byte {
 	b = append(b, `,"UserArn":`...)
 	b = awsproto.AppendJSONString(b, o.UserArn)
 	b = append(b, `,"UserId":`...)
+	b = awsproto.AppendJSONString(b, o.UserID)
+	return append(b, '}')
+}
+
+// AppendAuditJSON is the answer as the audit trail keeps it: the tokens and the sign-in link
+// hidden (audit.Auditable).
+func (o *federationOutput) AppendAuditJSON(b []byte) []byte {
+	b = append(b, `{"credentials":{"accessToken":"`+audit.Hidden+`","accessTokenExpiration":`...)
+	b = awsproto.AppendEpoch(b, time.Time(o.Credentials.AccessTokenExpiration))
+	b = append(b, `,"refreshToken":"`+audit.Hidden+`","refreshTokenExpiration":`...)
+	b = awsproto.AppendEpoch(b, time.Time(o.Credentials.RefreshTokenExpiration))
+	b = append(b, `},"signInUrl":"`+audit.Hidden+`","userArn":`...)
+	b = awsproto.AppendJSONString(b, o.UserArn)
+	b = append(b, `,"userId":`...)
 	b = awsproto.AppendJSONString(b, o.UserID)
 	return append(b, '}')
 }

@@ -88,6 +88,26 @@ func Open(path string) (*sqlstore.Store, error) {
 	return s, nil
 }
 
+// OpenLog opens a database at path as Open does, for records written many a second that may
+// lose their last commits on power loss (the audit trail): synchronous(NORMAL), WAL's usual
+// pairing, which fsyncs at checkpoints rather than at every commit. A crash of the process
+// loses nothing; only the operating system's may lose the last commits. Being a file of its
+// own, its writes never wait for the main store's, nor they for its.
+func OpenLog(path string) (*sqlstore.Store, error) {
+	db, abs, err := openFileWith(path, logPragmas)
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlstore.New(db, Flavor())
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("store: open sqlite %s: %w", abs, err), db.Close())
+	}
+	return s, nil
+}
+
+// logPragmas are filePragmas with synchronous(NORMAL): see OpenLog.
+var logPragmas = []string{"busy_timeout(5000)", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(NORMAL)"}
+
 // OpenDB opens (creating it if missing) the database at path as Open does, without migrating
 // it: for tools that inspect or migrate a schema themselves. The caller closes the *sql.DB.
 func OpenDB(path string) (*sql.DB, error) {
@@ -95,7 +115,9 @@ func OpenDB(path string) (*sql.DB, error) {
 	return db, err
 }
 
-func openFile(path string) (_ *sql.DB, abs string, _ error) {
+func openFile(path string) (_ *sql.DB, abs string, _ error) { return openFileWith(path, filePragmas) }
+
+func openFileWith(path string, pragmas []string) (_ *sql.DB, abs string, _ error) {
 	if path == "" {
 		return nil, "", errors.New("store: open sqlite: empty path")
 	}
@@ -118,7 +140,7 @@ func openFile(path string) (_ *sql.DB, abs string, _ error) {
 	case !errors.Is(err, fs.ErrExist):
 		return nil, "", fmt.Errorf("store: open sqlite %s: %w", abs, err)
 	}
-	db, err := openDB(dsn((&url.URL{Scheme: "file", Path: abs}).String(), filePragmas))
+	db, err := openDB(dsn((&url.URL{Scheme: "file", Path: abs}).String(), pragmas))
 	if err != nil {
 		return nil, "", fmt.Errorf("store: open sqlite %s: %w", abs, err)
 	}

@@ -10,30 +10,31 @@ import (
 	"github.com/connectfed/connectfed/internal/store"
 )
 
-// AppendAuditEvents implements store.Store: the batch in one transaction.
+// AppendAuditEvents implements store.Store: the batch in one transaction, in multi-row
+// INSERTs (a record is written on every GetFederationToken). Event ids are not checked for
+// uniqueness here: an index would cost every write; ids are random UUIDs.
 func (s *Store) AppendAuditEvents(ctx context.Context, events []store.AuditEvent) error {
-	if len(events) == 0 {
-		return nil
-	}
-	return s.inTx(ctx, "append audit events", nil, func(tx querier) error {
-		for _, e := range events {
-			t := timeToDB(e.Time)
-			if _, err := s.exec(ctx, tx, `INSERT INTO audit_events (event_id, account_id, event_time, event_name, event_source, username,
-				access_key_id, read_only, resources, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-				e.ID, e.AccountID, t, e.Name, e.Source, e.Username, e.AccessKeyID, boolToDB(e.ReadOnly),
-				strings.Join(e.Resources, "\n"), bytesToDB(e.Body)); err != nil {
-				return s.insertErr("append audit event", err)
-			}
-			for _, r := range dedupeStrings(e.Resources) {
-				if _, err := s.exec(ctx, tx, `INSERT INTO audit_event_resources (event_id, account_id, resource_name, event_time)
-					VALUES ($1, $2, $3, $4)`, e.ID, e.AccountID, r, t); err != nil {
-					return s.insertErr("append audit event resource", err)
-				}
-			}
-		}
-		return nil
-	})
+	return bulkInsert(ctx, s, "append audit events", "audit_events",
+		"event_id, account_id, event_time, event_name, event_source, username, access_key_id, read_only, resources, body", 10, events,
+		func(v []any, e store.AuditEvent) []any {
+			return append(v, e.ID, e.AccountID, timeToDB(e.Time), e.Name, e.Source, e.Username, e.AccessKeyID, boolToDB(e.ReadOnly),
+				resourcesToDB(e.Resources), bytesToDB(e.Body))
+		})
 }
+
+// resourcesToDB is the resources column: each name between line feeds, so that a LIKE finds
+// a whole name ("" for none).
+func resourcesToDB(names []string) string {
+	names = dedupeStrings(names)
+	if len(names) == 0 {
+		return ""
+	}
+	return "\n" + strings.Join(names, "\n") + "\n"
+}
+
+// likeEscaper escapes LIKE's wildcards and its escape character, so a pattern matches a name
+// as written.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 func dedupeStrings(list []string) []string {
 	seen := map[string]bool{}
@@ -75,7 +76,7 @@ func (s *Store) LookupAuditEvents(ctx context.Context, q store.AuditQuery) ([]st
 	switch col, ok := auditColumns[q.Attribute]; {
 	case q.Attribute == "":
 	case q.Attribute == "ResourceName":
-		where += ` AND event_id IN (SELECT event_id FROM audit_event_resources WHERE account_id = $1 AND resource_name = ` + arg(q.Value) + `)`
+		where += ` AND resources LIKE ` + arg("%\n"+likeEscaper.Replace(q.Value)+"\n%") + ` ESCAPE '\'`
 	case q.Attribute == "ReadOnly":
 		where += ` AND read_only = ` + arg(boolToDB(q.Value == "true"))
 	case ok:
@@ -106,27 +107,19 @@ func (s *Store) LookupAuditEvents(ctx context.Context, q store.AuditQuery) ([]st
 			return store.AuditEvent{}, err
 		}
 		e.Time, e.ReadOnly, e.Body = timeFromDB(t), ro != 0, bytesFromDB(e.Body)
-		if resources != "" {
-			e.Resources = strings.Split(resources, "\n")
+		if r := strings.Trim(resources, "\n"); r != "" {
+			e.Resources = strings.Split(r, "\n")
 		}
 		return e, nil
 	})
 }
 
-// DeleteAuditEventsBefore implements store.Store; the cascade takes the events' resources.
+// DeleteAuditEventsBefore implements store.Store.
 func (s *Store) DeleteAuditEventsBefore(ctx context.Context, t time.Time) (int, error) {
-	var n int64
-	err := s.inTx(ctx, "delete audit events", nil, func(tx querier) error {
-		// Where foreign keys are not enforced on the connection, the resources go by hand.
-		if _, err := s.exec(ctx, tx, `DELETE FROM audit_event_resources WHERE event_time < $1`, timeToDB(t)); err != nil {
-			return fmt.Errorf("store: delete audit event resources: %w", err)
-		}
-		res, err := s.exec(ctx, tx, `DELETE FROM audit_events WHERE event_time < $1`, timeToDB(t))
-		if err != nil {
-			return fmt.Errorf("store: delete audit events: %w", err)
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	res, err := s.exec(ctx, s.db, `DELETE FROM audit_events WHERE event_time < $1`, timeToDB(t))
+	if err != nil {
+		return 0, fmt.Errorf("store: delete audit events: %w", err)
+	}
+	n, err := res.RowsAffected()
 	return int(n), err
 }

@@ -12,7 +12,7 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
+	"database/sql"
 	"fmt"
 
 	"github.com/connectfed/connectfed/internal/store"
@@ -63,27 +63,31 @@ func (s *Store) CreateConnectUsers(ctx context.Context, users []store.ConnectUse
 // hundred keeps that cost small and PostgreSQL's round trips few (one per 40 rows of 6 columns).
 const bulkPlaceholders = 240
 
-// bulkInsert writes recs into table in one transaction, with one prepared INSERT of as many
-// rows as bulkPlaceholders allows (and one shorter INSERT for the rest). list names the n
-// columns that values appends, in order, for one record. Errors map to the store's sentinels
-// as the single-record methods' do.
+// bulkInsert writes recs into table in one transaction (see bulkInsertTx).
 func bulkInsert[T any](ctx context.Context, s *Store, op, table, list string, n int, recs []T,
-	values func([]any, T) []any) (err error) {
+	values func([]any, T) []any) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: %s: begin: %w", op, err)
-	}
-	defer func() {
-		if rbErr := rollback(tx); rbErr != nil {
-			err = errors.Join(err, rbErr)
-		}
-	}()
+	return s.inTx(ctx, op, nil, func(tx querier) error { return bulkInsertTx(ctx, s, tx, op, table, list, n, recs, values) })
+}
 
+// preparer is a transaction's way to prepare a statement.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// bulkInsertTx writes recs into table within tx, with one prepared INSERT of as many rows as
+// bulkPlaceholders allows (and one shorter INSERT for the rest). list names the n columns that
+// values appends, in order, for one record. Errors map to the store's sentinels as the
+// single-record methods' do.
+func bulkInsertTx[T any](ctx context.Context, s *Store, tx querier, op, table, list string, n int, recs []T,
+	values func([]any, T) []any) error {
+	if len(recs) == 0 {
+		return nil
+	}
 	perInsert := max(1, bulkPlaceholders/n)
-	full, err := tx.PrepareContext(ctx, insertRows(table, list, n, perInsert))
+	full, err := tx.(preparer).PrepareContext(ctx, insertRows(table, list, n, perInsert))
 	if err != nil {
 		return fmt.Errorf("store: %s: prepare: %w", op, err)
 	}
@@ -107,9 +111,6 @@ func bulkInsert[T any](ctx context.Context, s *Store, op, table, list string, n 
 		if err != nil {
 			return s.insertErr(op, err)
 		}
-	}
-	if err := s.commit(tx); err != nil {
-		return fmt.Errorf("store: %s: commit: %w", op, err)
 	}
 	return nil
 }

@@ -44,7 +44,6 @@ var tables = []string{
 	"used_tokens",
 	"revoked_families",
 	"audit_events",
-	"audit_event_resources",
 }
 
 // maxPlaceholders bounds the parameters of one multi-row INSERT (rows times columns). Several

@@ -1,0 +1,62 @@
+package audit
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// AppendJSON writes the JSON encoding/json would, for records with and without each optional
+// part.
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	full := NewEvent(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC), Source("connect"), "GetFederationToken", "req-1")
+	full.UserIdentity = Identity{Type: "AssumedRole", PrincipalID: "AROA1:agent1", ARN: "arn:aws:sts::1:assumed-role/R/agent1",
+		AccountID: "1", AccessKeyID: "ASIA1", SessionContext: &SessionContext{SessionIssuer: Issuer{Type: "Role", PrincipalID: "AROA1",
+			ARN: "arn:aws:iam::1:role/R", AccountID: "1", UserName: "R"}, Attributes: map[string]string{"mfaAuthenticated": "false", "a<b": "\"q\""}}}
+	full.AWSRegion, full.SourceIPAddress, full.UserAgent = "us-east-1", "127.0.0.1", "aws-sdk-go-v2/1.0 \u2028 é"
+	full.ErrorCode, full.ErrorMessage = "AccessDeniedException", "User: x is not authorized & <so on>"
+	full.RequestParameters = json.RawMessage(`{"instanceId":"i-1"}`)
+	full.Resources = []Resource{{ARN: "arn:aws:connect:us-east-1:1:instance/i", AccountID: "1", Type: "AWS::Connect::Instance"}, {ARN: "arn:x", AccountID: "1"}}
+	bare := NewEvent(time.Time{}, SourceFederation, "SignIn", "")
+	bare.UserIdentity = Identity{Type: "Unknown"}
+	for name, e := range map[string]*Event{"full": full, "bare": bare} {
+		want, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := e.AppendJSON(nil)
+		var w, g any
+		if err := json.Unmarshal(want, &w); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("%s: AppendJSON wrote no JSON: %v\n%s", name, err, got)
+		}
+		if !reflect.DeepEqual(w, g) {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
+
+// Redacted hides every secret member wherever it is, and names members as CloudTrail does.
+func TestRedactedHidesSecrets(t *testing.T) {
+	in := map[string]any{
+		"UserName": "ops",
+		"Password": "p4ss",
+		"Nested":   map[string]any{"SecretAccessKey": "s3cret", "SessionToken": "t0ken", "List": []any{map[string]any{"RefreshToken": "r"}}},
+		"ARN":      "arn:x",
+	}
+	out := string(Redacted(in))
+	for _, secret := range []string{"p4ss", "s3cret", "t0ken", `"r"`} {
+		if strings.Contains(out, secret) {
+			t.Errorf("Redacted kept %s: %s", secret, out)
+		}
+	}
+	for _, want := range []string{`"userName":"ops"`, `"password":"` + Hidden + `"`, `"secretAccessKey":"` + Hidden + `"`, `"ARN":"arn:x"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Redacted lacks %s: %s", want, out)
+		}
+	}
+}
