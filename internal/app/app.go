@@ -30,7 +30,9 @@ import (
 	"github.com/connectfed/connectfed/internal/store/postgres"
 	"github.com/connectfed/connectfed/internal/store/sealed"
 	"github.com/connectfed/connectfed/internal/store/sqlite"
+	"github.com/connectfed/connectfed/internal/store/sqlstore"
 	"github.com/connectfed/connectfed/internal/token"
+	"github.com/connectfed/connectfed/internal/tracing"
 )
 
 // Options are a server's settings, checked by the caller.
@@ -143,10 +145,11 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 		return stop(err)
 	}
 	defer st.Close()
-	if observed, ok := st.(interface {
-		ObserveQueries(func(query string, d time.Duration, failed bool))
-	}); ok {
-		observed.ObserveQueries(rec.StoreQuery)
+	if observed, ok := st.(interface{ ObserveQueries(sqlstore.QueryObserver) }); ok {
+		observed.ObserveQueries(func(ctx context.Context, query string, start time.Time, d time.Duration, failed bool) {
+			rec.StoreQuery(query, d, failed)
+			tracing.Span(ctx, "store."+metrics.Statement(query), start, start.Add(d), failed)
+		})
 	}
 	sealer, err := secrets.LoadOrCreate(o.DataDir)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/connectfed/connectfed/internal/server/awsapi"
 	"github.com/connectfed/connectfed/internal/server/demoidp"
 	"github.com/connectfed/connectfed/internal/store/postgres"
+	"github.com/connectfed/connectfed/internal/tracing"
 )
 
 // serveOptions are serve's flags.
@@ -286,6 +287,19 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	if publicURL == "" {
 		publicURL = endpoint
 	}
+	// Traces go out when the environment names an OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT).
+	stopTracing, err := tracing.Setup(ctx, os.Getenv, Version)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(sctx); err != nil {
+			log.Warn("flush the last traces", "err", err)
+		}
+	}()
 	auditLines, closeAudit, err := openAuditLog(o.auditLog, stdout)
 	if err != nil {
 		ln.Close()

@@ -218,15 +218,15 @@ func (r *Recorder) StoreQuery(query string, d time.Duration, failed bool) {
 	if r == nil {
 		return
 	}
-	s := r.byStatement[statement(query)]
+	s := r.byStatement[Statement(query)]
 	s.duration.Observe(d.Seconds())
 	if failed {
 		s.errors.Inc()
 	}
 }
 
-// statement is a query's kind, by its first word.
-func statement(query string) string {
+// Statement is a query's kind, by its first word: select, insert, update, delete or other.
+func Statement(query string) string {
 	q := strings.TrimSpace(query)
 	word, _, _ := strings.Cut(q, " ")
 	switch w := strings.ToLower(word); w {

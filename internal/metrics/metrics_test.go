@@ -42,7 +42,7 @@ func TestStatement(t *testing.T) {
 		"SELECT 1": "select", "\n\t\tinsert INTO x": "insert", "UPDATE t SET": "update", "DELETE FROM t": "delete",
 		"WITH x AS (SELECT 1) SELECT": "other", "": "other",
 	} {
-		if got := statement(q); got != want {
+		if got := Statement(q); got != want {
 			t.Errorf("statement(%q) = %s, want %s", q, got, want)
 		}
 	}

@@ -6,12 +6,19 @@ import (
 	"strconv"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
 	"github.com/connectfed/connectfed/internal/audit"
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/server/httpx"
 	"github.com/connectfed/connectfed/internal/server/tokenapi"
+	"github.com/connectfed/connectfed/internal/tracing"
 )
 
 // withMiddleware gives the request an id, recovers from panics as an InternalFailure in the
@@ -19,6 +26,13 @@ import (
 // can hold a presigned signature or a session token.
 func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
 	start := s.cfg.Now()
+	var span trace.Span
+	if tracing.Enabled() {
+		// A client's traceparent makes this request a span of its trace.
+		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span = tracing.Start(ctx, "request", attribute.String("http.request.method", r.Method))
+		r = r.WithContext(ctx)
+	}
 	// The deadline bounds every wait for the store, so an outage answers ServiceUnavailable
 	// rather than holding the client.
 	ri, sw := httpx.Begin(r.Context(), w, s.cfg.RequestTimeout)
@@ -40,6 +54,20 @@ func (s *Server) withMiddleware(w http.ResponseWriter, r *http.Request, next htt
 		}
 		s.cfg.Metrics.Request(ri.Service, ri.Operation, code, took)
 		s.recordFederation(r, ri, start)
+		if span != nil {
+			// Named for what was asked, once routing knows; the path is not an attribute (its
+			// labels are ids), the request id is, to find the log line.
+			if ri.Operation != "" && ri.Service != "" {
+				span.SetName(ri.Service + "." + ri.Operation)
+			}
+			span.SetAttributes(attribute.String("connectfed.request_id", ri.ID), attribute.String("connectfed.service", ri.Service),
+				attribute.String("connectfed.operation", ri.Operation), attribute.Int("http.response.status_code", ri.Status),
+				attribute.String("aws.error_code", ri.ErrorCode))
+			if ri.Status >= 500 {
+				span.SetStatus(codes.Error, ri.ErrorCode)
+			}
+			span.End()
+		}
 		// Typed attributes, and nothing built when the level is off: this line is written for
 		// every request, on the hot path.
 		if s.log.Enabled(r.Context(), slog.LevelInfo) {

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/audit"
 	"github.com/connectfed/connectfed/internal/awsproto"
@@ -22,6 +24,7 @@ import (
 	"github.com/connectfed/connectfed/internal/metrics"
 	"github.com/connectfed/connectfed/internal/server/httpx"
 	"github.com/connectfed/connectfed/internal/sigv4"
+	"github.com/connectfed/connectfed/internal/tracing"
 )
 
 // emptyPayloadHash is the SHA-256 of an empty body, precomputed for the bodiless GETs of the
@@ -165,7 +168,10 @@ func (a *API) run(w http.ResponseWriter, op *Operation, req *Request) {
 			req.conn = a.connect
 			acc.ResourceTags = req
 		}
-		if err := a.identity.Check(req.Context(), req.Principal, acc); err != nil {
+		ctx, span := tracing.Start(req.Context(), "iam.authorize", attribute.String("aws.iam.action", op.Action))
+		err := a.identity.Check(ctx, req.Principal, acc)
+		tracing.End(span, err)
+		if err != nil {
 			a.record(op, req, nil, err)
 			a.resp.Fail(w, req.info, err)
 			return
@@ -204,7 +210,16 @@ func accessOf(op *Operation, req *Request) identity.Access {
 // Authenticate checks the request's SigV4 signature over body and says who signed it. The
 // parsed signature comes back whenever the request had one, even when it fails, so the caller
 // can answer in the protocol of its credential scope.
-func (a *API) Authenticate(r *http.Request, body []byte) (*sigv4.Signed, identity.Principal, error) {
+func (a *API) Authenticate(r *http.Request, body []byte) (signed *sigv4.Signed, p identity.Principal, err error) {
+	if tracing.Enabled() {
+		ctx, span := tracing.Start(r.Context(), "sigv4.verify")
+		defer func() { tracing.End(span, err) }()
+		r = r.WithContext(ctx)
+	}
+	return a.authenticate(r, body)
+}
+
+func (a *API) authenticate(r *http.Request, body []byte) (*sigv4.Signed, identity.Principal, error) {
 	signed, err := sigv4.Parse(r)
 	if err != nil {
 		return nil, identity.Principal{}, err

@@ -23,7 +23,7 @@ type Store struct {
 	db *sql.DB
 	f  Flavor
 	// observe, when set, hears of every query (ObserveQueries).
-	observe atomic.Pointer[func(query string, d time.Duration, failed bool)]
+	observe atomic.Pointer[QueryObserver]
 }
 
 var _ store.Store = (*Store)(nil)
@@ -61,24 +61,25 @@ type querier interface {
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
 	start := time.Now()
 	res, err := q.ExecContext(ctx, query, args...)
-	s.observed(query, start, err)
+	s.observed(ctx, query, start, err)
 	return res, s.writeErr(err)
 }
 
-// ObserveQueries makes every query report its statement, its duration and whether the
-// database failed it (a taken name or a missing owner is the store's answer, not a failure).
-// Set it before the store serves.
-func (s *Store) ObserveQueries(fn func(query string, d time.Duration, failed bool)) {
-	s.observe.Store(&fn)
-}
+// QueryObserver hears of a query: its context, its statement, when it started and how long it
+// took, and whether the database failed it (a taken name or a missing owner is the store's
+// answer, not a failure).
+type QueryObserver func(ctx context.Context, query string, start time.Time, d time.Duration, failed bool)
 
-func (s *Store) observed(query string, start time.Time, err error) {
+// ObserveQueries makes every query report to fn. Set it before the store serves.
+func (s *Store) ObserveQueries(fn QueryObserver) { s.observe.Store(&fn) }
+
+func (s *Store) observed(ctx context.Context, query string, start time.Time, err error) {
 	fn := s.observe.Load()
 	if fn == nil {
 		return
 	}
 	failed := err != nil && !errors.Is(err, sql.ErrNoRows) && !s.f.IsUniqueViolation(err) && !s.f.IsForeignKeyViolation(err)
-	(*fn)(query, time.Since(start), failed)
+	(*fn)(ctx, query, start, time.Since(start), failed)
 }
 
 // commit commits tx, marking a failure of the storage as such.
@@ -102,14 +103,14 @@ func (e storageFullError) Unwrap() []error { return []error{store.ErrStorageFull
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
 	start := time.Now()
 	rows, err := q.QueryContext(ctx, query, args...)
-	s.observed(query, start, err)
+	s.observed(ctx, query, start, err)
 	return rows, err
 }
 
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
 	start := time.Now()
 	row := q.QueryRowContext(ctx, query, args...)
-	s.observed(query, start, row.Err())
+	s.observed(ctx, query, start, row.Err())
 	return row
 }
 
