@@ -152,14 +152,15 @@ func demoAgentPolicy(instanceARN string) string {
 }`
 }
 
-// demoOpsPolicy lets ops assume the agent role and read IAM and Connect, which is what the
-// printed commands do; anything else (iam create-user, say) is denied, as it would be in AWS.
+// demoOpsPolicy lets ops assume the agent role and read IAM, Connect and the audit trail, which
+// is what the printed commands do; anything else (iam create-user, say) is denied, as it would
+// be in AWS.
 func demoOpsPolicy(roleARN string) string {
 	return `{
   "Version": "2012-10-17",
   "Statement": [
     {"Sid": "AssumeAgentRole", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "` + roleARN + `"},
-    {"Sid": "ReadOnly", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "connect:Describe*", "connect:List*"], "Resource": "*"}
+    {"Sid": "ReadOnly", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "connect:Describe*", "connect:List*", "cloudtrail:LookupEvents"], "Resource": "*"}
   ]
 }`
 }
@@ -223,8 +224,9 @@ func printDemo(w io.Writer, endpoint, accountID, caBundle string, d demoFixtures
 	}
 	fmt.Fprintf(w, `
 Demo: IAM user %[1]q (key below) and role %[2]q, which any principal of account %[3]s may assume
-if its policies allow it. IAM policies are enforced: ops may assume the role and read IAM and
-Connect; the role may get a federation token for its own Connect user only (see docs/iam.md).
+if its policies allow it. IAM policies are enforced: ops may assume the role and read IAM,
+Connect and the audit trail; the role may get a federation token for its own Connect user only
+(see docs/iam.md).
 Paste these into another shell:
 
   export AWS_ACCESS_KEY_ID=%[4]s
@@ -235,6 +237,7 @@ Paste these into another shell:
   aws sts get-caller-identity
   aws iam list-users
   aws sts assume-role --role-arn %[8]s --role-session-name agent1
+  aws cloudtrail lookup-events --max-items 5
 
   curl%[13]s --aws-sigv4 "aws:amz:%[6]s:sts" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
     -d 'Action=GetCallerIdentity&Version=2011-06-15' %[7]s/
