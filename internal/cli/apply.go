@@ -40,16 +40,21 @@ func newApplyCommand() *cobra.Command {
 	o := applyOptions{}
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE",
-		Short: "Make a server's IAM users, roles, Connect instances and users match a file",
+		Short: "Make a server's IAM users, roles, policies, Connect instances and their users match a file",
 		Long: `Make a server match a YAML file that declares IAM users (and how many access keys each
-has), IAM roles, Amazon Connect instances (known by alias) and their users, through the same
-AWS APIs any client uses: against connectfed, local or remote, or AWS itself.
+has), IAM roles, policies and SAML providers, Amazon Connect instances (known by alias) with
+their attributes, approved origins, security and routing profiles, queues, user hierarchy and
+users, through the same AWS APIs any client uses: against connectfed, local or remote, or AWS
+itself.
 
-apply reads what the server has, prints the plan (one line per resource: create, replace or
-delete) and carries it out, up to --parallel requests at a time. A second apply of the same file
-changes nothing and says "no changes". Roles, instances and Connect users have no update
-operation, so a changed one is replaced (deleted, then created). Replacing an instance deletes
-its users, and is refused while it has users the file does not declare.
+apply reads what the server has, prints the plan (one line per resource: create, update,
+replace or delete) and carries it out, up to --parallel requests at a time. A second apply of
+the same file changes nothing and says "no changes". A changed Connect user is updated in place
+(it keeps its id, and its federation tokens keep working), and so are an instance's flags and
+attributes, security and routing profiles. Roles have no update operation, nor an instance's
+identity management, so those are replaced (deleted, then created); replacing an instance
+deletes its users, and is refused while it has users the file does not declare. Profiles,
+queues and hierarchy groups are never deleted.
 
 Credentials, region and endpoint are resolved as the AWS CLI resolves them (environment,
 profiles), then --profile, --region and --endpoint-url; AWS_ENDPOINT_URL works too. The
@@ -82,13 +87,24 @@ The file (version 1):
         identityManagement: SAML     # or CONNECT_MANAGED (users need a password), EXISTING_DIRECTORY
         inboundCalls: true
         outboundCalls: true
+        attributes: {CONTACT_LENS: true}            # optional, the other instance attributes
+        approvedOrigins: [https://crm.example.com]  # optional; --prune withdraws the others
+        securityProfiles:                           # optional: created, or updated
+          - name: Tier2
+            permissions: [BasicAgentAccess, OutboundCallAccess]
+        hierarchy:                                  # optional
+          levels: [Site, Team]
+          groups: [{name: Lisbon}, {name: Billing, parent: Lisbon}]
         users:
           - username: agent1
             securityProfiles: [Agent]
             routingProfile: Basic Routing Profile
+            hierarchyGroup: Billing  # optional
             phoneType: SOFT_PHONE    # or DESK_PHONE with deskPhoneNumber
             firstName: Agent
-            lastName: One`,
+            lastName: One
+
+  examples/contact-centre.yaml also has queues and routing profiles.`,
 		Example: `  # Seed a local connectfed with the demo's fixtures, keeping new keys' secrets
   export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... AWS_DEFAULT_REGION=us-east-1
   connectfed apply -f examples/demo.yaml --endpoint-url http://127.0.0.1:8080 --secrets-file ./demo-credentials
