@@ -853,3 +853,29 @@ connect:
 		t.Errorf("examples/contact-centre.yaml again:\n%s\nsent %v", out.stdout, out.mutations)
 	}
 }
+
+// The file in apply --help is a file apply reads: the help cannot drift from the format.
+func TestApplyHelpExampleParses(t *testing.T) {
+	help := newApplyCommand().Long
+	start := strings.Index(help, "The file (version 1):\n")
+	if start < 0 {
+		t.Fatal("apply --help shows no file")
+	}
+	var lines []string
+	for _, l := range strings.Split(help[start:], "\n")[1:] {
+		if l != "" && !strings.HasPrefix(l, "  ") {
+			break
+		}
+		if strings.HasPrefix(l, "  examples/") {
+			break
+		}
+		lines = append(lines, strings.TrimPrefix(l, "  "))
+	}
+	f, err := apply.Parse("help", []byte(strings.Join(lines, "\n")))
+	if err != nil {
+		t.Fatalf("the file in apply --help: %v\n%s", err, strings.Join(lines, "\n"))
+	}
+	if in := f.Connect.Instances[0]; len(in.SecurityProfiles) != 1 || in.Hierarchy == nil || in.Users[0].HierarchyGroup != "Billing" {
+		t.Errorf("the help's instance read as %+v", in)
+	}
+}
