@@ -56,10 +56,10 @@ func redact(v any) any {
 		out := make(map[string]any, len(x))
 		for k, val := range x {
 			if secretKeys[strings.ToLower(k)] {
-				out[lowerCamel(k)] = Hidden
+				out[LowerCamel(k)] = Hidden
 				continue
 			}
-			out[lowerCamel(k)] = redact(val)
+			out[LowerCamel(k)] = redact(val)
 		}
 		return out
 	case []any:
@@ -71,9 +71,9 @@ func redact(v any) any {
 	return v
 }
 
-// lowerCamel is a member name as CloudTrail writes it: SecurityProfileIds → securityProfileIds,
+// LowerCamel is a member name as CloudTrail writes it: SecurityProfileIds → securityProfileIds,
 // ARN stays ARN (an initialism).
-func lowerCamel(k string) string {
+func LowerCamel(k string) string {
 	if k == "" || k == strings.ToUpper(k) {
 		return k
 	}

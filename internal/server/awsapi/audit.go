@@ -84,19 +84,12 @@ func (p labelParameters) AppendAuditJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = awsproto.AppendJSONString(b, lowerFirst(seg.literal))
+		b = awsproto.AppendJSONString(b, audit.LowerCamel(seg.literal))
 		b = append(b, ':')
 		b = awsproto.AppendJSONString(b, p.labels[i])
 		i++
 	}
 	return append(b, '}')
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // requestParameters are a call's parameters as CloudTrail records them: a query call's form
