@@ -574,3 +574,70 @@ func TestAWSCLIDemoSAML(t *testing.T) {
 		t.Errorf("the demo IdP's page: %d\n%s", page.StatusCode, body)
 	}
 }
+
+// The commands serve --demo prints, pasted as they are into bash, succeed with every AWS CLI
+// here: v1 (aws on PATH) and Debian's v2 (/usr/bin/aws, 2.9, which ignores AWS_ENDPOINT_URL).
+func TestDemoPrintedCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end with the AWS CLI; skipped with -short")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skipf("no bash: %v", err)
+	}
+	o := testOptions(t.TempDir())
+	o.demo = true
+	srv := startServe(t, o)
+	out := srv.waitOutput(t, "saml-assertion file://assertion.b64")
+	// The pasteable lines are those indented two spaces (a continued one ends with a backslash).
+	var script []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "  ") && !strings.HasPrefix(l, "   ") || strings.HasPrefix(l, "    -d ") {
+			script = append(script, strings.TrimPrefix(l, "  "))
+		}
+	}
+	if len(script) < 12 {
+		t.Fatalf("the demo printed %d command lines:\n%s", len(script), out)
+	}
+	clis := map[string]string{}
+	if p, err := exec.LookPath("aws"); err == nil {
+		clis["aws on PATH"] = p
+	}
+	if _, err := os.Stat("/usr/bin/aws"); err == nil {
+		clis["/usr/bin/aws"] = "/usr/bin/aws"
+	}
+	if len(clis) == 0 {
+		t.Skip("no AWS CLI: .ci/run installs Debian's")
+	}
+	for name, cli := range clis {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			bin := filepath.Join(dir, "bin")
+			if err := os.Mkdir(bin, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(cli, filepath.Join(bin, "aws")); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bash, "-euo", "pipefail", "-c", strings.Join(script, "\n"))
+			cmd.Dir = dir
+			cmd.Env = []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "HOME=" + dir, "AWS_PAGER=",
+				"AWS_CONFIG_FILE=" + filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "credentials"),
+				"AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1"}
+			for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION"} {
+				if v, ok := os.LookupEnv(k); ok {
+					cmd.Env = append(cmd.Env, k+"="+v)
+				}
+			}
+			stdout, stderr, code := runCommand(t, cmd)
+			if code != 0 {
+				t.Fatalf("the demo's commands with %s: exit %d\nstdout:\n%s\nstderr:\n%s", cli, code, stdout, stderr)
+			}
+			for _, want := range []string{`"Arn": "arn:aws:iam::123456789012:user/ops"`, `"SignInUrl"`, `"AssumedRoleUser"`} {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("with %s the output lacks %s:\n%s", cli, want, stdout)
+				}
+			}
+		})
+	}
+}

@@ -216,7 +216,9 @@ func seedDemoInstance(ctx context.Context, conn *connect.Service, c connect.Call
 	return inst, nil
 }
 
-// caBundle, when not empty, is the self-signed certificate the commands must trust.
+// caBundle, when not empty, is the self-signed certificate the commands must trust. Every aws
+// command names the endpoint itself: AWS CLI v2 before 2.13 (Debian 12 ships 2.9) ignores
+// AWS_ENDPOINT_URL and would call AWS.
 func printDemo(w io.Writer, endpoint, accountID, caBundle string, d demoFixtures) {
 	trust, cacert := "", ""
 	if caBundle != "" {
@@ -227,17 +229,18 @@ Demo: IAM user %[1]q (key below) and role %[2]q, which any principal of account 
 if its policies allow it. IAM policies are enforced: ops may assume the role and read IAM,
 Connect and the audit trail; the role may get a federation token for its own Connect user only
 (see docs/iam.md).
-Paste these into another shell:
+Paste these into another shell (they work with AWS CLI v1 and v2, v2 releases that ignore
+AWS_ENDPOINT_URL included: each command names the endpoint):
 
   export AWS_ACCESS_KEY_ID=%[4]s
   export AWS_SECRET_ACCESS_KEY=%[5]s
   export AWS_DEFAULT_REGION=%[6]s
   export AWS_ENDPOINT_URL=%[7]s%[12]s
 
-  aws sts get-caller-identity
-  aws iam list-users
-  aws sts assume-role --role-arn %[8]s --role-session-name agent1
-  aws cloudtrail lookup-events --max-items 5
+  aws --endpoint-url %[7]s sts get-caller-identity
+  aws --endpoint-url %[7]s iam list-users
+  aws --endpoint-url %[7]s sts assume-role --role-arn %[8]s --role-session-name agent1
+  aws --endpoint-url %[7]s cloudtrail lookup-events --max-items 5
 
   curl%[13]s --aws-sigv4 "aws:amz:%[6]s:sts" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
     -d 'Action=GetCallerIdentity&Version=2011-06-15' %[7]s/
@@ -245,15 +248,15 @@ Paste these into another shell:
 Get a federation token as the Connect user %[10]q of the SAML instance %[11]q (%[9]s):
 assume the role with that username as session name, use the session, and ask.
 
-  creds=$(aws sts assume-role --role-arn %[8]s --role-session-name %[10]s --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
+  creds=$(aws --endpoint-url %[7]s sts assume-role --role-arn %[8]s --role-session-name %[10]s --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
   read AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<< "$creds"; export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-  aws connect get-federation-token --instance-id %[9]s
+  aws --endpoint-url %[7]s connect get-federation-token --instance-id %[9]s
 
 Or sign in as an agent through SAML, as your identity provider would: open %[7]s/demo-idp/
 in a browser, choose %[10]s, Sign in, then Continue. The AWS CLI's way, with the same IdP:
 
   curl -s%[13]s -d username=%[10]s %[7]s/demo-idp/assertion > assertion.b64
-  aws sts assume-role-with-saml --role-arn %[8]s --principal-arn %[14]s --saml-assertion file://assertion.b64
+  aws --endpoint-url %[7]s sts assume-role-with-saml --role-arn %[8]s --principal-arn %[14]s --saml-assertion file://assertion.b64
 
 `, demoUser, demoRole, accountID, d.ops.AccessKeyID, d.ops.SecretAccessKey, demoRegion, endpoint, d.roleARN,
 		d.instanceID, demoAgent, demoInstanceAlias, trust, cacert, d.providerARN)

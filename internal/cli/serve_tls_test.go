@@ -100,7 +100,7 @@ func TestServeTLSSelfSigned(t *testing.T) {
 	o := testOptions(dir)
 	o.tlsSelfSigned, o.demo = true, true
 	srv := startServe(t, o)
-	out := srv.waitOutput(t, "aws connect get-federation-token --instance-id")
+	out := srv.waitOutput(t, "connect get-federation-token --instance-id")
 	if !strings.HasPrefix(srv.endpoint, "https://127.0.0.1:") {
 		t.Fatalf("endpoint %q, want https://", srv.endpoint)
 	}
