@@ -125,6 +125,25 @@ func TestUnsignedAndMalformed(t *testing.T) {
 		t.Errorf("unsigned GET: %+v", a)
 	}
 
+	// An operation connectfed does not serve says so, signed or not: never "sign your request".
+	unknown, _ := http.NewRequest("GET", e.url+"/phone-numbers-summary/abc", nil)
+	if a := do(t, unknown); a.status != 404 || a.errorType != "UnknownOperationException" || a.jsonMessage(t) != "Unknown operation GET /phone-numbers-summary/abc" {
+		t.Errorf("unsigned unknown REST operation: %+v", a)
+	}
+	action, _ := http.NewRequest("POST", e.url+"/", strings.NewReader("Action=CreateGroup&Version=2010-05-08"))
+	action.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if a := do(t, action); a.status != 400 {
+		t.Errorf("unsigned unknown query action: %d", a.status)
+	} else if code, msg := a.queryError(t); code != "InvalidAction" || msg != "connectfed serves no operation CreateGroup (of IAM, STS or CloudTrail)." {
+		t.Errorf("unsigned unknown query action: %s %q", code, msg)
+	}
+	target, _ := http.NewRequest("POST", e.url+"/", strings.NewReader("{}"))
+	target.Header.Set("X-Amz-Target", "CloudTrail_20131101.CreateTrail")
+	target.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	if a := do(t, target); a.status != 404 || a.errorType != "UnknownOperationException" {
+		t.Errorf("unsigned unknown JSON 1.1 operation: %+v", a)
+	}
+
 	for _, auth := range []string{
 		"AWS4-HMAC-SHA256 Credential=abc",
 		"AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/sts/aws4_request, SignedHeaders=host",

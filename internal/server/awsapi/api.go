@@ -117,6 +117,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ri.Service, ri.Operation = "", ""
+		// An operation connectfed does not serve is named as such, signed or not: "sign your
+		// request" would send its caller the wrong way.
+		if unknown := unservedOperation(req); unknown != nil {
+			err = unknown
+		}
 	}
 	var svc *service
 	if signed != nil {

@@ -369,6 +369,39 @@ func (svc *service) routeQuery(req *Request) (*Operation, error) {
 	return op, nil
 }
 
+// unservedOperation is the error for an unsigned request that names an operation no service
+// here serves: an X-Amz-Target, a query Action, or a method and path that no restJson1 route
+// takes. A request that names a served operation, or none at all, gets nil: it needs a
+// signature.
+func unservedOperation(req *Request) error {
+	if target := req.Header.Get("X-Amz-Target"); target != "" {
+		if _, err := services["cloudtrail"].routeTarget(req); err != nil {
+			return err
+		}
+		return nil
+	}
+	values, _ := url.ParseQuery(string(req.Payload))
+	action := values.Get("Action")
+	if action == "" {
+		action = req.URL.Query().Get("Action")
+	}
+	if action != "" {
+		for _, svc := range []string{"iam", "sts"} {
+			if services[svc].actions[action] != nil {
+				return nil
+			}
+		}
+		return apierr.New(apierr.InvalidAction, "connectfed serves no operation %s (of IAM, STS or CloudTrail).", action)
+	}
+	if req.Method == "POST" && req.URL.Path == "/" {
+		return nil // a query request without its Action: nothing is named
+	}
+	if _, err := services["connect"].routeREST(req); err != nil {
+		return err
+	}
+	return nil
+}
+
 // routeTarget finds the awsJson1_1 operation X-Amz-Target names.
 func (svc *service) routeTarget(req *Request) (*Operation, error) {
 	target := req.Header.Get("X-Amz-Target")
