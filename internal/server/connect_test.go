@@ -122,7 +122,7 @@ func TestConnectInstances(t *testing.T) {
 		t.Errorf("missing InboundCallsEnabled: %+v", a)
 	}
 	a = do(t, e.signedJSON(t, "PUT", "/instance", `{"IdentityManagementType":`, e.root))
-	if a.status != 400 || a.errorType != "InvalidRequestException" || !strings.Contains(a.jsonMessage(t), "not valid JSON") {
+	if a.status != 400 || a.errorType != "SerializationException" || !strings.Contains(a.jsonMessage(t), "not valid JSON") {
 		t.Errorf("truncated JSON: %+v", a)
 	}
 

@@ -480,7 +480,7 @@ func hostileRequests(t *testing.T, e *env) {
 			status: 400, format: fmtJSON, code: "InvalidParameterException", msg: "NextToken"},
 		{name: "non-UTF-8 JSON body", req: func(t *testing.T) *http.Request {
 			return e.sdkRequest(t, "connect", "us-east-1", "PUT", "/users/"+f.instance, `{"Username":"\xff\xfe","SecurityProfileIds":["x"],"RoutingProfileId":"y"}`, root, now, nil, nil)
-		}, status: 400, format: fmtJSON, code: "InvalidRequestException", msg: "not valid JSON"},
+		}, status: 400, format: fmtJSON, code: "SerializationException", msg: "not valid JSON"},
 		{name: "non-UTF-8 form body", req: func(t *testing.T) *http.Request {
 			return e.sdkRequest(t, "iam", "us-east-1", "POST", "/", "Action=CreateUser&Version=2010-05-08&UserName=%FF%FE", root, now, nil, nil)
 		}, status: 400, format: fmtQuery, code: "ValidationError", msg: "userName"},
@@ -548,10 +548,13 @@ func hostileRequests(t *testing.T, e *env) {
 		// Content types the protocols do not speak. The AWS protocols read their own body
 		// format whatever the Content-Type says (as the SDKs never send another); what is not
 		// in that format is refused as such.
+		{name: "connect body is a JSON array", req: func(t *testing.T) *http.Request {
+			return e.sdkRequest(t, "connect", "us-east-1", "PUT", "/instance", `[{"InstanceAlias":"x"}]`, root, now, nil, nil)
+		}, status: 400, format: fmtJSON, code: "SerializationException", msg: "the body must be an object, not an array"},
 		{name: "connect body in XML", req: func(t *testing.T) *http.Request {
 			return e.sdkRequest(t, "connect", "us-east-1", "PUT", "/instance", `<CreateInstance><InstanceAlias>x</InstanceAlias></CreateInstance>`, root, now,
 				setHeader("Content-Type", "application/xml"), nil)
-		}, status: 400, format: fmtJSON, code: "InvalidRequestException", msg: "not valid JSON"},
+		}, status: 400, format: fmtJSON, code: "SerializationException", msg: "not valid JSON"},
 		{name: "sts form as JSON", req: func(t *testing.T) *http.Request {
 			return e.sdkRequest(t, "sts", "us-east-1", "POST", "/", `{"Action":"GetCallerIdentity","Version":"2011-06-15"}`, root, now,
 				setHeader("Content-Type", "application/json"), nil)

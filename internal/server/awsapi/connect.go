@@ -23,7 +23,8 @@ func decodeBody(body []byte, v any) error {
 		return nil
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return apierr.New(apierr.InvalidRequest, "The request body is not valid JSON for this operation: %s", httpx.JSONProblem(err))
+		// AWS's services answer a body their JSON reader refuses with SerializationException.
+		return apierr.New(apierr.SerializationError, "The request body is not valid JSON for this operation: %s", httpx.JSONProblem(err))
 	}
 	return nil
 }
