@@ -55,6 +55,7 @@ type serveOptions struct {
 	pprofAddr        string
 	metricsAddr      string
 	auditLog         string
+	regions          []string
 	auditRetention   time.Duration
 	tlsCert          string
 	tlsKey           string
@@ -157,6 +158,7 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.DurationVar(&o.requestTimeout, "request-timeout", 20*time.Second, "longest a request may take, waiting for the store included; past it the client gets a retryable ServiceUnavailable")
 	f.IntVar(&o.dbMaxConns, "db-max-conns", postgres.DefaultMaxConns, "PostgreSQL: connections this replica keeps at most; requests beyond them wait, within --request-timeout")
 	f.DurationVar(&o.dbConnectTimeout, "db-connect-timeout", postgres.DefaultConnectTimeout, "PostgreSQL: longest wait for one new connection (overrides the URL's connect_timeout)")
+	f.StringSliceVar(&o.regions, "regions", nil, "the regions a request's credential may be scoped to (default: AWS's; a credential scoped to another is refused as AWS refuses it); add to them with --regions mars-1,us-east-1,..., or allow any with --regions '*'")
 	f.StringVar(&o.auditLog, "audit-log", "", "also write every audit record (CloudTrail's event shape) as a JSON line to this file, appended to, or to standard output with -")
 	f.DurationVar(&o.auditRetention, "audit-retention", 90*24*time.Hour, "how long the store keeps audit records for cloudtrail lookup-events and connectfed audit (0: for ever)")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at this address's /metrics (e.g. 127.0.0.1:9090) instead of on the main listener's /metrics")
@@ -312,7 +314,8 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 		Postgres: postgres.Options{MaxConns: o.dbMaxConns, ConnectTimeout: o.dbConnectTimeout},
 		Server: server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody,
 			TokenAPIRate: o.tokenAPIRate, TokenAPIBurst: o.tokenAPIBurst, RequestTimeout: o.requestTimeout,
-			SourceRate: o.sourceRate, SourceBurst: o.sourceBurst, Quotas: quotas, TLS: tlsSetup.serverConfig()},
+			SourceRate: o.sourceRate, SourceBurst: o.sourceBurst, Quotas: quotas, TLS: tlsSetup.serverConfig(),
+			Regions: serveRegions(o.regions)},
 		ShutdownTimeout: o.shutdownTimeout, AccessTTL: o.accessTTL, RefreshTTL: o.refreshTTL, PublicURL: publicURL,
 		KeyRotation: o.keyRotation, CacheTTL: o.cacheTTL, RootKey: rootKey, PprofAddr: o.pprofAddr, MetricsAddr: o.metricsAddr,
 		IAMEnforcement: enforcement,
@@ -373,4 +376,12 @@ func openAuditLog(path string, stdout io.Writer) (io.Writer, func(), error) {
 		return nil, nil, fmt.Errorf("--audit-log: %w", err)
 	}
 	return f, func() { f.Close() }, nil
+}
+
+// serveRegions is --regions as the server takes it: nil for AWS's, empty for any ('*').
+func serveRegions(flag []string) []string {
+	if len(flag) == 1 && flag[0] == "*" {
+		return []string{}
+	}
+	return flag
 }

@@ -15,6 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/connectfed/connectfed/internal/server"
+	"github.com/connectfed/connectfed/internal/server/awsapi"
 )
 
 const (
@@ -219,5 +223,23 @@ func TestHealth(t *testing.T) {
 		if a := do(t, r); a.status != want {
 			t.Errorf("%s with the store gone: %d, want %d", path, a.status, want)
 		}
+	}
+}
+
+// A credential scoped to a region AWS does not have is refused as AWS refuses it, in each
+// protocol; a server told of more regions takes them.
+func TestUnknownRegion(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.connect(e.root, "mars-1").ListInstances(ctx, &connect.ListInstancesInput{})
+	wantAPIError(t, err, "InvalidSignatureException", 403, "Credential should be scoped to a valid region, not 'mars-1'. ")
+	cfg := e.config(e.root)
+	cfg.Region = "mars-1"
+	_, err = sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	wantAPIError(t, err, "SignatureDoesNotMatch", 403, "Credential should be scoped to a valid region, not 'mars-1'. ")
+
+	more := newEnvConfig(t, server.Config{Regions: append([]string{"mars-1"}, awsapi.Regions...)})
+	if _, err := more.connect(more.root, "mars-1").ListInstances(ctx, &connect.ListInstancesInput{}); err != nil {
+		t.Errorf("a region the server was told of: %v", err)
 	}
 }

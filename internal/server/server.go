@@ -66,6 +66,21 @@ type Config struct {
 	// Audit, when set, records every write, GetFederationToken, refresh, revocation, sign-in
 	// and refused call.
 	Audit *audit.Trail
+	// Regions are the regions a request's credential may be scoped to: awsapi.Regions when
+	// nil, any region when empty.
+	Regions []string
+}
+
+// regions is the list of regions the AWS surface knows: AWS's when none was configured, every
+// region when an empty list was.
+func regions(configured []string) []string {
+	switch {
+	case configured == nil:
+		return awsapi.Regions
+	case len(configured) == 0:
+		return nil
+	}
+	return configured
 }
 
 // MetricsOperations are the operations the server answers, for the metrics' labels.
@@ -107,7 +122,7 @@ func New(cfg Config, id *identity.Service, conn *connect.Service) *Server {
 	s := newServer(cfg)
 	s.resp.Ping = id.Ready
 	s.aws = awsapi.New(awsapi.Config{Skew: s.cfg.Skew, MaxBodyBytes: s.cfg.MaxBodyBytes, Now: s.cfg.Now, Quotas: s.cfg.Quotas,
-		Metrics: s.cfg.Metrics, Audit: s.cfg.Audit},
+		Metrics: s.cfg.Metrics, Audit: s.cfg.Audit, Regions: regions(s.cfg.Regions)},
 		id, conn, s.resp)
 	s.tokens = tokenapi.New(conn, s.resp, limit.NewSources(cfg.TokenAPIRate, cfg.TokenAPIBurst), s.cfg.Now, s.aws.Authenticate)
 	s.pages = signin.New(conn, id, s.resp, s.cfg.Now)

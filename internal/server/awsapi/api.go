@@ -39,6 +39,8 @@ const defaultRegion = "us-east-1"
 type Config struct {
 	// Skew is the allowed difference between a request's X-Amz-Date and the server clock.
 	Skew time.Duration
+	// Regions are the regions a credential may be scoped to (nil: any).
+	Regions []string
 	// MaxBodyBytes caps a request body; larger bodies are refused with 413.
 	MaxBodyBytes int64
 	// Now is the clock.
@@ -228,6 +230,9 @@ func (a *API) authenticate(r *http.Request, body []byte) (*sigv4.Signed, identit
 	signed, err := sigv4.Parse(r)
 	if err != nil {
 		return nil, identity.Principal{}, err
+	}
+	if err := checkRegion(a.cfg.Regions, signed.Region); err != nil {
+		return signed, identity.Principal{}, err
 	}
 	cred, err := a.identity.Lookup(r.Context(), signed.AccessKeyID)
 	if err != nil {
