@@ -32,6 +32,9 @@ const (
 	MissingAction
 	SerializationError
 	RequestTooLarge
+	// URITooLong and HeadersTooLarge refuse a request line or headers past the server's limits.
+	URITooLong
+	HeadersTooLarge
 
 	// IAM and STS (query protocol).
 	ValidationError
@@ -141,6 +144,10 @@ var table = map[Code]Spec{
 		"Missing Action", ""},
 	SerializationError: {"SerializationException", "MalformedQueryString", 400, true,
 		"The request could not be parsed.", ""},
+	URITooLong: {"URITooLongException", "URITooLong", 414, true,
+		"The request URI is too long.", ""},
+	HeadersTooLarge: {"RequestHeaderFieldsTooLargeException", "RequestHeaderFieldsTooLarge", 431, true,
+		"The request's header fields are too large.", ""},
 	RequestTooLarge: {"RequestEntityTooLargeException", "RequestEntityTooLarge", 413, true,
 		"Request body too large.", ""},
 

@@ -576,6 +576,13 @@ func hostileRequests(t *testing.T, e *env) {
 		// Large headers under net/http's limit reach the handler, and are answered there.
 		{name: "a 60 KiB header", req: unsigned("GET", federate, "", "", "X-Padding", strings.Repeat("p", 60<<10)),
 			status: 403, format: fmtJSON, code: "MissingAuthenticationTokenException"},
+		// Past the server's limits, but not net/http's: refused in the client's format.
+		{name: "a 100 KiB header", req: unsigned("GET", federate, "", "", "X-Padding", strings.Repeat("p", 100<<10)),
+			status: 431, format: fmtJSON, code: "RequestHeaderFieldsTooLargeException", msg: "the limit is 65536"},
+		{name: "a 70 KB query string", req: unsigned("GET", federate+"?x="+strings.Repeat("q", 70_000), "", ""),
+			status: 414, format: fmtJSON, code: "URITooLongException", msg: "the limit is 16384"},
+		{name: "a 70 KB query string to STS", req: unsigned("GET", "/?Action=GetCallerIdentity&Version=2011-06-15&x="+strings.Repeat("q", 70_000), "", ""),
+			status: 414, format: fmtAWS, code: "URITooLong"},
 	}
 	e.run(t, cases)
 
@@ -634,7 +641,7 @@ func (zeros) Read(p []byte) (int, error) {
 func listen(t *testing.T, e *env, tune func(*http.Server)) string {
 	t.Helper()
 	hs := e.handler.(*server.Server).HTTPServer("127.0.0.1:0")
-	if hs.ReadHeaderTimeout <= 0 || hs.ReadTimeout <= 0 || hs.WriteTimeout <= 0 || hs.IdleTimeout <= 0 || hs.MaxHeaderBytes != 64<<10 {
+	if hs.ReadHeaderTimeout <= 0 || hs.ReadTimeout <= 0 || hs.WriteTimeout <= 0 || hs.IdleTimeout <= 0 || hs.MaxHeaderBytes != 1<<20 {
 		t.Fatalf("HTTPServer: ReadHeaderTimeout %v, ReadTimeout %v, WriteTimeout %v, IdleTimeout %v, MaxHeaderBytes %d",
 			hs.ReadHeaderTimeout, hs.ReadTimeout, hs.WriteTimeout, hs.IdleTimeout, hs.MaxHeaderBytes)
 	}
@@ -665,7 +672,8 @@ func closedWithin(conn net.Conn, d time.Duration) (bool, string) {
 // TestHostileConnections holds the connection-level cases: giant headers, slow clients and
 // idle connections, against the server's own http.Server (its limits and timeouts) on a real
 // listener. These are answered by net/http before any handler runs, so never in an AWS
-// format: net/http answers a header over MaxHeaderBytes with a plain-text 431, and closes a
+// format: net/http answers a header over MaxHeaderBytes (1 MiB; the server's own limit, 64 KiB,
+// is answered in the client's format) with a plain-text 431, and closes a
 // connection whose header or body does not arrive in time without a word. The handler sees
 // neither request; no AWS client sends either.
 func TestHostileConnections(t *testing.T) {
@@ -681,7 +689,7 @@ func TestHostileConnections(t *testing.T) {
 	tuned := *e // the same server, reached through the tuned listener
 	tuned.url = "http://" + addr
 
-	t.Run("1 MB header", func(t *testing.T) {
+	t.Run("2 MB header", func(t *testing.T) {
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
@@ -689,7 +697,7 @@ func TestHostileConnections(t *testing.T) {
 		defer conn.Close()
 		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 		go func() {
-			_, _ = io.WriteString(conn, "GET "+federate+" HTTP/1.1\r\nHost: "+addr+"\r\nX-Big: "+strings.Repeat("b", 1<<20)+"\r\n\r\n")
+			_, _ = io.WriteString(conn, "GET "+federate+" HTTP/1.1\r\nHost: "+addr+"\r\nX-Big: "+strings.Repeat("b", 2<<20)+"\r\n\r\n")
 		}()
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
@@ -698,7 +706,7 @@ func TestHostileConnections(t *testing.T) {
 		resp.Body.Close()
 		// net/http's own answer: the handler never ran, so there is no request id.
 		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge || resp.Header.Get("X-Amzn-RequestId") != "" {
-			t.Fatalf("a 1 MB header: %d %v, want net/http's 431", resp.StatusCode, resp.Header)
+			t.Fatalf("a 2 MB header: %d %v, want net/http's 431", resp.StatusCode, resp.Header)
 		}
 	})
 

@@ -185,6 +185,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if err := sizeLimits(r); err != nil {
+		s.refuseUnrouted(w, r, "Request too large", "", err)
+		return
+	}
 	if ok, wait := s.sourceLimit.Admit(r, s.cfg.Now()); !ok {
 		s.throttleSource(w, r, wait)
 		return
@@ -212,6 +216,30 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	s.aws.ServeHTTP(w, r)
 }
 
+// The server's limits on a request's line and headers, which AWS's front ends enforce too: no
+// AWS client sends a request near them.
+const (
+	maxURIBytes    = 16 << 10
+	maxHeaderBytes = 64 << 10
+)
+
+// sizeLimits refuses a request whose URI or headers are past the server's limits.
+func sizeLimits(r *http.Request) *apierr.Error {
+	if len(r.RequestURI) > maxURIBytes {
+		return apierr.New(apierr.URITooLong, "The request URI is %d bytes; the limit is %d.", len(r.RequestURI), maxURIBytes)
+	}
+	n := 0
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	if n > maxHeaderBytes {
+		return apierr.New(apierr.HeadersTooLarge, "The request's header fields are %d bytes; the limit is %d.", n, maxHeaderBytes)
+	}
+	return nil
+}
+
 // HTTPServer returns an http.Server for s with timeouts a slow client cannot hold open.
 func (s *Server) HTTPServer(addr string) *http.Server {
 	return &http.Server{
@@ -221,9 +249,11 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		TLSConfig:         s.cfg.TLS,
+		// net/http's own limit, far past the server's (sizeLimits), so that an over-large
+		// request is refused in its client's format; only one past this gets net/http's plain 431.
+		MaxHeaderBytes: 1 << 20,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		TLSConfig:      s.cfg.TLS,
 	}
 }
 
