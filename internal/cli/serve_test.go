@@ -191,7 +191,7 @@ func TestDemoIsIdempotent(t *testing.T) {
 	if a == nil || b == nil || a[1] != b[1] {
 		t.Fatalf("demo key differs between runs: %v vs %v\n%s", a, b, second.stdout.String())
 	}
-	for _, want := range []string{"aws sts assume-role --role-arn arn:aws:iam::123456789012:role/ConnectAgent", "curl --aws-sigv4"} {
+	for _, want := range []string{"sts assume-role --role-arn arn:aws:iam::123456789012:role/ConnectAgent", "curl --aws-sigv4"} {
 		if !strings.Contains(second.stdout.String(), want) {
 			t.Errorf("demo output lacks %q", want)
 		}
