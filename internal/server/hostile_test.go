@@ -576,6 +576,12 @@ func hostileRequests(t *testing.T, e *env) {
 		// Large headers under net/http's limit reach the handler, and are answered there.
 		{name: "a 60 KiB header", req: unsigned("GET", federate, "", "", "X-Padding", strings.Repeat("p", 60<<10)),
 			status: 403, format: fmtJSON, code: "MissingAuthenticationTokenException"},
+		// A region AWS does not have; an operation connectfed does not serve, unsigned.
+		{name: "a region AWS does not have", req: func(t *testing.T) *http.Request {
+			return e.sdkRequest(t, "connect", "mars-1", "GET", federate, "", root, now, nil, nil)
+		}, status: 403, format: fmtJSON, code: "InvalidSignatureException", msg: "Credential should be scoped to a valid region, not 'mars-1'."},
+		{name: "an operation not served, unsigned", req: unsigned("GET", "/phone-numbers-summary/x", "", ""),
+			status: 404, format: fmtJSON, code: "UnknownOperationException", msg: "Unknown operation GET /phone-numbers-summary/x"},
 		// Past the server's limits, but not net/http's: refused in the client's format.
 		{name: "a 100 KiB header", req: unsigned("GET", federate, "", "", "X-Padding", strings.Repeat("p", 100<<10)),
 			status: 431, format: fmtJSON, code: "RequestHeaderFieldsTooLargeException", msg: "the limit is 65536"},
