@@ -580,6 +580,9 @@ func hostileRequests(t *testing.T, e *env) {
 		{name: "a region AWS does not have", req: func(t *testing.T) *http.Request {
 			return e.sdkRequest(t, "connect", "mars-1", "GET", federate, "", root, now, nil, nil)
 		}, status: 403, format: fmtJSON, code: "InvalidSignatureException", msg: "Credential should be scoped to a valid region, not 'mars-1'."},
+		{name: "AssumeRoleWithWebIdentity, not served, unsigned", req: unsigned("POST", "/", "application/x-www-form-urlencoded",
+			"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::123456789012:role/R&RoleSessionName=s&WebIdentityToken=t"),
+			status: 400, format: fmtAWS, code: "InvalidAction", msg: "connectfed serves no operation AssumeRoleWithWebIdentity"},
 		{name: "an operation not served, unsigned", req: unsigned("GET", "/phone-numbers-summary/x", "", ""),
 			status: 404, format: fmtJSON, code: "UnknownOperationException", msg: "Unknown operation GET /phone-numbers-summary/x"},
 		// Past the server's limits, but not net/http's: refused in the client's format.
