@@ -23,11 +23,20 @@ var ErrMalformed = errors.New("arn: not an ARN")
 
 // Parse splits s into its six fields. The resource, which may hold colons, is kept whole.
 func Parse(s string) (ARN, error) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" {
+	// Five colons split off the fields; the resource keeps any colon after them. Cut rather
+	// than SplitN: no slice to allocate, and ARNs are parsed on every request.
+	var parts [5]string
+	rest := s
+	for i := range parts {
+		var ok bool
+		if parts[i], rest, ok = strings.Cut(rest, ":"); !ok {
+			return ARN{}, ErrMalformed
+		}
+	}
+	if parts[0] != "arn" || parts[1] == "" || parts[2] == "" {
 		return ARN{}, ErrMalformed
 	}
-	return ARN{Partition: parts[1], Service: parts[2], Region: parts[3], Account: parts[4], Resource: parts[5]}, nil
+	return ARN{Partition: parts[1], Service: parts[2], Region: parts[3], Account: parts[4], Resource: rest}, nil
 }
 
 func (a ARN) String() string {

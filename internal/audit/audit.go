@@ -47,8 +47,8 @@ type Event struct {
 	// time is EventTime as a time; username the name LookupEvents shows and finds it by.
 	time     time.Time
 	username string
-	// params and response become RequestParameters and ResponseElements, redacted, when the
-	// record is written: the work is done off the request path.
+	// params and response, when set, stand for RequestParameters and ResponseElements: they
+	// are redacted as the record is encoded, by the writer, off the request path.
 	params, response any
 }
 
@@ -105,8 +105,9 @@ func Source(service string) string { return service + ".amazonaws.com" }
 // NewEvent starts an event of a call at t: the caller fills in who, what and how it ended.
 func NewEvent(t time.Time, source, name, requestID string) *Event {
 	t = t.UTC().Truncate(time.Second)
-	return &Event{EventVersion: eventVersion, EventTime: t.Format(time.RFC3339), EventSource: source, EventName: name,
-		RequestID: requestID, EventID: uuid.NewString(), EventType: "AwsApiCall", ManagementEvent: true,
+	// EventTime and EventID are filled in by the writer, off the request path.
+	return &Event{EventVersion: eventVersion, EventSource: source, EventName: name,
+		RequestID: requestID, EventType: "AwsApiCall", ManagementEvent: true,
 		EventCategory: "Management", RequestParameters: json.RawMessage("null"), ResponseElements: json.RawMessage("null"), time: t}
 }
 
@@ -135,6 +136,11 @@ type Trail struct {
 	done     chan struct{}
 	closed   sync.Once
 	linesMu  sync.Mutex
+
+	// buf and records are the writer's, reused batch after batch: a batch's records are
+	// encoded one after another into buf, each followed by a line feed (the JSON lines).
+	buf     []byte
+	records []store.AuditEvent
 }
 
 // New starts a Trail over st; Close flushes and stops it.
@@ -229,33 +235,37 @@ func (t *Trail) run() {
 }
 
 // write stores a batch and writes its lines. A batch the store refuses is logged, by count
-// only: a record holds no secret, but a log line is no place for one either way.
+// only: a record holds no secret, but a log line is no place for one either way. The records'
+// ids and times are set here, and their parameters and answers redacted (see AppendJSON).
 func (t *Trail) write(batch []*Event) {
-	records := make([]store.AuditEvent, 0, len(batch))
-	var lines []byte
-	for _, e := range batch {
-		if e.params != nil {
-			e.RequestParameters = Redacted(e.params)
+	buf, records := t.buf[:0], t.records[:0]
+	ends := make([]int, len(batch))
+	for i, e := range batch {
+		if e.EventID == "" {
+			e.EventID = uuid.NewString()
 		}
-		if e.response != nil {
-			e.ResponseElements = Redacted(e.response)
+		if e.EventTime == "" {
+			e.EventTime = e.time.Format(time.RFC3339)
 		}
-		body := e.AppendJSON(nil)
+		buf = append(e.AppendJSON(buf), '\n')
+		ends[i] = len(buf)
+	}
+	start := 0
+	for i, e := range batch {
 		records = append(records, store.AuditEvent{AccountID: e.RecipientAccountID, ID: e.EventID, Time: e.time, Name: e.EventName,
 			Source: e.EventSource, Username: e.username, AccessKeyID: e.UserIdentity.AccessKeyID, Resources: resourceNames(e),
-			ReadOnly: e.ReadOnly, Body: body})
-		if t.o.Lines != nil {
-			lines = append(append(lines, body...), '\n')
-		}
+			ReadOnly: e.ReadOnly, Body: buf[start : ends[i]-1]})
+		start = ends[i]
 	}
+	t.buf, t.records = buf, records
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := t.st.AppendAuditEvents(ctx, records); err != nil {
 		t.o.Log.Error("audit: store a batch of records", "records", len(records), "err", err)
 	}
-	if len(lines) > 0 {
+	if t.o.Lines != nil {
 		t.linesMu.Lock()
-		_, err := t.o.Lines.Write(lines)
+		_, err := t.o.Lines.Write(buf)
 		t.linesMu.Unlock()
 		if err != nil {
 			t.o.Log.Error("audit: write records as JSON lines", "records", len(records), "err", err)

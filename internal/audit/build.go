@@ -80,6 +80,10 @@ func LowerCamel(k string) string {
 	return strings.ToLower(k[:1]) + k[1:]
 }
 
+// withoutMFA are a role session's attributes: connectfed knows no MFA. One map for every
+// record, never written to.
+var withoutMFA = map[string]string{"mfaAuthenticated": "false"}
+
 // Who is a caller as CloudTrail's userIdentity, and the name LookupEvents shows it under.
 func Who(p identity.Principal) (Identity, string) {
 	id := Identity{PrincipalID: p.UserID, ARN: p.ARN, AccountID: p.AccountID, AccessKeyID: p.AccessKeyID}
@@ -96,7 +100,7 @@ func Who(p identity.Principal) (Identity, string) {
 		id.SessionContext = &SessionContext{
 			SessionIssuer: Issuer{Type: "Role", PrincipalID: roleID, ARN: arn.Role(p.AccountID, p.RolePath, p.RoleName),
 				AccountID: p.AccountID, UserName: p.RoleName},
-			Attributes: map[string]string{"mfaAuthenticated": "false"},
+			Attributes: withoutMFA,
 		}
 		return id, p.SessionName
 	}
@@ -117,18 +121,24 @@ func ResourcesOf(account string, arns []string) []Resource {
 	return out
 }
 
+// connectTypes are CloudTrail's types of the resources of a Connect instance, by the kind in
+// their ARN.
+var connectTypes = map[string]string{"agent": "AWS::Connect::User", "user": "AWS::Connect::User",
+	"security-profile": "AWS::Connect::SecurityProfile", "routing-profile": "AWS::Connect::RoutingProfile",
+	"queue": "AWS::Connect::Queue", "agent-group": "AWS::Connect::UserHierarchyGroup"}
+
 func resourceType(a string) string {
 	parsed, err := arn.Parse(a)
 	if err != nil {
 		return ""
 	}
-	kind, _, _ := strings.Cut(parsed.Resource, "/")
+	kind, rest, _ := strings.Cut(parsed.Resource, "/")
 	switch parsed.Service + ":" + kind {
 	case "connect:instance":
-		parts := strings.Split(parsed.Resource, "/")
-		if len(parts) >= 3 {
-			return "AWS::Connect::" + map[string]string{"agent": "User", "user": "User", "security-profile": "SecurityProfile",
-				"routing-profile": "RoutingProfile", "queue": "Queue", "agent-group": "UserHierarchyGroup"}[parts[2]]
+		// instance/ID, or instance/ID/KIND/ID.
+		if _, rest, ok := strings.Cut(rest, "/"); ok {
+			kind, _, _ := strings.Cut(rest, "/")
+			return connectTypes[kind]
 		}
 		return "AWS::Connect::Instance"
 	case "iam:user":

@@ -25,9 +25,9 @@ func (e *Event) AppendJSON(b []byte) []byte {
 	b = optional(b, "errorCode", e.ErrorCode)
 	b = optional(b, "errorMessage", e.ErrorMessage)
 	b = append(b, `,"requestParameters":`...)
-	b = appendRaw(b, e.RequestParameters)
+	b = appendRecorded(b, e.params, e.RequestParameters)
 	b = append(b, `,"responseElements":`...)
-	b = appendRaw(b, e.ResponseElements)
+	b = appendRecorded(b, e.response, e.ResponseElements)
 	b = field(b, "requestID", e.RequestID)
 	b = field(b, "eventID", e.EventID)
 	b = append(b, `,"readOnly":`...)
@@ -74,7 +74,7 @@ func (id Identity) appendJSON(b []byte) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for i, k := range slices.Sorted(maps.Keys(sc.Attributes)) { // encoding/json sorts map keys
+			for i, k := range sortedKeys(sc.Attributes) { // encoding/json sorts map keys
 				if i > 0 {
 					b = append(b, ',')
 				}
@@ -87,6 +87,16 @@ func (id Identity) appendJSON(b []byte) []byte {
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// sortedKeys are m's keys in order; a map of one key (every role session's) costs nothing.
+func sortedKeys(m map[string]string) []string {
+	if len(m) == 1 {
+		for k := range m {
+			return []string{k}
+		}
+	}
+	return slices.Sorted(maps.Keys(m))
 }
 
 func field(b []byte, name, value string) []byte {
@@ -108,6 +118,18 @@ func appendBool(b []byte, v bool) []byte {
 		return append(b, "true"...)
 	}
 	return append(b, "false"...)
+}
+
+// appendRecorded appends what a record keeps of a call's parameters or answer: v, redacted,
+// when the caller gave one (SetParameters, SetResponse), else raw.
+func appendRecorded(b []byte, v any, raw json.RawMessage) []byte {
+	switch x := v.(type) {
+	case nil:
+		return appendRaw(b, raw)
+	case Auditable:
+		return x.AppendAuditJSON(b)
+	}
+	return append(b, Redacted(v)...)
 }
 
 // appendRaw appends a RawMessage, null when empty. The records' raw members are this package's

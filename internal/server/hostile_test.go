@@ -720,12 +720,14 @@ func TestHostileConnections(t *testing.T) {
 	})
 
 	t.Run("slowloris", func(t *testing.T) {
+		// The server's header timer starts once it has accepted the connection: after the
+		// dial began, maybe before it returned here.
+		start := time.Now()
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		start := time.Now()
 		if _, err := io.WriteString(conn, "GET "+federate+" HTTP/1.1\r\nHost: "+addr+"\r\n"); err != nil {
 			t.Fatal(err)
 		}

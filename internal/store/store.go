@@ -352,7 +352,8 @@ type Store interface {
 	DeleteSigningKey(ctx context.Context, id string) error
 
 	// The audit trail. AppendAuditEvents writes events, the batch all or nothing (ids are the
-	// caller's to keep unique: random UUIDs); LookupAuditEvents finds an account's events,
+	// caller's to keep unique: random UUIDs; the store keeps no reference to a body once it
+	// returns, so the caller may reuse them); LookupAuditEvents finds an account's events,
 	// newest first; DeleteAuditEventsBefore removes those older than t and says how many.
 	AppendAuditEvents(ctx context.Context, events []AuditEvent) error
 	LookupAuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, error)

@@ -2,40 +2,49 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
-	"strings"
+	"slices"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/connectfed/connectfed/internal/store"
 )
 
-// AppendAuditEvents implements store.Store: the batch in one transaction, in multi-row
-// INSERTs (a record is written on every GetFederationToken). Event ids are not checked for
-// uniqueness here: an index would cost every write; ids are random UUIDs.
+// AppendAuditEvents implements store.Store: the batch is one block (see auditblock.go), one
+// row, under an id of its own. Event ids are not checked for uniqueness: they are random UUIDs.
 func (s *Store) AppendAuditEvents(ctx context.Context, events []store.AuditEvent) error {
-	return bulkInsert(ctx, s, "append audit events", "audit_events",
-		"event_id, account_id, event_time, event_name, event_source, username, access_key_id, read_only, resources, body", 10, events,
-		func(v []any, e store.AuditEvent) []any {
-			return append(v, e.ID, e.AccountID, timeToDB(e.Time), e.Name, e.Source, e.Username, e.AccessKeyID, boolToDB(e.ReadOnly),
-				resourcesToDB(e.Resources), bytesToDB(e.Body))
-		})
-}
-
-// resourcesToDB is the resources column: each name between line feeds, so that a LIKE finds
-// a whole name ("" for none).
-func resourcesToDB(names []string) string {
-	names = dedupeStrings(names)
-	if len(names) == 0 {
-		return ""
+	if len(events) == 0 {
+		return nil
 	}
-	return "\n" + strings.Join(names, "\n") + "\n"
+	first, last := events[0].Time, events[0].Time
+	for _, e := range events[1:] {
+		first, last = minTimeOf(first, e.Time), maxTimeOf(last, e.Time)
+	}
+	if _, err := s.exec(ctx, s.db, `INSERT INTO audit_blocks (block_id, first_time, last_time, events, body) VALUES ($1, $2, $3, $4, $5)`,
+		uuid.NewString(), timeToDB(first), timeToDB(last), len(events), encodeAuditBlock(events)); err != nil {
+		return fmt.Errorf("store: append audit events: %w", err)
+	}
+	return nil
 }
 
-// likeEscaper escapes LIKE's wildcards and its escape character, so a pattern matches a name
-// as written.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+func minTimeOf(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
 
+func maxTimeOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// dedupeStrings is list without "" and without repeats, in its order.
 func dedupeStrings(list []string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -48,78 +57,129 @@ func dedupeStrings(list []string) []string {
 	return out
 }
 
-// auditColumns are the columns an attribute looks up, by the attribute's name.
-var auditColumns = map[string]string{
-	"EventId":     "event_id",
-	"EventName":   "event_name",
-	"EventSource": "event_source",
-	"Username":    "username",
-	"AccessKeyId": "access_key_id",
-	"ReadOnly":    "read_only",
-}
-
-// LookupAuditEvents implements store.Store.
-func (s *Store) LookupAuditEvents(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent, error) {
-	start, end := int64(math.MinInt64), int64(math.MaxInt64)
-	if !q.Start.IsZero() {
-		start = timeToDB(q.Start)
+// LookupAuditEvents implements store.Store. Blocks are read newest last record first; as the
+// time ranges of blocks written by two replicas, or by one writer across a batch, may overlap,
+// a record is listed only once no block left to read can hold a newer one (every block left
+// ends no later than the one just read).
+func (s *Store) LookupAuditEvents(ctx context.Context, q store.AuditQuery) (_ []store.AuditEvent, err error) {
+	m, err := newAuditMatcher(q)
+	if err != nil {
+		return nil, err
 	}
-	if !q.End.IsZero() {
-		end = timeToDB(q.End)
-	}
-	args := []any{q.AccountID, start, end}
-	where := `account_id = $1 AND event_time >= $2 AND event_time < $3`
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	switch col, ok := auditColumns[q.Attribute]; {
-	case q.Attribute == "":
-	case q.Attribute == "ResourceName":
-		where += ` AND resources LIKE ` + arg("%\n"+likeEscaper.Replace(q.Value)+"\n%") + ` ESCAPE '\'`
-	case q.Attribute == "ReadOnly":
-		where += ` AND read_only = ` + arg(boolToDB(q.Value == "true"))
-	case ok:
-		where += ` AND ` + col + ` = ` + arg(q.Value)
-	default:
-		return nil, fmt.Errorf("store: lookup audit events: unknown attribute %q", q.Attribute)
-	}
-	if !q.BeforeTime.IsZero() {
-		t := arg(timeToDB(q.BeforeTime))
-		where += ` AND (event_time < ` + t + ` OR (event_time = ` + t + ` AND event_id < ` + arg(q.BeforeID) + `))`
-	}
-	limit := int64(q.Limit)
+	limit := q.Limit
 	if limit <= 0 {
-		limit = math.MaxInt64
+		limit = math.MaxInt
 	}
-	rows, err := s.query(ctx, s.db, `SELECT event_id, account_id, event_time, event_name, event_source, username, access_key_id,
-		read_only, resources, body FROM audit_events WHERE `+where+` ORDER BY event_time DESC, event_id DESC LIMIT `+arg(limit), args...)
+	args := []any{m.start, m.end}
+	where := `last_time >= $1 AND first_time < $2`
+	if !q.BeforeTime.IsZero() {
+		args = append(args, m.before)
+		where += ` AND first_time <= $3`
+	}
+	rows, err := s.query(ctx, s.db, `SELECT last_time, body FROM audit_blocks WHERE `+where+` ORDER BY last_time DESC`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: lookup audit events: %w", err)
 	}
-	return collect(rows, "lookup audit events", func(sc interface{ Scan(...any) error }) (store.AuditEvent, error) {
-		var (
-			e         store.AuditEvent
-			t, ro     int64
-			resources string
-		)
-		if err := sc.Scan(&e.ID, &e.AccountID, &t, &e.Name, &e.Source, &e.Username, &e.AccessKeyID, &ro, &resources, &e.Body); err != nil {
-			return store.AuditEvent{}, err
+	defer func() {
+		if cerr := rows.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("store: lookup audit events: close rows: %w", cerr)
 		}
-		e.Time, e.ReadOnly, e.Body = timeFromDB(t), ro != 0, bytesFromDB(e.Body)
-		if r := strings.Trim(resources, "\n"); r != "" {
-			e.Resources = strings.Split(r, "\n")
+	}()
+	var out, pending []store.AuditEvent
+	// settle lists the pending records newer than above; of the rest, only as many as the page
+	// still has room for can ever be listed.
+	settle := func(above int64) {
+		slices.SortFunc(pending, newestFirst)
+		i := 0
+		for ; i < len(pending) && len(out) < limit && timeToDB(pending[i].Time) > above; i++ {
+			out = append(out, pending[i])
 		}
-		return e, nil
-	})
+		pending = pending[i:]
+		if room := limit - len(out); len(pending) > room {
+			pending = pending[:room]
+		}
+	}
+	var rec blockRecord
+	for rows.Next() && len(out) < limit {
+		var last int64
+		var body sql.RawBytes
+		if err := rows.Scan(&last, &body); err != nil {
+			return nil, fmt.Errorf("store: lookup audit events: %w", err)
+		}
+		settle(last)
+		r := newBlockReader(body)
+		for r.next(&rec) {
+			if m.match(&rec) {
+				pending = append(pending, rec.event())
+			}
+		}
+		if r.err != nil {
+			return nil, fmt.Errorf("store: lookup audit events: %w", r.err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: lookup audit events: %w", err)
+	}
+	settle(math.MinInt64)
+	return out, nil
 }
 
-// DeleteAuditEventsBefore implements store.Store.
+// DeleteAuditEventsBefore implements store.Store: blocks wholly older than t go; a block that
+// holds records on both sides of t is written again without the older ones.
 func (s *Store) DeleteAuditEventsBefore(ctx context.Context, t time.Time) (int, error) {
-	res, err := s.exec(ctx, s.db, `DELETE FROM audit_events WHERE event_time < $1`, timeToDB(t))
-	if err != nil {
-		return 0, fmt.Errorf("store: delete audit events: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	const op = "delete audit events"
+	cut := timeToDB(t)
+	deleted := 0
+	err := s.inTx(ctx, op, nil, func(tx querier) error {
+		var whole sql.NullInt64
+		if err := s.queryRow(ctx, tx, `SELECT SUM(events) FROM audit_blocks WHERE last_time < $1`, cut).Scan(&whole); err != nil {
+			return fmt.Errorf("store: %s: %w", op, err)
+		}
+		if _, err := s.exec(ctx, tx, `DELETE FROM audit_blocks WHERE last_time < $1`, cut); err != nil {
+			return fmt.Errorf("store: %s: %w", op, err)
+		}
+		deleted = int(whole.Int64)
+		type block struct {
+			id   string
+			keep []store.AuditEvent
+			gone int
+		}
+		rows, err := s.query(ctx, tx, `SELECT block_id, body FROM audit_blocks WHERE first_time < $1`, cut)
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", op, err)
+		}
+		blocks, err := collect(rows, op, func(sc interface{ Scan(...any) error }) (block, error) {
+			var b block
+			var body []byte
+			if err := sc.Scan(&b.id, &body); err != nil {
+				return b, err
+			}
+			r := newBlockReader(body)
+			var rec blockRecord
+			for r.next(&rec) {
+				if rec.time >= cut {
+					b.keep = append(b.keep, rec.event())
+				} else {
+					b.gone++
+				}
+			}
+			return b, r.err
+		})
+		if err != nil {
+			return err
+		}
+		for _, b := range blocks {
+			first := b.keep[0].Time // the block ends at or after t: it keeps a record
+			for _, e := range b.keep[1:] {
+				first = minTimeOf(first, e.Time)
+			}
+			if _, err := s.exec(ctx, tx, `UPDATE audit_blocks SET first_time = $1, events = $2, body = $3 WHERE block_id = $4`,
+				timeToDB(first), len(b.keep), encodeAuditBlock(b.keep), b.id); err != nil {
+				return fmt.Errorf("store: %s: %w", op, err)
+			}
+			deleted += b.gone
+		}
+		return nil
+	})
+	return deleted, err
 }

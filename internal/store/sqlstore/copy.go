@@ -43,7 +43,7 @@ var tables = []string{
 	"signing_keys",
 	"used_tokens",
 	"revoked_families",
-	"audit_events",
+	"audit_blocks",
 }
 
 // maxPlaceholders bounds the parameters of one multi-row INSERT (rows times columns). Several

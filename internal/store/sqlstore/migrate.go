@@ -304,25 +304,19 @@ var migrations = []migration{
 		profileTableDDL("queues"),
 		`ALTER TABLE instances ADD COLUMN attributes TEXT NOT NULL DEFAULT ''`,
 	},
-	// 12: the audit trail. Records are written on every call that changes something, so the
-	// table has one index only, which serves its newest-first order per account; a lookup by
-	// an attribute walks that order and filters (CloudTrail's own lookups are rate-limited to
-	// two a second: the write path is the one to keep cheap). resources holds the record's
-	// resource names, each between line feeds, for a LIKE.
+	// 12: the audit trail, in blocks: a row holds a batch of records (see auditblock.go), so
+	// that the record written on every GetFederationToken costs no row and no index entry of
+	// its own. A lookup reads the blocks whose [first_time, last_time] meets its range,
+	// newest last_time first.
 	{
-		`CREATE TABLE audit_events (
-			account_id    {key}   NOT NULL,
-			event_time    BIGINT  NOT NULL,
-			event_id      {key}   NOT NULL,
-			event_name    {key}   NOT NULL,
-			event_source  {key}   NOT NULL,
-			username      {key}   NOT NULL,
-			access_key_id {key}   NOT NULL,
-			read_only     BIGINT  NOT NULL,
-			resources     TEXT    NOT NULL,
-			body          {bytes} NOT NULL
+		`CREATE TABLE audit_blocks (
+			block_id   {key}   NOT NULL PRIMARY KEY,
+			first_time BIGINT  NOT NULL,
+			last_time  BIGINT  NOT NULL,
+			events     BIGINT  NOT NULL,
+			body       {bytes} NOT NULL
 		)`,
-		`CREATE INDEX audit_events_by_time ON audit_events (account_id, event_time, event_id)`,
+		`CREATE INDEX audit_blocks_by_time ON audit_blocks (last_time)`,
 	},
 }
 

@@ -72,4 +72,40 @@ func testAuditEvents(t *testing.T, s store.Store) {
 	}
 	lookup("after the purge", store.AuditQuery{AccountID: accountA}, "ev-006", "ev-005", "ev-003")
 	lookup("a purged event's resource", store.AuditQuery{AccountID: accountA, Attribute: "ResourceName", Value: "arn:inst/1"})
+
+	// Batches whose times interleave (two replicas writing at once) still list newest first,
+	// a tie in time by id, page after page; a purge inside both keeps the newer records of each.
+	var odd, even []store.AuditEvent
+	for n := 10; n < 20; n++ {
+		e := event(n, accountB, "GetFederationToken", "agent9")
+		if n%2 == 0 {
+			even = append(even, e)
+		} else {
+			odd = append(odd, e)
+		}
+	}
+	tie := event(14, accountB, "GetFederationToken", "agent9")
+	tie.ID = "ev-014b"
+	odd = append(odd, tie)
+	must(t, "AppendAuditEvents (even minutes)", s.AppendAuditEvents(ctx, even))
+	must(t, "AppendAuditEvents (odd minutes)", s.AppendAuditEvents(ctx, odd))
+	want := []string{"ev-019", "ev-018", "ev-017", "ev-016", "ev-015", "ev-014b", "ev-014", "ev-013", "ev-012", "ev-011", "ev-010", "ev-004"}
+	lookup("interleaved batches", store.AuditQuery{AccountID: accountB}, want...)
+	q := store.AuditQuery{AccountID: accountB, Limit: 3}
+	for i := 0; i < len(want); i += 3 {
+		page := lookup(fmt.Sprintf("interleaved batches, page %d", i/3+1), q, want[i:min(i+3, len(want))]...)
+		if len(page) == 0 {
+			break
+		}
+		q.BeforeTime, q.BeforeID = page[len(page)-1].Time, page[len(page)-1].ID
+	}
+	n, err = s.DeleteAuditEventsBefore(ctx, t0.Add(15*time.Minute))
+	must(t, "DeleteAuditEventsBefore inside two batches", err)
+	// ev-003, ev-005, ev-006 (account A), ev-004 and ev-010 to ev-014b: both new batches
+	// straddle the time.
+	if n != 10 {
+		t.Errorf("DeleteAuditEventsBefore inside two batches deleted %d, want 10", n)
+	}
+	lookup("after a purge inside two batches", store.AuditQuery{AccountID: accountB}, want[:5]...)
+	lookup("after a purge, account A", store.AuditQuery{AccountID: accountA})
 }

@@ -1,0 +1,218 @@
+package sqlstore
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/connectfed/connectfed/internal/store"
+)
+
+// The audit trail is kept in blocks: one row holds a batch of records (the trail writes up to
+// 2,000 at once), encoded as below, with the times of its oldest and newest record. A record
+// is written on every GetFederationToken; as rows of their own, with their columns bound one
+// by one and an index to keep, they cost the server a third of its CPU at full rate. A block is
+// one bound value. Lookups, which CloudTrail itself limits to two a second, decode the blocks
+// whose time range they overlap and filter in Go.
+//
+// A block is a version byte, then per record: its account, id, name, source, username and
+// access key id as length-prefixed strings (uvarint), its time as a varint of microseconds
+// since the epoch, a read-only byte, the count of its resource names and each name, and its
+// body, length-prefixed.
+const auditBlockVersion = 1
+
+var errBadAuditBlock = errors.New("store: audit block is malformed")
+
+func appendBlockString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// encodeAuditBlock encodes events as a block; times are kept to the microsecond, as every
+// other time the store keeps.
+func encodeAuditBlock(events []store.AuditEvent) []byte {
+	size := 1
+	for _, e := range events {
+		size += 64 + len(e.AccountID) + len(e.ID) + len(e.Name) + len(e.Source) + len(e.Username) + len(e.AccessKeyID) + len(e.Body)
+		for _, r := range e.Resources {
+			size += 4 + len(r)
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, auditBlockVersion)
+	for _, e := range events {
+		for _, s := range [...]string{e.AccountID, e.ID, e.Name, e.Source, e.Username, e.AccessKeyID} {
+			b = appendBlockString(b, s)
+		}
+		b = binary.AppendVarint(b, timeToDB(e.Time))
+		b = append(b, byte(boolToDB(e.ReadOnly)))
+		resources := dedupeStrings(e.Resources)
+		b = binary.AppendUvarint(b, uint64(len(resources)))
+		for _, r := range resources {
+			b = appendBlockString(b, r)
+		}
+		b = binary.AppendUvarint(b, uint64(len(e.Body)))
+		b = append(b, e.Body...)
+	}
+	return b
+}
+
+// blockReader reads a block's records one by one. Its strings are views into the block: a
+// record that a lookup keeps is copied (record.event), the others cost no allocation.
+type blockReader struct {
+	b   []byte
+	err error
+}
+
+// blockRecord is one record of a block as read, before it is kept.
+type blockRecord struct {
+	account, id, name, source, username, accessKeyID []byte
+	time                                             int64
+	readOnly                                         bool
+	resources                                        [][]byte
+	body                                             []byte
+}
+
+func newBlockReader(b []byte) *blockReader {
+	if len(b) == 0 || b[0] != auditBlockVersion {
+		return &blockReader{err: errBadAuditBlock}
+	}
+	return &blockReader{b: b[1:]}
+}
+
+func (r *blockReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *blockReader) bytes() []byte {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.fail()
+		return nil
+	}
+	v := r.b[:n:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *blockReader) fail() {
+	if r.err == nil {
+		r.err = errBadAuditBlock
+	}
+	r.b = nil
+}
+
+// next reads the next record into rec, reusing its resources slice; false at the end of the
+// block or on a malformed one (r.err says which).
+func (r *blockReader) next(rec *blockRecord) bool {
+	if r.err != nil || len(r.b) == 0 {
+		return false
+	}
+	for _, f := range [...]*[]byte{&rec.account, &rec.id, &rec.name, &rec.source, &rec.username, &rec.accessKeyID} {
+		*f = r.bytes()
+	}
+	t, n := binary.Varint(r.b)
+	if r.err != nil || n <= 0 || len(r.b) < n+1 {
+		r.fail()
+		return false
+	}
+	rec.time, rec.readOnly = t, r.b[n] != 0
+	r.b = r.b[n+1:]
+	count := r.uvarint()
+	if count > uint64(len(r.b)) { // each name takes at least a byte
+		r.fail()
+		return false
+	}
+	rec.resources = rec.resources[:0]
+	for range count {
+		rec.resources = append(rec.resources, r.bytes())
+	}
+	rec.body = r.bytes()
+	return r.err == nil
+}
+
+// event copies rec out of its block.
+func (rec *blockRecord) event() store.AuditEvent {
+	e := store.AuditEvent{AccountID: string(rec.account), ID: string(rec.id), Time: timeFromDB(rec.time), Name: string(rec.name),
+		Source: string(rec.source), Username: string(rec.username), AccessKeyID: string(rec.accessKeyID), ReadOnly: rec.readOnly,
+		Body: bytesFromDB(slices.Clone(rec.body))}
+	for _, res := range rec.resources {
+		e.Resources = append(e.Resources, string(res))
+	}
+	return e
+}
+
+// auditMatcher is a lookup's test of a record: its account, time range, attribute and cursor.
+type auditMatcher struct {
+	q          store.AuditQuery
+	start, end int64 // [start, end) in microseconds
+	before     int64 // the cursor's time, when q.BeforeID is set
+}
+
+func newAuditMatcher(q store.AuditQuery) (auditMatcher, error) {
+	m := auditMatcher{q: q, start: minTime, end: maxTime}
+	if !q.Start.IsZero() {
+		m.start = timeToDB(q.Start)
+	}
+	if !q.End.IsZero() {
+		m.end = timeToDB(q.End)
+	}
+	if !q.BeforeTime.IsZero() {
+		m.before = timeToDB(q.BeforeTime)
+	}
+	switch q.Attribute {
+	case "", "EventId", "EventName", "EventSource", "Username", "AccessKeyId", "ResourceName", "ReadOnly":
+		return m, nil
+	}
+	return m, errors.New("store: lookup audit events: unknown attribute " + q.Attribute)
+}
+
+func (m *auditMatcher) match(rec *blockRecord) bool {
+	if string(rec.account) != m.q.AccountID || rec.time < m.start || rec.time >= m.end {
+		return false
+	}
+	if !m.q.BeforeTime.IsZero() && (rec.time > m.before || rec.time == m.before && string(rec.id) >= m.q.BeforeID) {
+		return false
+	}
+	v := m.q.Value
+	switch m.q.Attribute {
+	case "EventId":
+		return string(rec.id) == v
+	case "EventName":
+		return string(rec.name) == v
+	case "EventSource":
+		return string(rec.source) == v
+	case "Username":
+		return string(rec.username) == v
+	case "AccessKeyId":
+		return string(rec.accessKeyID) == v
+	case "ReadOnly":
+		return rec.readOnly == (v == "true")
+	case "ResourceName":
+		return slices.ContainsFunc(rec.resources, func(r []byte) bool { return string(r) == v })
+	}
+	return true
+}
+
+// newestFirst orders events as LookupEvents lists them: newest first, then by id, descending.
+func newestFirst(a, b store.AuditEvent) int {
+	if c := b.Time.Compare(a.Time); c != 0 {
+		return c
+	}
+	return strings.Compare(b.ID, a.ID)
+}
+
+// The bounds of an unbounded time range, in microseconds: far outside any record's time, and
+// within every backend's BIGINT.
+var (
+	minTime = timeToDB(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC))
+	maxTime = timeToDB(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+)
