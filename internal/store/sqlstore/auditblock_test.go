@@ -3,8 +3,11 @@ package sqlstore
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/s2"
 
 	"github.com/connectfed/connectfed/internal/store"
 )
@@ -31,25 +34,43 @@ func TestAuditBlockRoundTrip(t *testing.T) {
 		t.Errorf("decoded %+v\nwant     %+v", got, events)
 	}
 
-	// A block cut short or with a byte changed is an error, never a panic or an endless loop.
-	for n := range len(block) {
-		r := newBlockReader(block[:n])
+	// Records cut short or with a byte changed are an error, never a panic or an endless
+	// loop; so is a block whose compression is damaged.
+	raw := encodeRaw(t, events)
+	first := len(encodeRaw(t, events[:1]))
+	for n := range len(raw) {
+		r := &blockReader{b: raw[:n]}
 		for r.next(&rec) {
 		}
 		// A cut exactly between two records reads as a shorter block.
-		between := n == 1 || n == len(encodeAuditBlock(events[:1]))
-		if r.err == nil && !between {
-			t.Errorf("a block cut at %d of %d bytes read without error", n, len(block))
+		if r.err == nil && n != 0 && n != first {
+			t.Errorf("records cut at %d of %d bytes read without error", n, len(raw))
 		}
 	}
-	for i := range block {
-		bad := append([]byte(nil), block...)
+	for i := range raw {
+		bad := slices.Clone(raw)
 		bad[i] ^= 0xff
-		r := newBlockReader(bad)
+		r := &blockReader{b: bad}
 		for r.next(&rec) {
+		}
+	}
+	for n := range len(block) {
+		if r := newBlockReader(block[:n]); r.err == nil {
+			t.Errorf("a block cut at %d of %d bytes decompressed", n, len(block))
 		}
 	}
 	if r := newBlockReader(nil); r.next(&rec) || !errors.Is(r.err, errBadAuditBlock) {
 		t.Errorf("an empty block: err %v", r.err)
 	}
+}
+
+// encodeRaw is events' records as a block holds them, uncompressed.
+func encodeRaw(t *testing.T, events []store.AuditEvent) []byte {
+	t.Helper()
+	block := encodeAuditBlock(events)
+	raw, err := s2.Decode(nil, block[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
