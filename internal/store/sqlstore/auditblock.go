@@ -14,7 +14,7 @@ import (
 )
 
 // The audit trail is kept in blocks: one row holds a batch of records (the trail writes up to
-// 2,000 at once), encoded as below, with the times of its oldest and newest record. A record
+// 500 at once), encoded as below, with the times of its oldest and newest record. A record
 // is written on every GetFederationToken; as rows of their own, with their columns bound one
 // by one and an index to keep, they cost the server a third of its CPU at full rate. A block is
 // one bound value. Lookups, which CloudTrail itself limits to two a second, decode the blocks
