@@ -269,6 +269,6 @@ func Of(err error) *Error {
 
 // Is reports whether err is an *Error with code c.
 func Is(err error, c Code) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Code == c
+	e, ok := errors.AsType[*Error](err) // As would put its target on the heap, on every call
+	return ok && e.Code == c
 }

@@ -73,30 +73,36 @@ func (id Identity) appendJSON(b []byte) []byte {
 		if sc.Attributes == nil {
 			b = append(b, "null"...)
 		} else {
-			b = append(b, '{')
-			for i, k := range sortedKeys(sc.Attributes) { // encoding/json sorts map keys
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = awsproto.AppendJSONString(b, k)
-				b = append(b, ':')
-				b = awsproto.AppendJSONString(b, sc.Attributes[k])
-			}
-			b = append(b, '}')
+			b = appendAttributes(b, sc.Attributes)
 		}
 		b = append(b, '}')
 	}
 	return append(b, '}')
 }
 
-// sortedKeys are m's keys in order; a map of one key (every role session's) costs nothing.
-func sortedKeys(m map[string]string) []string {
+// appendAttributes appends a session's attributes as encoding/json would, keys sorted; a map of
+// one key (every role session's) without sorting anything.
+func appendAttributes(b []byte, m map[string]string) []byte {
+	b = append(b, '{')
 	if len(m) == 1 {
-		for k := range m {
-			return []string{k}
+		for k, v := range m {
+			b = appendKeyValue(b, k, v)
 		}
+		return append(b, '}')
 	}
-	return slices.Sorted(maps.Keys(m))
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKeyValue(b, k, m[k])
+	}
+	return append(b, '}')
+}
+
+func appendKeyValue(b []byte, k, v string) []byte {
+	b = awsproto.AppendJSONString(b, k)
+	b = append(b, ':')
+	return awsproto.AppendJSONString(b, v)
 }
 
 func field(b []byte, name, value string) []byte {

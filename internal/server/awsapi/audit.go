@@ -38,7 +38,7 @@ func (a *API) record(op *Operation, req *Request, out any, err error) {
 	if a.cfg.Audit == nil || !audited(op, err) {
 		return
 	}
-	e := audit.NewEvent(a.cfg.Now(), audit.Source(op.Service), op.Name, req.info.ID)
+	e := audit.NewEvent(a.cfg.Now(), op.eventSource, op.Name, req.info.ID)
 	who, username := audit.Who(req.Principal)
 	account := req.Principal.AccountID
 	if op.Unsigned {
@@ -84,7 +84,7 @@ func (p labelParameters) AppendAuditJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = awsproto.AppendJSONString(b, audit.LowerCamel(seg.literal))
+		b = awsproto.AppendJSONString(b, seg.member)
 		b = append(b, ':')
 		b = awsproto.AppendJSONString(b, p.labels[i])
 		i++

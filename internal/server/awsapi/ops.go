@@ -9,6 +9,7 @@ import (
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/arn"
+	"github.com/connectfed/connectfed/internal/audit"
 	"github.com/connectfed/connectfed/internal/awsproto"
 	"github.com/connectfed/connectfed/internal/identity"
 )
@@ -50,6 +51,8 @@ type Operation struct {
 	segments      []segment
 	labels        int
 	instanceLabel bool
+	// eventSource is the audit records' eventSource, connect.amazonaws.com.
+	eventSource string
 }
 
 // Authorization is who decides whether a caller may call an operation.
@@ -289,6 +292,7 @@ func init() {
 			panic("awsapi: operation " + op.Name + " of unknown service " + op.Service)
 		}
 		op.Protocol = svc.protocol
+		op.eventSource = audit.Source(op.Service)
 		if op.Action == "" {
 			op.Action = op.Service + ":" + op.Name
 		}
@@ -315,9 +319,10 @@ func init() {
 
 // segment is one part of a restJson1 path pattern: a literal, or a {Label}.
 type segment struct {
-	// literal is the text of a literal segment, or the name of a label.
-	literal string
-	label   bool
+	// literal is the text of a literal segment, or the name of a label; member is a label's
+	// name as an audit record's requestParameters name it (InstanceId: instanceId).
+	literal, member string
+	label           bool
 }
 
 // compilePath splits "/users/{InstanceId}/{UserId}/identity-info" into its segments, and counts
@@ -327,7 +332,8 @@ func compilePath(path string) ([]segment, int) {
 	n := 0
 	for _, part := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
 		if strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}") {
-			segs = append(segs, segment{literal: strings.Trim(part, "{}"), label: true})
+			name := strings.Trim(part, "{}")
+			segs = append(segs, segment{literal: name, member: audit.LowerCamel(name), label: true})
 			n++
 			continue
 		}
