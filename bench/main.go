@@ -46,8 +46,9 @@ type options struct {
 	awsPath     string
 	bin         string
 	json        bool
-	// iamEnforcement is connectfed's --iam-enforcement (on, as a real account runs).
-	iamEnforcement string
+	// iamEnforcement is connectfed's --iam-enforcement (on, as a real account runs); audit
+	// its --audit (on, the default).
+	iamEnforcement, audit string
 	// bareResponse, when set, makes this process the bare server (see bare.go).
 	bareResponse string
 }
@@ -74,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.bin, "bin", "", "a connectfed binary to measure instead of building ./cmd/connectfed")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of Markdown")
 	fs.StringVar(&o.iamEnforcement, "iam-enforcement", "on", "connectfed's --iam-enforcement: on (the default, as AWS), or off to price policy evaluation")
+	fs.StringVar(&o.audit, "audit", "on", "connectfed's audit trail: on (the default), or off (--audit=false) to price it")
 	fs.StringVar(&o.bareResponse, "bare-response", "", "internal: serve the bare baseline described by this file")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: go run ./bench [flags]
@@ -115,8 +117,15 @@ Flags:
 		return o, fmt.Errorf("-scale-users %d and -scale-keys %d: at least %d users, and no negative count", o.scaleUsers, o.scaleKeys, extraUsers+1)
 	case o.cliRuns < 1:
 		return o, fmt.Errorf("-cli-runs %d: at least 1", o.cliRuns)
+	case o.audit != "on" && o.audit != "off":
+		return o, fmt.Errorf("-audit %q: want on or off", o.audit)
 	}
 	return o, nil
+}
+
+// serveFlags are the flags of connectfed serve that the run's options set.
+func (o options) serveFlags() []string {
+	return []string{"--iam-enforcement", o.iamEnforcement, "--audit=" + strconv.FormatBool(o.audit == "on")}
 }
 
 func main() {
@@ -187,7 +196,7 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 
 	dataDir := filepath.Join(tmp, "data")
 	root := newRootCredentials()
-	cf, err := startConnectfed(ctx, bin, dataDir, root, o.iamEnforcement)
+	cf, err := startConnectfed(ctx, bin, dataDir, root, o.serveFlags())
 	if err != nil {
 		return err
 	}
@@ -216,7 +225,7 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 		}
 		rep.Seed = &seed
 		logf("seeded in %s", seed.Took.Round(time.Millisecond))
-		if cf, err = startConnectfed(ctx, bin, dataDir, root, o.iamEnforcement); err != nil {
+		if cf, err = startConnectfed(ctx, bin, dataDir, root, o.serveFlags()); err != nil {
 			return err
 		}
 		big := phase{Name: fmt.Sprintf("%s Connect users, %s access keys", thousands(o.scaleUsers), thousands(seed.AccessKeysTotal))}

@@ -79,14 +79,14 @@ func newRootCredentials() aws.Credentials {
 }
 
 // startConnectfed starts connectfed serve on a free port of 127.0.0.1 with its data in
-// dataDir, the given root credentials and IAM enforcement mode. Per-request access lines are
-// logged at info, so the log level is warn; the token API's rate limit is off.
-func startConnectfed(ctx context.Context, bin, dataDir string, root aws.Credentials, iamEnforcement string) (*proc, error) {
+// dataDir, the given root credentials and flags of the run (serveFlags). Per-request access
+// lines are logged at info, so the log level is warn; the token API's rate limit is off.
+func startConnectfed(ctx context.Context, bin, dataDir string, root aws.Credentials, flags []string) (*proc, error) {
 	env := withoutPrefix(os.Environ(), "CONNECTFED_")
 	env = append(env, "CONNECTFED_ROOT_ACCESS_KEY_ID="+root.AccessKeyID,
 		"CONNECTFED_ROOT_SECRET_ACCESS_KEY="+root.SecretAccessKey)
-	return startProc(ctx, "connectfed", bin, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir,
-		"--log-level", "warn", "--token-api-rate", "0", "--iam-enforcement", iamEnforcement}, env)
+	return startProc(ctx, "connectfed", bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir,
+		"--log-level", "warn", "--token-api-rate", "0"}, flags...), env)
 }
 
 // withoutPrefix drops the variables whose names start with prefix: a CONNECTFED_DATABASE or

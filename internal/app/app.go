@@ -71,6 +71,8 @@ type Options struct {
 	// AuditRetention is how long the store keeps records (0: for ever).
 	AuditLines     io.Writer
 	AuditRetention time.Duration
+	// NoAudit turns the audit trail off: nothing is recorded, and lookups find nothing.
+	NoAudit bool
 	// Logger and Now are the app's (slog.Default() and time.Now when nil).
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -196,14 +198,19 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 			return stop(err)
 		}
 	}
-	trailStore, closeTrailStore, err := openTrailStore(o, st)
-	if err != nil {
-		return stop(err)
+	var trail *audit.Trail // nil records nothing
+	if o.NoAudit {
+		log.Warn("the audit trail is off (--audit=false): no call is recorded, and cloudtrail lookup-events finds nothing")
+	} else {
+		trailStore, closeTrailStore, err := openTrailStore(o, st)
+		if err != nil {
+			return stop(err)
+		}
+		defer closeTrailStore()
+		trail = audit.New(trailStore, audit.Options{Lines: o.AuditLines, Log: log})
+		defer trail.Close() // before its store closes: it writes what is queued
+		o.Server.Audit = trail
 	}
-	defer closeTrailStore()
-	trail := audit.New(trailStore, audit.Options{Lines: o.AuditLines, Log: log})
-	defer trail.Close() // before its store closes: it writes what is queued
-	o.Server.Audit = trail
 	front.HandOff(server.New(o.Server, ids, conn))
 	if hooks.Serving != nil {
 		if err := hooks.Serving(ctx, run); err != nil {

@@ -137,10 +137,11 @@ type Trail struct {
 	closed   sync.Once
 	linesMu  sync.Mutex
 
-	// buf and records are the writer's, reused batch after batch: a batch's records are
-	// encoded one after another into buf, each followed by a line feed (the JSON lines).
-	buf     []byte
-	records []store.AuditEvent
+	// buf, lines and records are the writer's, reused batch after batch: a batch's records
+	// are encoded one after another into buf in their stored form (record.go), and into lines
+	// as JSON lines when Options.Lines is set.
+	buf, lines []byte
+	records    []store.AuditEvent
 }
 
 // New starts a Trail over st; Close flushes and stops it.
@@ -241,7 +242,7 @@ func (t *Trail) run() {
 // only: a record holds no secret, but a log line is no place for one either way. The records'
 // ids and times are set here, and their parameters and answers redacted (see AppendJSON).
 func (t *Trail) write(batch []*Event) {
-	buf, records := t.buf[:0], t.records[:0]
+	buf, lines, records := t.buf[:0], t.lines[:0], t.records[:0]
 	ends := make([]int, len(batch))
 	for i, e := range batch {
 		if e.EventID == "" {
@@ -250,25 +251,28 @@ func (t *Trail) write(batch []*Event) {
 		if e.EventTime == "" {
 			e.EventTime = e.time.Format(time.RFC3339)
 		}
-		buf = append(e.AppendJSON(buf), '\n')
+		buf = e.appendRecord(buf)
 		ends[i] = len(buf)
+		if t.o.Lines != nil {
+			lines = append(e.AppendJSON(lines), '\n')
+		}
 	}
 	start := 0
 	for i, e := range batch {
 		records = append(records, store.AuditEvent{AccountID: e.RecipientAccountID, ID: e.EventID, Time: e.time, Name: e.EventName,
 			Source: e.EventSource, Username: e.username, AccessKeyID: e.UserIdentity.AccessKeyID, Resources: resourceNames(e),
-			ReadOnly: e.ReadOnly, Body: buf[start : ends[i]-1]})
+			ReadOnly: e.ReadOnly, Body: buf[start:ends[i]]})
 		start = ends[i]
 	}
-	t.buf, t.records = buf, records
+	t.buf, t.lines, t.records = buf, lines, records
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := t.st.AppendAuditEvents(ctx, records); err != nil {
 		t.o.Log.Error("audit: store a batch of records", "records", len(records), "err", err)
 	}
-	if t.o.Lines != nil {
+	if len(lines) > 0 {
 		t.linesMu.Lock()
-		_, err := t.o.Lines.Write(buf)
+		_, err := t.o.Lines.Write(lines)
 		t.linesMu.Unlock()
 		if err != nil {
 			t.o.Log.Error("audit: write records as JSON lines", "records", len(records), "err", err)
@@ -284,8 +288,11 @@ func resourceNames(e *Event) []string {
 	return out
 }
 
-// Purge deletes the records older than keep.
+// Purge deletes the records older than keep. A nil *Trail keeps none to delete.
 func (t *Trail) Purge(ctx context.Context, now time.Time, keep time.Duration) (int, error) {
+	if t == nil {
+		return 0, nil
+	}
 	return t.st.DeleteAuditEventsBefore(ctx, now.Add(-keep))
 }
 
@@ -312,8 +319,11 @@ type Found struct {
 var ErrBadToken = errors.New("audit: not a NextToken of a lookup")
 
 // Find answers a lookup, after writing what is queued so that it sees every call made before
-// it. The NextToken is the last record's time and id.
+// it. The NextToken is the last record's time and id. A nil *Trail finds nothing.
 func (t *Trail) Find(ctx context.Context, l Lookup) ([]Found, string, error) {
+	if t == nil { // no trail (serve --audit=false): nothing was recorded
+		return nil, "", nil
+	}
 	if err := t.Flush(ctx); err != nil {
 		return nil, "", err
 	}
@@ -338,13 +348,12 @@ func (t *Trail) Find(ctx context.Context, l Lookup) ([]Found, string, error) {
 	}
 	out := make([]Found, len(events))
 	for i, e := range events {
-		f := Found{ID: e.ID, Name: e.Name, Source: e.Source, Username: e.Username, AccessKeyID: e.AccessKeyID, Time: e.Time,
-			ReadOnly: e.ReadOnly, Record: string(e.Body)}
-		var rec Event
-		if json.Unmarshal(e.Body, &rec) == nil {
-			f.Resources = rec.Resources
+		rec, err := decodeRecord(e.Body)
+		if err != nil {
+			return nil, "", fmt.Errorf("audit: record %s: %w", e.ID, err)
 		}
-		out[i] = f
+		out[i] = Found{ID: e.ID, Name: e.Name, Source: e.Source, Username: e.Username, AccessKeyID: e.AccessKeyID, Time: e.Time,
+			ReadOnly: e.ReadOnly, Resources: rec.Resources, Record: string(rec.AppendJSON(nil))}
 	}
 	return out, next, nil
 }

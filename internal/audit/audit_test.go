@@ -60,3 +60,44 @@ func TestRedactedHidesSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A record in its stored form reads back as the same record: the same JSON, for records with
+// and without each optional part; parameters are stored redacted; a damaged record is an
+// error, never a panic.
+func TestStoredRecordRoundTrip(t *testing.T) {
+	full := NewEvent(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC), Source("iam"), "CreateUser", "req-1")
+	full.EventID, full.EventTime = "ev-1", "2026-12-06T10:00:00Z"
+	full.UserIdentity = Identity{Type: "AssumedRole", PrincipalID: "AROA1:ops", ARN: "arn:aws:sts::1:assumed-role/R/ops",
+		AccountID: "1", AccessKeyID: "ASIA1", UserName: "u", SessionContext: &SessionContext{SessionIssuer: Issuer{Type: "Role",
+			PrincipalID: "AROA1", ARN: "arn:aws:iam::1:role/R", AccountID: "1", UserName: "R"},
+			Attributes: map[string]string{"mfaAuthenticated": "false", "a<b": "\"q\""}}}
+	full.AWSRegion, full.SourceIPAddress, full.UserAgent = "us-east-1", "127.0.0.1", "ua \u2028 é"
+	full.ErrorCode, full.ErrorMessage = "AccessDenied", "not authorized & <so on>"
+	full.SetParameters(map[string]any{"UserName": "bob", "Password": "p4ss-w0rd"})
+	full.ResponseElements = json.RawMessage(`{"user":{"userName":"bob"}}`)
+	full.ReadOnly, full.RecipientAccountID = true, "1"
+	full.Resources = []Resource{{ARN: "arn:aws:iam::1:user/bob", AccountID: "1", Type: "AWS::IAM::User"}, {ARN: "arn:x", AccountID: "1"}}
+	noAttributes := NewEvent(time.Time{}, SourceFederation, "SignIn", "")
+	noAttributes.UserIdentity = Identity{Type: "AssumedRole", SessionContext: &SessionContext{}}
+	empty := NewEvent(time.Time{}, SourceFederation, "SignIn", "")
+	empty.UserIdentity = Identity{Type: "AssumedRole", SessionContext: &SessionContext{Attributes: map[string]string{}}}
+	bare := NewEvent(time.Time{}, SourceFederation, "SignIn", "")
+	for name, e := range map[string]*Event{"full": full, "no attributes": noAttributes, "empty attributes": empty, "bare": bare} {
+		stored := e.appendRecord(nil)
+		if strings.Contains(string(stored), "p4ss-w0rd") {
+			t.Errorf("%s: the stored record holds the password", name)
+		}
+		back, err := decodeRecord(stored)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got, want := string(back.AppendJSON(nil)), string(e.AppendJSON(nil)); got != want {
+			t.Errorf("%s: read back as\n%s\nwant\n%s", name, got, want)
+		}
+		for n := range len(stored) {
+			if _, err := decodeRecord(stored[:n]); err == nil {
+				t.Errorf("%s: a record cut at %d of %d bytes read", name, n, len(stored))
+			}
+		}
+	}
+}

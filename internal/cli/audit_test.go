@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/connectfed/connectfed/internal/app"
 )
 
 // After a scripted run, `aws cloudtrail lookup-events` lists each of 100 federations with the
@@ -214,4 +218,32 @@ func TestServeAuditTrail(t *testing.T) {
 func linkToken(link string) string {
 	_, tok, _ := strings.Cut(link, "token=")
 	return tok
+}
+
+// serve --audit=false records nothing: calls are answered, lookup-events finds nothing and no
+// audit file is made. With --audit-log as well it is refused, naming both flags.
+func TestServeWithoutAuditTrail(t *testing.T) {
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00011", SecretAccessKey: "root/secret/for/the/no-audit/test/00000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	isolateAWS(t, root)
+	dir := t.TempDir()
+	o := testOptions(dir)
+	o.audit = false
+	srv := startServe(t, o)
+	newRoleFixture(t, srv.endpoint, root) // IAM writes and an AssumeRole: each would be a record
+	var out struct{ Events []any }
+	newAWSCLI(t, srv.endpoint).ok(root, &out, "cloudtrail", "lookup-events")
+	if len(out.Events) != 0 {
+		t.Errorf("lookup-events found %d records with the trail off", len(out.Events))
+	}
+	if _, err := os.Stat(filepath.Join(dir, app.AuditFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("an audit file with the trail off: %v", err)
+	}
+
+	both := testOptions(t.TempDir())
+	both.audit, both.auditLog = false, filepath.Join(t.TempDir(), "audit.jsonl")
+	if err := both.validate(); err == nil || !strings.Contains(err.Error(), "--audit-log") || !strings.Contains(err.Error(), "--audit=false") {
+		t.Errorf("--audit=false with --audit-log: %v", err)
+	}
 }

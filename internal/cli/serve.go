@@ -55,6 +55,7 @@ type serveOptions struct {
 	pprofAddr        string
 	metricsAddr      string
 	auditLog         string
+	audit            bool
 	regions          []string
 	auditRetention   time.Duration
 	tlsCert          string
@@ -159,6 +160,7 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.IntVar(&o.dbMaxConns, "db-max-conns", postgres.DefaultMaxConns, "PostgreSQL: connections this replica keeps at most; requests beyond them wait, within --request-timeout")
 	f.DurationVar(&o.dbConnectTimeout, "db-connect-timeout", postgres.DefaultConnectTimeout, "PostgreSQL: longest wait for one new connection (overrides the URL's connect_timeout)")
 	f.StringSliceVar(&o.regions, "regions", nil, "the regions a request's credential may be scoped to (default: AWS's; a credential scoped to another is refused as AWS refuses it); add to them with --regions mars-1,us-east-1,..., or allow any with --regions '*'")
+	f.BoolVar(&o.audit, "audit", true, "keep the audit trail; --audit=false records no call (cloudtrail lookup-events then finds nothing): for load tests that need no record")
 	f.StringVar(&o.auditLog, "audit-log", "", "also write every audit record (CloudTrail's event shape) as a JSON line to this file, appended to, or to standard output with -")
 	f.DurationVar(&o.auditRetention, "audit-retention", 90*24*time.Hour, "how long the store keeps audit records for cloudtrail lookup-events and connectfed audit (0: for ever)")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at this address's /metrics (e.g. 127.0.0.1:9090) instead of on the main listener's /metrics")
@@ -189,6 +191,9 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 func (o serveOptions) validate() error {
 	if !identity.ValidAccountID(o.accountID) {
 		return fmt.Errorf("--account-id %q: an account id is 12 digits", o.accountID)
+	}
+	if !o.audit && o.auditLog != "" {
+		return fmt.Errorf("--audit-log writes the audit trail, which --audit=false turns off: drop one of them")
 	}
 	if o.clockSkew <= 0 {
 		return fmt.Errorf("--clock-skew %s: must be positive", o.clockSkew)
@@ -309,7 +314,7 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	}
 	defer closeAudit()
 	opts := app.Options{
-		AuditLines: auditLines, AuditRetention: o.auditRetention,
+		AuditLines: auditLines, AuditRetention: o.auditRetention, NoAudit: !o.audit,
 		AccountID: o.accountID, DataDir: o.dataDir, Database: o.database,
 		Postgres: postgres.Options{MaxConns: o.dbMaxConns, ConnectTimeout: o.dbConnectTimeout},
 		Server: server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody,

@@ -473,7 +473,7 @@ type PolicyAttachment struct {
 type SecretKind string
 
 // AuditEvent is one record of the audit trail: the fields it is looked up by, and the record
-// itself, a CloudTrail event as JSON, kept as given.
+// itself in the audit package's stored form, kept as given (the store never reads it).
 type AuditEvent struct {
 	AccountID string
 	ID        string // unique

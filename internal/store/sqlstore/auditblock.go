@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"encoding/binary"
 	"errors"
 	"slices"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/klauspost/compress/s2"
 
+	"github.com/connectfed/connectfed/internal/binrec"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -20,7 +20,7 @@ import (
 // one bound value. Lookups, which CloudTrail itself limits to two a second, decode the blocks
 // whose time range they overlap and filter in Go.
 //
-// A block is a version byte, then its records compressed as one S2 block (klauspost/compress:
+// A block is a version byte, then its records (in binrec's form) compressed as one S2 block (klauspost/compress:
 // records of one batch are alike, and a batch of GetFederationToken records shrinks 18-fold
 // at 4 GB/s, so the file is written a twentieth as much). Uncompressed, per record: its
 // account, id, name, source, username and access key id as length-prefixed strings
@@ -37,15 +37,10 @@ var blockScratch = sync.Pool{New: func() any { return new([]byte) }}
 
 var errBadAuditBlock = errors.New("store: audit block is malformed")
 
-func appendBlockString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
 // encodeAuditBlock encodes events as a block; times are kept to the microsecond, as every
 // other time the store keeps.
 func encodeAuditBlock(events []store.AuditEvent) []byte {
-	size := 1
+	size := 0
 	for _, e := range events {
 		size += 64 + len(e.AccountID) + len(e.ID) + len(e.Name) + len(e.Source) + len(e.Username) + len(e.AccessKeyID) + len(e.Body)
 		for _, r := range e.Resources {
@@ -57,17 +52,16 @@ func encodeAuditBlock(events []store.AuditEvent) []byte {
 	b := slices.Grow((*scratch)[:0], size)
 	for _, e := range events {
 		for _, s := range [...]string{e.AccountID, e.ID, e.Name, e.Source, e.Username, e.AccessKeyID} {
-			b = appendBlockString(b, s)
+			b = binrec.AppendString(b, s)
 		}
-		b = binary.AppendVarint(b, timeToDB(e.Time))
-		b = append(b, byte(boolToDB(e.ReadOnly)))
+		b = binrec.AppendVarint(b, timeToDB(e.Time))
+		b = binrec.AppendBool(b, e.ReadOnly)
 		resources := dedupeStrings(e.Resources)
-		b = binary.AppendUvarint(b, uint64(len(resources)))
+		b = binrec.AppendUvarint(b, uint64(len(resources)))
 		for _, r := range resources {
-			b = appendBlockString(b, r)
+			b = binrec.AppendString(b, r)
 		}
-		b = binary.AppendUvarint(b, uint64(len(e.Body)))
-		b = append(b, e.Body...)
+		b = binrec.AppendBytes(b, e.Body)
 	}
 	*scratch = b
 	block := make([]byte, 1+s2.MaxEncodedLen(len(b)))
@@ -78,7 +72,7 @@ func encodeAuditBlock(events []store.AuditEvent) []byte {
 // blockReader reads a block's records one by one. Its strings are views into the block: a
 // record that a lookup keeps is copied (record.event), the others cost no allocation.
 type blockReader struct {
-	b   []byte
+	r   *binrec.Reader
 	err error
 }
 
@@ -103,64 +97,30 @@ func newBlockReader(block []byte) *blockReader {
 	if err != nil {
 		return &blockReader{err: errBadAuditBlock}
 	}
-	return &blockReader{b: b}
-}
-
-func (r *blockReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *blockReader) bytes() []byte {
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.b)) {
-		r.fail()
-		return nil
-	}
-	v := r.b[:n:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *blockReader) fail() {
-	if r.err == nil {
-		r.err = errBadAuditBlock
-	}
-	r.b = nil
+	return &blockReader{r: binrec.NewReader(b)}
 }
 
 // next reads the next record into rec, reusing its resources slice; false at the end of the
 // block or on a malformed one (r.err says which).
-func (r *blockReader) next(rec *blockRecord) bool {
-	if r.err != nil || len(r.b) == 0 {
+func (br *blockReader) next(rec *blockRecord) bool {
+	if br.err != nil || br.r.Len() == 0 {
 		return false
 	}
+	r := br.r
 	for _, f := range [...]*[]byte{&rec.account, &rec.id, &rec.name, &rec.source, &rec.username, &rec.accessKeyID} {
-		*f = r.bytes()
+		*f = r.Bytes()
 	}
-	t, n := binary.Varint(r.b)
-	if r.err != nil || n <= 0 || len(r.b) < n+1 {
-		r.fail()
-		return false
-	}
-	rec.time, rec.readOnly = t, r.b[n] != 0
-	r.b = r.b[n+1:]
-	count := r.uvarint()
-	if count > uint64(len(r.b)) { // each name takes at least a byte
-		r.fail()
-		return false
-	}
+	rec.time, rec.readOnly = r.Varint(), r.Bool()
 	rec.resources = rec.resources[:0]
-	for range count {
-		rec.resources = append(rec.resources, r.bytes())
+	for range r.Count(1) {
+		rec.resources = append(rec.resources, r.Bytes())
 	}
-	rec.body = r.bytes()
-	return r.err == nil
+	rec.body = r.Bytes()
+	if r.Err() != nil {
+		br.err = errBadAuditBlock
+		return false
+	}
+	return true
 }
 
 // event copies rec out of its block.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/klauspost/compress/s2"
 
+	"github.com/connectfed/connectfed/internal/binrec"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -39,7 +40,7 @@ func TestAuditBlockRoundTrip(t *testing.T) {
 	raw := encodeRaw(t, events)
 	first := len(encodeRaw(t, events[:1]))
 	for n := range len(raw) {
-		r := &blockReader{b: raw[:n]}
+		r := &blockReader{r: binrec.NewReader(raw[:n])}
 		for r.next(&rec) {
 		}
 		// A cut exactly between two records reads as a shorter block.
@@ -50,7 +51,7 @@ func TestAuditBlockRoundTrip(t *testing.T) {
 	for i := range raw {
 		bad := slices.Clone(raw)
 		bad[i] ^= 0xff
-		r := &blockReader{b: bad}
+		r := &blockReader{r: binrec.NewReader(bad)}
 		for r.next(&rec) {
 		}
 	}
