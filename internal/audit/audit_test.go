@@ -101,3 +101,22 @@ func TestStoredRecordRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeRecord: any bytes read as a stored record are a record or an error, never a panic;
+// a record read without error encodes as JSON.
+func FuzzDecodeRecord(f *testing.F) {
+	e := NewEvent(time.Unix(0, 0), Source("connect"), "GetFederationToken", "r")
+	e.UserIdentity = Identity{Type: "AssumedRole", SessionContext: &SessionContext{Attributes: withoutMFA}}
+	e.Resources = []Resource{{ARN: "arn:a", AccountID: "1"}}
+	f.Add(e.appendRecord(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rec, err := decodeRecord(b)
+		if err != nil {
+			return
+		}
+		_ = rec.AppendJSON(nil)
+		if back, err := decodeRecord(rec.appendRecord(nil)); err != nil || back.EventName != rec.EventName {
+			t.Fatalf("a record read back as %+v, %v", back, err)
+		}
+	})
+}
