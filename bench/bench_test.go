@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -180,5 +182,25 @@ func TestWrkScriptCarriesTheHeaders(t *testing.T) {
 		if !bytes.Contains([]byte(s), []byte("wrk.headers[ [==["+h+"]==] ] = [==["+tgt.header.Get(h)+"]==]")) {
 			t.Errorf("the script does not set %s:\n%s", h, s)
 		}
+	}
+}
+
+func TestScenariosFlag(t *testing.T) {
+	o, err := parseFlags([]string{"-scenarios", "ListUsers, GetFederationToken"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, sc := range o.only {
+		names = append(names, sc.Name)
+	}
+	if want := []string{"GetFederationToken", "ListUsers"}; !slices.Equal(names, want) {
+		t.Errorf("-scenarios ListUsers,GetFederationToken runs %v, want %v (the harness's order)", names, want)
+	}
+	if o, err = parseFlags(nil, io.Discard); err != nil || len(o.only) != len(scenarios) {
+		t.Errorf("no -scenarios: %d scenarios, err %v; want all %d", len(o.only), err, len(scenarios))
+	}
+	if _, err := parseFlags([]string{"-scenarios", "DescribeUsers"}, io.Discard); err == nil || !strings.Contains(err.Error(), `no scenario "DescribeUsers"`) {
+		t.Errorf("a misspelt scenario: err %v, want one naming it", err)
 	}
 }

@@ -46,6 +46,8 @@ type options struct {
 	awsPath     string
 	bin         string
 	json        bool
+	// only are the scenarios to run (-scenarios), in the harness's order; all when empty.
+	only []scenario
 	// iamEnforcement is connectfed's --iam-enforcement (on, as a real account runs); audit
 	// its --audit (on, the default).
 	iamEnforcement, audit string
@@ -74,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.awsPath, "aws", "", "the AWS CLI for -cli (default: /usr/bin/aws, AWS CLI v2 from Debian, else aws on PATH)")
 	fs.StringVar(&o.bin, "bin", "", "a connectfed binary to measure instead of building ./cmd/connectfed")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of Markdown")
+	scenarioList := fs.String("scenarios", "", "comma-separated scenarios to run, of "+strings.Join(scenarioNames(), ", ")+" (default all)")
 	fs.StringVar(&o.iamEnforcement, "iam-enforcement", "on", "connectfed's --iam-enforcement: on (the default, as AWS), or off to price policy evaluation")
 	fs.StringVar(&o.audit, "audit", "on", "connectfed's audit trail: on (the default), or off (--audit=false) to price it")
 	fs.StringVar(&o.bareResponse, "bare-response", "", "internal: serve the bare baseline described by this file")
@@ -86,6 +89,7 @@ net/http server answering the same bytes. Prints a Markdown table for bench/RESU
 
   go run ./bench                 # the small store, 10 s a run
   go run ./bench -scale -cli     # also 1,000,000 users, and the CLI against the AWS CLI
+  go run ./bench -scenarios GetFederationToken -audit off   # one scenario, the trail's price
 
 Flags:
 `)
@@ -105,6 +109,10 @@ Flags:
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var err error
+	if o.only, err = pickScenarios(*scenarioList); err != nil {
+		return o, err
 	}
 	switch {
 	case o.duration <= 0 || o.warmup < 0 || o.duration+o.warmup > maxRun:

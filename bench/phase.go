@@ -44,7 +44,7 @@ type phase struct {
 func runPhase(ctx context.Context, o options, load loadGen, cf *proc, bare *bareLauncher, fx fixture,
 	logf func(string, ...any)) ([]row, error) {
 	var rows []row
-	for _, sc := range scenarios {
+	for _, sc := range o.only {
 		r, err := runScenario(ctx, o, load, cf, bare, fx, sc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.Name, err)

@@ -36,6 +36,37 @@ var scenarios = []scenario{
 	{"ListUsers", func(fx fixture) string { return "/users-summary/" + fx.InstanceID + "?maxResults=100" }},
 }
 
+func scenarioNames() []string {
+	names := make([]string, len(scenarios))
+	for i, sc := range scenarios {
+		names[i] = sc.Name
+	}
+	return names
+}
+
+// pickScenarios are the scenarios a -scenarios list names, in the harness's order: all of them
+// for an empty list.
+func pickScenarios(list string) ([]scenario, error) {
+	if list == "" {
+		return scenarios, nil
+	}
+	want := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(scenarioNames(), name) {
+			return nil, fmt.Errorf("-scenarios: no scenario %q (want some of %s)", name, strings.Join(scenarioNames(), ", "))
+		}
+		want[name] = true
+	}
+	var out []scenario
+	for _, sc := range scenarios {
+		if want[sc.Name] {
+			out = append(out, sc)
+		}
+	}
+	return out, nil
+}
+
 // target is one request to replay: a GET of url with these headers.
 type target struct {
 	url    *url.URL
