@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -203,4 +205,34 @@ func TestScenariosFlag(t *testing.T) {
 	if _, err := parseFlags([]string{"-scenarios", "DescribeUsers"}, io.Discard); err == nil || !strings.Contains(err.Error(), `no scenario "DescribeUsers"`) {
 		t.Errorf("a misspelt scenario: err %v, want one naming it", err)
 	}
+}
+
+// cpuTime reads what /proc says the process used: it grows as the process burns CPU.
+func TestCPUTimeGrowsWithWork(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc here:", err)
+	}
+	self, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{name: "self", cmd: &exec.Cmd{Process: self}}
+	before, err := p.cpuTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		for i := range 1_000_000 {
+			sum += i
+		}
+		after, err := p.cpuTime()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after-before >= 50*time.Millisecond {
+			return
+		}
+	}
+	t.Errorf("10 s of work on one thread, and cpuTime did not grow by 50 ms (sum %d)", sum)
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"time"
 )
 
 // figures are one load run's results and the server's peak RSS during it.
@@ -16,6 +17,10 @@ type figures struct {
 	// PeakSinceStart says that the peak could not be reset before the run: it is the
 	// process's peak since it started.
 	PeakSinceStart bool `json:"peakSinceStart,omitempty"`
+	// CPUPerRequest is the server's CPU time (user and system) over the measured run divided
+	// by its requests: what a request costs, steadier than requests/s when the load generator
+	// shares the cores. Zero where /proc does not say.
+	CPUPerRequest time.Duration `json:"cpuPerRequestNs,omitempty"`
 }
 
 // row is one scenario of a phase.
@@ -107,6 +112,7 @@ func loadRun(ctx context.Context, o options, load loadGen, p *proc, t target) (f
 		}
 	}
 	p.resetPeakRSS()
+	cpuBefore, cpuErr := p.cpuTime()
 	res, err := load.run(ctx, t, o.duration)
 	if err != nil {
 		return figures{}, fmt.Errorf("load on %s: %w", p.name, err)
@@ -121,5 +127,9 @@ func loadRun(ctx context.Context, o options, load loadGen, p *proc, t target) (f
 	if err != nil {
 		return figures{}, err
 	}
-	return figures{loadResult: res, PeakRSS: rss, PeakSinceStart: !p.peakReset}, nil
+	f := figures{loadResult: res, PeakRSS: rss, PeakSinceStart: !p.peakReset}
+	if cpuAfter, err := p.cpuTime(); cpuErr == nil && err == nil && res.Requests > 0 {
+		f.CPUPerRequest = (cpuAfter - cpuBefore) / time.Duration(res.Requests)
+	}
+	return f, nil
 }

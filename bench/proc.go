@@ -214,6 +214,31 @@ func (p *proc) peakRSS() (int64, error) {
 	return 0, fmt.Errorf("%s peak RSS: no VmHWM in /proc/%d/status", p.name, p.cmd.Process.Pid)
 }
 
+// cpuTime is the CPU time the process has used, user and system, all its threads: fields 14
+// and 15 of /proc/PID/stat, in Linux's clock ticks of 1/100 s (USER_HZ, the same on every
+// architecture Linux's ABI fixes it for).
+func (p *proc) cpuTime() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("%s CPU time: %w", p.name, err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces: count from after it.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return 0, fmt.Errorf("%s CPU time: /proc/%d/stat: %.100q", p.name, p.cmd.Process.Pid, b)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] { // utime, stime: fields 14 and 15, the 12th and 13th after the name
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s CPU time: %q: %w", p.name, f, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}
+
 // tailBuffer keeps the last max bytes written to it.
 type tailBuffer struct {
 	mu  sync.Mutex

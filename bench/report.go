@@ -99,11 +99,12 @@ func (r *report) writeMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "Machine: %s, %d cores, %s, %s%s; load average %s when the run began\n\n",
 		r.Machine.CPU, r.Machine.Cores, r.Machine.Go, r.Machine.Kernel, src, r.Machine.LoadAverage)
 	fmt.Fprintf(w, "Load: %s; %s measured after %s of warm-up; the request is signed once per run and replayed.\n"+
-		"Peak RSS is the server's VmHWM over the measured run. The bare server answers the same status, Content-Type,\n"+
+		"Peak RSS is the server's VmHWM over the measured run; CPU/request its user and system CPU time over the run\n"+
+		"divided by its requests. The bare server answers the same status, Content-Type,\n"+
 		"header sizes and body size as connectfed.\n\n", r.LoadGen, r.Duration, r.Warmup)
 
-	fmt.Fprintln(w, "| Store | Scenario | Server | Requests/s | p50 | p99 | p99.9 | Errors | Peak RSS | connectfed/bare |")
-	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| Store | Scenario | Server | Requests/s | p50 | p99 | p99.9 | Errors | Peak RSS | CPU/request | connectfed/bare |")
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, p := range r.Phases {
 		for _, row := range p.Rows {
 			sc := fmt.Sprintf("%s (%s B)", row.Scenario, thousands(row.BodyBytes))
@@ -136,13 +137,17 @@ func (r *report) writeMarkdown(w io.Writer) {
 	}
 }
 
-// cells are the columns of one server's figures, Requests/s to Peak RSS.
+// cells are the columns of one server's figures, Requests/s to CPU/request.
 func cells(f figures) string {
 	rss := megabytes(f.PeakRSS)
 	if f.PeakSinceStart {
 		rss += " (since start)"
 	}
-	return fmt.Sprintf("%s | %s | %s | %s | %s | %s", rps(f.loadResult), ms(f.P50), ms(f.P99), ms(f.P999), thousands(int(f.Errors)), rss)
+	cpu := "–"
+	if f.CPUPerRequest > 0 {
+		cpu = fmt.Sprintf("%.1f µs", float64(f.CPUPerRequest)/float64(time.Microsecond))
+	}
+	return fmt.Sprintf("%s | %s | %s | %s | %s | %s | %s", rps(f.loadResult), ms(f.P50), ms(f.P99), ms(f.P999), thousands(int(f.Errors)), rss, cpu)
 }
 
 // verdicts judges the run against the performance targets. What the run did not measure is left
