@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/connectfed/connectfed/internal/apierr"
 	"github.com/connectfed/connectfed/internal/identity"
@@ -199,6 +200,30 @@ func TestInstanceRefResolve(t *testing.T) {
 	} {
 		if _, err := instanceRef(ref).resolve(c); !apierr.Is(err, code) {
 			t.Errorf("resolve(%q): %v, want %s", ref, err, apierr.Lookup(code).JSONType)
+		}
+	}
+}
+
+// LastModifiedTime moves on every update as a client reads it: to the millisecond (the wire's
+// resolution), even when the clock stands still or has moved by less.
+func TestLaterMovesAMillisecondOnTheWire(t *testing.T) {
+	clock := time.Date(2026, 12, 6, 8, 0, 35, 315_200_000, time.UTC)
+	s := &Service{now: func() time.Time { return clock }}
+	for _, c := range []struct {
+		name       string
+		last, want time.Time
+	}{
+		{"the clock is past last", clock.Add(-time.Second), clock},
+		{"same instant", clock, clock.Truncate(time.Millisecond).Add(time.Millisecond)},
+		{"same millisecond, earlier", clock.Add(-100 * time.Microsecond), clock.Truncate(time.Millisecond).Add(time.Millisecond)},
+		{"last ahead of the clock", clock.Add(5 * time.Millisecond), clock.Truncate(time.Millisecond).Add(6 * time.Millisecond)},
+	} {
+		got := s.later(c.last)
+		if !got.Equal(c.want) {
+			t.Errorf("%s: later(%s) = %s, want %s", c.name, c.last.Format(time.StampMicro), got.Format(time.StampMicro), c.want.Format(time.StampMicro))
+		}
+		if got.UnixMilli() <= c.last.UnixMilli() {
+			t.Errorf("%s: %d ms is not past %d ms", c.name, got.UnixMilli(), c.last.UnixMilli())
 		}
 	}
 }

@@ -211,12 +211,13 @@ func (s *Service) updateProfile(ctx context.Context, c Caller, ref string, kind 
 	return err
 }
 
-// later is now, or just after last when the clock has not moved past it: LastModifiedTime
-// moves on every update, even two within one clock tick.
+// later is now, or the millisecond after last's when the clock has not moved a millisecond
+// past it: LastModifiedTime moves on every update as a client sees it, even two updates within
+// one millisecond (restJson1 carries timestamps to the millisecond, see awsproto.AppendEpoch).
 func (s *Service) later(last time.Time) time.Time {
 	now := s.now().UTC()
-	if !now.After(last) {
-		now = last.Add(time.Microsecond) // the store's resolution
+	if next := last.Truncate(time.Millisecond).Add(time.Millisecond); now.Before(next) {
+		now = next
 	}
 	return now
 }
