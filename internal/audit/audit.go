@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -126,22 +124,34 @@ type Options struct {
 }
 
 // Trail writes records to the store in batches, off the request path. Record never blocks
-// for the store: a full queue waits for room, so a record is never dropped.
+// for the store: it appends to the pending records under a lock, and wakes the writer only
+// when a batch is ready (a channel send per record woke it per record, which cost more than
+// writing the record). Pending records are bounded: a Record that finds four batches waiting
+// waits for room, so a record is never dropped.
 type Trail struct {
-	st    store.Store
-	o     Options
-	queue chan *Event
+	st store.Store
+	o  Options
+
+	mu      sync.Mutex
+	pending []*Event
+	room    *sync.Cond // signalled when the writer takes the pending records
+	kick    chan struct{}
 
 	flushReq chan chan struct{}
+	stop     chan struct{}
 	done     chan struct{}
 	closed   sync.Once
 	linesMu  sync.Mutex
 
-	// buf, lines and records are the writer's, reused batch after batch: a batch's records
-	// are encoded one after another into buf in their stored form (record.go), and into lines
-	// as JSON lines when Options.Lines is set.
+	// The rest is the writer's, reused batch after batch: a batch's records are encoded one
+	// after another into buf in their stored form (record.go), and into lines as JSON lines
+	// when Options.Lines is set; ids draws event ids; second and secondText are the last
+	// eventTime formatted.
 	buf, lines []byte
 	records    []store.AuditEvent
+	ids        *eventIDs
+	second     time.Time
+	secondText string
 }
 
 // New starts a Trail over st; Close flushes and stops it.
@@ -150,25 +160,39 @@ func New(st store.Store, o Options) *Trail {
 		o.FlushEvery = 200 * time.Millisecond
 	}
 	if o.Batch <= 0 {
-		// The queue (four batches) and a batch's buffers are what the trail holds: under the
-		// bench harness's GetFederationToken, batches of 2,000 took the server to 165-175 MB
-		// of RSS, batches of 500 to 85 MB, at the same rate.
+		// The pending records (four batches) and a batch's buffers are what the trail holds:
+		// under the bench harness's GetFederationToken, batches of 2,000 took the server to
+		// 165-175 MB of RSS, batches of 500 to 85 MB, at the same rate.
 		o.Batch = 500
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	t := &Trail{st: st, o: o, queue: make(chan *Event, 4*o.Batch), flushReq: make(chan chan struct{}), done: make(chan struct{})}
+	t := &Trail{st: st, o: o, kick: make(chan struct{}, 1), flushReq: make(chan chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{}), ids: newEventIDs()}
+	t.room = sync.NewCond(&t.mu)
 	go t.run()
 	return t
 }
 
-// Record queues an event. A nil *Trail records nothing.
+// Record queues an event. A nil *Trail records nothing; a closed one writes it at once.
 func (t *Trail) Record(e *Event) {
 	if t == nil || e == nil {
 		return
 	}
-	t.queue <- e
+	t.mu.Lock()
+	for len(t.pending) >= 4*t.o.Batch {
+		t.room.Wait()
+	}
+	t.pending = append(t.pending, e)
+	ready := len(t.pending) == t.o.Batch
+	t.mu.Unlock()
+	if ready {
+		select {
+		case t.kick <- struct{}{}:
+		default: // the writer has been woken already
+		}
+	}
 }
 
 // Flush waits until every event recorded before it is written.
@@ -192,13 +216,13 @@ func (t *Trail) Flush(ctx context.Context) error {
 	}
 }
 
-// Close writes what is queued and stops the Trail.
+// Close writes what is pending and stops the Trail. Records made after Close are not written.
 func (t *Trail) Close() {
 	if t == nil {
 		return
 	}
 	t.closed.Do(func() {
-		close(t.queue)
+		close(t.stop)
 		<-t.done
 	})
 }
@@ -207,33 +231,35 @@ func (t *Trail) run() {
 	defer close(t.done)
 	tick := time.NewTicker(t.o.FlushEvery)
 	defer tick.Stop()
-	var batch []*Event
-	write := func() {
-		if len(batch) > 0 {
-			t.write(batch)
-			batch = batch[:0]
+	var spare []*Event
+	// take writes every pending record, in batches, and keeps the emptied slice for the next
+	// turn (cleared, so that written events are not kept alive).
+	take := func() {
+		t.mu.Lock()
+		taken := t.pending
+		t.pending = spare[:0]
+		t.room.Broadcast()
+		t.mu.Unlock()
+		for rest := taken; len(rest) > 0; {
+			n := min(len(rest), t.o.Batch)
+			t.write(rest[:n])
+			rest = rest[n:]
 		}
+		clear(taken)
+		spare = taken
 	}
 	for {
 		select {
-		case e, ok := <-t.queue:
-			if !ok {
-				write()
-				return
-			}
-			batch = append(batch, e)
-			if len(batch) >= t.o.Batch {
-				write()
-			}
+		case <-t.kick:
+			take()
 		case <-tick.C:
-			write()
+			take()
 		case ack := <-t.flushReq:
-			// Everything queued before the request was sent is in the channel: take it too.
-			for len(t.queue) > 0 {
-				batch = append(batch, <-t.queue)
-			}
-			write()
+			take() // everything recorded before the request was sent is pending
 			close(ack)
+		case <-t.stop:
+			take()
+			return
 		}
 	}
 }
@@ -246,10 +272,10 @@ func (t *Trail) write(batch []*Event) {
 	ends := make([]int, len(batch))
 	for i, e := range batch {
 		if e.EventID == "" {
-			e.EventID = uuid.NewString()
+			e.EventID = t.ids.next()
 		}
 		if e.EventTime == "" {
-			e.EventTime = e.time.Format(time.RFC3339)
+			e.EventTime = t.eventTime(e.time)
 		}
 		buf = e.appendRecord(buf)
 		ends[i] = len(buf)
@@ -278,6 +304,14 @@ func (t *Trail) write(batch []*Event) {
 			t.o.Log.Error("audit: write records as JSON lines", "records", len(records), "err", err)
 		}
 	}
+}
+
+// eventTime is t as eventTime writes it; records come in bursts of the same second.
+func (t *Trail) eventTime(at time.Time) string {
+	if !at.Equal(t.second) || t.secondText == "" {
+		t.second, t.secondText = at, at.Format(time.RFC3339)
+	}
+	return t.secondText
 }
 
 func resourceNames(e *Event) []string {

@@ -86,6 +86,18 @@ type Request struct {
 	info *httpx.Info
 	// conn reads the tags of the resources a Connect request names, for its policy check.
 	conn *connect.Service
+	// resources are the operation's Resources of the request once built (resourcesOf): the
+	// policy check and the audit record both read them.
+	resources []string
+	built     bool
+}
+
+// resourcesOf are op's resources of the request, built once.
+func (r *Request) resourcesOf(op *Operation) []string {
+	if !r.built {
+		r.resources, r.built = op.Resources(r), true
+	}
+	return r.resources
 }
 
 // ResourceTags reads the tags of a resource the request names (identity.ResourceTagger).
@@ -203,7 +215,7 @@ func (a *API) run(w http.ResponseWriter, op *Operation, req *Request) {
 // accessOf is what a policy check of op weighs: its action, the resources the request names,
 // and the request's context.
 func accessOf(op *Operation, req *Request) identity.Access {
-	acc := identity.Access{Action: op.Action, Resources: op.Resources(req), SourceIP: httpx.SourceIP(req.Request),
+	acc := identity.Access{Action: op.Action, Resources: req.resourcesOf(op), SourceIP: httpx.SourceIP(req.Request),
 		SecureTransport: req.TLS != nil, Region: req.Region}
 	if op.instanceLabel {
 		acc.Keys = []identity.ContextKey{{Name: "connect:InstanceId", Value: instanceIDOf(req)}}

@@ -53,7 +53,7 @@ func (a *API) record(op *Operation, req *Request, out any, err error) {
 	e.AWSRegion, e.SourceIPAddress, e.UserAgent = req.Region, httpx.SourceIP(req.Request), req.UserAgent()
 	e.ReadOnly = op.ReadOnly()
 	e.SetParameters(requestParameters(op, req))
-	e.Resources = audit.ResourcesOf(account, op.Resources(req))
+	e.Resources = audit.ResourcesOf(account, req.resourcesOf(op))
 	if err != nil {
 		ae := apierr.Of(err)
 		e.ErrorCode, e.ErrorMessage = ae.Spec().JSONType, ae.Text()

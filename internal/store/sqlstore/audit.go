@@ -23,8 +23,10 @@ func (s *Store) AppendAuditEvents(ctx context.Context, events []store.AuditEvent
 	for _, e := range events[1:] {
 		first, last = minTimeOf(first, e.Time), maxTimeOf(last, e.Time)
 	}
+	s.audit.Lock()
+	defer s.audit.Unlock()
 	if _, err := s.exec(ctx, s.db, `INSERT INTO audit_blocks (block_id, first_time, last_time, events, body) VALUES ($1, $2, $3, $4, $5)`,
-		uuid.NewString(), timeToDB(first), timeToDB(last), len(events), encodeAuditBlock(events)); err != nil {
+		uuid.NewString(), timeToDB(first), timeToDB(last), len(events), encodeAuditBlock(&s.audit, events)); err != nil {
 		return fmt.Errorf("store: append audit events: %w", err)
 	}
 	return nil
@@ -42,19 +44,6 @@ func maxTimeOf(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// dedupeStrings is list without "" and without repeats, in its order.
-func dedupeStrings(list []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range list {
-		if v != "" && !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // LookupAuditEvents implements store.Store. Blocks are read newest last record first; as the
@@ -168,13 +157,14 @@ func (s *Store) DeleteAuditEventsBefore(ctx context.Context, t time.Time) (int, 
 		if err != nil {
 			return err
 		}
+		var buf auditBuffers // the trail's writer may be using the store's
 		for _, b := range blocks {
 			first := b.keep[0].Time // the block ends at or after t: it keeps a record
 			for _, e := range b.keep[1:] {
 				first = minTimeOf(first, e.Time)
 			}
 			if _, err := s.exec(ctx, tx, `UPDATE audit_blocks SET first_time = $1, events = $2, body = $3 WHERE block_id = $4`,
-				timeToDB(first), len(b.keep), encodeAuditBlock(b.keep), b.id); err != nil {
+				timeToDB(first), len(b.keep), encodeAuditBlock(&buf, b.keep), b.id); err != nil {
 				return fmt.Errorf("store: %s: %w", op, err)
 			}
 			deleted += b.gone

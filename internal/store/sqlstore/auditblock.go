@@ -32,14 +32,18 @@ const auditBlockVersion = 1
 // lookup allocate without limit: 2,000 records of 256 KiB.
 const maxAuditBlock = 2000 << 18
 
-// blockScratch holds the uncompressed records of a block being encoded, batch after batch.
-var blockScratch = sync.Pool{New: func() any { return new([]byte) }}
+// auditBuffers are a Store's for encoding blocks: the records uncompressed, and the block.
+// The mutex is held from encoding a block until the database has taken it.
+type auditBuffers struct {
+	sync.Mutex
+	raw, block []byte
+}
 
 var errBadAuditBlock = errors.New("store: audit block is malformed")
 
-// encodeAuditBlock encodes events as a block; times are kept to the microsecond, as every
-// other time the store keeps.
-func encodeAuditBlock(events []store.AuditEvent) []byte {
+// encodeAuditBlock encodes events as a block, in buf's buffers (the block is valid until they
+// are used again); times are kept to the microsecond, as every other time the store keeps.
+func encodeAuditBlock(buf *auditBuffers, events []store.AuditEvent) []byte {
 	size := 0
 	for _, e := range events {
 		size += 64 + len(e.AccountID) + len(e.ID) + len(e.Name) + len(e.Source) + len(e.Username) + len(e.AccessKeyID) + len(e.Body)
@@ -47,26 +51,40 @@ func encodeAuditBlock(events []store.AuditEvent) []byte {
 			size += 4 + len(r)
 		}
 	}
-	scratch := blockScratch.Get().(*[]byte)
-	defer blockScratch.Put(scratch)
-	b := slices.Grow((*scratch)[:0], size)
+	b := slices.Grow(buf.raw[:0], size)
 	for _, e := range events {
 		for _, s := range [...]string{e.AccountID, e.ID, e.Name, e.Source, e.Username, e.AccessKeyID} {
 			b = binrec.AppendString(b, s)
 		}
 		b = binrec.AppendVarint(b, timeToDB(e.Time))
 		b = binrec.AppendBool(b, e.ReadOnly)
-		resources := dedupeStrings(e.Resources)
-		b = binrec.AppendUvarint(b, uint64(len(resources)))
-		for _, r := range resources {
-			b = binrec.AppendString(b, r)
-		}
+		b = appendResourceNames(b, e.Resources)
 		b = binrec.AppendBytes(b, e.Body)
 	}
-	*scratch = b
-	block := make([]byte, 1+s2.MaxEncodedLen(len(b)))
+	buf.raw = b
+	block := slices.Grow(buf.block[:0], 1+s2.MaxEncodedLen(len(b)))[:1+s2.MaxEncodedLen(len(b))]
 	block[0] = auditBlockVersion
-	return block[:1+len(s2.Encode(block[1:], b))]
+	buf.block = block[:1+len(s2.Encode(block[1:], b))]
+	return buf.block
+}
+
+// appendResourceNames appends a record's resource names, a count then each, without "" and
+// without repeats, in their order. A record names one or two: looking back over them costs
+// less than a set.
+func appendResourceNames(b []byte, names []string) []byte {
+	kept := 0
+	for i, name := range names {
+		if name != "" && !slices.Contains(names[:i], name) {
+			kept++
+		}
+	}
+	b = binrec.AppendUvarint(b, uint64(kept))
+	for i, name := range names {
+		if name != "" && !slices.Contains(names[:i], name) {
+			b = binrec.AppendString(b, name)
+		}
+	}
+	return b
 }
 
 // blockReader reads a block's records one by one. Its strings are views into the block: a

@@ -20,7 +20,7 @@ func TestAuditBlockRoundTrip(t *testing.T) {
 			ReadOnly: true, Body: []byte(`{"x":"é\u0000"}`)},
 		{AccountID: "123456789012", ID: "e2", Time: time.Unix(0, 0).UTC(), Name: "CreateUser", Source: "iam.amazonaws.com"},
 	}
-	block := encodeAuditBlock(events)
+	block := encodeAuditBlock(&auditBuffers{}, events)
 	var got []store.AuditEvent
 	r := newBlockReader(block)
 	var rec blockRecord
@@ -68,7 +68,7 @@ func TestAuditBlockRoundTrip(t *testing.T) {
 // encodeRaw is events' records as a block holds them, uncompressed.
 func encodeRaw(t *testing.T, events []store.AuditEvent) []byte {
 	t.Helper()
-	block := encodeAuditBlock(events)
+	block := encodeAuditBlock(&auditBuffers{}, events)
 	raw, err := s2.Decode(nil, block[1:])
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func encodeRaw(t *testing.T, events []store.AuditEvent) []byte {
 // FuzzAuditBlock: any bytes read as a block end in records or an error, never a panic, and a
 // block read without error reads back the same after encoding its records again.
 func FuzzAuditBlock(f *testing.F) {
-	f.Add(encodeAuditBlock([]store.AuditEvent{{AccountID: "1", ID: "e", Time: time.Unix(1, 0), Name: "n", Resources: []string{"arn:a"}, Body: []byte("{}")}}))
+	f.Add(encodeAuditBlock(&auditBuffers{}, []store.AuditEvent{{AccountID: "1", ID: "e", Time: time.Unix(1, 0), Name: "n", Resources: []string{"arn:a"}, Body: []byte("{}")}}))
 	f.Add([]byte{auditBlockVersion})
 	f.Fuzz(func(t *testing.T, block []byte) {
 		r := newBlockReader(block)
@@ -91,7 +91,7 @@ func FuzzAuditBlock(f *testing.F) {
 		if r.err != nil || len(events) == 0 {
 			return
 		}
-		again := newBlockReader(encodeAuditBlock(events))
+		again := newBlockReader(encodeAuditBlock(&auditBuffers{}, events))
 		for i := 0; again.next(&rec); i++ {
 			if got := rec.event(); got.ID != events[i].ID || !got.Time.Equal(events[i].Time) || string(got.Body) != string(events[i].Body) {
 				t.Fatalf("record %d read back as %+v, want %+v", i, got, events[i])

@@ -24,6 +24,9 @@ type Store struct {
 	f  Flavor
 	// observe, when set, hears of every query (ObserveQueries).
 	observe atomic.Pointer[QueryObserver]
+	// audit holds the buffers a batch of audit records is encoded into, reused batch after
+	// batch: an allocation of a block's size per batch cost as much as compressing it.
+	audit auditBuffers
 }
 
 var _ store.Store = (*Store)(nil)
