@@ -3,6 +3,7 @@ package awsproto
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -56,5 +57,28 @@ func TestAppendEpoch(t *testing.T) {
 		if got := string(AppendEpoch(nil, c.t)); got != c.want {
 			t.Errorf("AppendEpoch(%v) = %s, want %s", c.t, got, c.want)
 		}
+	}
+}
+
+// plain8 agrees with plainASCII on every byte value in every position.
+func TestPlain8IsPlainASCII(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			word := []byte("abcdefgh")
+			word[pos] = byte(c)
+			want := c < 0x80 && plainASCII[c]
+			if got := plain8(string(word)); got != want {
+				t.Fatalf("plain8 with %#x at %d = %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkAppendJSONString(b *testing.B) {
+	token := "cfa1_" + strings.Repeat("AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_", 10)
+	buf := make([]byte, 0, 1024)
+	b.SetBytes(int64(len(token)))
+	for b.Loop() {
+		buf = AppendJSONString(buf[:0], token)
 	}
 }
