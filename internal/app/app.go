@@ -73,6 +73,8 @@ type Options struct {
 	AuditRetention time.Duration
 	// NoAudit turns the audit trail off: nothing is recorded, and lookups find nothing.
 	NoAudit bool
+	// NoMetrics turns the metrics off: nothing is counted, and /metrics is not served.
+	NoMetrics bool
 	// Logger and Now are the app's (slog.Default() and time.Now when nil).
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -121,9 +123,14 @@ func Run(ctx context.Context, o Options, ln net.Listener, hooks Hooks) error {
 		}
 		defer stopProfiler()
 	}
-	rec := metrics.New(server.MetricsOperations())
-	o.Server.Metrics, o.Server.ServeMetrics = rec, o.MetricsAddr == ""
-	if o.MetricsAddr != "" {
+	var rec *metrics.Recorder // nil counts nothing
+	if o.NoMetrics {
+		log.Warn("metrics are off (--metrics=false): /metrics is not served")
+	} else {
+		rec = metrics.New(server.MetricsOperations())
+	}
+	o.Server.Metrics, o.Server.ServeMetrics = rec, o.MetricsAddr == "" && rec != nil
+	if o.MetricsAddr != "" && rec != nil {
 		stopMetrics, err := serveMetrics(o.MetricsAddr, rec, log)
 		if err != nil {
 			ln.Close()

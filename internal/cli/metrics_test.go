@@ -234,3 +234,34 @@ func grepLines(text, s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// serve --metrics=false counts nothing and serves no /metrics; the AWS surface is unchanged.
+func TestServeWithoutMetrics(t *testing.T) {
+	root := awsCreds{AccessKeyID: "AKIAEXAMPLEROOT00012", SecretAccessKey: "root/secret/for/the/no-metrics/test/0000"}
+	t.Setenv(envRootKeyID, root.AccessKeyID)
+	t.Setenv(envRootSecret, root.SecretAccessKey)
+	isolateAWS(t, root)
+	o := testOptions(t.TempDir())
+	o.metrics = false
+	srv := startServe(t, o)
+	var who struct{ Arn string }
+	newAWSCLI(t, srv.endpoint).ok(root, &who, "sts", "get-caller-identity")
+	if !strings.HasSuffix(who.Arn, ":root") {
+		t.Errorf("get-caller-identity with metrics off: %+v", who)
+	}
+	resp, err := http.Get(srv.endpoint + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK || strings.Contains(string(body), "connectfed_requests_total") {
+		t.Errorf("/metrics with --metrics=false: %d %.200s", resp.StatusCode, body)
+	}
+
+	both := testOptions(t.TempDir())
+	both.metrics, both.metricsAddr = false, "127.0.0.1:0"
+	if err := both.validate(); err == nil || !strings.Contains(err.Error(), "--metrics-addr") || !strings.Contains(err.Error(), "--metrics=false") {
+		t.Errorf("--metrics=false with --metrics-addr: %v", err)
+	}
+}

@@ -56,6 +56,7 @@ type serveOptions struct {
 	metricsAddr      string
 	auditLog         string
 	audit            bool
+	metrics          bool
 	regions          []string
 	auditRetention   time.Duration
 	tlsCert          string
@@ -163,6 +164,7 @@ func serveFlags(o *serveOptions, f *pflag.FlagSet) {
 	f.BoolVar(&o.audit, "audit", true, "keep the audit trail; --audit=false records no call (cloudtrail lookup-events then finds nothing): for load tests that need no record")
 	f.StringVar(&o.auditLog, "audit-log", "", "also write every audit record (CloudTrail's event shape) as a JSON line to this file, appended to, or to standard output with -")
 	f.DurationVar(&o.auditRetention, "audit-retention", 90*24*time.Hour, "how long the store keeps audit records for cloudtrail lookup-events and connectfed audit (0: for ever)")
+	f.BoolVar(&o.metrics, "metrics", true, "keep Prometheus metrics; --metrics=false counts nothing and serves no /metrics: to price them in a load test")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at this address's /metrics (e.g. 127.0.0.1:9090) instead of on the main listener's /metrics")
 	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (off when empty); it reveals internals, keep it private")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate chain; needs --tls-key")
@@ -194,6 +196,9 @@ func (o serveOptions) validate() error {
 	}
 	if !o.audit && o.auditLog != "" {
 		return fmt.Errorf("--audit-log writes the audit trail, which --audit=false turns off: drop one of them")
+	}
+	if !o.metrics && o.metricsAddr != "" {
+		return fmt.Errorf("--metrics-addr serves the metrics, which --metrics=false turns off: drop one of them")
 	}
 	if o.clockSkew <= 0 {
 		return fmt.Errorf("--clock-skew %s: must be positive", o.clockSkew)
@@ -314,7 +319,7 @@ func runServe(ctx context.Context, o serveOptions, stdout, stderr io.Writer) err
 	}
 	defer closeAudit()
 	opts := app.Options{
-		AuditLines: auditLines, AuditRetention: o.auditRetention, NoAudit: !o.audit,
+		AuditLines: auditLines, AuditRetention: o.auditRetention, NoAudit: !o.audit, NoMetrics: !o.metrics,
 		AccountID: o.accountID, DataDir: o.dataDir, Database: o.database,
 		Postgres: postgres.Options{MaxConns: o.dbMaxConns, ConnectTimeout: o.dbConnectTimeout},
 		Server: server.Config{Skew: o.clockSkew, MaxBodyBytes: o.maxBody,
