@@ -84,41 +84,45 @@ func LowerCamel(k string) string {
 // record, never written to.
 var withoutMFA = map[string]string{"mfaAuthenticated": "false"}
 
-// Who is a caller as CloudTrail's userIdentity, and the name LookupEvents shows it under.
-func Who(p identity.Principal) (Identity, string) {
-	id := Identity{PrincipalID: p.UserID, ARN: p.ARN, AccountID: p.AccountID, AccessKeyID: p.AccessKeyID}
+// SetCaller sets who called, as CloudTrail's userIdentity, and the name LookupEvents shows the
+// event under (and finds it by).
+func (e *Event) SetCaller(p identity.Principal) {
+	id := &e.UserIdentity
+	*id = Identity{PrincipalID: p.UserID, ARN: p.ARN, AccountID: p.AccountID, AccessKeyID: p.AccessKeyID}
 	switch p.Kind {
 	case identity.Root:
-		id.Type = "Root"
-		return id, "root"
+		id.Type, e.username = "Root", "root"
 	case identity.IAMUser:
-		id.Type, id.UserName = "IAMUser", p.UserName
-		return id, p.UserName
+		id.Type, id.UserName, e.username = "IAMUser", p.UserName, p.UserName
 	case identity.AssumedRole:
-		id.Type = "AssumedRole"
-		roleID, _, _ := strings.Cut(p.UserID, ":")
-		id.SessionContext = &SessionContext{
-			SessionIssuer: Issuer{Type: "Role", PrincipalID: roleID, ARN: arn.Role(p.AccountID, p.RolePath, p.RoleName),
-				AccountID: p.AccountID, UserName: p.RoleName},
-			Attributes: withoutMFA,
+		id.Type, e.username = "AssumedRole", p.SessionName
+		roleARN := p.RoleARN
+		if roleARN == "" {
+			roleARN = arn.Role(p.AccountID, p.RolePath, p.RoleName)
 		}
-		return id, p.SessionName
+		e.session = SessionContext{
+			SessionIssuer: Issuer{Type: "Role", PrincipalID: p.RoleID, ARN: roleARN, AccountID: p.AccountID, UserName: p.RoleName},
+			Attributes:    withoutMFA,
+		}
+		id.SessionContext = &e.session
+	default:
+		id.Type, e.username = "Unknown", ""
 	}
-	id.Type = "Unknown"
-	return id, ""
 }
 
-// ResourcesOf are the resources of ARNs, without patterns (a Create's INSTANCE/agent/*) and
+// SetResources sets the resources of ARNs, without patterns (a Create's INSTANCE/agent/*) and
 // "*", typed as CloudTrail types them where connectfed knows the type.
-func ResourcesOf(account string, arns []string) []Resource {
-	var out []Resource
+func (e *Event) SetResources(account string, arns ...string) {
+	e.Resources = nil
 	for _, a := range arns {
-		if a == "*" || strings.Contains(a, "*") || !strings.HasPrefix(a, "arn:") {
+		if strings.Contains(a, "*") || !strings.HasPrefix(a, "arn:") {
 			continue
 		}
-		out = append(out, Resource{ARN: a, AccountID: account, Type: resourceType(a)})
+		if e.Resources == nil {
+			e.Resources = e.resources[:0]
+		}
+		e.Resources = append(e.Resources, Resource{ARN: a, AccountID: account, Type: resourceType(a)})
 	}
-	return out
 }
 
 // connectTypes are CloudTrail's types of the resources of a Connect instance, by the kind in

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/connectfed/connectfed/internal/identity"
 	"github.com/connectfed/connectfed/internal/store"
 )
 
@@ -137,5 +138,40 @@ func TestNilTrailRecordsNothing(t *testing.T) {
 	trail.Close()
 	if err := trail.Flush(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// SetCaller writes each kind of caller as CloudTrail does; an event drawn again from the pool
+// keeps nothing of the caller or resources of the record it was before.
+func TestSetCallerAndPooledEvents(t *testing.T) {
+	session := identity.Principal{Kind: identity.AssumedRole, AccountID: "123456789012", UserID: "AROAEXAMPLE:agent1",
+		ARN: "arn:aws:sts::123456789012:assumed-role/ConnectAgent/agent1", RoleName: "ConnectAgent", RoleID: "AROAEXAMPLE",
+		RolePath: "/agents/", SessionName: "agent1", AccessKeyID: "ASIAEXAMPLE"}
+	e := testEvent("GetFederationToken")
+	e.SetCaller(session)
+	e.SetResources("123456789012", "arn:aws:connect:us-east-1:123456789012:instance/i-1", "*", "arn:aws:connect:us-east-1:123456789012:instance/i-1/agent/*")
+	sc := e.UserIdentity.SessionContext
+	if e.UserIdentity.Type != "AssumedRole" || e.username != "agent1" || sc == nil ||
+		sc.SessionIssuer != (Issuer{Type: "Role", PrincipalID: "AROAEXAMPLE", ARN: "arn:aws:iam::123456789012:role/agents/ConnectAgent", AccountID: "123456789012", UserName: "ConnectAgent"}) ||
+		sc.Attributes["mfaAuthenticated"] != "false" {
+		t.Errorf("role session: %+v, session context %+v, username %q", e.UserIdentity, sc, e.username)
+	}
+	if len(e.Resources) != 1 || e.Resources[0].Type != "AWS::Connect::Instance" {
+		t.Errorf("resources %+v, want the instance alone (patterns dropped)", e.Resources)
+	}
+	e.ErrorCode, e.EventID = "AccessDeniedException", "an-id"
+	release(e)
+
+	for range 10 { // the pool may hand back the event above, or a new one
+		e := testEvent("CreateUser")
+		e.SetCaller(identity.Principal{Kind: identity.IAMUser, AccountID: "123456789012", UserID: "AIDAEXAMPLE",
+			ARN: "arn:aws:iam::123456789012:user/alice", UserName: "alice", AccessKeyID: "AKIAEXAMPLE"})
+		if e.UserIdentity.SessionContext != nil || e.Resources != nil || e.UserIdentity.Type != "IAMUser" || e.username != "alice" {
+			t.Fatalf("IAM user on a pooled event: %+v, resources %+v", e.UserIdentity, e.Resources)
+		}
+		if e.EventType != "AwsApiCall" || string(e.ResponseElements) != "null" || e.EventID != "" || e.ErrorCode != "" {
+			t.Fatalf("a pooled event not started afresh: %+v", e)
+		}
+		release(e)
 	}
 }

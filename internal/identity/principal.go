@@ -41,8 +41,10 @@ type Principal struct {
 	UserID string
 	// UserName is the IAM user's name (IAMUser only).
 	UserName string
-	// RoleName, RoleID, RolePath and SessionName describe a role session (AssumedRole only).
+	// RoleName, RoleID, RolePath, RoleARN and SessionName describe a role session (AssumedRole
+	// only).
 	RoleName    string
+	RoleARN     string
 	RoleID      string
 	RolePath    string
 	SessionName string

@@ -121,6 +121,7 @@ func (s *Service) load(ctx context.Context, accessKeyID string) (Credential, err
 				ARN:         arn.AssumedRole(sess.AccountID, sess.RoleName, sess.SessionName),
 				UserID:      sess.RoleID + ":" + sess.SessionName,
 				RoleName:    sess.RoleName,
+				RoleARN:     arn.Role(sess.AccountID, sess.RolePath, sess.RoleName),
 				RoleID:      sess.RoleID,
 				RolePath:    sess.RolePath,
 				SessionName: sess.SessionName,

@@ -104,7 +104,7 @@ func (s *Server) recordFederation(r *http.Request, ri *httpx.Info, start time.Ti
 	if a, err := arn.Parse(ri.Principal); err == nil {
 		e.AWSRegion = a.Region
 	}
-	e.Resources = audit.ResourcesOf(ri.Account, []string{ri.Principal})
+	e.SetResources(ri.Account, ri.Principal)
 	e.ErrorCode = ri.ErrorCode
 	s.cfg.Audit.Record(e)
 }

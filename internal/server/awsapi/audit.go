@@ -39,21 +39,20 @@ func (a *API) record(op *Operation, req *Request, out any, err error) {
 		return
 	}
 	e := audit.NewEvent(a.cfg.Now(), op.eventSource, op.Name, req.info.ID)
-	who, username := audit.Who(req.Principal)
+	e.SetCaller(req.Principal)
 	account := req.Principal.AccountID
 	if op.Unsigned {
 		// AssumeRoleWithSAML: the assertion is the credential, and the role names the account.
-		who.Type = "SAMLUser"
+		e.UserIdentity.Type = "SAMLUser"
 		if role, ok := arn.ParseRole(req.Form.get("RoleArn")); ok {
 			account = role.Account
 		}
 	}
-	e.UserIdentity, e.RecipientAccountID = who, account
-	e.SetUsername(username)
+	e.RecipientAccountID = account
 	e.AWSRegion, e.SourceIPAddress, e.UserAgent = req.Region, httpx.SourceIP(req.Request), req.UserAgent()
 	e.ReadOnly = op.ReadOnly()
 	e.SetParameters(requestParameters(op, req))
-	e.Resources = audit.ResourcesOf(account, req.resourcesOf(op))
+	e.SetResources(account, req.resourcesOf(op)...)
 	if err != nil {
 		ae := apierr.Of(err)
 		e.ErrorCode, e.ErrorMessage = ae.Spec().JSONType, ae.Text()
