@@ -48,6 +48,10 @@ type options struct {
 	json        bool
 	// only are the scenarios to run (-scenarios), in the harness's order; all when empty.
 	only []scenario
+	// compare, when set, are serve flags of a second server measured against the first in
+	// alternating slices (compare.go), instead of the bare server.
+	compare string
+	slices  int
 	// iamEnforcement is connectfed's --iam-enforcement (on, as a real account runs); audit
 	// its --audit (on, the default).
 	iamEnforcement, audit string
@@ -76,6 +80,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.awsPath, "aws", "", "the AWS CLI for -cli (default: /usr/bin/aws, AWS CLI v2 from Debian, else aws on PATH)")
 	fs.StringVar(&o.bin, "bin", "", "a connectfed binary to measure instead of building ./cmd/connectfed")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of Markdown")
+	fs.StringVar(&o.compare, "compare", "", "serve flags of a second connectfed (B) to measure against the first (A) in alternating slices, instead of the bare server: '--audit=false --metrics=false' prices the trail and the metrics")
+	fs.IntVar(&o.slices, "slices", 10, "slices of -duration each server of -compare gets, alternating")
 	scenarioList := fs.String("scenarios", "", "comma-separated scenarios to run, of "+strings.Join(scenarioNames(), ", ")+" (default all)")
 	fs.StringVar(&o.iamEnforcement, "iam-enforcement", "on", "connectfed's --iam-enforcement: on (the default, as AWS), or off to price policy evaluation")
 	fs.StringVar(&o.audit, "audit", "on", "connectfed's audit trail: on (the default), or off (--audit=false) to price it")
@@ -89,7 +95,9 @@ net/http server answering the same bytes. Prints a Markdown table for bench/RESU
 
   go run ./bench                 # the small store, 10 s a run
   go run ./bench -scale -cli     # also 1,000,000 users, and the CLI against the AWS CLI
-  go run ./bench -scenarios GetFederationToken -audit off   # one scenario, the trail's price
+  go run ./bench -scenarios GetFederationToken -audit off   # one scenario, without the trail
+  go run ./bench -scenarios GetFederationToken -compare '--audit=false --metrics=false'
+                                 # the trail's and the metrics' price, in alternating slices
 
 Flags:
 `)
@@ -125,11 +133,19 @@ Flags:
 		return o, fmt.Errorf("-scale-users %d and -scale-keys %d: at least %d users, and no negative count", o.scaleUsers, o.scaleKeys, extraUsers+1)
 	case o.cliRuns < 1:
 		return o, fmt.Errorf("-cli-runs %d: at least 1", o.cliRuns)
+	case o.compare != "" && (o.slices < 2 || 2*(o.duration+o.warmup) > maxRun):
+		return o, fmt.Errorf("-compare measures two servers on one signature: -slices %d must be at least 2 and twice -duration %s plus -warmup %s within %s",
+			o.slices, o.duration, o.warmup, maxRun)
+	case o.compare != "" && (o.scale || o.cli):
+		return o, fmt.Errorf("-compare measures the small store only, without -scale or -cli")
 	case o.audit != "on" && o.audit != "off":
 		return o, fmt.Errorf("-audit %q: want on or off", o.audit)
 	}
 	return o, nil
 }
+
+// compareFlags are -compare's serve flags, split as a shell would split plain words.
+func (o options) compareFlags() []string { return strings.Fields(o.compare) }
 
 // serveFlags are the flags of connectfed serve that the run's options set.
 func (o options) serveFlags() []string {
@@ -200,6 +216,17 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 		if err := buildConnectfed(ctx, root, bin); err != nil {
 			return err
 		}
+	}
+
+	if o.compare != "" {
+		if rep.Compare, err = measureCompare(ctx, o, load, bin, tmp, logf); err != nil {
+			return err
+		}
+		if o.json {
+			return rep.writeJSON(stdout)
+		}
+		rep.writeMarkdown(stdout)
+		return nil
 	}
 
 	dataDir := filepath.Join(tmp, "data")

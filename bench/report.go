@@ -69,6 +69,7 @@ type report struct {
 	Warmup      time.Duration `json:"warmupNs"`
 	Connections int           `json:"connections"`
 	Phases      []phase       `json:"phases"`
+	Compare     *compareRun   `json:"compare,omitempty"`
 	Seed        *seedStats    `json:"seed,omitempty"`
 	CLI         *cliStats     `json:"cli,omitempty"`
 	Targets     []verdict     `json:"targets"`
@@ -98,10 +99,15 @@ func (r *report) writeMarkdown(w io.Writer) {
 	}
 	fmt.Fprintf(w, "Machine: %s, %d cores, %s, %s%s; load average %s when the run began\n\n",
 		r.Machine.CPU, r.Machine.Cores, r.Machine.Go, r.Machine.Kernel, src, r.Machine.LoadAverage)
-	fmt.Fprintf(w, "Load: %s; %s measured after %s of warm-up; the request is signed once per run and replayed.\n"+
-		"Peak RSS is the server's VmHWM over the measured run; CPU/request its user and system CPU time over the run\n"+
+	fmt.Fprintf(w, "Load: %s; %s measured after %s of warm-up; the request is signed once per run and replayed.\n", r.LoadGen, r.Duration, r.Warmup)
+	if r.Compare != nil {
+		fmt.Fprintln(w)
+		r.Compare.writeMarkdown(w)
+		return
+	}
+	fmt.Fprint(w, "Peak RSS is the server's VmHWM over the measured run; CPU/request its user and system CPU time over the run\n"+
 		"divided by its requests. The bare server answers the same status, Content-Type,\n"+
-		"header sizes and body size as connectfed.\n\n", r.LoadGen, r.Duration, r.Warmup)
+		"header sizes and body size as connectfed.\n\n")
 
 	fmt.Fprintln(w, "| Store | Scenario | Server | Requests/s | p50 | p99 | p99.9 | Errors | Peak RSS | CPU/request | connectfed/bare |")
 	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")

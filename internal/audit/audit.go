@@ -46,7 +46,8 @@ type Event struct {
 	time     time.Time
 	username string
 	// session and resources hold what UserIdentity.SessionContext and Resources point at, so
-	// that a record of a role session's call is one allocation (and, pooled, none).
+	// that a record of a role session's call is one allocation. (Pooling events cost more than
+	// allocating them: the writer frees them on one P and requests take them on the others.)
 	session   SessionContext
 	resources [2]Resource
 	// params and response, when set, stand for RequestParameters and ResponseElements: they
@@ -104,29 +105,16 @@ const (
 // Source is the eventSource of an AWS service: connect.amazonaws.com.
 func Source(service string) string { return service + ".amazonaws.com" }
 
-// events are Events written and cleared, for NewEvent: a record is made on every
-// GetFederationToken, and its allocation was a third of the trail's cost on the request path.
-var events = sync.Pool{New: func() any { return new(Event) }}
-
-// NewEvent starts an event of a call at t: the caller fills in who, what and how it ended, and
-// hands it to Trail.Record, which owns it from then on.
+// NewEvent starts an event of a call at t: the caller fills in who, what and how it ended.
 func NewEvent(t time.Time, source, name, requestID string) *Event {
 	t = t.UTC().Truncate(time.Second)
 	// EventTime and EventID are filled in by the writer, off the request path.
-	e := events.Get().(*Event)
-	e.EventVersion, e.EventSource, e.EventName, e.RequestID = eventVersion, source, name, requestID
-	e.EventType, e.ManagementEvent, e.EventCategory = "AwsApiCall", true, "Management"
-	e.RequestParameters, e.ResponseElements, e.time = nullJSON, nullJSON, t
-	return e
+	return &Event{EventVersion: eventVersion, EventSource: source, EventName: name,
+		RequestID: requestID, EventType: "AwsApiCall", ManagementEvent: true,
+		EventCategory: "Management", RequestParameters: nullJSON, ResponseElements: nullJSON, time: t}
 }
 
 var nullJSON = json.RawMessage("null")
-
-// release clears a written event, which nothing else holds, and pools it for NewEvent.
-func release(e *Event) {
-	*e = Event{}
-	events.Put(e)
-}
 
 // SetUsername sets the name LookupEvents shows the event under (and finds it by): an IAM user's
 // name, a role session's name, "root", or a Connect user's username.
@@ -168,6 +156,7 @@ type Trail struct {
 	// eventTime formatted.
 	buf, lines []byte
 	records    []store.AuditEvent
+	names      []string
 	ids        *eventIDs
 	second     time.Time
 	secondText string
@@ -265,9 +254,6 @@ func (t *Trail) run() {
 			t.write(rest[:n])
 			rest = rest[n:]
 		}
-		for _, e := range taken {
-			release(e)
-		}
 		clear(taken)
 		spare = taken
 	}
@@ -291,7 +277,7 @@ func (t *Trail) run() {
 // only: a record holds no secret, but a log line is no place for one either way. The records'
 // ids and times are set here, and their parameters and answers redacted (see AppendJSON).
 func (t *Trail) write(batch []*Event) {
-	buf, lines, records := t.buf[:0], t.lines[:0], t.records[:0]
+	buf, lines, records, names := t.buf[:0], t.lines[:0], t.records[:0], t.names[:0]
 	ends := make([]int, len(batch))
 	for i, e := range batch {
 		if e.EventID == "" {
@@ -307,13 +293,20 @@ func (t *Trail) write(batch []*Event) {
 		}
 	}
 	start := 0
-	for i, e := range batch {
-		records = append(records, store.AuditEvent{AccountID: e.RecipientAccountID, ID: e.EventID, Time: e.time, Name: e.EventName,
-			Source: e.EventSource, Username: e.username, AccessKeyID: e.UserIdentity.AccessKeyID, Resources: resourceNames(e),
-			ReadOnly: e.ReadOnly, Body: buf[start:ends[i]]})
-		start = ends[i]
+	for _, e := range batch {
+		for _, r := range e.Resources {
+			names = append(names, r.ARN)
+		}
 	}
-	t.buf, t.lines, t.records = buf, lines, records
+	named := names
+	for i, e := range batch {
+		n := len(e.Resources)
+		records = append(records, store.AuditEvent{AccountID: e.RecipientAccountID, ID: e.EventID, Time: e.time, Name: e.EventName,
+			Source: e.EventSource, Username: e.username, AccessKeyID: e.UserIdentity.AccessKeyID, Resources: named[:n:n],
+			ReadOnly: e.ReadOnly, Body: buf[start:ends[i]]})
+		named, start = named[n:], ends[i]
+	}
+	t.buf, t.lines, t.records, t.names = buf, lines, records, names
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := t.st.AppendAuditEvents(ctx, records); err != nil {
@@ -335,14 +328,6 @@ func (t *Trail) eventTime(at time.Time) string {
 		t.second, t.secondText = at, at.Format(time.RFC3339)
 	}
 	return t.secondText
-}
-
-func resourceNames(e *Event) []string {
-	out := make([]string, 0, len(e.Resources))
-	for _, r := range e.Resources {
-		out = append(out, r.ARN)
-	}
-	return out
 }
 
 // Purge deletes the records older than keep. A nil *Trail keeps none to delete.
