@@ -236,3 +236,39 @@ func TestCPUTimeGrowsWithWork(t *testing.T) {
 	}
 	t.Errorf("10 s of work on one thread, and cpuTime did not grow by 50 ms (sum %d)", sum)
 }
+
+func TestComparisonRatios(t *testing.T) {
+	var c comparison
+	for i, rps := range [][2]float64{{100, 110}, {200, 180}, {100, 100}} {
+		c.A.add(loadResult{Requests: int64(rps[0]), Duration: time.Second}, time.Duration(i+1)*time.Millisecond)
+		c.B.add(loadResult{Requests: int64(rps[1]), Duration: time.Second}, time.Millisecond)
+	}
+	if got := c.Ratio(); got != 390.0/400 {
+		t.Errorf("B/A over every slice = %v, want %v", got, 390.0/400)
+	}
+	if got, want := c.RoundRatios(), []float64{0.9, 1, 1.1}; !slices.Equal(got, want) {
+		t.Errorf("B/A by round = %v, want %v (sorted)", got, want)
+	}
+	if got := c.A.CPUPerRequest(); got != 6*time.Millisecond/400 {
+		t.Errorf("A's CPU per request = %s, want %s", got, 6*time.Millisecond/400)
+	}
+}
+
+func TestCompareFlags(t *testing.T) {
+	o, err := parseFlags([]string{"-compare", "--audit=false  --metrics=false", "-duration", "20s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := o.compareFlags(); !slices.Equal(got, []string{"--audit=false", "--metrics=false"}) {
+		t.Errorf("compareFlags = %q", got)
+	}
+	for _, args := range [][]string{
+		{"-compare", "--audit=false", "-slices", "1"},
+		{"-compare", "--audit=false", "-duration", "2m"}, // twice the run and its warm-up outlast the signature
+		{"-compare", "--audit=false", "-scale"},
+	} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("%q: accepted", args)
+		}
+	}
+}
