@@ -27,6 +27,8 @@ type Store struct {
 	// audit holds the buffers a batch of audit records is encoded into, reused batch after
 	// batch: an allocation of a block's size per batch cost as much as compressing it.
 	audit auditBuffers
+	// stmts are the statements prepared on db, by query text (see prepared).
+	stmts statements
 }
 
 var _ store.Store = (*Store)(nil)
@@ -63,7 +65,13 @@ type querier interface {
 
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
 	start := time.Now()
-	res, err := q.ExecContext(ctx, query, args...)
+	var res sql.Result
+	var err error
+	if st := s.prepared(ctx, q, query); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = q.ExecContext(ctx, query, args...)
+	}
 	s.observed(ctx, query, start, err)
 	return res, s.writeErr(err)
 }
@@ -105,14 +113,25 @@ func (e storageFullError) Unwrap() []error { return []error{store.ErrStorageFull
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
 	start := time.Now()
-	rows, err := q.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if st := s.prepared(ctx, q, query); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = q.QueryContext(ctx, query, args...)
+	}
 	s.observed(ctx, query, start, err)
 	return rows, err
 }
 
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
 	start := time.Now()
-	row := q.QueryRowContext(ctx, query, args...)
+	var row *sql.Row
+	if st := s.prepared(ctx, q, query); st != nil {
+		row = st.QueryRowContext(ctx, args...)
+	} else {
+		row = q.QueryRowContext(ctx, query, args...)
+	}
 	s.observed(ctx, query, start, row.Err())
 	return row
 }
@@ -220,6 +239,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stmts.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
