@@ -267,7 +267,7 @@ type UserSummary struct {
 
 // ListUsers lists an instance's users by username.
 func (s *Service) ListUsers(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[UserSummary], error) {
-	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, summaryPages, "users", s.store.ListConnectUsers,
+	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, summaryPages, "users", s.store.ListConnectUserSummaries,
 		func(u store.ConnectUser) string { return u.Username },
 		func(inst store.Instance, u store.ConnectUser) UserSummary {
 			return UserSummary{ID: u.ID, ARN: userARN(inst, u.ID), Username: u.Username,

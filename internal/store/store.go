@@ -318,6 +318,9 @@ type Store interface {
 	GetConnectUserByUsername(ctx context.Context, instanceID, username string) (ConnectUser, error)
 	// ListConnectUsers orders by username, byte order; Page.After is a username.
 	ListConnectUsers(ctx context.Context, instanceID string, p Page) ([]ConnectUser, error)
+	// ListConnectUserSummaries is ListConnectUsers without the users' Details and
+	// PasswordHash (nil), which a listing does not show and a page of 1,000 would read.
+	ListConnectUserSummaries(ctx context.Context, instanceID string, p Page) ([]ConnectUser, error)
 	// The user hierarchy. PutHierarchyStructure replaces an instance's levels (none: no
 	// structure); groups are unique per instance by id and by exact name (ErrAlreadyExists);
 	// ListHierarchyGroups orders by id, Page.After being an id. ErrNotFound for an instance,

@@ -40,6 +40,7 @@ func TestConnectUserQueryPlans(t *testing.T) {
 		{"GetConnectUserByUsername", connectUserByUsernameQuery, []any{"i", "user7"}},
 		{"ListConnectUsers", listConnectUsersQuery, []any{"i", "user7", int64(50)}},
 		{"ListConnectUsers unlimited", listConnectUsersQuery, []any{"i", "", int64(math.MaxInt64)}},
+		{"ListConnectUserSummaries", listConnectUserSummariesQuery, []any{"i", "user7", int64(50)}},
 	} {
 		plan := explain(t, db, tc.query, tc.args...)
 		t.Logf("%s: %s", tc.name, plan)

@@ -623,6 +623,16 @@ func testConnectUserPaging(t *testing.T, s store.Store) {
 	list := func(p store.Page) ([]store.ConnectUser, error) { return s.ListConnectUsers(ctx, in.ID, p) }
 	name := func(u store.ConnectUser) string { return u.Username }
 	testExactPaging(t, list, name, func(got store.ConnectUser) { checkConnectUser(t, got, want[got.Username]) }, order)
+	// Summaries page the same way, and hold everything but the two documents.
+	summaries := func(p store.Page) ([]store.ConnectUser, error) { return s.ListConnectUserSummaries(ctx, in.ID, p) }
+	testExactPaging(t, summaries, name, func(got store.ConnectUser) {
+		full := want[got.Username]
+		if got.Details != nil || got.PasswordHash != nil {
+			t.Errorf("summary of %s holds its details or password hash", got.Username)
+		}
+		full.Details, full.PasswordHash = nil, nil
+		checkConnectUser(t, got, full)
+	}, order)
 
 	// After is compared byte for byte, not case-folded.
 	for _, tc := range []struct {
