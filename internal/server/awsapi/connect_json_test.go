@@ -57,3 +57,25 @@ type federationOutputDecoded struct {
 
 // htmlUnescape undoes json.Marshal's HTML escaping, which WriteJSON turns off.
 var htmlUnescape = strings.NewReplacer(`\u0026`, "&", `\u003c`, "<", `\u003e`, ">").Replace
+
+// ListUsers' hand-written encoder writes what encoding/json writes: an empty page, a nil one,
+// and a page of odd names with a NextToken.
+func TestListUsersOutputJSON(t *testing.T) {
+	for _, o := range []listUsersOutput{
+		{},
+		{UserSummaryList: []userSummary{}},
+		{UserSummaryList: []userSummary{
+			{ID: "u-1", Arn: "arn:aws:connect:us-east-1:123456789012:instance/i/agent/u-1", Username: "agent1",
+				LastModifiedTime: epoch(time.Unix(1795000000, 250e6)), LastModifiedRegion: "us-east-1"},
+			{ID: "u-2", Arn: "arn:x", Username: "ünïcødé \"q\" \\ \x01 <b>\u2028", LastModifiedTime: epoch(time.Unix(0, 0))},
+		}, NextToken: "tok+/=&"},
+	} {
+		want, err := json.Marshal(&o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := string(o.AppendJSON(nil)), htmlUnescape(string(want)); g != w {
+			t.Errorf("AppendJSON:\n%s\nencoding/json:\n%s", g, w)
+		}
+	}
+}
