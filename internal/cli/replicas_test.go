@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
+	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -272,11 +273,33 @@ func TestTwoReplicas(t *testing.T) {
 		return err
 	})
 
-	// Delete on A what B has cached; B refuses within a second.
 	users, err := newSDK(a.endpoint, root).connect.ListUsers(ctx, &connect.ListUsersInput{InstanceId: aws.String(instanceID)})
 	if err != nil || len(users.UserSummaryList) != 1 {
 		t.Fatalf("A: list users: %v, %v", users, err)
 	}
+	// Change on A a user B's DescribeUser has cached; B describes the change within a second.
+	describeOnB := func() (*connect.DescribeUserOutput, error) {
+		return newSDK(b.endpoint, root).connect.DescribeUser(ctx, &connect.DescribeUserInput{
+			InstanceId: aws.String(instanceID), UserId: users.UserSummaryList[0].Id})
+	}
+	if _, err := describeOnB(); err != nil {
+		t.Fatalf("B: describe user: %v", err)
+	}
+	if _, err := newSDK(a.endpoint, root).connect.UpdateUserIdentityInfo(ctx, &connect.UpdateUserIdentityInfoInput{
+		InstanceId: aws.String(instanceID), UserId: users.UserSummaryList[0].Id,
+		IdentityInfo: &ctypes.UserIdentityInfo{FirstName: aws.String("Changed-on-A")}}); err != nil {
+		t.Fatal(err)
+	}
+	took = within(t, time.Second, "B describes the change made on A", func() error {
+		out, err := describeOnB()
+		if err != nil || out.User.IdentityInfo == nil || aws.ToString(out.User.IdentityInfo.FirstName) != "Changed-on-A" {
+			return fmt.Errorf("B: describe user: %v", err)
+		}
+		return nil
+	})
+	t.Logf("a user changed on A was described so on B after %s", took)
+
+	// Delete on A what B has cached; B refuses within a second.
 	if _, err := newSDK(a.endpoint, root).connect.DeleteUser(ctx, &connect.DeleteUserInput{
 		InstanceId: aws.String(instanceID), UserId: users.UserSummaryList[0].Id}); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@
 package connect
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/arn"
@@ -41,11 +42,23 @@ type Service struct {
 
 	instances *cache.TTL[instanceKey, store.Instance]
 	users     *cache.TTL[userKey, store.ConnectUser]
+	// described are users as DescribeUser reads them, by id, their details decoded (shared:
+	// read, never written). userChanges counts the users forgotten, so that a read that raced
+	// a change does not cache what it read (see DescribeUser).
+	described   *cache.TTL[describedKey, describedUser]
+	userChanges atomic.Uint64
 }
 
 type instanceKey struct{ account, region, id string }
 
 type userKey struct{ instanceID, username string }
+
+type describedKey struct{ instanceID, userID string }
+
+type describedUser struct {
+	user    store.ConnectUser // without its Details and PasswordHash
+	details UserDetails
+}
 
 // New returns a Service. creds says whether the AWS key behind a token still stands; now is
 // the clock (time.Now when nil).
@@ -64,12 +77,14 @@ func New(s store.Store, tokens *token.Issuer, creds Credentials, cfg Config, now
 	}
 	return &Service{store: s, tokens: tokens, credentials: creds, cfg: cfg, now: now,
 		instances: cache.New[instanceKey, store.Instance](cfg.CacheTTL),
-		users:     cache.New[userKey, store.ConnectUser](cfg.CacheTTL)}
+		users:     cache.New[userKey, store.ConnectUser](cfg.CacheTTL),
+		described: cache.New[describedKey, describedUser](cfg.CacheTTL)}
 }
 
 // Caches are the service's caches by name, for the metrics: each says its hits and misses.
 func (s *Service) Caches() map[string]interface{ Stats() (hits, misses uint64) } {
-	return map[string]interface{ Stats() (hits, misses uint64) }{"instances": s.instances, "connect_users": s.users}
+	return map[string]interface{ Stats() (hits, misses uint64) }{"instances": s.instances, "connect_users": s.users,
+		"described_users": s.described}
 }
 
 // Forget drops what the caches hold of the record a change names: for changes another process
@@ -81,8 +96,10 @@ func (s *Service) Forget(c store.Change) {
 	case store.ChangedConnectUser:
 		s.forgetUser(c.InstanceID, c.ID)
 	case store.ChangesMissed:
+		s.userChanges.Add(1)
 		s.instances.Clear()
 		s.users.Clear()
+		s.described.Clear()
 	}
 }
 
@@ -97,6 +114,7 @@ func (s *Service) Prune() {
 	now := s.now()
 	s.instances.Prune(now)
 	s.users.Prune(now)
+	s.described.Prune(now)
 }
 
 // instanceARN is the ARN of an instance.

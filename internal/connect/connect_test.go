@@ -19,10 +19,21 @@ import (
 
 const testAccount = "123456789012"
 
-// countingStore counts the username lookups that reach the store.
+// countingStore counts the user lookups that reach the store; during, when set, runs inside
+// each lookup by id, as a change made while it reads.
 type countingStore struct {
 	store.Store
-	byUsername atomic.Int64
+	byUsername, byID atomic.Int64
+	during           func()
+}
+
+func (c *countingStore) GetConnectUser(ctx context.Context, instanceID, id string) (store.ConnectUser, error) {
+	c.byID.Add(1)
+	u, err := c.Store.GetConnectUser(ctx, instanceID, id)
+	if c.during != nil {
+		c.during()
+	}
+	return u, err
 }
 
 func (c *countingStore) GetConnectUserByUsername(ctx context.Context, instanceID, username string) (store.ConnectUser, error) {
@@ -226,4 +237,65 @@ func TestLaterMovesAMillisecondOnTheWire(t *testing.T) {
 			t.Errorf("%s: %d ms is not past %d ms", c.name, got.UnixMilli(), c.last.UnixMilli())
 		}
 	}
+}
+
+// DescribeUser is answered from its cache until the user changes: here, through the service,
+// through a change another replica announces, or while the read itself ran (then what it read
+// is answered and not kept).
+func TestDescribeUserCache(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	in := f.instance(t, "CONNECT_MANAGED", "described")
+	sec, err := f.svc.ListSecurityProfiles(ctx, f.caller, in.ID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rout, err := f.svc.ListRoutingProfiles(ctx, f.caller, in.ID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.svc.CreateUser(ctx, f.caller, in.ID, CreateUserInput{Username: "agent1", Password: "Corr3ct-Horse",
+		SecurityProfileIDs: []string{sec.Items[0].ID}, RoutingProfileID: rout.Items[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func() User {
+		t.Helper()
+		got, err := f.svc.DescribeUser(ctx, f.caller, in.ID, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	reads := func(want int64, when string) {
+		t.Helper()
+		if got := f.store.byID.Swap(0); got != want {
+			t.Errorf("%s: %d reads of the store, want %d", when, got, want)
+		}
+	}
+	f.store.byID.Store(0)
+	describe()
+	describe()
+	reads(1, "two describes")
+
+	if err := f.svc.UpdateUserIdentityInfo(ctx, f.caller, in.ID, u.ID, &IdentityInfo{FirstName: "Ada"}); err != nil {
+		t.Fatal(err)
+	}
+	f.store.byID.Store(0)
+	if got := describe(); got.IdentityInfo == nil || got.IdentityInfo.FirstName != "Ada" {
+		t.Errorf("after an update: IdentityInfo %+v", got.IdentityInfo)
+	}
+	describe()
+	reads(1, "describes after an update")
+
+	f.svc.Forget(store.Change{Kind: store.ChangedConnectUser, InstanceID: in.ID, ID: u.ID})
+	describe()
+	reads(1, "a describe after another replica's change")
+
+	f.svc.Forget(store.Change{Kind: store.ChangedConnectUser, InstanceID: in.ID, ID: u.ID})
+	f.store.during = func() { f.svc.forgetUser(in.ID, u.ID) }
+	describe()
+	f.store.during = nil
+	describe()
+	reads(2, "a read a change raced, then another")
 }

@@ -234,4 +234,6 @@ func (s *Service) DeleteInstance(ctx context.Context, c Caller, ref string) erro
 func (s *Service) forgetInstance(in store.Instance) {
 	s.instances.Delete(instanceKey{in.AccountID, in.Region, in.ID})
 	s.users.DeleteFunc(func(k userKey, _ store.ConnectUser) bool { return k.instanceID == in.ID })
+	s.userChanges.Add(1)
+	s.described.DeleteFunc(func(k describedKey, _ describedUser) bool { return k.instanceID == in.ID })
 }
