@@ -3,7 +3,7 @@
 //
 // It builds connectfed, starts it on the embedded store, provisions a SAML instance, a Connect
 // user agent1, an IAM user, a role and a role session through the AWS SDK, signs
-// GetFederationToken, DescribeUser and ListUsers once each (a SigV4 signature stays valid for
+// GetFederationToken, DescribeUser, DescribeInstance and ListUsers once each (a SigV4 signature stays valid for
 // the server's clock skew, so the same headers are replayed), drives each with wrk or a Go load
 // generator, then drives a bare server answering the same bytes, and prints a Markdown table
 // for bench/RESULTS.md. -scale repeats the run with 1,000,000 Connect users and 100,000 access
@@ -90,7 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(stderr, `Usage: go run ./bench [flags]
 
 Builds connectfed, starts it on a temporary embedded store, provisions it through the AWS SDK,
-and measures GetFederationToken, DescribeUser and ListUsers (100 users a page) against a bare
+and measures GetFederationToken, DescribeUser, DescribeInstance and ListUsers (100 users a page) against a bare
 net/http server answering the same bytes. Prints a Markdown table for bench/RESULTS.md.
 
   go run ./bench                 # the small store, 10 s a run

@@ -107,7 +107,7 @@ func provision(ctx context.Context, endpoint string, root aws.Credentials, extra
 	// The policies a real account needs, so the benchmark measures enforcement as it runs: ops
 	// may assume the role, and the role's sessions get tokens for their own Connect user only
 	// (AWS's documented policy for GetFederationToken) and read the instance's users (the
-	// DescribeUser and ListUsers scenarios).
+	// DescribeUser and ListUsers scenarios) and the instance (DescribeInstance).
 	if _, err := ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("bench-ops"), PolicyName: aws.String("assume-agent"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` +
 			aws.ToString(role.Role.Arn) + `"}]}`)}); err != nil {
@@ -116,7 +116,7 @@ func provision(ctx context.Context, endpoint string, root aws.Credentials, extra
 	if _, err := ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ConnectAgent"), PolicyName: aws.String("connect-federation"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[` +
 			`{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"` + aws.ToString(inst.Arn) + `/user/${aws:userid}"},` +
-			`{"Effect":"Allow","Action":["connect:DescribeUser","connect:ListUsers"],"Resource":["` +
+			`{"Effect":"Allow","Action":["connect:DescribeUser","connect:ListUsers","connect:DescribeInstance"],"Resource":["` +
 			aws.ToString(inst.Arn) + `","` + aws.ToString(inst.Arn) + `/agent/*"]}]}`)}); err != nil {
 		return fx, fmt.Errorf("iam put-role-policy: %w", err)
 	}

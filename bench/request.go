@@ -33,6 +33,7 @@ type scenario struct {
 var scenarios = []scenario{
 	{"GetFederationToken", func(fx fixture) string { return "/user/federate/" + fx.InstanceID }},
 	{"DescribeUser", func(fx fixture) string { return "/users/" + fx.InstanceID + "/" + fx.AgentID }},
+	{"DescribeInstance", func(fx fixture) string { return "/instance/" + fx.InstanceID }},
 	{"ListUsers", func(fx fixture) string { return "/users-summary/" + fx.InstanceID + "?maxResults=100" }},
 }
 
