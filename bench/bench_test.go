@@ -272,3 +272,63 @@ func TestCompareFlags(t *testing.T) {
 		}
 	}
 }
+
+// attack sends on schedule, open loop: at 200 a second for a second about 200 requests,
+// every refusal counted, the headers of the signed request on each.
+func TestAttackKeepsTheRateAndCountsErrors(t *testing.T) {
+	var n, signed atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+			signed.Add(1)
+		}
+		if n.Add(1)%10 == 0 {
+			http.Error(w, "no", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	tgt, err := signedTarget(t.Context(), srv.URL, "/x", aws.Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := attack(t.Context(), tgt, 200, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Requests < 190 || f.Requests > 210 {
+		t.Errorf("%d requests at 200/s for 1 s", f.Requests)
+	}
+	if f.Errors != n.Load()/10 || signed.Load() != n.Load() {
+		t.Errorf("%d errors of %d answers (%d signed); want every tenth, all signed", f.Errors, n.Load(), signed.Load())
+	}
+	if f.P50 <= 0 || f.P99 < f.P50 || f.P999 < f.P99 {
+		t.Errorf("percentiles p50 %s p99 %s p99.9 %s", f.P50, f.P99, f.P999)
+	}
+}
+
+// A server that refuses everything sustains no rate: the search halves down to nothing.
+func TestFindRate(t *testing.T) {
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "no", http.StatusInternalServerError)
+	}))
+	defer refuse.Close()
+	tgt, err := signedTarget(t.Context(), refuse.URL, "/x", aws.Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := findRate(t.Context(), tgt, 50, time.Second, 50*time.Millisecond); err != nil || got != 0 {
+		t.Errorf("a server refusing everything sustains %d/s (%v), want 0", got, err)
+	}
+}
+
+func TestParseRates(t *testing.T) {
+	if got, err := parseRates(" 1000, 5000,"); err != nil || !slices.Equal(got, []int{1000, 5000}) {
+		t.Errorf("parseRates = %v, %v", got, err)
+	}
+	for _, bad := range []string{"0", "-5", "fast"} {
+		if _, err := parseRates(bad); err == nil {
+			t.Errorf("-rates %q accepted", bad)
+		}
+	}
+}

@@ -52,6 +52,12 @@ type options struct {
 	// alternating slices (compare.go), instead of the bare server.
 	compare string
 	slices  int
+	// rates are the open-loop rates (-rates, requests a second); findRate searches each
+	// server's highest rate with p99 under maxP99, in probes of probe (openloop.go).
+	rates    []int
+	findRate bool
+	maxP99   time.Duration
+	probe    time.Duration
 	// iamEnforcement is connectfed's --iam-enforcement (on, as a real account runs); audit
 	// its --audit (on, the default).
 	iamEnforcement, audit string
@@ -82,6 +88,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of Markdown")
 	fs.StringVar(&o.compare, "compare", "", "serve flags of a second connectfed (B) to measure against the first (A) in alternating slices, instead of the bare server: '--audit=false --metrics=false' prices the trail and the metrics")
 	fs.IntVar(&o.slices, "slices", 10, "slices of -duration each server of -compare gets, alternating")
+	rateList := fs.String("rates", "", "comma-separated request rates (per second) to drive each scenario at, open loop (vegeta), on connectfed and the bare server, reporting p50/p99/p99.9 at each: e.g. 1000,5000")
+	fs.BoolVar(&o.findRate, "find-rate", false, "also search the highest open-loop rate at which each server keeps p99 under -max-p99 without errors")
+	fs.DurationVar(&o.maxP99, "max-p99", 10*time.Millisecond, "the p99 -find-rate holds a rate to")
+	fs.DurationVar(&o.probe, "probe", 3*time.Second, "length of each -find-rate probe")
 	scenarioList := fs.String("scenarios", "", "comma-separated scenarios to run, of "+strings.Join(scenarioNames(), ", ")+" (default all)")
 	fs.StringVar(&o.iamEnforcement, "iam-enforcement", "on", "connectfed's --iam-enforcement: on (the default, as AWS), or off to price policy evaluation")
 	fs.StringVar(&o.audit, "audit", "on", "connectfed's audit trail: on (the default), or off (--audit=false) to price it")
@@ -97,6 +107,7 @@ net/http server answering the same bytes. Prints a Markdown table for bench/RESU
   go run ./bench -scale -cli     # also 1,000,000 users, and the CLI against the AWS CLI
   go run ./bench -scenarios GetFederationToken -audit off   # one scenario, without the trail
   go run ./bench -scenarios GetFederationToken -compare '--audit=false --metrics=false'
+  go run ./bench -rates 5000 -find-rate   # also open loop at 5,000/s, and each server's highest rate
                                  # the trail's and the metrics' price, in alternating slices
 
 Flags:
@@ -122,6 +133,9 @@ Flags:
 	if o.only, err = pickScenarios(*scenarioList); err != nil {
 		return o, err
 	}
+	if o.rates, err = parseRates(*rateList); err != nil {
+		return o, err
+	}
 	switch {
 	case o.duration <= 0 || o.warmup < 0 || o.duration+o.warmup > maxRun:
 		return o, fmt.Errorf("-duration %s and -warmup %s: a positive run that, warm-up included, stays within %s (the signature's validity)", o.duration, o.warmup, maxRun)
@@ -142,6 +156,22 @@ Flags:
 		return o, fmt.Errorf("-audit %q: want on or off", o.audit)
 	}
 	return o, nil
+}
+
+// parseRates reads -rates: positive request rates, comma-separated.
+func parseRates(list string) ([]int, error) {
+	var rates []int
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-rates: %q is not a positive number of requests a second", f)
+		}
+		rates = append(rates, n)
+	}
+	return rates, nil
 }
 
 // compareFlags are -compare's serve flags, split as a shell would split plain words.

@@ -30,6 +30,9 @@ type row struct {
 	WireBytes  int64   `json:"wireBytes"`
 	Connectfed figures `json:"connectfed"`
 	Bare       figures `json:"bare"`
+	// Rates are the open-loop runs at -rates; Sustained the rates -find-rate found.
+	Rates     []rateRow  `json:"rates,omitempty"`
+	Sustained *sustained `json:"sustained,omitempty"`
 }
 
 // Ratio is connectfed's throughput as a fraction of the bare server's.
@@ -100,6 +103,20 @@ func runScenario(ctx context.Context, o options, load loadGen, cf *proc, bare *b
 	}
 	if r.Bare, err = loadRun(ctx, o, load, bp, bt); err != nil {
 		return row{}, err
+	}
+	if len(o.rates) > 0 || o.findRate {
+		sign := func() (target, target, error) {
+			t, err := signedTarget(ctx, cf.endpoint, sc.path(fx), fx.Session)
+			if err != nil {
+				return target{}, target{}, err
+			}
+			same := *t.url
+			same.Host = bu.Host
+			return t, target{url: &same, header: t.header}, nil
+		}
+		if r.Rates, r.Sustained, err = ratesOf(ctx, o, sc.Name, sign); err != nil {
+			return row{}, err
+		}
 	}
 	return r, bp.stop()
 }

@@ -1,0 +1,177 @@
+package main
+
+// Open-loop load at fixed rates (-rates, -find-rate), with vegeta's attacker: requests leave on
+// a fixed schedule whether or not earlier ones have been answered, as a population of agents
+// does, so a slow answer delays no later request and the latencies carry the queueing a
+// closed loop hides (coordinated omission). vegeta starts a new worker whenever every worker is
+// waiting, so the schedule holds. The percentiles are exact, by nearest rank over every
+// latency, not vegeta's t-digest estimates.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// rateFigures are one server's latencies at one offered rate.
+type rateFigures struct {
+	Requests int64         `json:"requests"`
+	Errors   int64         `json:"errors"` // non-2xx answers and failed exchanges
+	P50      time.Duration `json:"p50Ns"`
+	P99      time.Duration `json:"p99Ns"`
+	P999     time.Duration `json:"p999Ns"`
+	// Achieved is the rate of answers actually received, per second of the run.
+	Achieved float64 `json:"achievedRps"`
+}
+
+// rateRow is a scenario at one offered rate on both servers.
+type rateRow struct {
+	Scenario   string      `json:"scenario"`
+	Rate       int         `json:"rate"`
+	Connectfed rateFigures `json:"connectfed"`
+	Bare       rateFigures `json:"bare"`
+}
+
+// P99Ratio is connectfed's p99 over the bare handler's at the same rate.
+func (r rateRow) P99Ratio() float64 {
+	if r.Bare.P99 <= 0 {
+		return 0
+	}
+	return float64(r.Connectfed.P99) / float64(r.Bare.P99)
+}
+
+// sustained is the highest rate found at which a server kept p99 under -max-p99 without
+// errors, for one scenario.
+type sustained struct {
+	Scenario   string `json:"scenario"`
+	Connectfed int    `json:"connectfed"`
+	Bare       int    `json:"bare"`
+}
+
+// attack drives t at rate requests a second for d.
+func attack(ctx context.Context, t target, rate int, d time.Duration) (rateFigures, error) {
+	atk := vegeta.NewAttacker(vegeta.KeepAlive(true), vegeta.Timeout(requestTimeout), vegeta.Connections(10_000),
+		vegeta.Workers(64))
+	tgt := vegeta.Target{Method: "GET", URL: t.url.String(), Header: t.header}
+	results := atk.Attack(vegeta.NewStaticTargeter(tgt), vegeta.Rate{Freq: rate, Per: time.Second}, d, "bench")
+	var (
+		f         rateFigures
+		latencies = make([]time.Duration, 0, int(float64(rate)*d.Seconds())+1)
+		first     time.Time
+		last      time.Time
+	)
+	stop := context.AfterFunc(ctx, func() { atk.Stop() })
+	defer stop()
+	for res := range results {
+		f.Requests++
+		if res.Error != "" || res.Code < 200 || res.Code > 299 {
+			f.Errors++
+		}
+		latencies = append(latencies, res.Latency)
+		if first.IsZero() || res.Timestamp.Before(first) {
+			first = res.Timestamp
+		}
+		if end := res.End(); end.After(last) {
+			last = end
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return f, err
+	}
+	if f.Requests == 0 {
+		return f, errors.New("no request was sent")
+	}
+	slices.Sort(latencies)
+	f.P50, f.P99, f.P999 = percentile(latencies, 50), percentile(latencies, 99), percentile(latencies, 99.9)
+	if span := last.Sub(first); span > 0 {
+		f.Achieved = float64(f.Requests-f.Errors) / span.Seconds()
+	}
+	return f, nil
+}
+
+// findRate is the highest rate at which t keeps p99 under maxP99 with no errors: the rate
+// doubles from start until a probe fails, then the gap is halved five times. Each probe runs
+// for probe.
+func findRate(ctx context.Context, t target, start int, maxP99, probe time.Duration) (int, error) {
+	holds := func(rate int) (bool, error) {
+		f, err := attack(ctx, t, rate, probe)
+		if err != nil {
+			return false, err
+		}
+		return f.Errors == 0 && f.P99 < maxP99, nil
+	}
+	good, bad := 0, start
+	for {
+		ok, err := holds(bad)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		good, bad = bad, bad*2
+		if bad > 1_000_000 {
+			return good, nil
+		}
+	}
+	for range 5 {
+		mid := (good + bad) / 2
+		if mid == good {
+			break
+		}
+		ok, err := holds(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			good = mid
+		} else {
+			bad = mid
+		}
+	}
+	return good, nil
+}
+
+// ratesOf runs the fixed rates of o on connectfed and the bare server, one after the other at
+// each rate, and searches their highest rates when asked. sign signs the request anew for
+// each run: a signature is good for the server's clock skew (5 minutes), and the runs together
+// can outlast it.
+func ratesOf(ctx context.Context, o options, scenario string, sign func() (cf, bare target, err error)) ([]rateRow, *sustained, error) {
+	var rows []rateRow
+	for _, rate := range o.rates {
+		r := rateRow{Scenario: scenario, Rate: rate}
+		cf, bare, err := sign()
+		if err != nil {
+			return nil, nil, err
+		}
+		if r.Connectfed, err = attack(ctx, cf, rate, o.duration); err != nil {
+			return nil, nil, fmt.Errorf("connectfed at %d/s: %w", rate, err)
+		}
+		if r.Bare, err = attack(ctx, bare, rate, o.duration); err != nil {
+			return nil, nil, fmt.Errorf("bare at %d/s: %w", rate, err)
+		}
+		rows = append(rows, r)
+	}
+	if !o.findRate {
+		return rows, nil, nil
+	}
+	s := &sustained{Scenario: scenario}
+	cf, bare, err := sign()
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.Connectfed, err = findRate(ctx, cf, 1000, o.maxP99, o.probe); err != nil {
+		return nil, nil, fmt.Errorf("connectfed's highest rate: %w", err)
+	}
+	if cf, bare, err = sign(); err != nil {
+		return nil, nil, err
+	}
+	if s.Bare, err = findRate(ctx, bare, 1000, o.maxP99, o.probe); err != nil {
+		return nil, nil, fmt.Errorf("the bare handler's highest rate: %w", err)
+	}
+	return rows, s, nil
+}
