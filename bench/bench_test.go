@@ -332,3 +332,41 @@ func TestParseRates(t *testing.T) {
 		}
 	}
 }
+
+// A report's Markdown carries its JSON, which -previous reads back; the next report sets the
+// previous figures beside its own, and marks what the previous run did not measure.
+func TestPreviousRunBesideTheNext(t *testing.T) {
+	fig := func(n int64) figures {
+		return figures{loadResult: loadResult{Requests: n, Duration: time.Second, P50: time.Millisecond, P99: 2 * time.Millisecond}}
+	}
+	old := &report{Command: "go run ./bench", Phases: []phase{{Name: "small store", Rows: []row{
+		{Scenario: "GetFederationToken", Connectfed: fig(20_000), Bare: fig(40_000)}}}}}
+	var md bytes.Buffer
+	old.writeMarkdown(&md)
+	file := filepath.Join(t.TempDir(), "RESULTS.md")
+	if err := os.WriteFile(file, md.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := readPrevious(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prev.Phases) != 1 || prev.Phases[0].Rows[0].Connectfed.Requests != 20_000 {
+		t.Fatalf("read back %+v", prev.Phases)
+	}
+
+	next := &report{Phases: []phase{{Name: "small store", Rows: []row{
+		{Scenario: "GetFederationToken", Connectfed: fig(30_000), Bare: fig(40_000)},
+		{Scenario: "DescribeInstance", Connectfed: fig(25_000), Bare: fig(40_000)}}}}, previous: prev}
+	md.Reset()
+	next.writeMarkdown(&md)
+	out := md.String()
+	for _, want := range []string{"Previous run: requests/s, connectfed/bare", "| 20,000, 0.50 |", "| 40,000 |", "| 0.62 | – |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the next report lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := readPrevious(filepath.Join(t.TempDir(), "missing.md")); err == nil {
+		t.Error("a missing -previous file: no error")
+	}
+}

@@ -55,6 +55,7 @@ type options struct {
 	// rates are the open-loop rates (-rates, requests a second); findRate searches each
 	// server's highest rate with p99 under maxP99, in probes of probe (openloop.go).
 	rates    []int
+	previous string
 	findRate bool
 	maxP99   time.Duration
 	probe    time.Duration
@@ -89,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.compare, "compare", "", "serve flags of a second connectfed (B) to measure against the first (A) in alternating slices, instead of the bare server: '--audit=false --metrics=false' prices the trail and the metrics")
 	fs.IntVar(&o.slices, "slices", 10, "slices of -duration each server of -compare gets, alternating")
 	rateList := fs.String("rates", "", "comma-separated request rates (per second) to drive each scenario at, open loop (vegeta), on connectfed and the bare server, reporting p50/p99/p99.9 at each: e.g. 1000,5000")
+	fs.StringVar(&o.previous, "previous", "", "a previous run's report (its Markdown, e.g. bench/RESULTS.md, or its -json) whose figures to set beside this run's")
 	fs.BoolVar(&o.findRate, "find-rate", false, "also search the highest open-loop rate at which each server keeps p99 under -max-p99 without errors")
 	fs.DurationVar(&o.maxP99, "max-p99", 10*time.Millisecond, "the p99 -find-rate holds a rate to")
 	fs.DurationVar(&o.probe, "probe", 3*time.Second, "length of each -find-rate probe")
@@ -231,6 +233,11 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 	}
 	rep := report{Command: commandLine(), Machine: describeMachine(ctx), LoadGen: load.describe(),
 		Duration: o.duration, Warmup: o.warmup, Connections: o.connections}
+	if o.previous != "" {
+		if rep.previous, err = readPrevious(o.previous); err != nil {
+			return err
+		}
+	}
 	if avg, err := strconv.ParseFloat(rep.Machine.LoadAverage, 64); err == nil && avg > 0.5 {
 		logf("the machine is busy (load average %s): the figures will be noisy", rep.Machine.LoadAverage)
 	}

@@ -73,6 +73,8 @@ type report struct {
 	Seed        *seedStats    `json:"seed,omitempty"`
 	CLI         *cliStats     `json:"cli,omitempty"`
 	Targets     []verdict     `json:"targets"`
+	// previous is the run -previous names, whose figures the tables set beside these.
+	previous *report
 }
 
 // verdict is one of the performance targets and how the run fared.
@@ -109,13 +111,18 @@ func (r *report) writeMarkdown(w io.Writer) {
 		"divided by its requests. The bare server answers the same status, Content-Type,\n"+
 		"header sizes and body size as connectfed.\n\n")
 
-	fmt.Fprintln(w, "| Store | Scenario | Server | Requests/s | p50 | p99 | p99.9 | Errors | Peak RSS | CPU/request | connectfed/bare |")
-	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, p := range r.Phases {
+	prevHeader, prevRule := "", ""
+	if r.previous != nil {
+		prevHeader, prevRule = " Previous run: requests/s, connectfed/bare |", "---:|"
+	}
+	fmt.Fprintln(w, "| Store | Scenario | Server | Requests/s | p50 | p99 | p99.9 | Errors | Peak RSS | CPU/request | connectfed/bare |"+prevHeader)
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"+prevRule)
+	for i, p := range r.Phases {
 		for _, row := range p.Rows {
 			sc := fmt.Sprintf("%s (%s B)", row.Scenario, thousands(row.BodyBytes))
-			fmt.Fprintf(w, "| %s | %s | connectfed | %s | %s |\n", p.Name, sc, cells(row.Connectfed), fmt.Sprintf("%.2f", row.Ratio()))
-			fmt.Fprintf(w, "| | | bare | %s | |\n", cells(row.Bare))
+			prevCF, prevBare := r.previousCells(i, row.Scenario)
+			fmt.Fprintf(w, "| %s | %s | connectfed | %s | %s |%s\n", p.Name, sc, cells(row.Connectfed), fmt.Sprintf("%.2f", row.Ratio()), prevCF)
+			fmt.Fprintf(w, "| | | bare | %s | |%s\n", cells(row.Bare), prevBare)
 		}
 	}
 	fmt.Fprintln(w)
@@ -142,6 +149,49 @@ func (r *report) writeMarkdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "- %s: %s — %s\n", v.Target, v.Measured, state)
 	}
+	// The run itself, for the next run's -previous.
+	if b, err := json.Marshal(r); err == nil {
+		fmt.Fprintf(w, "\n<details><summary>This run as JSON (go run ./bench -previous bench/RESULTS.md sets its figures beside the next run's)</summary>\n\n%s%s\n```\n\n</details>\n", jsonFence, b)
+	}
+}
+
+// previousCells are the previous run's figures for the scenario in the phase at index i, as
+// the extra cells of connectfed's row and the bare server's: empty without -previous, "–"
+// where that run did not measure it.
+func (r *report) previousCells(i int, scenario string) (cf, bare string) {
+	if r.previous == nil {
+		return "", ""
+	}
+	if i < len(r.previous.Phases) {
+		for _, x := range r.previous.Phases[i].Rows {
+			if x.Scenario == scenario {
+				return fmt.Sprintf(" %s, %.2f |", rps(x.Connectfed.loadResult), x.Ratio()), fmt.Sprintf(" %s |", rps(x.Bare.loadResult))
+			}
+		}
+	}
+	return " – |", " – |"
+}
+
+// jsonFence opens the block of the report's own JSON at the end of its Markdown, which
+// -previous reads back.
+const jsonFence = "```json connectfed-bench\n"
+
+// readPrevious reads the report in file: the JSON -json writes, or the Markdown this harness
+// writes (RESULTS.md), from the JSON block at its end.
+func readPrevious(file string) (*report, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("-previous: %w", err)
+	}
+	if _, after, ok := strings.Cut(string(b), jsonFence); ok {
+		body, _, _ := strings.Cut(after, "```")
+		b = []byte(body)
+	}
+	var prev report
+	if err := json.Unmarshal(b, &prev); err != nil {
+		return nil, fmt.Errorf("-previous %s: neither a -json report nor a Markdown one with its JSON block: %w", file, err)
+	}
+	return &prev, nil
 }
 
 // writeRates prints the open-loop runs (-rates) and the highest rates found (-find-rate).
