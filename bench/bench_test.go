@@ -370,3 +370,27 @@ func TestPreviousRunBesideTheNext(t *testing.T) {
 		t.Error("a missing -previous file: no error")
 	}
 }
+
+// A report from before the JSON block is read from its table.
+func TestPreviousFromATableOnly(t *testing.T) {
+	md := "| Store | Scenario | Server | Requests/s | p50 |\n|---|---|---|---:|---:|\n" +
+		"| small store (101 Connect users) | GetFederationToken (1,261 B) | connectfed | 21,843 | 2.98 ms |\n" +
+		"| | | bare | 28,424 | 2.06 ms |\n" +
+		"| small store (101 Connect users) | ListUsers (28,148 B) | connectfed | 1,241 | 46.91 ms |\n" +
+		"| | | bare | 17,879 | 3.18 ms |\n" +
+		"| 1,000,000 Connect users | GetFederationToken (1,261 B) | connectfed | 18,147 | 3.65 ms |\n| | | bare | 29,806 | 1.99 ms |\n" +
+		"| Command | Median | Runs |\n"
+	file := filepath.Join(t.TempDir(), "RESULTS.md")
+	if err := os.WriteFile(file, []byte(md), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := readPrevious(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prev.Phases) != 2 || len(prev.Phases[0].Rows) != 2 || prev.Phases[0].Rows[1].Scenario != "ListUsers" ||
+		prev.Phases[0].Rows[1].Connectfed.Requests != 1241 || prev.Phases[0].Rows[1].Bare.Requests != 17879 ||
+		prev.Phases[1].Rows[0].Connectfed.Requests != 18147 {
+		t.Errorf("read %+v", prev.Phases)
+	}
+}

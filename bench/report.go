@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -186,12 +187,53 @@ func readPrevious(file string) (*report, error) {
 	if _, after, ok := strings.Cut(string(b), jsonFence); ok {
 		body, _, _ := strings.Cut(after, "```")
 		b = []byte(body)
+	} else if prev, ok := parseTable(string(b)); ok {
+		return prev, nil // a report from before the JSON block: its table
 	}
 	var prev report
 	if err := json.Unmarshal(b, &prev); err != nil {
 		return nil, fmt.Errorf("-previous %s: neither a -json report nor a Markdown one with its JSON block: %w", file, err)
 	}
 	return &prev, nil
+}
+
+// parseTable reads the requests/s of a Markdown report without its JSON (RESULTS.md before
+// -previous existed): each phase's rows, from "| phase | scenario (n B) | connectfed | r/s |"
+// and the "| | | bare | r/s |" after it.
+func parseTable(md string) (*report, bool) {
+	var prev report
+	count := func(cell string) (int64, bool) {
+		n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(cell), ",", ""), 10, 64)
+		return n, err == nil
+	}
+	for line := range strings.SplitSeq(md, "\n") {
+		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+		if len(cells) < 4 {
+			continue
+		}
+		server := strings.TrimSpace(cells[2])
+		n, ok := count(cells[3])
+		if !ok {
+			continue
+		}
+		f := figures{loadResult: loadResult{Requests: n, Duration: time.Second}}
+		switch {
+		case server == "connectfed" && strings.TrimSpace(cells[0]) != "":
+			name := strings.TrimSpace(cells[0])
+			if len(prev.Phases) == 0 || prev.Phases[len(prev.Phases)-1].Name != name {
+				prev.Phases = append(prev.Phases, phase{Name: name})
+			}
+			scenario, _, _ := strings.Cut(strings.TrimSpace(cells[1]), " (")
+			ph := &prev.Phases[len(prev.Phases)-1]
+			ph.Rows = append(ph.Rows, row{Scenario: scenario, Connectfed: f})
+		case server == "bare" && len(prev.Phases) > 0:
+			ph := &prev.Phases[len(prev.Phases)-1]
+			if len(ph.Rows) > 0 {
+				ph.Rows[len(ph.Rows)-1].Bare = f
+			}
+		}
+	}
+	return &prev, len(prev.Phases) > 0
 }
 
 // writeRates prints the open-loop runs (-rates) and the highest rates found (-find-rate).
