@@ -141,8 +141,9 @@ type Trail struct {
 
 	mu      sync.Mutex
 	pending []*Event
-	room    *sync.Cond // signalled when the writer takes the pending records
+	room    *sync.Cond // signalled when the writer takes the pending records, and on Close
 	kick    chan struct{}
+	shut    bool // Close has begun: Record keeps nothing more
 
 	flushReq chan chan struct{}
 	stop     chan struct{}
@@ -190,8 +191,12 @@ func (t *Trail) Record(e *Event) {
 		return
 	}
 	t.mu.Lock()
-	for len(t.pending) >= 4*t.o.Batch {
+	for len(t.pending) >= 4*t.o.Batch && !t.shut {
 		t.room.Wait()
+	}
+	if t.shut { // a request that outlived the server's shutdown: nothing is left to write it
+		t.mu.Unlock()
+		return
 	}
 	t.pending = append(t.pending, e)
 	ready := len(t.pending) == t.o.Batch
@@ -233,6 +238,10 @@ func (t *Trail) Close() {
 	t.closed.Do(func() {
 		close(t.stop)
 		<-t.done
+		t.mu.Lock()
+		t.shut = true
+		t.room.Broadcast()
+		t.mu.Unlock()
 	})
 }
 

@@ -130,6 +130,20 @@ func TestTrailWaitsForRoomAndDropsNothing(t *testing.T) {
 	if err := trail.Flush(t.Context()); err != nil {
 		t.Errorf("Flush after Close: %v", err)
 	}
+	// A request that outlives the shutdown records into a closed trail: it returns at once,
+	// however many do, rather than waiting for a writer that is gone.
+	late := make(chan struct{})
+	go func() {
+		for range 20 {
+			trail.Record(testEvent("late"))
+		}
+		close(late)
+	}()
+	select {
+	case <-late:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Record after Close waited")
+	}
 }
 
 func TestNilTrailRecordsNothing(t *testing.T) {
