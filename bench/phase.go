@@ -52,73 +52,99 @@ type phase struct {
 func runPhase(ctx context.Context, o options, load loadGen, cf *proc, bare *bareLauncher, fx fixture,
 	logf func(string, ...any)) ([]row, error) {
 	var rows []row
-	for _, sc := range o.only {
-		r, err := runScenario(ctx, o, load, cf, bare, fx, sc)
+	specs := make([]bareSpec, len(o.only))
+	for i, sc := range o.only {
+		r, spec, err := runScenario(ctx, o, load, cf, bare, fx, sc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.Name, err)
 		}
 		logf("%-18s connectfed %8.0f req/s p99 %-9s errors %d | bare %8.0f req/s p99 %-9s errors %d | ratio %.2f",
 			sc.Name, r.Connectfed.RPS(), r.Connectfed.P99, r.Connectfed.Errors, r.Bare.RPS(), r.Bare.P99, r.Bare.Errors, r.Ratio())
-		rows = append(rows, r)
+		rows, specs[i] = append(rows, r), spec
+	}
+	// The open-loop runs come after every closed-loop one: -find-rate overloads the server,
+	// and the memory an overload leaves behind would count in the next scenario's peak RSS.
+	if len(o.rates) > 0 || o.findRate {
+		for i, sc := range o.only {
+			if err := openLoopScenario(ctx, o, cf, bare, fx, sc, specs[i], &rows[i]); err != nil {
+				return nil, fmt.Errorf("%s: %w", sc.Name, err)
+			}
+			logf("%-18s open loop done", sc.Name)
+		}
 	}
 	return rows, nil
 }
 
-func runScenario(ctx context.Context, o options, load loadGen, cf *proc, bare *bareLauncher, fx fixture, sc scenario) (row, error) {
-	t, err := signedTarget(ctx, cf.endpoint, sc.path(fx), fx.Session)
+// openLoopScenario runs -rates and -find-rate for sc, against connectfed and a bare server
+// answering as spec says, into r.
+func openLoopScenario(ctx context.Context, o options, cf *proc, bare *bareLauncher, fx fixture, sc scenario, spec bareSpec, r *row) error {
+	bp, err := bare.start(ctx, spec)
 	if err != nil {
-		return row{}, err
-	}
-	ref, err := fetch(ctx, t)
-	if err != nil {
-		return row{}, fmt.Errorf("connectfed: %w%s", err, cf.stderrTail())
-	}
-	if ref.Status != 200 {
-		return row{}, fmt.Errorf("connectfed answered %d, not 200: %.500s", ref.Status, ref.Body)
-	}
-	r := row{Scenario: sc.Name, BodyBytes: len(ref.Body), WireBytes: ref.Wire}
-	if r.Connectfed, err = loadRun(ctx, o, load, cf, t); err != nil {
-		return row{}, err
-	}
-
-	bp, err := bare.start(ctx, specOf(ref))
-	if err != nil {
-		return row{}, err
+		return err
 	}
 	defer bp.stop()
 	bu, err := url.Parse(bp.endpoint)
 	if err != nil {
-		return row{}, err
+		return err
+	}
+	sign := func() (target, target, error) {
+		t, err := signedTarget(ctx, cf.endpoint, sc.path(fx), fx.Session)
+		if err != nil {
+			return target{}, target{}, err
+		}
+		same := *t.url
+		same.Host = bu.Host
+		return t, target{url: &same, header: t.header}, nil
+	}
+	if r.Rates, r.Sustained, err = ratesOf(ctx, o, sc.Name, sign); err != nil {
+		return err
+	}
+	return bp.stop()
+}
+
+// runScenario measures sc closed loop on connectfed and on a bare server, and says how the bare
+// server answered, for the open-loop runs.
+func runScenario(ctx context.Context, o options, load loadGen, cf *proc, bare *bareLauncher, fx fixture, sc scenario) (row, bareSpec, error) {
+	t, err := signedTarget(ctx, cf.endpoint, sc.path(fx), fx.Session)
+	if err != nil {
+		return row{}, bareSpec{}, err
+	}
+	ref, err := fetch(ctx, t)
+	if err != nil {
+		return row{}, bareSpec{}, fmt.Errorf("connectfed: %w%s", err, cf.stderrTail())
+	}
+	if ref.Status != 200 {
+		return row{}, bareSpec{}, fmt.Errorf("connectfed answered %d, not 200: %.500s", ref.Status, ref.Body)
+	}
+	r := row{Scenario: sc.Name, BodyBytes: len(ref.Body), WireBytes: ref.Wire}
+	if r.Connectfed, err = loadRun(ctx, o, load, cf, t); err != nil {
+		return row{}, bareSpec{}, err
+	}
+
+	bp, err := bare.start(ctx, specOf(ref))
+	if err != nil {
+		return row{}, bareSpec{}, err
+	}
+	defer bp.stop()
+	bu, err := url.Parse(bp.endpoint)
+	if err != nil {
+		return row{}, bareSpec{}, err
 	}
 	sameRequest := *t.url
 	sameRequest.Host = bu.Host
 	bt := target{url: &sameRequest, header: t.header}
 	bref, err := fetch(ctx, bt)
 	if err != nil {
-		return row{}, fmt.Errorf("bare server: %w%s", err, bp.stderrTail())
+		return row{}, bareSpec{}, fmt.Errorf("bare server: %w%s", err, bp.stderrTail())
 	}
 	if bref.Status != ref.Status || len(bref.Body) != len(ref.Body) || bref.Wire != ref.Wire {
-		return row{}, fmt.Errorf("the bare server answers %d with %d body bytes (%d on the wire); connectfed %d with %d (%d)",
+		return row{}, bareSpec{}, fmt.Errorf("the bare server answers %d with %d body bytes (%d on the wire); connectfed %d with %d (%d)",
 			bref.Status, len(bref.Body), bref.Wire, ref.Status, len(ref.Body), ref.Wire)
 	}
 	if r.Bare, err = loadRun(ctx, o, load, bp, bt); err != nil {
-		return row{}, err
+		return row{}, bareSpec{}, err
 	}
-	if len(o.rates) > 0 || o.findRate {
-		sign := func() (target, target, error) {
-			t, err := signedTarget(ctx, cf.endpoint, sc.path(fx), fx.Session)
-			if err != nil {
-				return target{}, target{}, err
-			}
-			same := *t.url
-			same.Host = bu.Host
-			return t, target{url: &same, header: t.header}, nil
-		}
-		if r.Rates, r.Sustained, err = ratesOf(ctx, o, sc.Name, sign); err != nil {
-			return row{}, err
-		}
-	}
-	return r, bp.stop()
+	return r, specOf(ref), bp.stop()
 }
 
 // loadRun warms p up with t, then measures it for -duration and reads its peak RSS.

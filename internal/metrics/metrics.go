@@ -40,6 +40,9 @@ type Recorder struct {
 	// ops caches the series of each (service, operation, code) a request ends with: the hot
 	// path then does one map read instead of hashing label values.
 	ops sync.Map // opKey → *opSeries
+	// issued is connectfed_federation_tokens_total{event="issued"}, resolved once: it counts
+	// every GetFederationToken, and WithLabelValues hashes its labels on every call.
+	issued prometheus.Counter
 }
 
 type opKey struct{ service, operation, code string }
@@ -82,6 +85,7 @@ func New(operations []Operation) *Recorder {
 	r.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "connectfed_federation_tokens_total",
 		Help: "Federation token events: issued (GetFederationToken), refreshed, revoked, reuse_detected (a used refresh token presented again)."},
 		[]string{"event"})
+	r.issued = r.tokens.WithLabelValues(TokenIssued)
 	r.signIns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "connectfed_signins_total",
 		Help: "Browser sign-ins, by method (link, saml, password) and result (ok, refused)."},
 		[]string{"method", "result"})
@@ -143,7 +147,7 @@ func (r *Recorder) events(operation, code string) {
 	switch operation {
 	case "GetFederationToken":
 		if ok {
-			r.Token(TokenIssued)
+			r.issued.Inc()
 		}
 	case "Refresh":
 		if ok {
