@@ -97,14 +97,14 @@ func measureCompare(ctx context.Context, o options, load loadGen, bin, tmp strin
 	servers := make([]*proc, 2)
 	fixtures := make([]fixture, 2)
 	for i, flags := range [][]string{aFlags, bFlags} {
-		p, err := startConnectfed(ctx, bin, filepath.Join(tmp, "data-"+"AB"[i:i+1]), root, flags)
+		p, err := startConnectfed(ctx, bin, filepath.Join(tmp, "data-"+sideName(i)), root, flags)
 		if err != nil {
 			return nil, err
 		}
 		defer p.stop()
-		logf("connectfed %s listening on %s (%s); provisioning through the AWS SDK", "AB"[i:i+1], p.endpoint, strings.Join(flags, " "))
+		logf("connectfed %s listening on %s (%s); provisioning through the AWS SDK", sideName(i), p.endpoint, strings.Join(flags, " "))
 		if fixtures[i], err = provision(ctx, p.endpoint, root, extraUsers); err != nil {
-			return nil, fmt.Errorf("provision %s: %w%s", "AB"[i:i+1], err, p.stderrTail())
+			return nil, fmt.Errorf("provision %s: %w%s", sideName(i), err, p.stderrTail())
 		}
 		servers[i] = p
 	}
@@ -133,14 +133,14 @@ func compareScenario(ctx context.Context, o options, load loadGen, servers []*pr
 		}
 		ref, err := fetch(ctx, t)
 		if err != nil {
-			return comparison{}, fmt.Errorf("connectfed %s: %w%s", "AB"[i:i+1], err, p.stderrTail())
+			return comparison{}, fmt.Errorf("connectfed %s: %w%s", sideName(i), err, p.stderrTail())
 		}
 		if ref.Status != 200 {
-			return comparison{}, fmt.Errorf("connectfed %s answered %d, not 200: %.500s", "AB"[i:i+1], ref.Status, ref.Body)
+			return comparison{}, fmt.Errorf("connectfed %s answered %d, not 200: %.500s", sideName(i), ref.Status, ref.Body)
 		}
 		if o.warmup > 0 {
 			if _, err := load.run(ctx, t, o.warmup); err != nil {
-				return comparison{}, fmt.Errorf("warm-up of %s: %w", "AB"[i:i+1], err)
+				return comparison{}, fmt.Errorf("warm-up of %s: %w", sideName(i), err)
 			}
 		}
 		targets[i] = t
@@ -160,7 +160,7 @@ func compareScenario(ctx context.Context, o options, load loadGen, servers []*pr
 			}
 			res, err := load.run(ctx, targets[i], slice)
 			if err != nil {
-				return comparison{}, fmt.Errorf("load on %s: %w", "AB"[i:i+1], err)
+				return comparison{}, fmt.Errorf("load on %s: %w", sideName(i), err)
 			}
 			after, err := p.cpuTime()
 			if err != nil {
@@ -174,6 +174,9 @@ func compareScenario(ctx context.Context, o options, load loadGen, servers []*pr
 	}
 	return c, ctx.Err()
 }
+
+// sideName is "A" for the first server of a comparison, "B" for the second.
+func sideName(i int) string { return "AB"[i : i+1] }
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
