@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 
 	"modernc.org/sqlite"
@@ -85,8 +86,24 @@ func Open(path string) (*sqlstore.Store, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("store: open sqlite %s: %w", abs, err), db.Close())
 	}
+	rdb, err := openDB(dsn((&url.URL{Scheme: "file", Path: abs}).String(), readPragmas))
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("store: open sqlite %s for reading: %w", abs, err), s.Close())
+	}
+	// Reads (the lookups caches miss, ListUsers' pages) run beside the writer and each other,
+	// on as many connections as there are cores to run them.
+	rdb.SetMaxOpenConns(readers)
+	rdb.SetMaxIdleConns(readers)
+	s.SetReader(rdb)
 	return s, nil
 }
+
+// readPragmas are a reading connection's: it waits for a checkpoint as a writer would, and
+// refuses to write (the one writer is the pool Open migrates with).
+var readPragmas = []string{"busy_timeout(5000)", "query_only(1)"}
+
+// readers is the size of the read pool.
+var readers = min(runtime.NumCPU(), 4)
 
 // OpenLog opens a database at path as Open does, for records written many a second that may
 // lose their last commits on power loss (the audit trail): synchronous(NORMAL), WAL's usual
@@ -175,9 +192,8 @@ func openDB(dsn string) (*sql.DB, error) {
 	// polls with sleeps and gives up with SQLITE_BUSY after busy_timeout. With one
 	// connection, database/sql queues callers in the process instead, in order and honouring
 	// their contexts, so no request of this process ever sees SQLITE_BUSY; busy_timeout and
-	// _txlock only matter against other processes. Reads queue behind writes too, but
-	// connectfed's queries are single-row lookups that take microseconds; if reads ever
-	// become the bottleneck, add a separate read-only pool rather than widening this one.
+	// _txlock only matter against other processes. Reads made outside a transaction go to a
+	// pool of their own (Open's readers), which WAL lets run beside the writer.
 	// The connection is kept forever: it holds the in-memory database of OpenMemory, and
 	// reopening costs the pragmas.
 	db.SetMaxOpenConns(1)

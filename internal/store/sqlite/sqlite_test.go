@@ -205,3 +205,56 @@ func TestDeleteInstanceWithoutForeignKeys(t *testing.T) {
 		t.Errorf("GetRoutingProfile after DeleteInstance: %v, want ErrNotFound", err)
 	}
 }
+
+// Reads go to the read pool: one made while a write is in progress neither waits for it nor
+// sees it, and the next one after the commit does.
+func TestReadsDoNotWaitForTheWriter(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "connectfed.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	const account, region, id = "123456789012", "us-east-1", "0b5b6a34-8d0e-4b8e-9d6e-4a0c1b2c3d4e"
+	if err := s.CreateAccount(ctx, store.Account{ID: account, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateInstance(ctx, store.Instance{AccountID: account, Region: region, ID: id, Alias: "before",
+		IdentityManagementType: "CONNECT_MANAGED", CreatedAt: time.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	inWrite, release := make(chan struct{}), make(chan struct{})
+	updated := make(chan error, 1)
+	go func() {
+		updated <- s.UpdateInstance(ctx, account, region, id, func(in store.Instance) (store.Instance, error) {
+			close(inWrite)
+			<-release
+			in.Tags = map[string]string{"state": "after"}
+			return in, nil
+		})
+	}()
+	<-inWrite
+	read := make(chan store.Instance, 1)
+	go func() {
+		in, err := s.GetInstance(ctx, account, region, id)
+		if err != nil {
+			t.Error(err)
+		}
+		read <- in
+	}()
+	select {
+	case in := <-read:
+		if in.Tags != nil {
+			t.Errorf("a read during the write saw tags %v, want the committed none", in.Tags)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a read waited for a write in progress")
+	}
+	close(release)
+	if err := <-updated; err != nil {
+		t.Fatal(err)
+	}
+	if in, err := s.GetInstance(ctx, account, region, id); err != nil || in.Tags["state"] != "after" {
+		t.Errorf("after the commit: tags %v, %v; want state=after", in.Tags, err)
+	}
+}

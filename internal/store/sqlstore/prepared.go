@@ -24,35 +24,47 @@ type statements struct {
 }
 
 // prepared is the statement to run query with on q: the kept one (preparing it on first use)
-// when q is the store's pool, the kept one bound to the transaction when q is one and the
-// query has been prepared already, else nil, and the caller runs the text itself. A
-// transaction never prepares on the pool: with SQLite's single connection, held by the
-// transaction, that would wait for ever.
+// when q is one of the store's pools, the writer's kept one bound to the transaction when q is
+// one and the query has been prepared already, else nil, and the caller runs the text itself.
+// A transaction never prepares on the pool: with SQLite's single writing connection, held by
+// the transaction, that would wait for ever.
 func (s *Store) prepared(ctx context.Context, q querier, query string) *sql.Stmt {
-	if kept, ok := s.stmts.byQuery.Load(query); ok {
-		switch q := q.(type) {
-		case *sql.DB:
-			if q == s.db {
-				return kept.(*sql.Stmt)
-			}
-		case *sql.Tx:
+	switch q := q.(type) {
+	case *sql.DB:
+		switch {
+		case q == s.db:
+			return s.stmts.get(ctx, q, query)
+		case q == s.rdb && q != nil:
+			return s.rstmts.get(ctx, q, query)
+		}
+	case *sql.Tx:
+		if kept, ok := s.stmts.byQuery.Load(query); ok {
 			return q.StmtContext(ctx, kept.(*sql.Stmt))
 		}
-		return nil
 	}
-	if q != querier(s.db) || s.stmts.count.Load() >= maxPrepared {
-		return nil
-	}
-	st, err := s.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil // the text run as it is fails the same way, and is reported as such
-	}
-	if kept, loaded := s.stmts.byQuery.LoadOrStore(query, st); loaded {
-		st.Close()
+	return nil
+}
+
+// get is the statement kept for query on db, prepared now if it is not yet and the bound
+// allows; nil when it cannot be (the text run as it is then fails the same way, and is
+// reported as such).
+func (st *statements) get(ctx context.Context, db *sql.DB, query string) *sql.Stmt {
+	if kept, ok := st.byQuery.Load(query); ok {
 		return kept.(*sql.Stmt)
 	}
-	s.stmts.count.Add(1)
-	return st
+	if st.count.Load() >= maxPrepared {
+		return nil
+	}
+	prepared, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if kept, loaded := st.byQuery.LoadOrStore(query, prepared); loaded {
+		prepared.Close()
+		return kept.(*sql.Stmt)
+	}
+	st.count.Add(1)
+	return prepared
 }
 
 // close closes every kept statement.

@@ -29,6 +29,24 @@ type Store struct {
 	audit auditBuffers
 	// stmts are the statements prepared on db, by query text (see prepared).
 	stmts statements
+	// rdb, when set (SetReader), serves the reads made outside transactions, with the
+	// statements prepared on it in rstmts.
+	rdb    *sql.DB
+	rstmts statements
+}
+
+// SetReader has the reads made outside a transaction go to rdb, a pool of connections that
+// only read the same database: SQLite in WAL mode, where a reader sees every committed write
+// and neither waits for the one writer nor holds it up. The Store owns rdb from then on. Set
+// it before the Store serves.
+func (s *Store) SetReader(rdb *sql.DB) { s.rdb = rdb }
+
+// reader is where a read on q goes: the read pool for a read on the store's own pool.
+func (s *Store) reader(q querier) querier {
+	if s.rdb != nil && q == querier(s.db) {
+		return s.rdb
+	}
+	return q
 }
 
 var _ store.Store = (*Store)(nil)
@@ -113,6 +131,7 @@ func (e storageFullError) Unwrap() []error { return []error{store.ErrStorageFull
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
 	start := time.Now()
+	q = s.reader(q)
 	var rows *sql.Rows
 	var err error
 	if st := s.prepared(ctx, q, query); st != nil {
@@ -126,6 +145,7 @@ func (s *Store) query(ctx context.Context, q querier, query string, args ...any)
 
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
 	start := time.Now()
+	q = s.reader(q)
 	var row *sql.Row
 	if st := s.prepared(ctx, q, query); st != nil {
 		row = st.QueryRowContext(ctx, args...)
@@ -240,6 +260,13 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the database.
 func (s *Store) Close() error {
 	s.stmts.close()
+	s.rstmts.close()
+	if s.rdb != nil {
+		if err := s.rdb.Close(); err != nil {
+			s.db.Close()
+			return fmt.Errorf("store: close: %w", err)
+		}
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
