@@ -273,7 +273,7 @@ func TestCompareFlags(t *testing.T) {
 	}
 }
 
-// attack sends on schedule, open loop: at 200 a second for a second about 200 requests,
+// attack sends on schedule, open loop: at 200 a second for a second at most 200 requests,
 // every refusal counted, the headers of the signed request on each.
 func TestAttackKeepsTheRateAndCountsErrors(t *testing.T) {
 	var n, signed atomic.Int64
@@ -296,7 +296,9 @@ func TestAttackKeepsTheRateAndCountsErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Requests < 190 || f.Requests > 210 {
+	// Never more than the schedule; fewer only if this machine starves the pacer, which a busy
+	// CI machine may do for a moment, so the lower bound is loose.
+	if f.Requests < 100 || f.Requests > 201 {
 		t.Errorf("%d requests at 200/s for 1 s", f.Requests)
 	}
 	if f.Errors != n.Load()/10 || signed.Load() != n.Load() {
