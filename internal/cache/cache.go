@@ -16,6 +16,9 @@ type TTL[K comparable, V any] struct {
 
 	mu      sync.RWMutex
 	entries map[K]entry[V]
+	// forgets counts the Deletes, DeleteFuncs and Clears, under mu: a value read from the
+	// database before one of them may be stale, and Fill refuses it (see Version).
+	forgets uint64
 	// hits and misses count Get's answers, for the metrics.
 	hits, misses atomic.Uint64
 }
@@ -47,6 +50,27 @@ func (c *TTL[K, V]) Get(k K, now time.Time) (V, bool) {
 // Stats says how many Gets found a live entry, and how many did not.
 func (c *TTL[K, V]) Stats() (hits, misses uint64) { return c.hits.Load(), c.misses.Load() }
 
+// Version is the cache's count of forgettings, to take before reading a value that a miss
+// asks for and to give to Fill with it.
+func (c *TTL[K, V]) Version() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.forgets
+}
+
+// Fill stores v under k as of now, as Put does, unless something was forgotten since version:
+// a read that raced a change may have fetched the value before the change and be filling it
+// after the change's Delete, which would keep it stale until the TTL. Such a value is answered
+// by the caller and not kept. Any forgetting counts, not only k's: rare, and simple to get
+// right.
+func (c *TTL[K, V]) Fill(version uint64, k K, v V, now time.Time) {
+	c.mu.Lock()
+	if c.forgets == version {
+		c.entries[k] = entry[V]{value: v, put: now}
+	}
+	c.mu.Unlock()
+}
+
 // Put stores v under k as of now.
 func (c *TTL[K, V]) Put(k K, v V, now time.Time) {
 	c.mu.Lock()
@@ -58,6 +82,7 @@ func (c *TTL[K, V]) Put(k K, v V, now time.Time) {
 func (c *TTL[K, V]) Delete(k K) {
 	c.mu.Lock()
 	delete(c.entries, k)
+	c.forgets++
 	c.mu.Unlock()
 }
 
@@ -70,6 +95,7 @@ func (c *TTL[K, V]) DeleteFunc(match func(K, V) bool) {
 			delete(c.entries, k)
 		}
 	}
+	c.forgets++
 	c.mu.Unlock()
 }
 
@@ -77,6 +103,7 @@ func (c *TTL[K, V]) DeleteFunc(match func(K, V) bool) {
 func (c *TTL[K, V]) Clear() {
 	c.mu.Lock()
 	clear(c.entries)
+	c.forgets++
 	c.mu.Unlock()
 }
 

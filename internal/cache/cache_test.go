@@ -40,3 +40,27 @@ func TestTTL(t *testing.T) {
 		t.Errorf("Prune dropped a live entry")
 	}
 }
+
+// Fill keeps a value only if nothing was forgotten since the version taken before it was read:
+// a read that raced a change must not outlive the change's Delete.
+func TestFillRefusesWhatARaceRead(t *testing.T) {
+	c := New[string, int](time.Minute)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := c.Version()
+	c.Fill(v, "a", 1, t0)
+	if got, ok := c.Get("a", t0); !ok || got != 1 {
+		t.Fatalf("Fill with nothing forgotten since: %d, %v", got, ok)
+	}
+	for name, forget := range map[string]func(){
+		"Delete":     func() { c.Delete("a") },
+		"DeleteFunc": func() { c.DeleteFunc(func(string, int) bool { return false }) },
+		"Clear":      func() { c.Clear() },
+	} {
+		v := c.Version()
+		forget() // the change, while the value was being read
+		c.Fill(v, "b", 2, t0)
+		if _, ok := c.Get("b", t0); ok {
+			t.Errorf("Fill after a %s since its version kept the value", name)
+		}
+	}
+}

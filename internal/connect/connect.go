@@ -5,7 +5,6 @@
 package connect
 
 import (
-	"sync/atomic"
 	"time"
 
 	"github.com/connectfed/connectfed/internal/arn"
@@ -43,10 +42,8 @@ type Service struct {
 	instances *cache.TTL[instanceKey, store.Instance]
 	users     *cache.TTL[userKey, store.ConnectUser]
 	// described are users as DescribeUser reads them, by id, their details decoded (shared:
-	// read, never written). userChanges counts the users forgotten, so that a read that raced
-	// a change does not cache what it read (see DescribeUser).
-	described   *cache.TTL[describedKey, describedUser]
-	userChanges atomic.Uint64
+	// read, never written).
+	described *cache.TTL[describedKey, describedUser]
 }
 
 type instanceKey struct{ account, region, id string }
@@ -96,7 +93,6 @@ func (s *Service) Forget(c store.Change) {
 	case store.ChangedConnectUser:
 		s.forgetUser(c.InstanceID, c.ID)
 	case store.ChangesMissed:
-		s.userChanges.Add(1)
 		s.instances.Clear()
 		s.users.Clear()
 		s.described.Clear()

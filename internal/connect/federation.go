@@ -106,6 +106,7 @@ func (s *Service) userByName(ctx context.Context, instanceID, username string) (
 	if u, ok := s.users.Get(key, now); ok {
 		return u, nil
 	}
+	version := s.users.Version()
 	u, err := s.store.GetConnectUserByUsername(ctx, instanceID, username)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.ConnectUser{}, apierr.New(apierr.UserNotFound, "No user with the specified credentials was found")
@@ -114,6 +115,6 @@ func (s *Service) userByName(ctx context.Context, instanceID, username string) (
 		return store.ConnectUser{}, fmt.Errorf("connect: get user: %w", err)
 	}
 	u.Details, u.PasswordHash = nil, nil // the hot path needs only the id; keep the cache small
-	s.users.Put(key, u, now)
+	s.users.Fill(version, key, u, now)
 	return u, nil
 }

@@ -181,6 +181,7 @@ func (s *Service) instance(ctx context.Context, c Caller, ref instanceRef) (stor
 	if in, ok := s.instances.Get(key, now); ok {
 		return in, nil
 	}
+	version := s.instances.Version()
 	in, err := s.store.GetInstance(ctx, key.account, key.region, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Instance{}, instanceNotFound(string(ref))
@@ -188,7 +189,7 @@ func (s *Service) instance(ctx context.Context, c Caller, ref instanceRef) (stor
 	if err != nil {
 		return store.Instance{}, fmt.Errorf("connect: get instance: %w", err)
 	}
-	s.instances.Put(key, in, now)
+	s.instances.Fill(version, key, in, now)
 	return in, nil
 }
 
@@ -234,6 +235,5 @@ func (s *Service) DeleteInstance(ctx context.Context, c Caller, ref string) erro
 func (s *Service) forgetInstance(in store.Instance) {
 	s.instances.Delete(instanceKey{in.AccountID, in.Region, in.ID})
 	s.users.DeleteFunc(func(k userKey, _ store.ConnectUser) bool { return k.instanceID == in.ID })
-	s.userChanges.Add(1)
 	s.described.DeleteFunc(func(k describedKey, _ describedUser) bool { return k.instanceID == in.ID })
 }

@@ -248,7 +248,7 @@ func (s *Service) DescribeUser(ctx context.Context, c Caller, ref, userID string
 	if c, ok := s.described.Get(key, now); ok {
 		return userOf(inst, c.user, c.details), nil
 	}
-	changes := s.userChanges.Load()
+	version := s.described.Version()
 	u, err := s.store.GetConnectUser(ctx, inst.ID, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return User{}, userNotFound(userID)
@@ -261,11 +261,7 @@ func (s *Service) DescribeUser(ctx context.Context, c Caller, ref, userID string
 		return User{}, fmt.Errorf("connect: decode user %s: %w", u.ID, err)
 	}
 	u.Details, u.PasswordHash = nil, nil
-	// A user changed while this read ran may have been read before the change and forgotten
-	// before this Put: such a read is answered, not kept.
-	if s.userChanges.Load() == changes {
-		s.described.Put(key, describedUser{u, d}, now)
-	}
+	s.described.Fill(version, key, describedUser{u, d}, now)
 	return userOf(inst, u, d), nil
 }
 
@@ -287,7 +283,6 @@ func (s *Service) ListUsers(ctx context.Context, c Caller, ref, nextToken string
 }
 
 func (s *Service) forgetUser(instanceID, userID string) {
-	s.userChanges.Add(1)
 	s.described.Delete(describedKey{instanceID, userID})
 	s.users.DeleteFunc(func(k userKey, u store.ConnectUser) bool { return k.instanceID == instanceID && u.ID == userID })
 }

@@ -231,12 +231,13 @@ func (s *Service) policySet(ctx context.Context, p Principal) (*compiledSet, err
 	if cs, ok := s.policies.Get(key, now); ok {
 		return cs, nil
 	}
+	version := s.policies.Version()
 	set, err := s.loadPolicySet(ctx, key, p.session)
 	if err != nil {
 		return nil, err
 	}
 	cs := newCompiledSet(set)
-	s.policies.Put(key, cs, now)
+	s.policies.Fill(version, key, cs, now)
 	return cs, nil
 }
 

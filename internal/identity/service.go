@@ -79,13 +79,14 @@ func (s *Service) Lookup(ctx context.Context, accessKeyID string) (Credential, e
 	if c, ok := s.credentials.Get(accessKeyID, now); ok {
 		return c, nil
 	}
+	version := s.credentials.Version()
 	cred, err := s.load(ctx, accessKeyID)
 	if err != nil {
 		return Credential{}, err
 	}
 	// Whose policies govern the principal is worked out once, not on every request.
 	cred.principal.owner = ownerOf(cred.principal)
-	s.credentials.Put(accessKeyID, cred, now)
+	s.credentials.Fill(version, accessKeyID, cred, now)
 	return cred, nil
 }
 
