@@ -127,16 +127,9 @@ func compareScenario(ctx context.Context, o options, load loadGen, servers []*pr
 	slice time.Duration) (comparison, error) {
 	targets := make([]target, 2)
 	for i, p := range servers {
-		t, err := signedTarget(ctx, p.endpoint, sc.path(fixtures[i]), fixtures[i].Session)
+		t, _, err := answered(ctx, p, sc.path(fixtures[i]), fixtures[i].Session)
 		if err != nil {
-			return comparison{}, err
-		}
-		ref, err := fetch(ctx, t)
-		if err != nil {
-			return comparison{}, fmt.Errorf("connectfed %s: %w%s", sideName(i), err, p.stderrTail())
-		}
-		if ref.Status != 200 {
-			return comparison{}, fmt.Errorf("connectfed %s answered %d, not 200: %.500s", sideName(i), ref.Status, ref.Body)
+			return comparison{}, fmt.Errorf("connectfed %s: %w", sideName(i), err)
 		}
 		if o.warmup > 0 {
 			if _, err := load.run(ctx, t, o.warmup); err != nil {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // figures are one load run's results and the server's peak RSS during it.
@@ -83,18 +85,13 @@ func openLoopScenario(ctx context.Context, o options, cf *proc, bare *bareLaunch
 		return err
 	}
 	defer bp.stop()
-	bu, err := url.Parse(bp.endpoint)
-	if err != nil {
-		return err
-	}
 	sign := func() (target, target, error) {
 		t, err := signedTarget(ctx, cf.endpoint, sc.path(fx), fx.Session)
 		if err != nil {
 			return target{}, target{}, err
 		}
-		same := *t.url
-		same.Host = bu.Host
-		return t, target{url: &same, header: t.header}, nil
+		bt, err := t.at(bp.endpoint)
+		return t, bt, err
 	}
 	if r.Rates, r.Sustained, err = ratesOf(ctx, o, sc.Name, sign); err != nil {
 		return err
@@ -105,16 +102,9 @@ func openLoopScenario(ctx context.Context, o options, cf *proc, bare *bareLaunch
 // runScenario measures sc closed loop on connectfed and on a bare server, and says how the bare
 // server answered, for the open-loop runs.
 func runScenario(ctx context.Context, o options, load loadGen, cf *proc, bare *bareLauncher, fx fixture, sc scenario) (row, bareSpec, error) {
-	t, err := signedTarget(ctx, cf.endpoint, sc.path(fx), fx.Session)
+	t, ref, err := answered(ctx, cf, sc.path(fx), fx.Session)
 	if err != nil {
 		return row{}, bareSpec{}, err
-	}
-	ref, err := fetch(ctx, t)
-	if err != nil {
-		return row{}, bareSpec{}, fmt.Errorf("connectfed: %w%s", err, cf.stderrTail())
-	}
-	if ref.Status != 200 {
-		return row{}, bareSpec{}, fmt.Errorf("connectfed answered %d, not 200: %.500s", ref.Status, ref.Body)
 	}
 	r := row{Scenario: sc.Name, BodyBytes: len(ref.Body), WireBytes: ref.Wire}
 	if r.Connectfed, err = loadRun(ctx, o, load, cf, t); err != nil {
@@ -126,13 +116,10 @@ func runScenario(ctx context.Context, o options, load loadGen, cf *proc, bare *b
 		return row{}, bareSpec{}, err
 	}
 	defer bp.stop()
-	bu, err := url.Parse(bp.endpoint)
+	bt, err := t.at(bp.endpoint)
 	if err != nil {
 		return row{}, bareSpec{}, err
 	}
-	sameRequest := *t.url
-	sameRequest.Host = bu.Host
-	bt := target{url: &sameRequest, header: t.header}
 	bref, err := fetch(ctx, bt)
 	if err != nil {
 		return row{}, bareSpec{}, fmt.Errorf("bare server: %w%s", err, bp.stderrTail())
@@ -145,6 +132,34 @@ func runScenario(ctx context.Context, o options, load loadGen, cf *proc, bare *b
 		return row{}, bareSpec{}, err
 	}
 	return r, specOf(ref), bp.stop()
+}
+
+// answered signs a GET of path on p with c and checks that p answers it with 200, as every
+// scenario's request must be before it is measured.
+func answered(ctx context.Context, p *proc, path string, c aws.Credentials) (target, answer, error) {
+	t, err := signedTarget(ctx, p.endpoint, path, c)
+	if err != nil {
+		return target{}, answer{}, err
+	}
+	ref, err := fetch(ctx, t)
+	if err != nil {
+		return target{}, answer{}, fmt.Errorf("%s: %w%s", p.name, err, p.stderrTail())
+	}
+	if ref.Status != 200 {
+		return target{}, answer{}, fmt.Errorf("%s answered %d, not 200: %.500s", p.name, ref.Status, ref.Body)
+	}
+	return t, ref, nil
+}
+
+// at is the same request (headers and signature) sent to the server at endpoint.
+func (t target) at(endpoint string) (target, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return target{}, err
+	}
+	same := *t.url
+	same.Host = u.Host
+	return target{url: &same, header: t.header}, nil
 }
 
 // loadRun warms p up with t, then measures it for -duration and reads its peak RSS.

@@ -297,17 +297,16 @@ func (t *Trail) write(batch []*Event) {
 		}
 		buf = e.appendRecord(buf)
 		ends[i] = len(buf)
+		for _, r := range e.Resources {
+			names = append(names, r.ARN)
+		}
 		if t.o.Lines != nil {
 			lines = append(e.AppendJSON(lines), '\n')
 		}
 	}
-	start := 0
-	for _, e := range batch {
-		for _, r := range e.Resources {
-			names = append(names, r.ARN)
-		}
-	}
-	named := names
+	// The records' bodies and resource names are cut from buf and names once both are whole:
+	// appending moves them.
+	start, named := 0, names
 	for i, e := range batch {
 		n := len(e.Resources)
 		records = append(records, store.AuditEvent{AccountID: e.RecipientAccountID, ID: e.EventID, Time: e.time, Name: e.EventName,

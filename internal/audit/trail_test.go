@@ -156,7 +156,7 @@ func TestNilTrailRecordsNothing(t *testing.T) {
 }
 
 // SetCaller writes each kind of caller as CloudTrail does.
-func TestSetCallerAndPooledEvents(t *testing.T) {
+func TestSetCaller(t *testing.T) {
 	session := identity.Principal{Kind: identity.AssumedRole, AccountID: "123456789012", UserID: "AROAEXAMPLE:agent1",
 		ARN: "arn:aws:sts::123456789012:assumed-role/ConnectAgent/agent1", RoleName: "ConnectAgent", RoleID: "AROAEXAMPLE",
 		RolePath: "/agents/", SessionName: "agent1", AccessKeyID: "ASIAEXAMPLE"}
