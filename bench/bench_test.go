@@ -309,7 +309,8 @@ func TestAttackKeepsTheRateAndCountsErrors(t *testing.T) {
 	}
 }
 
-// A server that refuses everything sustains no rate: the search halves down to nothing.
+// A server that refuses everything sustains no rate (the search halves down to nothing); one
+// that answers everything, every rate probed.
 func TestFindRate(t *testing.T) {
 	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "no", http.StatusInternalServerError)
@@ -319,8 +320,19 @@ func TestFindRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := findRate(t.Context(), tgt, 50, time.Second, 50*time.Millisecond); err != nil || got != 0 {
+	if got, err := findRate(t.Context(), tgt, 50, 400, time.Second, 50*time.Millisecond); err != nil || got != 0 {
 		t.Errorf("a server refusing everything sustains %d/s (%v), want 0", got, err)
+	}
+
+	// One that answers at once sustains every rate up to the ceiling (100, 200, 400 a second).
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }))
+	defer ok.Close()
+	good, err := tgt.at(ok.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := findRate(t.Context(), good, 100, 400, time.Second, 500*time.Millisecond); err != nil || got != 400 {
+		t.Errorf("a server answering at once sustains %d/s (%v), want the ceiling, 400", got, err)
 	}
 }
 

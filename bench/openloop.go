@@ -99,11 +99,13 @@ func attack(ctx context.Context, t target, rate int, d time.Duration) (rateFigur
 	return f, nil
 }
 
+// rateCeiling is where -find-rate stops doubling: far past what one machine serves.
+const rateCeiling = 1_000_000
+
 // findRate is the highest rate at which t keeps p99 under maxP99 with no errors and answers at
-// least 95% of the offered rate: the rate
-// doubles from start until a probe fails, then the gap is halved five times. Each probe runs
-// for probe.
-func findRate(ctx context.Context, t target, start int, maxP99, probe time.Duration) (int, error) {
+// least 95% of the offered rate: the rate doubles from start until a probe fails (or would pass
+// ceiling), then the gap is halved five times. Each probe runs for probe.
+func findRate(ctx context.Context, t target, start, ceiling int, maxP99, probe time.Duration) (int, error) {
 	holds := func(rate int) (bool, error) {
 		f, err := attack(ctx, t, rate, probe)
 		if err != nil {
@@ -121,7 +123,7 @@ func findRate(ctx context.Context, t target, start int, maxP99, probe time.Durat
 			break
 		}
 		good, bad = bad, bad*2
-		if bad > 1_000_000 {
+		if bad > ceiling {
 			return good, nil
 		}
 	}
@@ -171,13 +173,13 @@ func ratesOf(ctx context.Context, o options, scenario string, sign func() (cf, b
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.Connectfed, err = findRate(ctx, cf, 1000, o.maxP99, o.probe); err != nil {
+	if s.Connectfed, err = findRate(ctx, cf, 1000, rateCeiling, o.maxP99, o.probe); err != nil {
 		return nil, nil, fmt.Errorf("connectfed's highest rate: %w", err)
 	}
 	if cf, bare, err = sign(); err != nil {
 		return nil, nil, err
 	}
-	if s.Bare, err = findRate(ctx, bare, 1000, o.maxP99, o.probe); err != nil {
+	if s.Bare, err = findRate(ctx, bare, 1000, rateCeiling, o.maxP99, o.probe); err != nil {
 		return nil, nil, fmt.Errorf("the bare handler's highest rate: %w", err)
 	}
 	return rows, s, nil
