@@ -50,6 +50,9 @@ type Event struct {
 	// allocating them: the writer frees them on one P and requests take them on the others.)
 	session   SessionContext
 	resources [2]Resource
+	// typed are the resources as SetResources made them: a record whose Resources are still
+	// these, of its own account, takes them back from its row's names (record.go).
+	typed []Resource
 	// params and response, when set, stand for RequestParameters and ResponseElements: they
 	// are redacted as the record is encoded, by the writer, off the request path.
 	params, response any
@@ -288,14 +291,22 @@ func (t *Trail) run() {
 func (t *Trail) write(batch []*Event) {
 	buf, lines, records, names := t.buf[:0], t.lines[:0], t.records[:0], t.names[:0]
 	ends := make([]int, len(batch))
+	missing := 0
+	for _, e := range batch {
+		if e.EventID == "" {
+			missing++
+		}
+	}
+	ids := t.ids.take(missing)
 	for i, e := range batch {
 		if e.EventID == "" {
-			e.EventID = t.ids.next()
+			e.EventID, ids = ids[:idLen], ids[idLen:]
 		}
+		rowTime := t.eventTime(e.time)
 		if e.EventTime == "" {
-			e.EventTime = t.eventTime(e.time)
+			e.EventTime = rowTime
 		}
-		buf = e.appendRecord(buf)
+		buf = e.appendRecord(buf, rowTime)
 		ends[i] = len(buf)
 		for _, r := range e.Resources {
 			names = append(names, r.ARN)
@@ -309,9 +320,7 @@ func (t *Trail) write(batch []*Event) {
 	start, named := 0, names
 	for i, e := range batch {
 		n := len(e.Resources)
-		records = append(records, store.AuditEvent{AccountID: e.RecipientAccountID, ID: e.EventID, Time: e.time, Name: e.EventName,
-			Source: e.EventSource, Username: e.username, AccessKeyID: e.UserIdentity.AccessKeyID, Resources: named[:n:n],
-			ReadOnly: e.ReadOnly, Body: buf[start:ends[i]]})
+		records = append(records, e.row(named[:n:n], buf[start:ends[i]]))
 		named, start = named[n:], ends[i]
 	}
 	t.buf, t.lines, t.records, t.names = buf, lines, records, names
@@ -333,7 +342,7 @@ func (t *Trail) write(batch []*Event) {
 // eventTime is t as eventTime writes it; records come in bursts of the same second.
 func (t *Trail) eventTime(at time.Time) string {
 	if !at.Equal(t.second) || t.secondText == "" {
-		t.second, t.secondText = at, at.Format(time.RFC3339)
+		t.second, t.secondText = at, eventTimeOf(at)
 	}
 	return t.secondText
 }
@@ -398,7 +407,7 @@ func (t *Trail) Find(ctx context.Context, l Lookup) ([]Found, string, error) {
 	}
 	out := make([]Found, len(events))
 	for i, e := range events {
-		rec, err := decodeRecord(e.Body)
+		rec, err := decodeRecord(e)
 		if err != nil {
 			return nil, "", fmt.Errorf("audit: record %s: %w", e.ID, err)
 		}

@@ -113,7 +113,7 @@ func (e *Event) SetCaller(p identity.Principal) {
 // SetResources sets the resources of ARNs, without patterns (a Create's INSTANCE/agent/*) and
 // "*", typed as CloudTrail types them where connectfed knows the type.
 func (e *Event) SetResources(account string, arns ...string) {
-	e.Resources = nil
+	e.Resources, e.typed = nil, nil
 	for _, a := range arns {
 		if strings.Contains(a, "*") || !strings.HasPrefix(a, "arn:") {
 			continue
@@ -123,6 +123,7 @@ func (e *Event) SetResources(account string, arns ...string) {
 		}
 		e.Resources = append(e.Resources, Resource{ARN: a, AccountID: account, Type: resourceType(a)})
 	}
+	e.typed = e.Resources
 }
 
 // connectTypes are CloudTrail's types of the resources of a Connect instance, by the kind in

@@ -94,7 +94,7 @@ func TestTrailWritesEveryRecordOnce(t *testing.T) {
 			t.Fatalf("a batch of %d records, want at most 7", len(b))
 		}
 	}
-	rec, err := decodeRecord(all[0].Body)
+	rec, err := decodeRecord(all[0])
 	if err != nil || rec.EventTime != "2026-12-06T10:02:00Z" || rec.EventID != all[0].ID {
 		t.Errorf("stored record: time %q id %q (%v), want 2026-12-06T10:02:00Z and %s", rec.EventTime, rec.EventID, err, all[0].ID)
 	}

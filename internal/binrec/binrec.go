@@ -80,6 +80,17 @@ func (r *Reader) Varint() int64 {
 	return v
 }
 
+// Byte reads one byte, as appended.
+func (r *Reader) Byte() byte {
+	if len(r.b) == 0 {
+		r.Fail()
+		return 0
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	return v
+}
+
 // Bool reads a byte written by AppendBool.
 func (r *Reader) Bool() bool {
 	if len(r.b) == 0 || r.b[0] > 1 {

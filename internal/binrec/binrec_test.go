@@ -10,6 +10,7 @@ func TestRoundTripAndDamage(t *testing.T) {
 	b = AppendString(b, "héllo")
 	b = AppendBytes(b, []byte{0, 1, 2})
 	b = AppendBool(b, true)
+	b = append(b, 0xa5) // a byte, read with Byte
 	b = AppendUvarint(b, 300)
 	b = AppendVarint(b, -5)
 	b = AppendUvarint(b, 2) // a count of two strings
@@ -21,14 +22,14 @@ func TestRoundTripAndDamage(t *testing.T) {
 
 	read := func(b []byte) (*Reader, []any) {
 		r := NewReader(b)
-		got := []any{r.String(), string(r.Bytes()), r.Bool(), r.Uvarint(), r.Varint()}
+		got := []any{r.String(), string(r.Bytes()), r.Bool(), r.Byte(), r.Uvarint(), r.Varint()}
 		for range r.Count(1) {
 			got = append(got, r.String())
 		}
 		return r, append(got, string(r.Bytes32()))
 	}
 	r, got := read(b)
-	want := []any{"héllo", "\x00\x01\x02", true, uint64(300), int64(-5), "a", "", `{"a":1}`}
+	want := []any{"héllo", "\x00\x01\x02", true, byte(0xa5), uint64(300), int64(-5), "a", "", `{"a":1}`}
 	if r.Err() != nil || r.Len() != 0 || len(got) != len(want) {
 		t.Fatalf("read %v (err %v, %d left), want %v", got, r.Err(), r.Len(), want)
 	}
