@@ -221,6 +221,10 @@ func TestCPUTimeGrowsWithWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	busy0, all0, err := machineCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
 	sum := 0
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		for i := range 1_000_000 {
@@ -231,10 +235,93 @@ func TestCPUTimeGrowsWithWork(t *testing.T) {
 			t.Fatal(err)
 		}
 		if after-before >= 50*time.Millisecond {
+			// The machine was busy at least as long as this process, and it has been.
+			busy1, all1, err := machineCPU()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if busy1-busy0 < after-before-20*time.Millisecond || all1-all0 < busy1-busy0 {
+				t.Errorf("the machine: busy %s of %s while this process ran %s", busy1-busy0, all1-all0, after-before)
+			}
 			return
 		}
 	}
 	t.Errorf("10 s of work on one thread, and cpuTime did not grow by 50 ms (sum %d)", sum)
+}
+
+// The balancer sends each connection to the next replica in turn and passes the request
+// through as it came, Host included (the signature covers it); once closed, it takes no
+// connection.
+func TestBalancerTakesTurns(t *testing.T) {
+	var backends []string
+	for _, name := range []string{"a", "b"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, name+" "+r.Host+" "+r.Header.Get("Authorization"))
+		}))
+		t.Cleanup(srv.Close)
+		backends = append(backends, srv.URL)
+	}
+	b, err := startBalancer(backends)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(b.endpoint, "http://")
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}} // a connection per request
+	var got []string
+	for range 4 {
+		req, _ := http.NewRequest(http.MethodGet, b.endpoint+"/x", nil)
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 sig")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got = append(got, string(body))
+	}
+	want := []string{"a " + host + " AWS4-HMAC-SHA256 sig", "b " + host + " AWS4-HMAC-SHA256 sig"}
+	if !slices.Equal(got, append(want, want...)) {
+		t.Errorf("answers through the balancer: %q, want each replica in turn, the request unchanged: %q", got, want)
+	}
+	// A kept-alive connection stays with its replica.
+	keep := &http.Client{}
+	for range 3 {
+		resp, err := keep.Get(b.endpoint + "/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.HasPrefix(string(body), "a ") {
+			t.Errorf("a kept-alive connection reached %q, want replica a each time", body)
+		}
+	}
+	b.close()
+	if _, err := client.Get(b.endpoint + "/x"); err == nil {
+		t.Error("the balancer answered after close")
+	}
+}
+
+// Two replicas behind the balancer are judged against one behind it, on GetFederationToken.
+func TestReplicasVerdict(t *testing.T) {
+	run := func(n int, rps float64) replicaRow {
+		return replicaRow{Replicas: n, Balanced: true, Scenario: "GetFederationToken", Busy: 0.9,
+			Result: loadResult{Requests: int64(rps), Duration: time.Second}}
+	}
+	for _, c := range []struct {
+		two  float64
+		met  bool
+		says string
+	}{{16000, true, "1.60x"}, {14000, false, "1.40x"}} {
+		r := &report{Replicas: &replicasRun{Rows: []replicaRow{run(1, 10000), run(2, c.two)}}}
+		v, ok := r.replicasVerdict()
+		if !ok || v.Met != c.met || !strings.HasPrefix(v.Measured, c.says) {
+			t.Errorf("two replicas at %.0f req/s, one at 10,000: %+v (%v), want met %v, %s", c.two, v, ok, c.met, c.says)
+		}
+	}
+	if _, ok := (&report{Replicas: &replicasRun{Rows: []replicaRow{run(1, 10000)}}}).replicasVerdict(); ok {
+		t.Error("a verdict without the two-replica run")
+	}
 }
 
 func TestComparisonRatios(t *testing.T) {

@@ -8,9 +8,9 @@
 // generator, then drives a bare server answering the same bytes, and prints a Markdown table
 // for bench/RESULTS.md. -scale repeats the run with 1,000,000 Connect users and 100,000 access
 // keys seeded straight into the SQLite file (seed.go); -cli times connectfed's CLI against the
-// AWS CLI's.
+// AWS CLI's; -replicas measures replicas on PostgreSQL behind a load balancer (replicas.go).
 //
-//	go run ./bench -scale -cli
+//	go run ./bench -scale -cli -replicas
 //
 // This file owns the flags and the order of the run; every child process and temporary
 // directory it creates is removed on every way out, Ctrl-C included.
@@ -59,6 +59,10 @@ type options struct {
 	findRate bool
 	maxP99   time.Duration
 	probe    time.Duration
+	// replicas measures replicas on PostgreSQL behind a balancer (replicas.go), on a database
+	// created on the server postgres reaches.
+	replicas bool
+	postgres string
 	// iamEnforcement is connectfed's --iam-enforcement (on, as a real account runs); audit
 	// its --audit (on, the default).
 	iamEnforcement, audit string
@@ -94,6 +98,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.findRate, "find-rate", false, "also search the highest open-loop rate at which each server keeps p99 under -max-p99 without errors")
 	fs.DurationVar(&o.maxP99, "max-p99", 10*time.Millisecond, "the p99 -find-rate holds a rate to")
 	fs.DurationVar(&o.probe, "probe", 3*time.Second, "length of each -find-rate probe")
+	fs.BoolVar(&o.replicas, "replicas", false, "also measure replicas on PostgreSQL behind a load balancer: one replica directly, one and two behind the balancer")
+	fs.StringVar(&o.postgres, "postgres", defaultPostgres(), "for -replicas, a PostgreSQL server as a user who may create databases: the run creates a database of its own there and drops it (default $CONNECTFED_TEST_POSTGRES_URL, else the local server)")
 	scenarioList := fs.String("scenarios", "", "comma-separated scenarios to run, of "+strings.Join(scenarioNames(), ", ")+" (default all)")
 	fs.StringVar(&o.iamEnforcement, "iam-enforcement", "on", "connectfed's --iam-enforcement: on (the default, as AWS), or off to price policy evaluation")
 	fs.StringVar(&o.audit, "audit", "on", "connectfed's audit trail: on (the default), or off (--audit=false) to price it")
@@ -109,8 +115,9 @@ net/http server answering the same bytes. Prints a Markdown table for bench/RESU
   go run ./bench -scale -cli     # also 1,000,000 users, and the CLI against the AWS CLI
   go run ./bench -scenarios GetFederationToken -audit off   # one scenario, without the trail
   go run ./bench -scenarios GetFederationToken -compare '--audit=false --metrics=false'
-  go run ./bench -rates 5000 -find-rate   # also open loop at 5,000/s, and each server's highest rate
                                  # the trail's and the metrics' price, in alternating slices
+  go run ./bench -rates 5000 -find-rate   # also open loop at 5,000/s, and each server's highest rate
+  go run ./bench -replicas       # also 1 and 2 replicas on PostgreSQL behind a load balancer
 
 Flags:
 `)
@@ -152,8 +159,8 @@ Flags:
 	case o.compare != "" && (o.slices < 2 || 2*(o.duration+o.warmup) > maxRun):
 		return o, fmt.Errorf("-compare measures two servers on one signature: -slices %d must be at least 2 and twice -duration %s plus -warmup %s within %s",
 			o.slices, o.duration, o.warmup, maxRun)
-	case o.compare != "" && (o.scale || o.cli):
-		return o, fmt.Errorf("-compare measures the small store only, without -scale or -cli")
+	case o.compare != "" && (o.scale || o.cli || o.replicas):
+		return o, fmt.Errorf("-compare measures the small store only, without -scale, -cli or -replicas")
 	case o.audit != "on" && o.audit != "off":
 		return o, fmt.Errorf("-audit %q: want on or off", o.audit)
 	}
@@ -174,6 +181,15 @@ func parseRates(list string) ([]int, error) {
 		rates = append(rates, n)
 	}
 	return rates, nil
+}
+
+// defaultPostgres is -postgres' default: the PostgreSQL the tests use, else the local server's
+// own database as its superuser (this machine kind's trust authentication).
+func defaultPostgres() string {
+	if u := os.Getenv("CONNECTFED_TEST_POSTGRES_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
 // compareFlags are -compare's serve flags, split as a shell would split plain words.
@@ -317,6 +333,11 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 	}
 	if err := cf.stop(); err != nil {
 		logf("warning: %v", err)
+	}
+	if o.replicas { // with the single server stopped: the cores are the replicas'
+		if rep.Replicas, err = measureReplicas(ctx, o, load, bin, tmp, logf); err != nil {
+			return fmt.Errorf("replicas: %w", err)
+		}
 	}
 	if o.json {
 		return rep.writeJSON(stdout)

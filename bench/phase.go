@@ -137,16 +137,21 @@ func runScenario(ctx context.Context, o options, load loadGen, cf *proc, bare *b
 // answered signs a GET of path on p with c and checks that p answers it with 200, as every
 // scenario's request must be before it is measured.
 func answered(ctx context.Context, p *proc, path string, c aws.Credentials) (target, answer, error) {
-	t, err := signedTarget(ctx, p.endpoint, path, c)
+	return answeredBy(ctx, p.name, p.endpoint, p.stderrTail, path, c)
+}
+
+// answeredBy is answered for any server: name and the end of its log (tail) say which failed.
+func answeredBy(ctx context.Context, name, endpoint string, tail func() string, path string, c aws.Credentials) (target, answer, error) {
+	t, err := signedTarget(ctx, endpoint, path, c)
 	if err != nil {
 		return target{}, answer{}, err
 	}
 	ref, err := fetch(ctx, t)
 	if err != nil {
-		return target{}, answer{}, fmt.Errorf("%s: %w%s", p.name, err, p.stderrTail())
+		return target{}, answer{}, fmt.Errorf("%s: %w%s", name, err, tail())
 	}
 	if ref.Status != 200 {
-		return target{}, answer{}, fmt.Errorf("%s answered %d, not 200: %.500s", p.name, ref.Status, ref.Body)
+		return target{}, answer{}, fmt.Errorf("%s answered %d, not 200: %.500s", name, ref.Status, ref.Body)
 	}
 	return t, ref, nil
 }

@@ -79,12 +79,12 @@ func newRootCredentials() aws.Credentials {
 }
 
 // startConnectfed starts connectfed serve on a free port of 127.0.0.1 with its data in
-// dataDir, the given root credentials and flags of the run (serveFlags). Per-request access
-// lines are logged at info, so the log level is warn; the token API's rate limit is off.
-func startConnectfed(ctx context.Context, bin, dataDir string, root aws.Credentials, flags []string) (*proc, error) {
-	env := withoutPrefix(os.Environ(), "CONNECTFED_")
-	env = append(env, "CONNECTFED_ROOT_ACCESS_KEY_ID="+root.AccessKeyID,
-		"CONNECTFED_ROOT_SECRET_ACCESS_KEY="+root.SecretAccessKey)
+// dataDir, the given root credentials and flags of the run (serveFlags), and env's variables
+// besides (a replica's database and master key). Per-request access lines are logged at info,
+// so the log level is warn; the token API's rate limit is off.
+func startConnectfed(ctx context.Context, bin, dataDir string, root aws.Credentials, flags []string, env ...string) (*proc, error) {
+	env = append(withoutPrefix(os.Environ(), "CONNECTFED_"), append(env, "CONNECTFED_ROOT_ACCESS_KEY_ID="+root.AccessKeyID,
+		"CONNECTFED_ROOT_SECRET_ACCESS_KEY="+root.SecretAccessKey)...)
 	return startProc(ctx, "connectfed", bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir,
 		"--log-level", "warn", "--token-api-rate", "0"}, flags...), env)
 }
@@ -214,29 +214,63 @@ func (p *proc) peakRSS() (int64, error) {
 	return 0, fmt.Errorf("%s peak RSS: no VmHWM in /proc/%d/status", p.name, p.cmd.Process.Pid)
 }
 
-// cpuTime is the CPU time the process has used, user and system, all its threads: fields 14
-// and 15 of /proc/PID/stat, in Linux's clock ticks of 1/100 s (USER_HZ, the same on every
-// architecture Linux's ABI fixes it for).
+// cpuTime is the CPU time the process has used, user and system, all its threads.
 func (p *proc) cpuTime() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	d, err := cpuTimeOf(p.cmd.Process.Pid)
 	if err != nil {
 		return 0, fmt.Errorf("%s CPU time: %w", p.name, err)
+	}
+	return d, nil
+}
+
+// cpuTimeOf is the CPU time process pid has used: fields 14 and 15 of /proc/PID/stat, in
+// Linux's clock ticks of 1/100 s (USER_HZ, the same on every architecture Linux's ABI fixes it
+// for).
+func cpuTimeOf(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
 	}
 	// The command name (field 2) is in parentheses and may hold spaces: count from after it.
 	_, rest, ok := strings.Cut(string(b), ") ")
 	fields := strings.Fields(rest)
 	if !ok || len(fields) < 13 {
-		return 0, fmt.Errorf("%s CPU time: /proc/%d/stat: %.100q", p.name, p.cmd.Process.Pid, b)
+		return 0, fmt.Errorf("/proc/%d/stat: %.100q", pid, b)
 	}
-	var ticks int64
-	for _, f := range fields[11:13] { // utime, stime: fields 14 and 15, the 12th and 13th after the name
-		n, err := strconv.ParseInt(f, 10, 64)
+	return ticks(fields[11:13]) // utime, stime: fields 14 and 15, the 12th and 13th after the name
+}
+
+// machineCPU is the CPU time all the machine's cores have been busy (user, nice, system, irq,
+// softirq, steal) and have been, busy or not, from /proc/stat's first line, in USER_HZ ticks.
+func machineCPU() (busy, all time.Duration, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat: %.100q", line)
+	}
+	// user nice system idle iowait irq softirq steal
+	if busy, err = ticks(append(fields[1:4:4], fields[6:9]...)); err != nil {
+		return 0, 0, err
+	}
+	idle, err := ticks(fields[4:6])
+	return busy, busy + idle, err
+}
+
+// ticks sums counts of USER_HZ clock ticks.
+func ticks(fields []string) (time.Duration, error) {
+	var n int64
+	for _, f := range fields {
+		v, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s CPU time: %q: %w", p.name, f, err)
+			return 0, fmt.Errorf("%q: %w", f, err)
 		}
-		ticks += n
+		n += v
 	}
-	return time.Duration(ticks) * 10 * time.Millisecond, nil
+	return time.Duration(n) * 10 * time.Millisecond, nil
 }
 
 // tailBuffer keeps the last max bytes written to it.

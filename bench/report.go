@@ -73,6 +73,7 @@ type report struct {
 	Compare     *compareRun   `json:"compare,omitempty"`
 	Seed        *seedStats    `json:"seed,omitempty"`
 	CLI         *cliStats     `json:"cli,omitempty"`
+	Replicas    *replicasRun  `json:"replicas,omitempty"`
 	Targets     []verdict     `json:"targets"`
 	// previous is the run -previous names, whose figures the tables set beside these.
 	previous *report
@@ -140,6 +141,9 @@ func (r *report) writeMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "| `%s` | %s | %s |\n", c.ConnectfedCmd, ms(c.Connectfed), runsList(c.ConnectfedRuns))
 		fmt.Fprintf(w, "| `%s` | %s | %s |\n\n", c.AWSCLICmd, ms(c.AWSCLI), runsList(c.AWSCLIRuns))
 		fmt.Fprintf(w, "The AWS CLI: %s. connectfed/aws: %.3f (1/%.0f).\n\n", c.AWS, c.Ratio(), 1/c.Ratio())
+	}
+	if r.Replicas != nil {
+		r.writeReplicas(w)
 	}
 	fmt.Fprintln(w, "Targets:")
 	fmt.Fprintln(w)
@@ -353,6 +357,9 @@ func (r *report) verdicts() []verdict {
 	}
 	out = append(out, verdict{"server RSS < 150 MB during the run", megabytes(peak) + " at its peak" +
 		gap(peak >= 150e6, "; over by "+megabytes(peak-150e6)), peak < 150e6})
+	if v, ok := r.replicasVerdict(); ok {
+		out = append(out, v)
+	}
 	if c := r.CLI; c != nil && c.AWSCLI > 0 {
 		out = append(out, verdict{"connectfed's CLI under a tenth of the AWS CLI's wall time",
 			fmt.Sprintf("%s vs %s, %.3f", ms(c.Connectfed), ms(c.AWSCLI), c.Ratio()), c.Ratio() < 0.1})
