@@ -47,6 +47,13 @@ func (c *TTL[K, V]) Get(k K, now time.Time) (V, bool) {
 	return e.value, true
 }
 
+// Len is the number of entries, live or not yet pruned.
+func (c *TTL[K, V]) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.entries)
+}
+
 // Stats says how many Gets found a live entry, and how many did not.
 func (c *TTL[K, V]) Stats() (hits, misses uint64) { return c.hits.Load(), c.misses.Load() }
 

@@ -299,6 +299,32 @@ func TestTwoReplicas(t *testing.T) {
 	})
 	t.Logf("a user changed on A was described so on B after %s", took)
 
+	// Create on A a user in a listing B has cached; B lists it within a second.
+	listOnB := func() (*connect.ListUsersOutput, error) {
+		return newSDK(b.endpoint, root).connect.ListUsers(ctx, &connect.ListUsersInput{InstanceId: aws.String(instanceID)})
+	}
+	listed, err := listOnB()
+	if err != nil {
+		t.Fatalf("B: list users: %v", err)
+	}
+	described, err := describeOnB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newSDK(a.endpoint, root).connect.CreateUser(ctx, &connect.CreateUserInput{InstanceId: aws.String(instanceID),
+		Username: aws.String("created-on-a"), PhoneConfig: &ctypes.UserPhoneConfig{PhoneType: ctypes.PhoneTypeSoftPhone},
+		SecurityProfileIds: described.User.SecurityProfileIds, RoutingProfileId: described.User.RoutingProfileId}); err != nil {
+		t.Fatalf("A: create user: %v", err)
+	}
+	took = within(t, time.Second, "B lists the user created on A", func() error {
+		out, err := listOnB()
+		if err != nil || len(out.UserSummaryList) != len(listed.UserSummaryList)+1 {
+			return fmt.Errorf("B: list users: %d users, %v", len(out.UserSummaryList), err)
+		}
+		return nil
+	})
+	t.Logf("a user created on A was listed on B after %s", took)
+
 	// Delete on A what B has cached; B refuses within a second.
 	if _, err := newSDK(a.endpoint, root).connect.DeleteUser(ctx, &connect.DeleteUserInput{
 		InstanceId: aws.String(instanceID), UserId: users.UserSummaryList[0].Id}); err != nil {

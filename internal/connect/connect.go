@@ -44,6 +44,9 @@ type Service struct {
 	// described are users as DescribeUser reads them, by id, their details decoded (shared:
 	// read, never written).
 	described *cache.TTL[describedKey, describedUser]
+	// summaries are ListUsers' pages, by instance and page (shared: read, never written); any
+	// change to a user of the instance, its creation included, forgets them all.
+	summaries *cache.TTL[summaryKey, Page[UserSummary]]
 }
 
 type instanceKey struct{ account, region, id string }
@@ -51,6 +54,16 @@ type instanceKey struct{ account, region, id string }
 type userKey struct{ instanceID, username string }
 
 type describedKey struct{ instanceID, userID string }
+
+type summaryKey struct {
+	instanceID string
+	page       store.Page
+}
+
+// maxCachedSummaryPages bounds the ListUsers pages kept (of 100 users, ~20 KB each): the
+// first pages are what loops ask for again; a paginator walking a million users would
+// otherwise fill the cache with pages asked for once.
+const maxCachedSummaryPages = 256
 
 type describedUser struct {
 	user    store.ConnectUser // without its Details and PasswordHash
@@ -75,13 +88,14 @@ func New(s store.Store, tokens *token.Issuer, creds Credentials, cfg Config, now
 	return &Service{store: s, tokens: tokens, credentials: creds, cfg: cfg, now: now,
 		instances: cache.New[instanceKey, store.Instance](cfg.CacheTTL),
 		users:     cache.New[userKey, store.ConnectUser](cfg.CacheTTL),
-		described: cache.New[describedKey, describedUser](cfg.CacheTTL)}
+		described: cache.New[describedKey, describedUser](cfg.CacheTTL),
+		summaries: cache.New[summaryKey, Page[UserSummary]](cfg.CacheTTL)}
 }
 
 // Caches are the service's caches by name, for the metrics: each says its hits and misses.
 func (s *Service) Caches() map[string]interface{ Stats() (hits, misses uint64) } {
 	return map[string]interface{ Stats() (hits, misses uint64) }{"instances": s.instances, "connect_users": s.users,
-		"described_users": s.described}
+		"described_users": s.described, "user_summaries": s.summaries}
 }
 
 // Forget drops what the caches hold of the record a change names: for changes another process
@@ -96,6 +110,7 @@ func (s *Service) Forget(c store.Change) {
 		s.instances.Clear()
 		s.users.Clear()
 		s.described.Clear()
+		s.summaries.Clear()
 	}
 }
 
@@ -111,6 +126,7 @@ func (s *Service) Prune() {
 	s.instances.Prune(now)
 	s.users.Prune(now)
 	s.described.Prune(now)
+	s.summaries.Prune(now)
 }
 
 // instanceARN is the ARN of an instance.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,8 +24,17 @@ const testAccount = "123456789012"
 // each lookup by id, as a change made while it reads.
 type countingStore struct {
 	store.Store
-	byUsername, byID atomic.Int64
-	during           func()
+	byUsername, byID, listed atomic.Int64
+	during                   func()
+}
+
+func (c *countingStore) ListConnectUserSummaries(ctx context.Context, instanceID string, p store.Page) ([]store.ConnectUser, error) {
+	c.listed.Add(1)
+	us, err := c.Store.ListConnectUserSummaries(ctx, instanceID, p)
+	if c.during != nil {
+		c.during()
+	}
+	return us, err
 }
 
 func (c *countingStore) GetConnectUser(ctx context.Context, instanceID, id string) (store.ConnectUser, error) {
@@ -298,4 +308,96 @@ func TestDescribeUserCache(t *testing.T) {
 	f.store.during = nil
 	describe()
 	reads(2, "a read a change raced, then another")
+}
+
+// ListUsers' pages come from the cache until a user of the instance is created, changed or
+// deleted, here or (announced) on another replica; a page read while a change raced it is
+// answered but not kept.
+func TestListUsersCache(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	in := f.instance(t, "SAML", "listed")
+	other := f.instance(t, "SAML", "other")
+	list := func(ref string) []string {
+		t.Helper()
+		page, err := f.svc.ListUsers(ctx, f.caller, ref, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, u := range page.Items {
+			names = append(names, u.Username+"@"+u.LastModifiedTime.Format(time.RFC3339Nano))
+		}
+		return names
+	}
+	reads := func(want int64, when string) {
+		t.Helper()
+		if got := f.store.listed.Swap(0); got != want {
+			t.Errorf("%s: %d reads of the store, want %d", when, got, want)
+		}
+	}
+	create := func(ref, name string) User {
+		t.Helper()
+		sec, err := f.svc.ListSecurityProfiles(ctx, f.caller, ref, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rout, err := f.svc.ListRoutingProfiles(ctx, f.caller, ref, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := f.svc.CreateUser(ctx, f.caller, ref, CreateUserInput{Username: name,
+			SecurityProfileIDs: []string{sec.Items[0].ID}, RoutingProfileID: rout.Items[0].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	a := create(in.ID, "agent-a")
+	f.store.listed.Store(0)
+	first := list(in.ID)
+	if again := list(in.ID); !slices.Equal(again, first) || len(first) != 1 {
+		t.Errorf("listed %q, then %q: want agent-a twice", first, again)
+	}
+	reads(1, "two listings")
+
+	create(in.ID, "agent-b")
+	if got := list(in.ID); len(got) != 2 {
+		t.Errorf("after a creation: %q", got)
+	}
+	list(in.ID)
+	reads(1, "listings after a creation")
+
+	create(other.ID, "elsewhere") // another instance's change keeps this one's pages
+	list(in.ID)
+	reads(0, "a listing after another instance's creation")
+
+	before := list(in.ID)
+	f.store.listed.Store(0)
+	if err := f.svc.UpdateUserIdentityInfo(ctx, f.caller, in.ID, a.ID, &IdentityInfo{FirstName: "Ada"}); err != nil {
+		t.Fatal(err)
+	}
+	if after := list(in.ID); slices.Equal(after, before) {
+		t.Errorf("after an update the listing still says %q (LastModifiedTime unchanged)", after)
+	}
+	reads(1, "a listing after an update")
+
+	if err := f.svc.DeleteUser(ctx, f.caller, in.ID, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(in.ID); len(got) != 1 {
+		t.Errorf("after a deletion: %q", got)
+	}
+	reads(1, "a listing after a deletion")
+
+	f.svc.Forget(store.Change{Kind: store.ChangedConnectUser, InstanceID: in.ID, ID: "created-elsewhere"})
+	list(in.ID)
+	reads(1, "a listing after another replica's change")
+
+	f.svc.Forget(store.Change{Kind: store.ChangedConnectUser, InstanceID: in.ID})
+	f.store.during = func() { f.svc.forgetSummaries(in.ID) }
+	list(in.ID)
+	f.store.during = nil
+	list(in.ID)
+	reads(2, "a listing a change raced, then another")
 }

@@ -236,4 +236,5 @@ func (s *Service) forgetInstance(in store.Instance) {
 	s.instances.Delete(instanceKey{in.AccountID, in.Region, in.ID})
 	s.users.DeleteFunc(func(k userKey, _ store.ConnectUser) bool { return k.instanceID == in.ID })
 	s.described.DeleteFunc(func(k describedKey, _ describedUser) bool { return k.instanceID == in.ID })
+	s.forgetSummaries(in.ID)
 }

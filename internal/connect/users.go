@@ -188,6 +188,7 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, ref string, in Creat
 	now := s.now().UTC()
 	u := store.ConnectUser{InstanceID: inst.ID, ID: uuid.NewString(), Username: in.Username,
 		Details: details, PasswordHash: passwordHash, CreatedAt: now, UpdatedAt: now}
+	defer s.forgetSummaries(inst.ID)
 	err = s.store.CreateConnectUser(ctx, u)
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return User{}, apierr.New(apierr.DuplicateResource, "User %s already exists in the Amazon Connect instance %s.", in.Username, inst.ID)
@@ -274,16 +275,40 @@ type UserSummary struct {
 
 // ListUsers lists an instance's users by username.
 func (s *Service) ListUsers(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[UserSummary], error) {
-	return listInstancePage(ctx, s, c, ref, nextToken, maxResults, summaryPages, "users", s.store.ListConnectUserSummaries,
-		func(u store.ConnectUser) string { return u.Username },
-		func(inst store.Instance, u store.ConnectUser) UserSummary {
-			return UserSummary{ID: u.ID, ARN: userARN(inst, u.ID), Username: u.Username,
-				LastModifiedTime: u.UpdatedAt, LastModifiedRegion: inst.Region}
-		})
+	inst, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return Page[UserSummary]{}, err
+	}
+	p, err := pageRequest(nextToken, maxResults, summaryPages.max, summaryPages.byDefault)
+	if err != nil {
+		return Page[UserSummary]{}, err
+	}
+	key, now := summaryKey{inst.ID, p}, s.now()
+	if page, ok := s.summaries.Get(key, now); ok {
+		return page, nil
+	}
+	version := s.summaries.Version()
+	items, err := s.store.ListConnectUserSummaries(ctx, inst.ID, p)
+	if err != nil {
+		return Page[UserSummary]{}, fmt.Errorf("connect: list users: %w", err)
+	}
+	page := pageOf(items, p, func(u store.ConnectUser) string { return u.Username }, func(u store.ConnectUser) UserSummary {
+		return UserSummary{ID: u.ID, ARN: userARN(inst, u.ID), Username: u.Username, LastModifiedTime: u.UpdatedAt, LastModifiedRegion: inst.Region}
+	})
+	if s.summaries.Len() < maxCachedSummaryPages {
+		s.summaries.Fill(version, key, page, now)
+	}
+	return page, nil
+}
+
+// forgetSummaries drops the cached ListUsers pages of an instance.
+func (s *Service) forgetSummaries(instanceID string) {
+	s.summaries.DeleteFunc(func(k summaryKey, _ Page[UserSummary]) bool { return k.instanceID == instanceID })
 }
 
 func (s *Service) forgetUser(instanceID, userID string) {
 	s.described.Delete(describedKey{instanceID, userID})
+	s.forgetSummaries(instanceID)
 	s.users.DeleteFunc(func(k userKey, u store.ConnectUser) bool { return k.instanceID == instanceID && u.ID == userID })
 }
 

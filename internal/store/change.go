@@ -20,7 +20,8 @@ const (
 	// ChangedInstance: a Connect instance was deleted with its users, or changed (its flags,
 	// attributes or tags). AccountID, Region and ID say which.
 	ChangedInstance ChangeKind = "instance"
-	// ChangedConnectUser: a Connect user was deleted. InstanceID and ID say which.
+	// ChangedConnectUser: a Connect user was created, changed or deleted. InstanceID and ID
+	// say which.
 	ChangedConnectUser ChangeKind = "connect-user"
 	// ChangedPolicies: a policy of the account changed (an inline or managed policy, an
 	// attachment or a permissions boundary). AccountID says which account.

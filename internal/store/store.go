@@ -311,7 +311,8 @@ type Store interface {
 	DeleteProfile(ctx context.Context, kind ProfileKind, instanceID, id string) error
 
 	// CreateConnectUser: ErrAlreadyExists when the username (exactly, case-sensitively) or the
-	// id exists in the instance; ErrNotFound when the instance does not exist.
+	// id exists in the instance; ErrNotFound when the instance does not exist. Announced as
+	// ChangedConnectUser, as updates and deletes are (listings are cached).
 	CreateConnectUser(ctx context.Context, u ConnectUser) error
 	GetConnectUser(ctx context.Context, instanceID, id string) (ConnectUser, error)
 	// GetConnectUserByUsername matches the username exactly, case-sensitively.

@@ -110,8 +110,13 @@ func TestWatchHearsAnotherReplica(t *testing.T) {
 	must("key", b.CreateAccessKey(ctx, store.AccessKey{ID: "AKIAALICE", Secret: "s", AccountID: account, UserName: "Alice", Active: true, CreatedAt: now}))
 	in := store.Instance{AccountID: account, Region: region, ID: "inst-1", Alias: "a", IdentityManagementType: "SAML", CreatedAt: now}
 	must("instance", b.CreateInstance(ctx, in, nil))
-	must("connect user", b.CreateConnectUser(ctx, store.ConnectUser{InstanceID: in.ID, ID: "cu-1", Username: "agent1", CreatedAt: now}))
 	expectNothing(t, changes, "creations")
+	// A Connect user's creation changes the instance's listing, which replicas cache.
+	must("connect user", b.CreateConnectUser(ctx, store.ConnectUser{InstanceID: in.ID, ID: "cu-1", Username: "agent1", CreatedAt: now}))
+	expect(t, changes, store.Change{Kind: store.ChangedConnectUser, InstanceID: in.ID, ID: "cu-1"})
+	if err := b.CreateConnectUser(ctx, store.ConnectUser{InstanceID: in.ID, ID: "cu-2", Username: "agent1", CreatedAt: now}); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatalf("CreateConnectUser of a taken username: %v", err)
+	}
 
 	refused := errors.New("refused")
 	err := b.UpdateAccessKey(ctx, "AKIAALICE", func(store.AccessKey) (store.AccessKey, error) { return store.AccessKey{}, refused })

@@ -205,14 +205,17 @@ func scanConnectUser(sc interface{ Scan(...any) error }) (store.ConnectUser, err
 
 // CreateConnectUser implements store.Store. Details is stored byte for byte; nil and empty
 // Details both come back as nil.
+// The creation is announced (the replicas' cached listings of the instance hold it not).
 func (s *Store) CreateConnectUser(ctx context.Context, u store.ConnectUser) error {
-	_, err := s.exec(ctx, s.db, `INSERT INTO connect_users (instance_id, id, username, details, password_hash, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		u.InstanceID, u.ID, u.Username, bytesToDB(u.Details), bytesToDB(u.PasswordHash), timeToDB(u.CreatedAt), timeToDB(u.UpdatedAt))
-	if err != nil {
-		return s.insertErr("create connect user", err)
-	}
-	return nil
+	return s.changeTx(ctx, "create connect user", store.Change{Kind: store.ChangedConnectUser, InstanceID: u.InstanceID, ID: u.ID}, func(q querier) error {
+		_, err := s.exec(ctx, q, `INSERT INTO connect_users (instance_id, id, username, details, password_hash, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			u.InstanceID, u.ID, u.Username, bytesToDB(u.Details), bytesToDB(u.PasswordHash), timeToDB(u.CreatedAt), timeToDB(u.UpdatedAt))
+		if err != nil {
+			return s.insertErr("create connect user", err)
+		}
+		return nil
+	})
 }
 
 // GetConnectUser implements store.Store.
