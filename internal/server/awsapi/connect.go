@@ -149,9 +149,31 @@ func (a *API) createInstance(r *Request) (any, error) {
 
 func (a *API) describeInstance(r *Request) (any, error) {
 	inst, err := a.connect.DescribeInstance(r.Context(), r.caller(), r.Labels[0])
-	return struct {
-		Instance instanceOutput `json:"Instance"`
-	}{instanceOf(inst)}, err
+	return &describeInstanceOutput{instanceOf(inst)}, err
+}
+
+// describeInstanceOutput is DescribeInstance's answer.
+type describeInstanceOutput struct {
+	Instance instanceOutput `json:"Instance"`
+}
+
+// AppendJSON encodes the answer by hand, as encoding/json would (TestDescribeOutputsJSON).
+func (o *describeInstanceOutput) AppendJSON(b []byte) []byte {
+	out := openObject(b)
+	in, i := &o.Instance, out.inner("Instance")
+	i.str("Id", in.ID)
+	i.str("Arn", in.Arn)
+	i.str("IdentityManagementType", in.IdentityManagementType)
+	i.optional("InstanceAlias", in.InstanceAlias)
+	i.epoch("CreatedTime", time.Time(in.CreatedTime))
+	i.str("ServiceRole", in.ServiceRole)
+	i.str("InstanceStatus", in.InstanceStatus)
+	i.boolean("InboundCallsEnabled", in.InboundCallsEnabled)
+	i.boolean("OutboundCallsEnabled", in.OutboundCallsEnabled)
+	i.optional("InstanceAccessUrl", in.InstanceAccessURL)
+	i.tags("Tags", in.Tags)
+	out.b = i.close()
+	return out.close()
 }
 
 func (a *API) listInstances(r *Request) (any, error) {
@@ -253,9 +275,48 @@ func userOutputOf(u connect.User) userOutput {
 
 func (a *API) describeUser(r *Request) (any, error) {
 	u, err := a.connect.DescribeUser(r.Context(), r.caller(), r.Labels[0], r.Labels[1])
-	return struct {
-		User userOutput `json:"User"`
-	}{userOutputOf(u)}, err
+	return &describeUserOutput{userOutputOf(u)}, err
+}
+
+// describeUserOutput is DescribeUser's answer.
+type describeUserOutput struct {
+	User userOutput `json:"User"`
+}
+
+// AppendJSON encodes the answer by hand, as encoding/json would (TestDescribeOutputsJSON).
+func (o *describeUserOutput) AppendJSON(b []byte) []byte {
+	out := openObject(b)
+	u, w := &o.User, out.inner("User")
+	w.str("Id", u.ID)
+	w.str("Arn", u.Arn)
+	w.str("Username", u.Username)
+	if id := u.IdentityInfo; id != nil {
+		info := w.inner("IdentityInfo")
+		info.optional("FirstName", id.FirstName)
+		info.optional("LastName", id.LastName)
+		info.optional("Email", id.Email)
+		info.optional("SecondaryEmail", id.SecondaryEmail)
+		info.optional("Mobile", id.Mobile)
+		w.b = info.close()
+	}
+	pc, phone := &u.PhoneConfig, w.inner("PhoneConfig")
+	phone.str("PhoneType", pc.PhoneType)
+	phone.boolean("AutoAccept", pc.AutoAccept)
+	phone.integer("AfterContactWorkTimeLimit", pc.AfterContactWorkTimeLimit)
+	phone.optional("DeskPhoneNumber", pc.DeskPhoneNumber)
+	if pc.PersistentConnection {
+		phone.boolean("PersistentConnection", true)
+	}
+	w.b = phone.close()
+	w.optional("DirectoryUserId", u.DirectoryUserID)
+	w.strs("SecurityProfileIds", u.SecurityProfileIDs)
+	w.str("RoutingProfileId", u.RoutingProfileID)
+	w.optional("HierarchyGroupId", u.HierarchyGroupID)
+	w.tags("Tags", u.Tags)
+	w.epoch("LastModifiedTime", time.Time(u.LastModifiedTime))
+	w.str("LastModifiedRegion", u.LastModifiedRegion)
+	out.b = w.close()
+	return out.close()
 }
 
 func (a *API) deleteUser(r *Request) (any, error) {

@@ -79,3 +79,46 @@ func TestListUsersOutputJSON(t *testing.T) {
 		}
 	}
 }
+
+// DescribeInstance's and DescribeUser's hand-written encoders write what encoding/json writes,
+// with every optional member present and absent, and odd strings.
+func TestDescribeOutputsJSON(t *testing.T) {
+	odd := "ünïcødé \"q\" \\ \x01 <b>&\u2028"
+	at := epoch(time.Unix(1795000000, 250e6))
+	for _, o := range []describeInstanceOutput{
+		{},
+		{instanceOutput{ID: "i-1", Arn: "arn:aws:connect:us-east-1:1:instance/i-1", IdentityManagementType: "SAML", InstanceAlias: odd,
+			CreatedTime: at, ServiceRole: "arn:r", InstanceStatus: "ACTIVE", InboundCallsEnabled: true,
+			InstanceAccessURL: "https://x.my.connect.aws", Tags: map[string]string{"b": odd, odd: "1", "a": ""}}},
+	} {
+		want, err := json.Marshal(&struct {
+			Instance instanceOutput `json:"Instance"`
+		}{o.Instance})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := string(o.AppendJSON(nil)), htmlUnescape(string(want)); g != w {
+			t.Errorf("DescribeInstance AppendJSON:\n%s\nencoding/json:\n%s", g, w)
+		}
+	}
+	for _, o := range []describeUserOutput{
+		{},
+		{userOutput{ID: "u-1", Arn: "arn:u", Username: odd, SecurityProfileIDs: []string{}, LastModifiedTime: at}},
+		{userOutput{ID: "u-1", Arn: "arn:u", Username: "agent1",
+			IdentityInfo:    &identityInfoJSON{FirstName: odd, LastName: "L", Email: "e@x", SecondaryEmail: "s@x", Mobile: "+15555550100"},
+			PhoneConfig:     phoneConfigJSON{PhoneType: "DESK_PHONE", AutoAccept: true, AfterContactWorkTimeLimit: 30, DeskPhoneNumber: "+15555550101", PersistentConnection: true},
+			DirectoryUserID: "d-1", SecurityProfileIDs: []string{"s-1", odd}, RoutingProfileID: "r-1", HierarchyGroupID: "h-1",
+			Tags: map[string]string{"team": odd}, LastModifiedTime: at, LastModifiedRegion: "us-east-1"}},
+		{userOutput{IdentityInfo: &identityInfoJSON{}}},
+	} {
+		want, err := json.Marshal(&struct {
+			User userOutput `json:"User"`
+		}{o.User})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := string(o.AppendJSON(nil)), htmlUnescape(string(want)); g != w {
+			t.Errorf("DescribeUser AppendJSON:\n%s\nencoding/json:\n%s", g, w)
+		}
+	}
+}
