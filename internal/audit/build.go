@@ -111,7 +111,9 @@ func (e *Event) SetCaller(p identity.Principal) {
 }
 
 // SetResources sets the resources of ARNs, without patterns (a Create's INSTANCE/agent/*) and
-// "*", typed as CloudTrail types them where connectfed knows the type.
+// "*", typed as CloudTrail types them where connectfed knows the type. The stored record takes
+// them back from its row's names (record.go), so replace Resources rather than change its
+// elements in place.
 func (e *Event) SetResources(account string, arns ...string) {
 	e.Resources, e.typed = nil, nil
 	for _, a := range arns {
