@@ -160,21 +160,7 @@ func replicatedRun(ctx context.Context, o options, load loadGen, t target, repli
 			return replicaRow{}, fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	cpu := func() (replicas_, self, busy, all time.Duration, err error) {
-		for _, p := range replicas {
-			d, err := p.cpuTime()
-			if err != nil {
-				return 0, 0, 0, 0, err
-			}
-			replicas_ += d
-		}
-		if self, err = cpuTimeOf(os.Getpid()); err != nil {
-			return 0, 0, 0, 0, err
-		}
-		busy, all, err = machineCPU()
-		return replicas_, self, busy, all, err
-	}
-	r0, s0, b0, a0, err := cpu()
+	before, err := sampleCPU(replicas)
 	if err != nil {
 		return replicaRow{}, err
 	}
@@ -190,19 +176,41 @@ func replicatedRun(ctx context.Context, o options, load loadGen, t target, repli
 			return replicaRow{}, err
 		}
 	}
-	r1, s1, b1, a1, err := cpu()
+	after, err := sampleCPU(replicas)
 	if err != nil {
 		return replicaRow{}, err
 	}
 	row := replicaRow{Result: res}
+	d := cpuSample{after.replicas - before.replicas, after.harness - before.harness, after.busy - before.busy, after.all - before.all}
 	if n := time.Duration(res.Requests); n > 0 {
-		row.ReplicaCPU, row.HarnessCPU = (r1-r0)/n, (s1-s0)/n
-		row.OtherCPU = max(0, (b1-b0)-(r1-r0)-(s1-s0)) / n
+		row.ReplicaCPU, row.HarnessCPU = d.replicas/n, d.harness/n
+		row.OtherCPU = max(0, d.busy-d.replicas-d.harness) / n
 	}
-	if a1 > a0 {
-		row.Busy = float64(b1-b0) / float64(a1-a0)
+	if d.all > 0 {
+		row.Busy = float64(d.busy) / float64(d.all)
 	}
 	return row, nil
+}
+
+// cpuSample is CPU time used so far: by the replicas (summed), by this process (the load
+// generator and the balancer), and by the whole machine, busy and in all.
+type cpuSample struct{ replicas, harness, busy, all time.Duration }
+
+func sampleCPU(replicas []*proc) (cpuSample, error) {
+	var s cpuSample
+	for _, p := range replicas {
+		d, err := p.cpuTime()
+		if err != nil {
+			return s, err
+		}
+		s.replicas += d
+	}
+	var err error
+	if s.harness, err = cpuTimeOf(os.Getpid()); err != nil {
+		return s, err
+	}
+	s.busy, s.all, err = machineCPU()
+	return s, err
 }
 
 // createBenchDatabase creates a database of its own on the server adminURL reaches (as a user
