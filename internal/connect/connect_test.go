@@ -94,6 +94,27 @@ func (f fixture) instance(t *testing.T, kind, alias string) Instance {
 	return in
 }
 
+// user creates a user of the instance with its default security and routing profiles (and a
+// password, for a CONNECT_MANAGED instance, unless it is "").
+func (f fixture) user(t *testing.T, instanceID, username, password string) User {
+	t.Helper()
+	ctx := t.Context()
+	sec, err := f.svc.ListSecurityProfiles(ctx, f.caller, instanceID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rout, err := f.svc.ListRoutingProfiles(ctx, f.caller, instanceID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.svc.CreateUser(ctx, f.caller, instanceID, CreateUserInput{Username: username, Password: password,
+		SecurityProfileIDs: []string{sec.Items[0].ID}, RoutingProfileID: rout.Items[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // A principal with no username to federate as is refused before the store is asked.
 func TestFederationWithoutUsernameAsksNoStore(t *testing.T) {
 	f := newFixture(t)
@@ -151,20 +172,8 @@ func TestCreateUserKeepsPasswordHash(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	in := f.instance(t, ConnectManaged, "managed")
-	sec, err := f.svc.ListSecurityProfiles(ctx, f.caller, in.ID, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rout, err := f.svc.ListRoutingProfiles(ctx, f.caller, in.ID, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const password = "Corr3ct-Horse"
-	u, err := f.svc.CreateUser(ctx, f.caller, in.ID, CreateUserInput{Username: "agent1", Password: password,
-		SecurityProfileIDs: []string{sec.Items[0].ID}, RoutingProfileID: rout.Items[0].ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := f.user(t, in.ID, "agent1", password)
 	rec, err := f.store.GetConnectUser(ctx, in.ID, u.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -256,19 +265,7 @@ func TestDescribeUserCache(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	in := f.instance(t, "CONNECT_MANAGED", "described")
-	sec, err := f.svc.ListSecurityProfiles(ctx, f.caller, in.ID, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rout, err := f.svc.ListRoutingProfiles(ctx, f.caller, in.ID, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := f.svc.CreateUser(ctx, f.caller, in.ID, CreateUserInput{Username: "agent1", Password: "Corr3ct-Horse",
-		SecurityProfileIDs: []string{sec.Items[0].ID}, RoutingProfileID: rout.Items[0].ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := f.user(t, in.ID, "agent1", "Corr3ct-Horse")
 	describe := func() User {
 		t.Helper()
 		got, err := f.svc.DescribeUser(ctx, f.caller, in.ID, u.ID)
@@ -336,24 +333,7 @@ func TestListUsersCache(t *testing.T) {
 			t.Errorf("%s: %d reads of the store, want %d", when, got, want)
 		}
 	}
-	create := func(ref, name string) User {
-		t.Helper()
-		sec, err := f.svc.ListSecurityProfiles(ctx, f.caller, ref, "", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rout, err := f.svc.ListRoutingProfiles(ctx, f.caller, ref, "", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := f.svc.CreateUser(ctx, f.caller, ref, CreateUserInput{Username: name,
-			SecurityProfileIDs: []string{sec.Items[0].ID}, RoutingProfileID: rout.Items[0].ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	a := create(in.ID, "agent-a")
+	a := f.user(t, in.ID, "agent-a", "")
 	f.store.listed.Store(0)
 	first := list(in.ID)
 	if again := list(in.ID); !slices.Equal(again, first) || len(first) != 1 {
@@ -361,14 +341,14 @@ func TestListUsersCache(t *testing.T) {
 	}
 	reads(1, "two listings")
 
-	create(in.ID, "agent-b")
+	f.user(t, in.ID, "agent-b", "")
 	if got := list(in.ID); len(got) != 2 {
 		t.Errorf("after a creation: %q", got)
 	}
 	list(in.ID)
 	reads(1, "listings after a creation")
 
-	create(other.ID, "elsewhere") // another instance's change keeps this one's pages
+	f.user(t, other.ID, "elsewhere", "") // another instance's change keeps this one's pages
 	list(in.ID)
 	reads(0, "a listing after another instance's creation")
 

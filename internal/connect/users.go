@@ -275,11 +275,7 @@ type UserSummary struct {
 
 // ListUsers lists an instance's users by username.
 func (s *Service) ListUsers(ctx context.Context, c Caller, ref, nextToken string, maxResults int) (Page[UserSummary], error) {
-	inst, err := s.instance(ctx, c, instanceRef(ref))
-	if err != nil {
-		return Page[UserSummary]{}, err
-	}
-	p, err := pageRequest(nextToken, maxResults, summaryPages.max, summaryPages.byDefault)
+	inst, p, err := s.instancePage(ctx, c, ref, nextToken, maxResults, summaryPages)
 	if err != nil {
 		return Page[UserSummary]{}, err
 	}

@@ -170,14 +170,20 @@ var (
 // listInstancePage lists one page of what an instance holds (users, profiles, groups,
 // origins): the instance named by ref, the page NextToken and MaxResults ask for, and each
 // item's view.
+// instancePage is the instance a listing of it names and the page it asks for.
+func (s *Service) instancePage(ctx context.Context, c Caller, ref, nextToken string, maxResults int, size pageSize) (store.Instance, store.Page, error) {
+	inst, err := s.instance(ctx, c, instanceRef(ref))
+	if err != nil {
+		return store.Instance{}, store.Page{}, err
+	}
+	p, err := pageRequest(nextToken, maxResults, size.max, size.byDefault)
+	return inst, p, err
+}
+
 func listInstancePage[T, V any](ctx context.Context, s *Service, c Caller, ref, nextToken string, maxResults int, size pageSize,
 	what string, list func(ctx context.Context, instanceID string, p store.Page) ([]T, error), key func(T) string,
 	view func(store.Instance, T) V) (Page[V], error) {
-	inst, err := s.instance(ctx, c, instanceRef(ref))
-	if err != nil {
-		return Page[V]{}, err
-	}
-	p, err := pageRequest(nextToken, maxResults, size.max, size.byDefault)
+	inst, p, err := s.instancePage(ctx, c, ref, nextToken, maxResults, size)
 	if err != nil {
 		return Page[V]{}, err
 	}
