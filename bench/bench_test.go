@@ -322,6 +322,28 @@ func TestReplicasVerdict(t *testing.T) {
 	if _, ok := (&report{Replicas: &replicasRun{Rows: []replicaRow{run(1, 10000)}}}).replicasVerdict(); ok {
 		t.Error("a verdict without the two-replica run")
 	}
+	for _, c := range []struct {
+		row  replicaRow
+		want string
+	}{{replicaRow{Replicas: 1}, "1 replica, direct"}, {replicaRow{Replicas: 1, Balanced: true}, "1 replica behind the balancer"},
+		{replicaRow{Replicas: 2, Balanced: true}, "2 replicas behind the balancer"}} {
+		if got := c.row.setup(); got != c.want {
+			t.Errorf("setup of %+v = %q, want %q", c.row, got, c.want)
+		}
+	}
+}
+
+// -replicas measures GetFederationToken and DescribeUser: a run whose -scenarios names neither
+// would start replicas to measure nothing, and is refused.
+func TestReplicasFlags(t *testing.T) {
+	if _, err := parseFlags([]string{"-replicas", "-scenarios", "DescribeUser,ListUsers"}, io.Discard); err != nil {
+		t.Errorf("-replicas with DescribeUser: %v", err)
+	}
+	for _, args := range [][]string{{"-replicas", "-scenarios", "ListUsers"}, {"-replicas", "-compare", "--audit=false"}} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("%q: accepted", args)
+		}
+	}
 }
 
 func TestComparisonRatios(t *testing.T) {

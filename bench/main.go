@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -161,6 +162,8 @@ Flags:
 			o.slices, o.duration, o.warmup, maxRun)
 	case o.compare != "" && (o.scale || o.cli || o.replicas):
 		return o, fmt.Errorf("-compare measures the small store only, without -scale, -cli or -replicas")
+	case o.replicas && !slices.ContainsFunc(o.only, func(sc scenario) bool { return slices.Contains(replicaScenarios, sc.Name) }):
+		return o, fmt.Errorf("-replicas measures %s: -scenarios names neither", strings.Join(replicaScenarios, " and "))
 	case o.audit != "on" && o.audit != "off":
 		return o, fmt.Errorf("-audit %q: want on or off", o.audit)
 	}

@@ -33,7 +33,6 @@ var replicaScenarios = []string{"GetFederationToken", "DescribeUser"}
 
 // replicaRow is one setup measured on one scenario.
 type replicaRow struct {
-	Setup    string     `json:"setup"`
 	Replicas int        `json:"replicas"`
 	Balanced bool       `json:"balanced"`
 	Scenario string     `json:"scenario"`
@@ -51,6 +50,18 @@ type replicaRow struct {
 type replicasRun struct {
 	Database string       `json:"database"`
 	Rows     []replicaRow `json:"rows"`
+}
+
+// setup says how the row's replicas were reached: "2 replicas behind the balancer".
+func (x replicaRow) setup() string {
+	n := fmt.Sprintf("%d replica", x.Replicas)
+	if x.Replicas != 1 {
+		n += "s"
+	}
+	if !x.Balanced {
+		return n + ", direct"
+	}
+	return n + " behind the balancer"
 }
 
 // find is the row of setup and scenario.
@@ -104,7 +115,8 @@ func measureReplicas(ctx context.Context, o options, load loadGen, bin, tmp stri
 		return nil, fmt.Errorf("provision: %w%s", err, first.stderrTail())
 	}
 	run := &replicasRun{Database: version}
-	measure := func(setup string, balanced bool) error {
+	measure := func(balanced bool) error {
+		setup := replicaRow{Replicas: len(replicas), Balanced: balanced}.setup()
 		endpoints := make([]string, len(replicas))
 		for i, p := range replicas {
 			endpoints[i] = p.endpoint
@@ -130,23 +142,23 @@ func measureReplicas(ctx context.Context, o options, load loadGen, bin, tmp stri
 			if err != nil {
 				return fmt.Errorf("%s, %s: %w", setup, sc.Name, err)
 			}
-			r.Setup, r.Replicas, r.Balanced, r.Scenario = setup, len(replicas), balanced, sc.Name
+			r.Replicas, r.Balanced, r.Scenario = len(replicas), balanced, sc.Name
 			logf("%-18s %-34s %8.0f req/s p99 %-9s errors %d; CPU/request: replicas %.1f µs, harness %.1f µs, rest %.1f µs; machine %.0f%% busy",
 				sc.Name, setup, r.Result.RPS(), r.Result.P99, r.Result.Errors, micros(r.ReplicaCPU), micros(r.HarnessCPU), micros(r.OtherCPU), r.Busy*100)
 			run.Rows = append(run.Rows, r)
 		}
 		return nil
 	}
-	if err := measure("1 replica, direct", false); err != nil {
+	if err := measure(false); err != nil {
 		return nil, err
 	}
-	if err := measure("1 replica behind the balancer", true); err != nil {
+	if err := measure(true); err != nil {
 		return nil, err
 	}
 	if _, err := start(); err != nil {
 		return nil, err
 	}
-	if err := measure("2 replicas behind the balancer", true); err != nil {
+	if err := measure(true); err != nil {
 		return nil, err
 	}
 	return run, nil
@@ -367,7 +379,7 @@ func (r *report) writeReplicas(w io.Writer) {
 		}
 	}
 	for _, x := range rr.Rows {
-		fmt.Fprintf(w, "| PostgreSQL, %s | %s | %s | %s | %s | %d | %.1f µs | %.1f µs | %.1f µs | %.0f%% |\n", x.Setup, x.Scenario,
+		fmt.Fprintf(w, "| PostgreSQL, %s | %s | %s | %s | %s | %d | %.1f µs | %.1f µs | %.1f µs | %.0f%% |\n", x.setup(), x.Scenario,
 			rps(x.Result), ms(x.Result.P50), ms(x.Result.P99), x.Result.Errors, micros(x.ReplicaCPU), micros(x.HarnessCPU), micros(x.OtherCPU), x.Busy*100)
 	}
 	fmt.Fprintln(w)
