@@ -184,7 +184,7 @@ const (
 		WHERE instance_id = $1 AND username = $2`
 	listConnectUsersQuery = `SELECT ` + connectUserColumns + ` FROM connect_users
 		WHERE instance_id = $1 AND username > $2 ORDER BY username LIMIT $3`
-	listConnectUserSummariesQuery = `SELECT instance_id, id, username, created_at, updated_at FROM connect_users
+	listConnectUserSummariesQuery = `SELECT id, username, created_at, updated_at FROM connect_users
 		WHERE instance_id = $1 AND username > $2 ORDER BY username LIMIT $3`
 )
 
@@ -325,7 +325,8 @@ func (s *Store) ListConnectUsers(ctx context.Context, instanceID string, p store
 }
 
 // ListConnectUserSummaries implements store.Store: each column read costs the SQLite driver a
-// lock and a copy, and the two documents are most of a user's bytes.
+// lock and a copy, and the two documents are most of a user's bytes; the instance is the one
+// asked for.
 func (s *Store) ListConnectUserSummaries(ctx context.Context, instanceID string, p store.Page) ([]store.ConnectUser, error) {
 	after, limit := exactPageArgs(p)
 	rows, err := s.query(ctx, s.db, listConnectUserSummariesQuery, instanceID, after, limit)
@@ -337,10 +338,10 @@ func (s *Store) ListConnectUserSummaries(ctx context.Context, instanceID string,
 			u                store.ConnectUser
 			created, updated int64
 		)
-		if err := sc.Scan(&u.InstanceID, &u.ID, &u.Username, &created, &updated); err != nil {
+		if err := sc.Scan(&u.ID, &u.Username, &created, &updated); err != nil {
 			return store.ConnectUser{}, err
 		}
-		u.CreatedAt, u.UpdatedAt = timeFromDB(created), timeFromDB(updated)
+		u.InstanceID, u.CreatedAt, u.UpdatedAt = instanceID, timeFromDB(created), timeFromDB(updated)
 		return u, nil
 	})
 }
