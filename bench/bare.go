@@ -9,16 +9,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +35,10 @@ type bareSpec struct {
 	Headers   map[string][]int `json:"headers"`
 	BodyBytes int              `json:"bodyBytes"`
 	Chunked   bool             `json:"chunked"`
+	// Work is CPU the handler spends on each request before answering (-bare-work): a
+	// probe of how much a handler may cost for a ratio to the plain bare server, not the
+	// baseline itself.
+	Work time.Duration `json:"workNs,omitempty"`
 }
 
 // specOf describes a: what the bare server must answer to match it byte for byte in size.
@@ -79,7 +86,9 @@ func (s bareSpec) handler() http.Handler {
 			header[k] = append(header[k], strings.Repeat("x", n))
 		}
 	}
+	burn := calibrate(s.Work)
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		burn.spend()
 		h := w.Header()
 		for k, v := range header {
 			h[k] = v
@@ -87,6 +96,40 @@ func (s bareSpec) handler() http.Handler {
 		w.WriteHeader(s.Status)
 		w.Write(body)
 	})
+}
+
+// burner spends a fixed amount of CPU on each call: rounds of SHA-256 over its own output,
+// which no compiler can skip, as many as took the asked duration on this core at start.
+type burner struct{ rounds int }
+
+// burnSink keeps the burner's last hash alive, so its rounds are not dead code.
+var burnSink atomic.Uint32
+
+// calibrate returns a burner spending d a call, timed on the quickest of five trials so that a
+// preempted trial does not make every later call cheaper than d. A zero d spends nothing.
+func calibrate(d time.Duration) burner {
+	if d <= 0 {
+		return burner{}
+	}
+	const trial = 20_000
+	best := time.Duration(math.MaxInt64)
+	for range 5 {
+		t0 := time.Now()
+		burner{rounds: trial}.spend()
+		best = min(best, time.Since(t0))
+	}
+	return burner{rounds: max(1, int(float64(trial)*float64(d)/float64(best)))}
+}
+
+func (b burner) spend() {
+	if b.rounds == 0 {
+		return
+	}
+	var h [sha256.Size]byte
+	for range b.rounds {
+		h = sha256.Sum256(h[:])
+	}
+	burnSink.Store(uint32(h[0]))
 }
 
 // serveBareFile is the bare server's process: it serves the spec in file on a free port of
@@ -128,6 +171,8 @@ func serveBareFile(ctx context.Context, file string, stdout io.Writer) error {
 type bareLauncher struct {
 	tmp string
 	n   int
+	// work is -bare-work, given to every bare server this launcher starts.
+	work time.Duration
 }
 
 func (l *bareLauncher) start(ctx context.Context, s bareSpec) (*proc, error) {
@@ -135,6 +180,7 @@ func (l *bareLauncher) start(ctx context.Context, s bareSpec) (*proc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bare server: %w", err)
 	}
+	s.Work = l.work
 	b, err := json.Marshal(s)
 	if err != nil {
 		return nil, err

@@ -517,3 +517,40 @@ func TestPreviousFromATableOnly(t *testing.T) {
 		t.Errorf("read %+v", prev.Phases)
 	}
 }
+
+// -bare-work's burner spends at least about the CPU it was calibrated for on each call (the
+// process's CPU time is the witness), nothing when asked for none, and a report of such a
+// probe names it and judges no target.
+func TestBareWorkSpendsItsCPU(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc here:", err)
+	}
+	if b := calibrate(0); b.rounds != 0 {
+		t.Fatalf("calibrate(0) = %d rounds, want none", b.rounds)
+	}
+	const each, calls = 2 * time.Millisecond, 25
+	b := calibrate(each)
+	before, err := cpuTimeOf(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range calls {
+		b.spend()
+	}
+	after, err := cpuTimeOf(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Calibrated on its quickest trial, a call can only take longer than asked; half is
+	// the margin for /proc's 10 ms ticks.
+	if spent := after - before; spent < calls*each/2 {
+		t.Errorf("%d calls of %s spent %s of CPU (%d rounds each)", calls, each, spent, b.rounds)
+	}
+
+	r := report{BareWork: 8 * time.Microsecond, Phases: []phase{{Name: "small", Rows: []row{{Scenario: "GetFederationToken"}}}}}
+	var out strings.Builder
+	r.writeMarkdown(&out)
+	if !strings.Contains(out.String(), "spends 8µs of CPU on each request") || len(r.Targets) != 0 {
+		t.Errorf("a probe's report: targets %v\n%s", r.Targets, out.String())
+	}
+}

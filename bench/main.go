@@ -69,6 +69,8 @@ type options struct {
 	iamEnforcement, audit string
 	// bareResponse, when set, makes this process the bare server (see bare.go).
 	bareResponse string
+	// bareWork is CPU the bare handler spends on each request (a budget probe, bare.go).
+	bareWork time.Duration
 }
 
 // maxRun bounds one load run: the signature replayed must stay inside connectfed's default
@@ -104,6 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	scenarioList := fs.String("scenarios", "", "comma-separated scenarios to run, of "+strings.Join(scenarioNames(), ", ")+" (default all)")
 	fs.StringVar(&o.iamEnforcement, "iam-enforcement", "on", "connectfed's --iam-enforcement: on (the default, as AWS), or off to price policy evaluation")
 	fs.StringVar(&o.audit, "audit", "on", "connectfed's audit trail: on (the default), or off (--audit=false) to price it")
+	fs.DurationVar(&o.bareWork, "bare-work", 0, "CPU the bare handler spends on each request before answering: a probe of the handler cost at which connectfed/bare reaches a ratio, e.g. 8us (the report says so)")
 	fs.StringVar(&o.bareResponse, "bare-response", "", "internal: serve the bare baseline described by this file")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: go run ./bench [flags]
@@ -251,7 +254,7 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	rep := report{Command: commandLine(), Machine: describeMachine(ctx), LoadGen: load.describe(),
-		Duration: o.duration, Warmup: o.warmup, Connections: o.connections}
+		Duration: o.duration, Warmup: o.warmup, Connections: o.connections, BareWork: o.bareWork}
 	if o.previous != "" {
 		if rep.previous, err = readPrevious(o.previous); err != nil {
 			return err
@@ -297,7 +300,7 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return fmt.Errorf("provision: %w%s", err, cf.stderrTail())
 	}
-	bare := &bareLauncher{tmp: tmp}
+	bare := &bareLauncher{tmp: tmp, work: o.bareWork}
 
 	small := phase{Name: fmt.Sprintf("small store (%d Connect users)", extraUsers+1)}
 	if small.Rows, err = runPhase(ctx, o, load, cf, bare, fx, logf); err != nil {

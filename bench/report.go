@@ -69,12 +69,14 @@ type report struct {
 	Duration    time.Duration `json:"durationNs"`
 	Warmup      time.Duration `json:"warmupNs"`
 	Connections int           `json:"connections"`
-	Phases      []phase       `json:"phases"`
-	Compare     *compareRun   `json:"compare,omitempty"`
-	Seed        *seedStats    `json:"seed,omitempty"`
-	CLI         *cliStats     `json:"cli,omitempty"`
-	Replicas    *replicasRun  `json:"replicas,omitempty"`
-	Targets     []verdict     `json:"targets"`
+	// BareWork is -bare-work: the bare handler's CPU per request, when it is a probe.
+	BareWork time.Duration `json:"bareWorkNs,omitempty"`
+	Phases   []phase       `json:"phases"`
+	Compare  *compareRun   `json:"compare,omitempty"`
+	Seed     *seedStats    `json:"seed,omitempty"`
+	CLI      *cliStats     `json:"cli,omitempty"`
+	Replicas *replicasRun  `json:"replicas,omitempty"`
+	Targets  []verdict     `json:"targets"`
 	// previous is the run -previous names, whose figures the tables set beside these.
 	previous *report
 }
@@ -112,6 +114,10 @@ func (r *report) writeMarkdown(w io.Writer) {
 	fmt.Fprint(w, "Peak RSS is the server's VmHWM over the measured run; CPU/request its user and system CPU time over the run\n"+
 		"divided by its requests. The bare server answers the same status, Content-Type,\n"+
 		"header sizes and body size as connectfed.\n\n")
+	if r.BareWork > 0 {
+		fmt.Fprintf(w, "**The bare handler here is a probe, not the baseline:** it spends %s of CPU on each request before\n"+
+			"answering (-bare-work), to show what a handler may cost for connectfed to reach a ratio.\n\n", r.BareWork)
+	}
 
 	prevHeader, prevRule := "", ""
 	if r.previous != nil {
@@ -309,7 +315,7 @@ func (r *report) verdicts() []verdict {
 		}
 		return row{}, false
 	}
-	if len(r.Phases) == 0 {
+	if len(r.Phases) == 0 || r.BareWork > 0 { // a probe's ratios judge no target
 		return nil
 	}
 	// Throughput against the bare handler, per scenario (issue 18's targets).

@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -26,8 +28,12 @@ func BenchmarkGetFederationToken(b *testing.B) {
 	}
 }
 
+// benchLogger logs at warn, as the bench harness runs serve: the request line at info is a
+// price of its own, paid where the operator chose to log every request.
+var benchLogger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
 func benchmarkGetFederationToken(b *testing.B, mode identity.Enforcement) {
-	e := newEnv(b)
+	e := newEnvConfig(b, server.Config{Logger: benchLogger})
 	e.ids.Enforce(mode, nil)
 	admin := e.connect(e.root, "us-east-1")
 	inst := newInstance(b, admin, "bench", ctypes.DirectoryTypeSaml)
@@ -66,7 +72,7 @@ func benchmarkObserved(b *testing.B, withAudit bool) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	cfg := server.Config{Metrics: metrics.New(server.MetricsOperations())}
+	cfg := server.Config{Metrics: metrics.New(server.MetricsOperations()), Logger: benchLogger}
 	var trail *audit.Trail
 	if withAudit {
 		log, err := sqlite.OpenLog(filepath.Join(b.TempDir(), "audit.db"))
