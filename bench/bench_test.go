@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -552,5 +554,100 @@ func TestBareWorkSpendsItsCPU(t *testing.T) {
 	r.writeMarkdown(&out)
 	if !strings.Contains(out.String(), "spends 8µs of CPU on each request") || len(r.Targets) != 0 {
 		t.Errorf("a probe's report: targets %v\n%s", r.Targets, out.String())
+	}
+}
+
+// turnLoad is a load generator that answers at once and records which target each run drove,
+// and for how long.
+type turnLoad struct {
+	runs []string
+	took []time.Duration
+}
+
+func (l *turnLoad) run(_ context.Context, t target, d time.Duration) (loadResult, error) {
+	l.runs, l.took = append(l.runs, t.url.Host), append(l.took, d)
+	lat := []time.Duration{time.Duration(len(l.runs)) * time.Millisecond}
+	return loadResult{Requests: 1, Duration: d, latencies: lat}, nil
+}
+func (l *turnLoad) describe() string     { return "turns" }
+func (l *turnLoad) keepsLatencies() bool { return true }
+
+// Alternating slices warm each server up once, then take turns A B, B A, A B, ..., each slice
+// a share of the duration; a server's slices come back in order.
+func TestAlternateTakesTurns(t *testing.T) {
+	self, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs := []*proc{{name: "a", cmd: &exec.Cmd{Process: self}}, {name: "b", cmd: &exec.Cmd{Process: self}}}
+	targets := []target{{url: &url.URL{Host: "a"}}, {url: &url.URL{Host: "b"}}}
+	l := &turnLoad{}
+	o := options{warmup: time.Second}
+	parts, err := alternate(t.Context(), o, l, procs, targets, 8*time.Second, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(l.runs, " "), "a b a b b a a b b a"; got != want {
+		t.Errorf("runs %q, want %q (two warm-ups, then the slices)", got, want)
+	}
+	for i, d := range l.took[2:] {
+		if d != 2*time.Second {
+			t.Errorf("slice %d lasted %s, want 2s", i, d)
+		}
+	}
+	// a's slices were runs 3, 6, 7 and 10 of the generator: their latencies say so.
+	var order []int64
+	for _, s := range parts[0] {
+		order = append(order, s.latencies[0].Milliseconds())
+	}
+	if fmt.Sprint(order) != "[3 6 7 10]" || len(parts[1]) != 4 {
+		t.Errorf("a's slices in order %v, b has %d", order, len(parts[1]))
+	}
+}
+
+// A server's slices merge into one run: counts and time summed, percentiles over every latency
+// of every slice, CPU per request over all of them (none when a slice's CPU is unknown); a
+// single slice of a generator that keeps no latencies (wrk) keeps its own percentiles.
+func TestMergedSlices(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		var out []time.Duration
+		for _, x := range v {
+			out = append(out, time.Duration(x)*time.Millisecond)
+		}
+		return out
+	}
+	parts := []sliceResult{
+		{loadResult: loadResult{Requests: 3, Errors: 1, Duration: time.Second, latencies: ms(1, 5, 9)}, cpu: 30 * time.Microsecond, cpuKnown: true},
+		{loadResult: loadResult{Requests: 2, Duration: time.Second, latencies: ms(2, 100)}, cpu: 20 * time.Microsecond, cpuKnown: true},
+	}
+	res, cpu := merged(parts)
+	if res.Requests != 5 || res.Errors != 1 || res.Duration != 2*time.Second || res.RPS() != 2.5 {
+		t.Errorf("merged counts %+v", res)
+	}
+	if res.P50 != 5*time.Millisecond || res.P99 != 100*time.Millisecond || cpu != 10*time.Microsecond {
+		t.Errorf("merged p50 %s p99 %s cpu/request %s, want 5ms 100ms 10µs", res.P50, res.P99, cpu)
+	}
+	parts[1].cpuKnown = false
+	if _, cpu := merged(parts); cpu != 0 {
+		t.Errorf("a slice without its CPU: %s a request, want none", cpu)
+	}
+	wrk := []sliceResult{{loadResult: loadResult{Requests: 10, Duration: time.Second, P50: 7, P99: 8, P999: 9}}}
+	if res, _ := merged(wrk); res.P50 != 7 || res.P99 != 8 || res.P999 != 9 {
+		t.Errorf("wrk's one run: %+v", res)
+	}
+}
+
+// -slices: at least one; more than one measures two servers in turn on one signature, so the
+// run and its warm-up, twice, must fit the signature's validity; one slice runs each server
+// once, as long as the signature allows.
+func TestSlicesFlag(t *testing.T) {
+	for _, args := range [][]string{{"-slices", "0"}, {"-duration", "2m"}} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("%q: accepted", args)
+		}
+	}
+	o, err := parseFlags([]string{"-slices", "1", "-duration", "3m"}, io.Discard)
+	if err != nil || o.slices != 1 {
+		t.Errorf("-slices 1 -duration 3m: %v (slices %d)", err, o.slices)
 	}
 }

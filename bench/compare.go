@@ -131,41 +131,19 @@ func compareScenario(ctx context.Context, o options, load loadGen, servers []*pr
 		if err != nil {
 			return comparison{}, fmt.Errorf("connectfed %s: %w", sideName(i), err)
 		}
-		if o.warmup > 0 {
-			if _, err := load.run(ctx, t, o.warmup); err != nil {
-				return comparison{}, fmt.Errorf("warm-up of %s: %w", sideName(i), err)
-			}
-		}
 		targets[i] = t
 	}
+	parts, err := alternate(ctx, o, load, servers, targets, slice*time.Duration(o.slices), o.slices)
+	if err != nil {
+		return comparison{}, err
+	}
 	c := comparison{Scenario: sc.Name}
-	sides := []*sliced{&c.A, &c.B}
-	for round := range o.slices {
-		order := []int{0, 1}
-		if round%2 == 1 {
-			order = []int{1, 0} // A B B A A B ...: a drift within a round favours neither
-		}
-		for _, i := range order {
-			p := servers[i]
-			before, err := p.cpuTime()
-			if err != nil {
-				return comparison{}, err
-			}
-			res, err := load.run(ctx, targets[i], slice)
-			if err != nil {
-				return comparison{}, fmt.Errorf("load on %s: %w", sideName(i), err)
-			}
-			after, err := p.cpuTime()
-			if err != nil {
-				return comparison{}, err
-			}
-			if err := p.alive(); err != nil {
-				return comparison{}, err
-			}
-			sides[i].add(res, after-before)
+	for i, side := range []*sliced{&c.A, &c.B} {
+		for _, s := range parts[i] {
+			side.add(s.loadResult, s.cpu)
 		}
 	}
-	return c, ctx.Err()
+	return c, nil
 }
 
 // sideName is "A" for the first server of a comparison, "B" for the second.

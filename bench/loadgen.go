@@ -25,6 +25,14 @@ type loadResult struct {
 	P50      time.Duration `json:"p50Ns"`
 	P99      time.Duration `json:"p99Ns"`
 	P999     time.Duration `json:"p999Ns"`
+	// latencies are every answer's latency, sorted, where the generator keeps them (the Go
+	// one): so that slices of a run merge into exact percentiles (alternate.go).
+	latencies []time.Duration
+}
+
+// setPercentiles sets the percentiles of sorted latencies.
+func (r *loadResult) setPercentiles(sorted []time.Duration) {
+	r.P50, r.P99, r.P999 = percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 99.9)
 }
 
 // RPS is requests per second over the run.
@@ -39,6 +47,9 @@ func (r loadResult) RPS() float64 {
 type loadGen interface {
 	run(ctx context.Context, t target, d time.Duration) (loadResult, error)
 	describe() string
+	// keepsLatencies says that run's results carry every latency, so that runs merge into
+	// one with exact percentiles and a measurement can be cut into alternating slices.
+	keepsLatencies() bool
 }
 
 // newLoadGen picks the generator -loadgen asks for: wrk when on PATH for auto. wrk's scripts
@@ -66,6 +77,8 @@ type goLoad struct {
 	// maxRequests, when positive, ends the run after that many requests (for tests).
 	maxRequests int64
 }
+
+func (g *goLoad) keepsLatencies() bool { return true }
 
 func (g *goLoad) describe() string {
 	return fmt.Sprintf("built-in Go generator, %d connections", g.conns)
@@ -134,9 +147,9 @@ func (g *goLoad) run(ctx context.Context, t target, d time.Duration) (loadResult
 		})
 	}
 	wg.Wait()
-	res := loadResult{Requests: requests.Load(), Errors: errs.Load(), Duration: time.Since(start)}
+	res := loadResult{Requests: requests.Load(), Errors: errs.Load(), Duration: time.Since(start), latencies: all}
 	slices.Sort(all)
-	res.P50, res.P99, res.P999 = percentile(all, 50), percentile(all, 99), percentile(all, 99.9)
+	res.setPercentiles(all)
 	return res, nil
 }
 

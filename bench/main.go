@@ -49,10 +49,12 @@ type options struct {
 	json        bool
 	// only are the scenarios to run (-scenarios), in the harness's order; all when empty.
 	only []scenario
-	// compare, when set, are serve flags of a second server measured against the first in
-	// alternating slices (compare.go), instead of the bare server.
+	// compare, when set, are serve flags of a second server measured against the first,
+	// instead of the bare server (compare.go).
 	compare string
-	slices  int
+	// slices cuts each closed-loop measurement into slices that alternate between the two
+	// servers measured (alternate.go).
+	slices int
 	// rates are the open-loop rates (-rates, requests a second); findRate searches each
 	// server's highest rate with p99 under maxP99, in probes of probe (openloop.go).
 	rates    []int
@@ -95,7 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.bin, "bin", "", "a connectfed binary to measure instead of building ./cmd/connectfed")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of Markdown")
 	fs.StringVar(&o.compare, "compare", "", "serve flags of a second connectfed (B) to measure against the first (A) in alternating slices, instead of the bare server: '--audit=false --metrics=false' prices the trail and the metrics")
-	fs.IntVar(&o.slices, "slices", 10, "slices of -duration each server of -compare gets, alternating")
+	fs.IntVar(&o.slices, "slices", 10, "slices of -duration each server gets, alternating with the other's (connectfed and the bare server, or A and B of -compare), so that the machine's drift falls on both; 1 measures one after the other")
 	rateList := fs.String("rates", "", "comma-separated request rates (per second) to drive each scenario at, open loop (vegeta), on connectfed and the bare server, reporting p50/p99/p99.9 at each: e.g. 1000,5000")
 	fs.StringVar(&o.previous, "previous", "", "a previous run's report (its Markdown, e.g. bench/RESULTS.md, or its -json) whose figures to set beside this run's")
 	fs.BoolVar(&o.findRate, "find-rate", false, "also search the highest open-loop rate at which each server keeps p99 under -max-p99 without errors")
@@ -160,8 +162,10 @@ Flags:
 		return o, fmt.Errorf("-scale-users %d and -scale-keys %d: at least %d users, and no negative count", o.scaleUsers, o.scaleKeys, extraUsers+1)
 	case o.cliRuns < 1:
 		return o, fmt.Errorf("-cli-runs %d: at least 1", o.cliRuns)
-	case o.compare != "" && (o.slices < 2 || 2*(o.duration+o.warmup) > maxRun):
-		return o, fmt.Errorf("-compare measures two servers on one signature: -slices %d must be at least 2 and twice -duration %s plus -warmup %s within %s",
+	case o.slices < 1 || (o.compare != "" && o.slices < 2):
+		return o, fmt.Errorf("-slices %d: at least 1, and 2 for -compare", o.slices)
+	case o.slices > 1 && 2*(o.duration+o.warmup) > maxRun:
+		return o, fmt.Errorf("-slices %d measures two servers in turn on one signature: twice -duration %s plus -warmup %s must stay within %s",
 			o.slices, o.duration, o.warmup, maxRun)
 	case o.compare != "" && (o.scale || o.cli || o.replicas):
 		return o, fmt.Errorf("-compare measures the small store only, without -scale, -cli or -replicas")
@@ -255,6 +259,9 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 	}
 	rep := report{Command: commandLine(), Machine: describeMachine(ctx), LoadGen: load.describe(),
 		Duration: o.duration, Warmup: o.warmup, Connections: o.connections, BareWork: o.bareWork}
+	if rep.Slices = o.slices; !load.keepsLatencies() {
+		rep.Slices = 1
+	}
 	if o.previous != "" {
 		if rep.previous, err = readPrevious(o.previous); err != nil {
 			return err

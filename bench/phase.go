@@ -99,18 +99,14 @@ func openLoopScenario(ctx context.Context, o options, cf *proc, bare *bareLaunch
 	return bp.stop()
 }
 
-// runScenario measures sc closed loop on connectfed and on a bare server, and says how the bare
-// server answered, for the open-loop runs.
+// runScenario measures sc closed loop on connectfed and on a bare server, in alternating
+// slices, and says how the bare server answered, for the open-loop runs.
 func runScenario(ctx context.Context, o options, load loadGen, cf *proc, bare *bareLauncher, fx fixture, sc scenario) (row, bareSpec, error) {
 	t, ref, err := answered(ctx, cf, sc.path(fx), fx.Session)
 	if err != nil {
 		return row{}, bareSpec{}, err
 	}
 	r := row{Scenario: sc.Name, BodyBytes: len(ref.Body), WireBytes: ref.Wire}
-	if r.Connectfed, err = loadRun(ctx, o, load, cf, t); err != nil {
-		return row{}, bareSpec{}, err
-	}
-
 	bp, err := bare.start(ctx, specOf(ref))
 	if err != nil {
 		return row{}, bareSpec{}, err
@@ -128,9 +124,11 @@ func runScenario(ctx context.Context, o options, load loadGen, cf *proc, bare *b
 		return row{}, bareSpec{}, fmt.Errorf("the bare server answers %d with %d body bytes (%d on the wire); connectfed %d with %d (%d)",
 			bref.Status, len(bref.Body), bref.Wire, ref.Status, len(ref.Body), ref.Wire)
 	}
-	if r.Bare, err = loadRun(ctx, o, load, bp, bt); err != nil {
+	figs, err := measureInTurn(ctx, o, load, []*proc{cf, bp}, []target{t, bt})
+	if err != nil {
 		return row{}, bareSpec{}, err
 	}
+	r.Connectfed, r.Bare = figs[0], figs[1]
 	return r, specOf(ref), bp.stop()
 }
 
@@ -167,32 +165,26 @@ func (t target) at(endpoint string) (target, error) {
 	return target{url: &same, header: t.header}, nil
 }
 
-// loadRun warms p up with t, then measures it for -duration and reads its peak RSS.
-func loadRun(ctx context.Context, o options, load loadGen, p *proc, t target) (figures, error) {
-	if o.warmup > 0 {
-		if _, err := load.run(ctx, t, o.warmup); err != nil {
-			return figures{}, fmt.Errorf("warm-up of %s: %w", p.name, err)
+// measureInTurn measures each server with its target for -duration, in -slices alternating
+// slices (one run each after the other where the generator keeps no latencies to merge), and
+// returns each server's figures: its slices as one run, and its peak RSS over them.
+func measureInTurn(ctx context.Context, o options, load loadGen, procs []*proc, targets []target) ([]figures, error) {
+	n := o.slices
+	if !load.keepsLatencies() {
+		n = 1
+	}
+	parts, err := alternate(ctx, o, load, procs, targets, o.duration, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]figures, len(procs))
+	for i, p := range procs {
+		rss, err := p.peakRSS()
+		if err != nil {
+			return nil, err
 		}
+		res, cpu := merged(parts[i])
+		out[i] = figures{loadResult: res, PeakRSS: rss, PeakSinceStart: !p.peakReset, CPUPerRequest: cpu}
 	}
-	p.resetPeakRSS()
-	cpuBefore, cpuErr := p.cpuTime()
-	res, err := load.run(ctx, t, o.duration)
-	if err != nil {
-		return figures{}, fmt.Errorf("load on %s: %w", p.name, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return figures{}, err
-	}
-	if err := p.alive(); err != nil {
-		return figures{}, err
-	}
-	rss, err := p.peakRSS()
-	if err != nil {
-		return figures{}, err
-	}
-	f := figures{loadResult: res, PeakRSS: rss, PeakSinceStart: !p.peakReset}
-	if cpuAfter, err := p.cpuTime(); cpuErr == nil && err == nil && res.Requests > 0 {
-		f.CPUPerRequest = (cpuAfter - cpuBefore) / time.Duration(res.Requests)
-	}
-	return f, nil
+	return out, nil
 }

@@ -69,6 +69,8 @@ type report struct {
 	Duration    time.Duration `json:"durationNs"`
 	Warmup      time.Duration `json:"warmupNs"`
 	Connections int           `json:"connections"`
+	// Slices is how many alternating slices each closed-loop measurement was cut into.
+	Slices int `json:"slices,omitempty"`
 	// BareWork is -bare-work: the bare handler's CPU per request, when it is a probe.
 	BareWork time.Duration `json:"bareWorkNs,omitempty"`
 	Phases   []phase       `json:"phases"`
@@ -105,7 +107,13 @@ func (r *report) writeMarkdown(w io.Writer) {
 	}
 	fmt.Fprintf(w, "Machine: %s, %d cores, %s, %s%s; load average %s when the run began\n\n",
 		r.Machine.CPU, r.Machine.Cores, r.Machine.Go, r.Machine.Kernel, src, r.Machine.LoadAverage)
-	fmt.Fprintf(w, "Load: %s; %s measured after %s of warm-up; the request is signed once per run and replayed.\n", r.LoadGen, r.Duration, r.Warmup)
+	measured := fmt.Sprintf("%s measured after %s of warm-up", r.Duration, r.Warmup)
+	if r.Slices > 1 {
+		measured = fmt.Sprintf("%s measured on each server after %s of warm-up, in %d slices of %s that alternate between the two\n"+
+			"(one each way in turn), so that the machine's drift from one minute to the next falls on both alike",
+			r.Duration, r.Warmup, r.Slices, r.Duration/time.Duration(r.Slices))
+	}
+	fmt.Fprintf(w, "Load: %s; %s; the request is signed once per run and replayed.\n", r.LoadGen, measured)
 	if r.Compare != nil {
 		fmt.Fprintln(w)
 		r.Compare.writeMarkdown(w)

@@ -29,6 +29,9 @@ type wrkLoad struct {
 	dir string
 }
 
+// keepsLatencies is false: wrk reports percentiles, not latencies, so its runs are not cut.
+func (w *wrkLoad) keepsLatencies() bool { return false }
+
 func (w *wrkLoad) describe() string {
 	return fmt.Sprintf("%s, %d threads, %d connections", w.version, w.threads, w.conns)
 }
