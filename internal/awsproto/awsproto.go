@@ -34,6 +34,14 @@ const (
 // ContentTypeJSON11 is awsJson1_1's content type.
 const ContentTypeJSON11 = "application/x-amz-json-1.1"
 
+// The Content-Type values of the answers, shared by every answer: net/http only reads them, and
+// a slice of capacity one is copied, not changed, by anything that appends to it.
+var (
+	jsonType   = []string{"application/json"}
+	json11Type = []string{ContentTypeJSON11}
+	xmlType    = []string{"text/xml"}
+)
+
 // Header names every answer carries.
 const (
 	HeaderRequestID = "X-Amzn-RequestId"
@@ -42,10 +50,12 @@ const (
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func write(w http.ResponseWriter, status int, contentType string, body []byte) {
+func write(w http.ResponseWriter, status int, contentType []string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	// Set directly in their canonical form: Header.Set canonicalises the key and allocates
+	// a slice for the value on every answer.
+	h["Content-Type"] = contentType
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
@@ -56,7 +66,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
 	if a, ok := v.(JSONAppender); ok {
 		b := a.AppendJSON(buf.AvailableBuffer())
-		write(w, status, "application/json", b)
+		write(w, status, jsonType, b)
 		// Keep the grown array for the next answer.
 		buf.Write(b)
 		return
@@ -67,7 +77,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		WriteJSONError(w, apierr.Of(err))
 		return
 	}
-	write(w, status, "application/json", bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	write(w, status, jsonType, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
 type jsonError struct {
@@ -80,7 +90,7 @@ func WriteJSONError(w http.ResponseWriter, e *apierr.Error) {
 	spec := e.Spec()
 	w.Header().Set(HeaderErrorType, spec.JSONType)
 	body, _ := json.Marshal(jsonError{Message: e.Text()})
-	write(w, spec.Status, "application/json", body)
+	write(w, spec.Status, jsonType, body)
 }
 
 // WriteError answers e in protocol p. xmlns is the query service's namespace (ignored for
@@ -109,7 +119,7 @@ func WriteJSON11Error(w http.ResponseWriter, e *apierr.Error) {
 	spec := e.Spec()
 	w.Header().Set(HeaderErrorType, spec.JSONType)
 	body, _ := json.Marshal(json11Error{Type: spec.JSONType, Message: e.Text()})
-	write(w, spec.Status, ContentTypeJSON11, body)
+	write(w, spec.Status, json11Type, body)
 }
 
 // WriteJSON11 answers an awsJson1_1 success with v encoded as JSON.
@@ -119,7 +129,7 @@ func WriteJSON11(w http.ResponseWriter, v any) {
 		WriteJSON11Error(w, apierr.Of(err))
 		return
 	}
-	write(w, http.StatusOK, ContentTypeJSON11, body)
+	write(w, http.StatusOK, json11Type, body)
 }
 
 type nativeSuccess struct {
@@ -147,7 +157,7 @@ func WriteNativeError(w http.ResponseWriter, e *apierr.Error) {
 	spec := e.Spec()
 	f.Error.Code, f.Error.Message = spec.NativeCode(), e.Text()
 	body, _ := json.Marshal(f)
-	write(w, spec.Status, "application/json", body)
+	write(w, spec.Status, jsonType, body)
 }
 
 // Namespaces of the query-protocol services.
@@ -232,7 +242,7 @@ func writeXML(w http.ResponseWriter, status int, v any) {
 			Message: apierr.Lookup(apierr.InternalFailure).Message}})
 		status = http.StatusInternalServerError
 	}
-	write(w, status, "text/xml", buf.Bytes())
+	write(w, status, xmlType, buf.Bytes())
 }
 
 // Timestamp formats a time as the query protocol's ISO 8601 (what IAM prints).

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
@@ -108,5 +109,38 @@ func benchmarkObserved(b *testing.B, withAudit bool) {
 	}
 	if err := trail.Flush(b.Context()); err != nil { // the records' writing is part of the price
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkReads measures DescribeUser and DescribeInstance in process, as the caller an
+// agent desktop or a provisioning script would be: an IAM user whose policy allows them. The
+// request is signed once and replayed.
+func BenchmarkReads(b *testing.B) {
+	e := newEnvConfig(b, server.Config{Logger: benchLogger})
+	admin := e.connect(e.root, "us-east-1")
+	inst := newInstance(b, admin, "bench", ctypes.DirectoryTypeSaml)
+	uid := newAgent(b, admin, inst, "agent1")
+	reader := e.newUser("reader", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Action":["connect:DescribeUser","connect:DescribeInstance"],"Resource":"*"}]}`)
+	for _, path := range []string{"/users/" + inst + "/" + uid, "/instance/" + inst} {
+		name := "DescribeUser"
+		if strings.HasPrefix(path, "/instance/") {
+			name = "DescribeInstance"
+		}
+		b.Run(name, func(b *testing.B) {
+			req := e.signed(b, "connect", "GET", path, "", reader)
+			serve := func() {
+				rec := httptest.NewRecorder()
+				e.handler.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%d %s", rec.Code, rec.Body)
+				}
+			}
+			serve()
+			b.ReportAllocs()
+			for b.Loop() {
+				serve()
+			}
+		})
 	}
 }

@@ -270,11 +270,19 @@ type service struct {
 	// target is an awsJson1_1 service's X-Amz-Target: the service shape's name, which the
 	// operation's follows after a dot; botocore prefixes it with the model's namespace.
 	target string
-	// actions are a query service's operations by name; routes a restJson1 service's, in
-	// table order.
+	// actions are a query service's operations by name; routes a restJson1 service's, by
+	// method and first path segment, in table order within each.
 	actions map[string]*Operation
-	routes  []*Operation
+	routes  map[routeKey][]*Operation
 }
+
+// routeKey picks the restJson1 operations a request may be: its method and its path's first
+// segment as sent (labelHead for the patterns that begin with a label, which any path's
+// first segment may fill).
+type routeKey struct{ method, head string }
+
+// labelHead is the routeKey head of patterns whose first segment is a label.
+const labelHead = "{}"
 
 // services are the services by credential-scope name, filled from the table.
 var services = map[string]*service{
@@ -313,7 +321,14 @@ func init() {
 				break
 			}
 		}
-		svc.routes = append(svc.routes, op)
+		key := routeKey{op.Method, op.segments[0].literal}
+		if op.segments[0].label {
+			key.head = labelHead
+		}
+		if svc.routes == nil {
+			svc.routes = map[routeKey][]*Operation{}
+		}
+		svc.routes[key] = append(svc.routes[key], op)
 	}
 }
 
@@ -429,17 +444,16 @@ func (svc *service) routeTarget(req *Request) (*Operation, error) {
 // from the path as sent and then unescaped, so an instance ARN's %2F stays inside its label.
 func (svc *service) routeREST(req *Request) (*Operation, error) {
 	parts := strings.Split(strings.TrimPrefix(req.URL.EscapedPath(), "/"), "/")
-	for _, op := range svc.routes {
-		if req.Method != op.Method {
-			continue
+	for _, head := range [...]string{parts[0], labelHead} {
+		for _, op := range svc.routes[routeKey{req.Method, head}] {
+			labels, ok := matchPath(op, parts)
+			if !ok {
+				continue
+			}
+			req.Labels = labels
+			req.info.Service, req.info.Operation = op.Service, op.Name
+			return op, nil
 		}
-		labels, ok := matchPath(op, parts)
-		if !ok {
-			continue
-		}
-		req.Labels = labels
-		req.info.Service, req.info.Operation = op.Service, op.Name
-		return op, nil
 	}
 	return nil, apierr.New(apierr.UnknownOperation, "Unknown operation %s %s", req.Method, req.URL.Path)
 }
@@ -453,15 +467,17 @@ func matchPath(op *Operation, parts []string) ([]string, bool) {
 	if len(parts) != len(op.segments) {
 		return nil, false
 	}
+	for i, seg := range op.segments { // the literals first: most candidates fail there, at no cost
+		if !seg.label && parts[i] != seg.literal {
+			return nil, false
+		}
+	}
 	var labels []string
 	if op.labels > 0 {
 		labels = make([]string, 0, op.labels)
 	}
 	for i, seg := range op.segments {
 		if !seg.label {
-			if parts[i] != seg.literal {
-				return nil, false
-			}
 			continue
 		}
 		v, err := url.PathUnescape(parts[i])
