@@ -651,3 +651,30 @@ func TestSlicesFlag(t *testing.T) {
 		t.Errorf("-slices 1 -duration 3m: %v (slices %d)", err, o.slices)
 	}
 }
+
+// The 1,000,000-user store is judged against the small one each against the bare handler
+// measured with it: a machine that slowed between the phases slows the bare handler too and
+// is not the store's doing; a store that slows connectfed alone is.
+func TestScaleVerdictGaugesTheMachine(t *testing.T) {
+	phaseOf := func(name string, cf, bare int64) phase {
+		fig := func(n int64) figures { return figures{loadResult: loadResult{Requests: n, Duration: time.Second}} }
+		return phase{Name: name, Rows: []row{{Scenario: "DescribeUser", Connectfed: fig(cf), Bare: fig(bare)}}}
+	}
+	scale := func(v []verdict) verdict {
+		for _, x := range v {
+			if strings.Contains(x.Target, "within 10% of the small store") {
+				return x
+			}
+		}
+		t.Fatalf("no verdict on the store's size in %v", v)
+		return verdict{}
+	}
+	slowMachine := report{Phases: []phase{phaseOf("small", 20000, 40000), phaseOf("1M", 10000, 20000)}}
+	if v := scale(slowMachine.verdicts()); !v.Met || !strings.Contains(v.Measured, "100.0% of it") || !strings.Contains(v.Measured, "50.0%") {
+		t.Errorf("the machine slowed, the store did not: %+v", v)
+	}
+	slowStore := report{Phases: []phase{phaseOf("small", 20000, 40000), phaseOf("1M", 16000, 40000)}}
+	if v := scale(slowStore.verdicts()); v.Met || !strings.Contains(v.Measured, "80.0% of it") {
+		t.Errorf("the store slowed connectfed alone: %+v", v)
+	}
+}

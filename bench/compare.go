@@ -2,10 +2,9 @@ package main
 
 // A/B comparison (-compare): two connectfed servers from the same binary, A with the run's
 // serve flags and B with the extra flags -compare gives, each scenario driven against them in
-// alternating slices (A B, B A, A B, ...) rather than one long run after the other. On a shared
-// machine whose speed drifts by 10-20% from one minute to the next, back-to-back runs cannot
-// tell a 5% difference; slices interleaved within seconds see the same drift on both sides.
-// This is how the harness prices a layer: -compare '--audit=false --metrics=false'.
+// alternating slices (alternate.go), and reported slice by slice: the spread of the rounds'
+// ratios says how far a difference of a few percent can be trusted. This is how the harness
+// prices a layer: -compare '--audit=false --metrics=false'.
 
 import (
 	"context"
@@ -111,7 +110,7 @@ func measureCompare(ctx context.Context, o options, load loadGen, bin, tmp strin
 	run := &compareRun{AFlags: strings.Join(aFlags, " "), BFlags: strings.Join(bFlags, " "), Slices: o.slices,
 		Slice: o.duration / time.Duration(o.slices)}
 	for _, sc := range o.only {
-		c, err := compareScenario(ctx, o, load, servers, fixtures, sc, run.Slice)
+		c, err := compareScenario(ctx, o, load, servers, fixtures, sc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.Name, err)
 		}
@@ -123,8 +122,7 @@ func measureCompare(ctx context.Context, o options, load loadGen, bin, tmp strin
 	return run, nil
 }
 
-func compareScenario(ctx context.Context, o options, load loadGen, servers []*proc, fixtures []fixture, sc scenario,
-	slice time.Duration) (comparison, error) {
+func compareScenario(ctx context.Context, o options, load loadGen, servers []*proc, fixtures []fixture, sc scenario) (comparison, error) {
 	targets := make([]target, 2)
 	for i, p := range servers {
 		t, _, err := answered(ctx, p, sc.path(fixtures[i]), fixtures[i].Session)
@@ -133,7 +131,7 @@ func compareScenario(ctx context.Context, o options, load loadGen, servers []*pr
 		}
 		targets[i] = t
 	}
-	parts, err := alternate(ctx, o, load, servers, targets, slice*time.Duration(o.slices), o.slices)
+	parts, err := alternate(ctx, o, load, servers, targets, o.duration, o.slices)
 	if err != nil {
 		return comparison{}, err
 	}

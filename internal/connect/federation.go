@@ -71,25 +71,18 @@ func (s *Service) GetFederationToken(ctx context.Context, c Caller, ref string) 
 
 	subject := token.Subject{AccountID: inst.AccountID, Region: inst.Region, InstanceID: inst.ID, UserID: u.ID,
 		AccessKeyID: c.Principal.AccessKeyID}
-	pair, err := s.tokens.Pair(subject, s.cfg.AccessTokenTTL, s.cfg.RefreshTokenTTL)
-	if err != nil {
-		return Federation{}, fmt.Errorf("connect: mint tokens: %w", err)
-	}
 	// The link carries a sign-in token of the pair's family, never the access token itself,
 	// which would then sit in browser histories and proxy logs.
-	signIn := pair.AccessClaims
-	signIn.Kind, signIn.ID = token.SignIn, ""
-	signIn.ExpiresAt = signIn.IssuedAt.Add(min(signInTTL, s.cfg.AccessTokenTTL))
-	link, err := s.tokens.Mint(signIn)
+	pair, err := s.tokens.Federation(subject, s.cfg.AccessTokenTTL, s.cfg.RefreshTokenTTL, min(signInTTL, s.cfg.AccessTokenTTL))
 	if err != nil {
-		return Federation{}, fmt.Errorf("connect: mint sign-in token: %w", err)
+		return Federation{}, fmt.Errorf("connect: mint tokens: %w", err)
 	}
 	return Federation{
 		AccessToken:            pair.Access,
 		AccessTokenExpiration:  pair.AccessClaims.ExpiresAt,
 		RefreshToken:           pair.Refresh,
 		RefreshTokenExpiration: pair.RefreshClaims.ExpiresAt,
-		SignInURL:              s.cfg.SignInBase + SignInPath + "?token=" + url.QueryEscape(link),
+		SignInURL:              s.cfg.SignInBase + SignInPath + "?token=" + url.QueryEscape(pair.SignIn),
 		UserARN:                userARN(inst, u.ID),
 		UserID:                 u.ID,
 	}, nil

@@ -237,6 +237,40 @@ func TestFamilies(t *testing.T) {
 	}
 }
 
+// Federation mints a new family's pair and a sign-in token of the same family and subject,
+// issued with them, with an id of its own and the lifetime asked; it refuses a sign-in
+// lifetime under a second. Pair mints no sign-in token.
+func TestFederationMintsASignInTokenOfThePairsFamily(t *testing.T) {
+	iss, _, _ := newTestIssuer(t)
+	p, err := iss.Federation(testSubject, 5*time.Minute, time.Hour, 90*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := iss.Verify(p.SignIn, SignIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FamilyID != p.AccessClaims.FamilyID || c.Subject() != testSubject || !c.IssuedAt.Equal(t0) ||
+		!c.ExpiresAt.Equal(t0.Add(90*time.Second)) {
+		t.Errorf("sign-in claims %+v, pair's access claims %+v", c, p.AccessClaims)
+	}
+	if c.ID == p.AccessClaims.ID || c.ID == p.RefreshClaims.ID || p.AccessClaims.ID == p.RefreshClaims.ID {
+		t.Errorf("ids: sign-in %q, access %q, refresh %q", c.ID, p.AccessClaims.ID, p.RefreshClaims.ID)
+	}
+	for tok, kind := range map[string]Kind{p.Access: Access, p.Refresh: Refresh} {
+		got, err := iss.Verify(tok, kind)
+		if err != nil || got.FamilyID != c.FamilyID {
+			t.Errorf("%v token: %+v, %v", kind, got, err)
+		}
+	}
+	if _, err := iss.Federation(testSubject, 5*time.Minute, time.Hour, time.Second-1); !errors.Is(err, ErrInvalidClaims) {
+		t.Errorf("a sign-in lifetime under a second: %v, want ErrInvalidClaims", err)
+	}
+	if p, err := iss.Pair(testSubject, time.Minute, time.Hour); err != nil || p.SignIn != "" {
+		t.Errorf("Pair: sign-in token %q, %v", p.SignIn, err)
+	}
+}
+
 func TestExpiryBoundary(t *testing.T) {
 	iss, _, clk := newTestIssuer(t)
 	clk.t = t0.Add(700 * time.Millisecond) // issued-at truncates to t0
