@@ -678,3 +678,20 @@ func TestScaleVerdictGaugesTheMachine(t *testing.T) {
 		t.Errorf("the store slowed connectfed alone: %+v", v)
 	}
 }
+
+// The open-loop tables say which store each row was measured on, as the closed-loop table does.
+func TestRatesTablesNameTheirStore(t *testing.T) {
+	rowOn := func(rate, found int) row {
+		return row{Scenario: "GetFederationToken", Rates: []rateRow{{Scenario: "GetFederationToken", Rate: rate}},
+			Sustained: &sustained{Scenario: "GetFederationToken", Connectfed: found, Bare: found + 1}}
+	}
+	r := report{Phases: []phase{{Name: "small store", Rows: []row{rowOn(5000, 7000)}}, {Name: "1M users", Rows: []row{rowOn(5000, 6000)}}}}
+	var out strings.Builder
+	r.writeRates(&out)
+	for _, want := range []string{"| small store | GetFederationToken | 5,000 | connectfed |", "| 1M users | GetFederationToken | 5,000 | connectfed |",
+		"| small store | GetFederationToken | 7,000/s | 7,001/s |", "| 1M users | GetFederationToken | 6,000/s | 6,001/s |"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in\n%s", want, out.String())
+		}
+	}
+}

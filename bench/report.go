@@ -254,39 +254,50 @@ func parseTable(md string) (*report, bool) {
 	return &prev, len(prev.Phases) > 0
 }
 
-// writeRates prints the open-loop runs (-rates) and the highest rates found (-find-rate).
+// writeRates prints the open-loop runs (-rates) and the highest rates found (-find-rate), each
+// row under the store of its phase.
 func (r *report) writeRates(w io.Writer) {
-	var rates []rateRow
-	var found []*sustained
+	type rated struct {
+		store string
+		rateRow
+	}
+	type found struct {
+		store string
+		*sustained
+	}
+	var rates []rated
+	var sustainedRates []found
 	for _, p := range r.Phases {
 		for _, x := range p.Rows {
-			rates = append(rates, x.Rates...)
+			for _, rr := range x.Rates {
+				rates = append(rates, rated{p.Name, rr})
+			}
 			if x.Sustained != nil {
-				found = append(found, x.Sustained)
+				sustainedRates = append(sustainedRates, found{p.Name, x.Sustained})
 			}
 		}
 	}
 	if len(rates) > 0 {
 		fmt.Fprintln(w, "Open loop (vegeta; requests leave on schedule whatever the answers, so queueing shows in the latencies):")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| Scenario | Offered/s | Server | Achieved/s | p50 | p99 | p99.9 | Errors | p99 connectfed/bare |")
-		fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| Store | Scenario | Offered/s | Server | Achieved/s | p50 | p99 | p99.9 | Errors | p99 connectfed/bare |")
+		fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
 		for _, x := range rates {
-			fmt.Fprintf(w, "| %s | %s | connectfed | %s | %s | %s | %s | %s | %.2f |\n", x.Scenario, thousands(x.Rate),
+			fmt.Fprintf(w, "| %s | %s | %s | connectfed | %s | %s | %s | %s | %s | %.2f |\n", x.store, x.Scenario, thousands(x.Rate),
 				thousands(int(x.Connectfed.Achieved)), ms(x.Connectfed.P50), ms(x.Connectfed.P99), ms(x.Connectfed.P999),
 				thousands(int(x.Connectfed.Errors)), x.P99Ratio())
-			fmt.Fprintf(w, "| | | bare | %s | %s | %s | %s | %s | |\n", thousands(int(x.Bare.Achieved)), ms(x.Bare.P50),
+			fmt.Fprintf(w, "| | | | bare | %s | %s | %s | %s | %s | |\n", thousands(int(x.Bare.Achieved)), ms(x.Bare.P50),
 				ms(x.Bare.P99), ms(x.Bare.P999), thousands(int(x.Bare.Errors)))
 		}
 		fmt.Fprintln(w)
 	}
-	if len(found) > 0 {
+	if len(sustainedRates) > 0 {
 		fmt.Fprintln(w, "Highest open-loop rate with p99 under the bound and no errors (-find-rate):")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| Scenario | connectfed | bare |")
-		fmt.Fprintln(w, "|---|---:|---:|")
-		for _, f := range found {
-			fmt.Fprintf(w, "| %s | %s/s | %s/s |\n", f.Scenario, thousands(f.Connectfed), thousands(f.Bare))
+		fmt.Fprintln(w, "| Store | Scenario | connectfed | bare |")
+		fmt.Fprintln(w, "|---|---|---:|---:|")
+		for _, f := range sustainedRates {
+			fmt.Fprintf(w, "| %s | %s | %s/s | %s/s |\n", f.store, f.Scenario, thousands(f.Connectfed), thousands(f.Bare))
 		}
 		fmt.Fprintln(w)
 	}
