@@ -124,6 +124,8 @@ net/http server answering the same bytes. Prints a Markdown table for bench/RESU
                                  # the trail's and the metrics' price, in alternating slices
   go run ./bench -rates 5000 -find-rate   # also open loop at 5,000/s, and each server's highest rate
   go run ./bench -replicas       # also 1 and 2 replicas on PostgreSQL behind a load balancer
+  go run ./bench -scenarios GetFederationToken -bare-work 14us
+                                 # the ratio a handler of 14 µs of CPU would score on this machine
 
 Flags:
 `)
