@@ -277,12 +277,8 @@ type service struct {
 }
 
 // routeKey picks the restJson1 operations a request may be: its method and its path's first
-// segment as sent (labelHead for the patterns that begin with a label, which any path's
-// first segment may fill).
+// segment as sent, a literal in every pattern of the table (init makes sure).
 type routeKey struct{ method, head string }
-
-// labelHead is the routeKey head of patterns whose first segment is a label.
-const labelHead = "{}"
 
 // services are the services by credential-scope name, filled from the table.
 var services = map[string]*service{
@@ -321,10 +317,10 @@ func init() {
 				break
 			}
 		}
-		key := routeKey{op.Method, op.segments[0].literal}
 		if op.segments[0].label {
-			key.head = labelHead
+			panic("awsapi: " + op.Name + "'s path " + op.Path + " begins with a label: routes are found by their first segment")
 		}
+		key := routeKey{op.Method, op.segments[0].literal}
 		if svc.routes == nil {
 			svc.routes = map[routeKey][]*Operation{}
 		}
@@ -444,16 +440,14 @@ func (svc *service) routeTarget(req *Request) (*Operation, error) {
 // from the path as sent and then unescaped, so an instance ARN's %2F stays inside its label.
 func (svc *service) routeREST(req *Request) (*Operation, error) {
 	parts := strings.Split(strings.TrimPrefix(req.URL.EscapedPath(), "/"), "/")
-	for _, head := range [...]string{parts[0], labelHead} {
-		for _, op := range svc.routes[routeKey{req.Method, head}] {
-			labels, ok := matchPath(op, parts)
-			if !ok {
-				continue
-			}
-			req.Labels = labels
-			req.info.Service, req.info.Operation = op.Service, op.Name
-			return op, nil
+	for _, op := range svc.routes[routeKey{req.Method, parts[0]}] {
+		labels, ok := matchPath(op, parts)
+		if !ok {
+			continue
 		}
+		req.Labels = labels
+		req.info.Service, req.info.Operation = op.Service, op.Name
+		return op, nil
 	}
 	return nil, apierr.New(apierr.UnknownOperation, "Unknown operation %s %s", req.Method, req.URL.Path)
 }
