@@ -167,9 +167,6 @@ var (
 	originPages  = pageSize{max: 25, byDefault: 25}
 )
 
-// listInstancePage lists one page of what an instance holds (users, profiles, groups,
-// origins): the instance named by ref, the page NextToken and MaxResults ask for, and each
-// item's view.
 // instancePage is the instance a listing of it names and the page it asks for.
 func (s *Service) instancePage(ctx context.Context, c Caller, ref, nextToken string, maxResults int, size pageSize) (store.Instance, store.Page, error) {
 	inst, err := s.instance(ctx, c, instanceRef(ref))
@@ -180,6 +177,8 @@ func (s *Service) instancePage(ctx context.Context, c Caller, ref, nextToken str
 	return inst, p, err
 }
 
+// listInstancePage lists one page of what an instance holds (profiles, groups, origins): the
+// instance named by ref, the page NextToken and MaxResults ask for, and each item's view.
 func listInstancePage[T, V any](ctx context.Context, s *Service, c Caller, ref, nextToken string, maxResults int, size pageSize,
 	what string, list func(ctx context.Context, instanceID string, p store.Page) ([]T, error), key func(T) string,
 	view func(store.Instance, T) V) (Page[V], error) {

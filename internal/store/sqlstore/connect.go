@@ -204,8 +204,8 @@ func scanConnectUser(sc interface{ Scan(...any) error }) (store.ConnectUser, err
 }
 
 // CreateConnectUser implements store.Store. Details is stored byte for byte; nil and empty
-// Details both come back as nil.
-// The creation is announced (the replicas' cached listings of the instance hold it not).
+// Details both come back as nil. The creation is announced: other replicas cache the
+// instance's listings, which now lack the user.
 func (s *Store) CreateConnectUser(ctx context.Context, u store.ConnectUser) error {
 	return s.changeTx(ctx, "create connect user", store.Change{Kind: store.ChangedConnectUser, InstanceID: u.InstanceID, ID: u.ID}, func(q querier) error {
 		_, err := s.exec(ctx, q, `INSERT INTO connect_users (instance_id, id, username, details, password_hash, created_at, updated_at)
