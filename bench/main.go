@@ -204,6 +204,15 @@ func defaultPostgres() string {
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
+// slicesWith is how many slices load cuts each closed-loop measurement into: -slices, or one
+// run each where it keeps no latencies to merge (wrk).
+func (o options) slicesWith(load loadGen) int {
+	if !load.keepsLatencies() {
+		return 1
+	}
+	return o.slices
+}
+
 // compareFlags are -compare's serve flags, split as a shell would split plain words.
 func (o options) compareFlags() []string { return strings.Fields(o.compare) }
 
@@ -261,9 +270,7 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 	}
 	rep := report{Command: commandLine(), Machine: describeMachine(ctx), LoadGen: load.describe(),
 		Duration: o.duration, Warmup: o.warmup, Connections: o.connections, BareWork: o.bareWork}
-	if rep.Slices = o.slices; !load.keepsLatencies() {
-		rep.Slices = 1
-	}
+	rep.Slices = o.slicesWith(load)
 	if o.previous != "" {
 		if rep.previous, err = readPrevious(o.previous); err != nil {
 			return err

@@ -169,11 +169,7 @@ func (t target) at(endpoint string) (target, error) {
 // slices (one run each after the other where the generator keeps no latencies to merge), and
 // returns each server's figures: its slices as one run, and its peak RSS over them.
 func measureInTurn(ctx context.Context, o options, load loadGen, procs []*proc, targets []target) ([]figures, error) {
-	n := o.slices
-	if !load.keepsLatencies() {
-		n = 1
-	}
-	parts, err := alternate(ctx, o, load, procs, targets, o.duration, n)
+	parts, err := alternate(ctx, o, load, procs, targets, o.duration, o.slicesWith(load))
 	if err != nil {
 		return nil, err
 	}

@@ -372,7 +372,7 @@ func (r *report) verdicts() []verdict {
 	if len(r.Phases) > 1 {
 		for _, big := range r.Phases[1].Rows {
 			small, ok := find(r.Phases[0], big.Scenario)
-			if !ok || small.Connectfed.RPS() == 0 || small.Ratio() == 0 {
+			if !ok || small.Ratio() == 0 {
 				continue
 			}
 			// Each phase's throughput is taken against the bare handler measured in turn with
