@@ -307,3 +307,17 @@ func signableHeader(name, value string) bool {
 	}
 	return strings.TrimSpace(value) == strings.Trim(value, " \t") && strings.Trim(value, " \t") == strings.Trim(value, " ")
 }
+
+// FuzzAppendTrimmed holds appendTrimmed's shortcut for plain values to the folding loop, over
+// the value as strings.Trim trims it.
+func FuzzAppendTrimmed(f *testing.F) {
+	for _, v := range []string{"", " ", "a  b", "\tx\t", "value1\r\n  value2\n\tvalue3", "a \r\n b", "a b c", "  ", "a\tb", "x \n"} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		want := string(appendFolded([]byte("p:"), strings.Trim(v, " \t\r\n")))
+		if got := string(appendTrimmed([]byte("p:"), v)); got != want {
+			t.Errorf("appendTrimmed(%q) = %q, want %q", v, got, want)
+		}
+	})
+}
