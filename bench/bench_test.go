@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -420,6 +422,92 @@ func TestAttackKeepsTheRateAndCountsErrors(t *testing.T) {
 	}
 }
 
+// The open loop at a fixed rate alternates between the two servers as the closed loop does
+// (A, B, B, A), and each server's slices merge into its row.
+func TestRatesAlternate(t *testing.T) {
+	var mu sync.Mutex
+	var arrivals []string
+	serverNamed := func(name string) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			mu.Lock()
+			arrivals = append(arrivals, name)
+			mu.Unlock()
+			w.Write([]byte("ok"))
+		}))
+	}
+	a, b := serverNamed("a"), serverNamed("b")
+	defer a.Close()
+	defer b.Close()
+	ta, err := signedTarget(t.Context(), a.URL, "/x", aws.Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := ta.at(b.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs := []*proc{{name: "a", cmd: &exec.Cmd{Process: self}}, {name: "b", cmd: &exec.Cmd{Process: self}}}
+	o := options{rates: []int{100}, duration: time.Second, slices: 2}
+	rows, _, err := ratesOf(t.Context(), o, "X", procs, func() (target, target, error) { return ta, tb, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The turns, each run of arrivals at one server: a's slice, b's two, a's second.
+	var turns []string
+	for _, name := range arrivals {
+		if len(turns) == 0 || turns[len(turns)-1] != name {
+			turns = append(turns, name)
+		}
+	}
+	if got := strings.Join(turns, " "); got != "a b a" {
+		t.Errorf("servers in turn %q, want \"a b a\" (a, b, b, a)", got)
+	}
+	r := rows[0]
+	for name, f := range map[string]rateFigures{"a": r.Connectfed, "b": r.Bare} {
+		// Two half-second slices at 100/s: up to 100 requests, fewer if the pacer is starved.
+		if f.Requests < 50 || f.Requests > 102 || f.Errors != 0 || f.P50 <= 0 || f.P99 < f.P50 || f.Achieved <= 0 {
+			t.Errorf("%s: %+v", name, f)
+		}
+	}
+}
+
+// Slices of the open loop to one server go over the connections the earlier slices opened.
+func TestOpenLoadKeepsItsConnections(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, r.Context().Value(connKey{}))
+	}))
+	srv.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, conns.Add(1))
+	}
+	srv.Start()
+	defer srv.Close()
+	tgt, err := signedTarget(t.Context(), srv.URL, "/x", aws.Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newOpenLoad(20)
+	defer l.close()
+	for i := range 2 {
+		if res, err := l.run(t.Context(), tgt, 200*time.Millisecond); err != nil || res.Requests == 0 || res.Errors != 0 {
+			t.Fatalf("slice %d: %+v, %v", i, res, err)
+		}
+		if i == 0 && conns.Load() == 0 {
+			t.Fatal("no connection in the first slice")
+		}
+	}
+	// At 20 a second, answered at once, one connection carries every request of both slices.
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for two slices, want the first slice's one", n)
+	}
+}
+
+type connKey struct{}
+
 // A server that refuses everything sustains no rate (the search halves down to nothing); one
 // that answers everything, every rate probed.
 func TestFindRate(t *testing.T) {
@@ -685,10 +773,12 @@ func TestRatesTablesNameTheirStore(t *testing.T) {
 		return row{Scenario: "GetFederationToken", Rates: []rateRow{{Scenario: "GetFederationToken", Rate: rate}},
 			Sustained: &sustained{Scenario: "GetFederationToken", Connectfed: found, Bare: found + 1}}
 	}
-	r := report{Phases: []phase{{Name: "small store", Rows: []row{rowOn(5000, 7000)}}, {Name: "1M users", Rows: []row{rowOn(5000, 6000)}}}}
+	r := report{Phases: []phase{{Name: "small store", Rows: []row{rowOn(5000, 7000)}}, {Name: "1M users", Rows: []row{rowOn(5000, 6000)}}},
+		Duration: 10 * time.Second, RateSlices: 10}
 	var out strings.Builder
 	r.writeRates(&out)
-	for _, want := range []string{"| small store | GetFederationToken | 5,000 | connectfed |", "| 1M users | GetFederationToken | 5,000 | connectfed |",
+	for _, want := range []string{"each rate for 10s on each server, in 10 slices that alternate",
+		"| small store | GetFederationToken | 5,000 | connectfed |", "| 1M users | GetFederationToken | 5,000 | connectfed |",
 		"| small store | GetFederationToken | 7,000/s | 7,001/s |", "| 1M users | GetFederationToken | 6,000/s | 6,001/s |"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in\n%s", want, out.String())

@@ -271,6 +271,9 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 	rep := report{Command: commandLine(), Machine: describeMachine(ctx), LoadGen: load.describe(),
 		Duration: o.duration, Warmup: o.warmup, Connections: o.connections, BareWork: o.bareWork}
 	rep.Slices = o.slicesWith(load)
+	if len(o.rates) > 0 {
+		rep.RateSlices = o.slices // vegeta keeps every latency: the open loop is always sliced
+	}
 	if o.previous != "" {
 		if rep.previous, err = readPrevious(o.previous); err != nil {
 			return err

@@ -13,6 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"slices"
 	"time"
 
@@ -58,46 +60,101 @@ type sustained struct {
 // of 51,200 a second, past what either server here sustains.
 const maxWorkers = 512
 
-// attack drives t at rate requests a second for d.
+// attack drives t at rate requests a second for d, on connections of its own.
 func attack(ctx context.Context, t target, rate int, d time.Duration) (rateFigures, error) {
-	atk := vegeta.NewAttacker(vegeta.KeepAlive(true), vegeta.Timeout(requestTimeout), vegeta.Connections(maxWorkers),
-		vegeta.Workers(64), vegeta.MaxWorkers(maxWorkers))
+	c := newOpenLoopClient()
+	defer c.CloseIdleConnections()
+	res, err := attackWith(ctx, c, t, rate, d)
+	return rateFiguresOf(res), err
+}
+
+// newOpenLoopClient is an HTTP client as vegeta's attacker makes one with keep-alive, up to
+// maxWorkers connections and requestTimeout, to be handed to one attacker after another: a
+// vegeta attacker stops for good at the end of its run, but its client's connections need not.
+func newOpenLoopClient() *http.Client {
+	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
+	return &http.Client{Timeout: requestTimeout, Transport: &http.Transport{DialContext: dialer.DialContext,
+		MaxIdleConnsPerHost: maxWorkers}}
+}
+
+// attackWith drives t at rate requests a second for d over c's connections, which outlive the
+// run. The result's Duration is the span from the first request sent to the last answer.
+func attackWith(ctx context.Context, c *http.Client, t target, rate int, d time.Duration) (loadResult, error) {
+	atk := vegeta.NewAttacker(vegeta.Client(c), vegeta.Workers(64), vegeta.MaxWorkers(maxWorkers))
 	tgt := vegeta.Target{Method: "GET", URL: t.url.String(), Header: t.header}
 	results := atk.Attack(vegeta.NewStaticTargeter(tgt), vegeta.Rate{Freq: rate, Per: time.Second}, d, "bench")
 	var (
-		f         rateFigures
-		latencies = make([]time.Duration, 0, int(float64(rate)*d.Seconds())+1)
-		first     time.Time
-		last      time.Time
+		res         loadResult
+		first, last time.Time
 	)
+	res.latencies = make([]time.Duration, 0, int(float64(rate)*d.Seconds())+1)
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()
-	for res := range results {
-		f.Requests++
-		if res.Error != "" || res.Code < 200 || res.Code > 299 {
-			f.Errors++
+	for r := range results {
+		res.Requests++
+		if r.Error != "" || r.Code < 200 || r.Code > 299 {
+			res.Errors++
 		}
-		latencies = append(latencies, res.Latency)
-		if first.IsZero() || res.Timestamp.Before(first) {
-			first = res.Timestamp
+		res.latencies = append(res.latencies, r.Latency)
+		if first.IsZero() || r.Timestamp.Before(first) {
+			first = r.Timestamp
 		}
-		if end := res.End(); end.After(last) {
+		if end := r.End(); end.After(last) {
 			last = end
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return f, err
+		return res, err
 	}
-	if f.Requests == 0 {
-		return f, errors.New("no request was sent")
+	if res.Requests == 0 {
+		return res, errors.New("no request was sent")
 	}
-	slices.Sort(latencies)
-	f.P50, f.P99, f.P999 = percentile(latencies, 50), percentile(latencies, 99), percentile(latencies, 99.9)
-	if span := last.Sub(first); span > 0 {
-		f.Achieved = float64(f.Requests-f.Errors) / span.Seconds()
-	}
-	return f, nil
+	slices.Sort(res.latencies)
+	res.setPercentiles(res.latencies)
+	res.Duration = last.Sub(first)
+	return res, nil
 }
+
+// rateFiguresOf is an open-loop run (or its slices merged) as the report shows it.
+func rateFiguresOf(r loadResult) rateFigures {
+	f := rateFigures{Requests: r.Requests, Errors: r.Errors, P50: r.P50, P99: r.P99, P999: r.P999}
+	if r.Duration > 0 {
+		f.Achieved = float64(r.Requests-r.Errors) / r.Duration.Seconds()
+	}
+	return f
+}
+
+// openLoad is the open loop at a fixed rate as a load generator, so that connectfed and the
+// bare server are measured in alternating slices (alternate.go) as the closed loop is: a p99
+// of 1-3 ms moves with the machine from one second to the next as much as throughput does.
+// Each server keeps its connections from one slice to the next.
+type openLoad struct {
+	rate    int
+	clients map[string]*http.Client // by the target's host
+}
+
+func newOpenLoad(rate int) *openLoad {
+	return &openLoad{rate: rate, clients: map[string]*http.Client{}}
+}
+
+func (l *openLoad) run(ctx context.Context, t target, d time.Duration) (loadResult, error) {
+	c := l.clients[t.url.Host]
+	if c == nil {
+		c = newOpenLoopClient()
+		l.clients[t.url.Host] = c
+	}
+	return attackWith(ctx, c, t, l.rate, d)
+}
+
+// close closes the connections kept for the next slice.
+func (l *openLoad) close() {
+	for _, c := range l.clients {
+		c.CloseIdleConnections()
+	}
+}
+
+func (l *openLoad) describe() string     { return fmt.Sprintf("vegeta at %d requests/s", l.rate) }
+func (l *openLoad) keepsLatencies() bool { return true }
 
 // rateCeiling is where -find-rate stops doubling: far past what one machine serves.
 const rateCeiling = 1_000_000
@@ -145,11 +202,11 @@ func findRate(ctx context.Context, t target, start, ceiling int, maxP99, probe t
 	return good, nil
 }
 
-// ratesOf runs the fixed rates of o on connectfed and the bare server, one after the other at
-// each rate, and searches their highest rates when asked. sign signs the request anew for
-// each run: a signature is good for the server's clock skew (5 minutes), and the runs together
-// can outlast it.
-func ratesOf(ctx context.Context, o options, scenario string, sign func() (cf, bare target, err error)) ([]rateRow, *sustained, error) {
+// ratesOf runs the fixed rates of o on connectfed and the bare server (procs, in that order),
+// in alternating slices at each rate, and searches their highest rates when asked. sign signs
+// the request anew for each run: a signature is good for the server's clock skew (5 minutes),
+// and the runs together may take longer.
+func ratesOf(ctx context.Context, o options, scenario string, procs []*proc, sign func() (cf, bare target, err error)) ([]rateRow, *sustained, error) {
 	var rows []rateRow
 	for _, rate := range o.rates {
 		r := rateRow{Scenario: scenario, Rate: rate}
@@ -157,12 +214,15 @@ func ratesOf(ctx context.Context, o options, scenario string, sign func() (cf, b
 		if err != nil {
 			return nil, nil, err
 		}
-		if r.Connectfed, err = attack(ctx, cf, rate, o.duration); err != nil {
-			return nil, nil, fmt.Errorf("connectfed at %d/s: %w", rate, err)
+		load := newOpenLoad(rate)
+		parts, err := alternate(ctx, o, load, procs, []target{cf, bare}, o.duration, o.slicesWith(load))
+		load.close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("open loop at %d/s: %w", rate, err)
 		}
-		if r.Bare, err = attack(ctx, bare, rate, o.duration); err != nil {
-			return nil, nil, fmt.Errorf("bare at %d/s: %w", rate, err)
-		}
+		cfRun, _ := merged(parts[0])
+		bareRun, _ := merged(parts[1])
+		r.Connectfed, r.Bare = rateFiguresOf(cfRun), rateFiguresOf(bareRun)
 		rows = append(rows, r)
 	}
 	if !o.findRate {

@@ -93,7 +93,7 @@ func openLoopScenario(ctx context.Context, o options, cf *proc, bare *bareLaunch
 		bt, err := t.at(bp.endpoint)
 		return t, bt, err
 	}
-	if r.Rates, r.Sustained, err = ratesOf(ctx, o, sc.Name, sign); err != nil {
+	if r.Rates, r.Sustained, err = ratesOf(ctx, o, sc.Name, []*proc{cf, bp}, sign); err != nil {
 		return err
 	}
 	return bp.stop()

@@ -71,6 +71,8 @@ type report struct {
 	Connections int           `json:"connections"`
 	// Slices is how many alternating slices each closed-loop measurement was cut into.
 	Slices int `json:"slices,omitempty"`
+	// RateSlices is the same for each open-loop rate (-rates).
+	RateSlices int `json:"rateSlices,omitempty"`
 	// BareWork is -bare-work: the bare handler's CPU per request, when it is a probe.
 	BareWork time.Duration `json:"bareWorkNs,omitempty"`
 	Phases   []phase       `json:"phases"`
@@ -278,7 +280,11 @@ func (r *report) writeRates(w io.Writer) {
 		}
 	}
 	if len(rates) > 0 {
-		fmt.Fprintln(w, "Open loop (vegeta; requests leave on schedule whatever the answers, so queueing shows in the latencies):")
+		how := "requests leave on schedule whatever the answers, so queueing shows in the latencies"
+		if r.RateSlices > 1 {
+			how += fmt.Sprintf("; each rate for %s on each server, in %d slices that alternate between the two", r.Duration, r.RateSlices)
+		}
+		fmt.Fprintf(w, "Open loop (vegeta; %s):\n", how)
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "| Store | Scenario | Offered/s | Server | Achieved/s | p50 | p99 | p99.9 | Errors | p99 connectfed/bare |")
 		fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
