@@ -317,8 +317,8 @@ func appendValues(b []byte, vals []string) []byte {
 func appendTrimmed(b []byte, v string) []byte {
 	v = trimSpace(v)
 	if plain(v) {
-		// Nearly every value: a session token, a date, an SDK's ids. One scan without
-		// appending byte by byte costs a third of the folding loop below.
+		// Nearly every value: a session token, a date, an SDK's ids. They are copied whole
+		// after one scan, where the folding loop below appends them a byte at a time.
 		return append(b, v...)
 	}
 	return appendFolded(b, v)
