@@ -490,17 +490,17 @@ func TestOpenLoadKeepsItsConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newOpenLoad(20)
+	l := newOpenLoad(10)
 	defer l.close()
 	for i := range 2 {
-		if res, err := l.run(t.Context(), tgt, 200*time.Millisecond); err != nil || res.Requests == 0 || res.Errors != 0 {
+		if res, err := l.run(t.Context(), tgt, 300*time.Millisecond); err != nil || res.Requests == 0 || res.Errors != 0 {
 			t.Fatalf("slice %d: %+v, %v", i, res, err)
 		}
 		if i == 0 && conns.Load() == 0 {
 			t.Fatal("no connection in the first slice")
 		}
 	}
-	// At 20 a second, answered at once, one connection carries every request of both slices.
+	// At 10 a second, answered at once, one connection carries every request of both slices.
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections for two slices, want the first slice's one", n)
 	}
