@@ -535,6 +535,68 @@ func TestFindRate(t *testing.T) {
 	}
 }
 
+// The search doubles until a rate fails, then halves the gap five times: against a server
+// that holds up to 5,300/s, 1,000 2,000 4,000 8,000 (fails) 6,000 5,000 5,500 5,250 5,375.
+func TestRateSearchSteps(t *testing.T) {
+	s := newRateSearch(1000, 1_000_000)
+	var probed []int
+	for !s.done {
+		rate := s.next()
+		probed = append(probed, rate)
+		s.record(rate <= 5300)
+	}
+	if got, want := fmt.Sprint(probed), "[1000 2000 4000 8000 6000 5000 5500 5250 5375]"; got != want {
+		t.Errorf("probed %s, want %s", got, want)
+	}
+	if s.good != 5250 {
+		t.Errorf("found %d/s, want 5250", s.good)
+	}
+}
+
+// Two servers' searches take turns probe by probe (A B, B A, ...), rather than one whole
+// search after the other.
+func TestFindRatesTakeTurns(t *testing.T) {
+	var mu sync.Mutex
+	var arrivals []string
+	serverNamed := func(name string, code int) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			mu.Lock()
+			arrivals = append(arrivals, name)
+			mu.Unlock()
+			w.WriteHeader(code)
+		}))
+	}
+	refuse, ok := serverNamed("refuse", http.StatusServiceUnavailable), serverNamed("ok", http.StatusOK)
+	defer refuse.Close()
+	defer ok.Close()
+	tr, err := signedTarget(t.Context(), refuse.URL, "/x", aws.Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := tr.at(ok.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := findRates(t.Context(), []target{tr, to}, 50, 200, time.Second, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found[0] != 0 || found[1] != 200 {
+		t.Errorf("found %v, want [0 200]", found)
+	}
+	// ok's search (50, 100, 200/s) ends in round three; refuse's (50, 25, 12, 6, 3, 1/s) goes
+	// on: ok's probes come between refuse's.
+	var turns []string
+	for _, name := range arrivals {
+		if len(turns) == 0 || turns[len(turns)-1] != name {
+			turns = append(turns, name)
+		}
+	}
+	if got, want := strings.Join(turns, " "), "refuse ok refuse ok refuse"; got != want {
+		t.Errorf("probes in turn %q, want %q", got, want)
+	}
+}
+
 func TestParseRates(t *testing.T) {
 	if got, err := parseRates(" 1000, 5000,"); err != nil || !slices.Equal(got, []int{1000, 5000}) {
 		t.Errorf("parseRates = %v, %v", got, err)

@@ -160,46 +160,90 @@ func (l *openLoad) keepsLatencies() bool { return true }
 const rateCeiling = 1_000_000
 
 // findRate is the highest rate at which t keeps p99 under maxP99 with no errors and answers at
-// least 95% of the offered rate: the rate doubles from start until a probe fails (or would pass
-// ceiling), then the gap is halved five times. Each probe runs for probe.
+// least 95% of the offered rate (see rateSearch). Each probe runs for probe.
 func findRate(ctx context.Context, t target, start, ceiling int, maxP99, probe time.Duration) (int, error) {
-	holds := func(rate int) (bool, error) {
-		f, err := attack(ctx, t, rate, probe)
-		if err != nil {
-			return false, err
-		}
-		return f.Errors == 0 && f.P99 < maxP99 && f.Achieved >= 0.95*float64(rate), nil
+	found, err := findRates(ctx, []target{t}, start, ceiling, maxP99, probe)
+	if err != nil {
+		return 0, err
 	}
-	good, bad := 0, start
-	for {
-		ok, err := holds(bad)
-		if err != nil {
-			return 0, err
+	return found[0], nil
+}
+
+// findRates is findRate for each of targets, their searches taking turns probe by probe (A B,
+// B A, ...), as the fixed rates' slices do, so that the machine's drift over the minute or two
+// of a search falls on every server alike.
+func findRates(ctx context.Context, targets []target, start, ceiling int, maxP99, probe time.Duration) ([]int, error) {
+	searches := make([]*rateSearch, len(targets))
+	for i := range searches {
+		searches[i] = newRateSearch(start, ceiling)
+	}
+	for round := 0; ; round++ {
+		probed := false
+		for k := range targets {
+			i := k
+			if round%2 == 1 {
+				i = len(targets) - 1 - k
+			}
+			s := searches[i]
+			if s.done {
+				continue
+			}
+			rate := s.next()
+			f, err := attack(ctx, targets[i], rate, probe)
+			if err != nil {
+				return nil, fmt.Errorf("probe at %d/s: %w", rate, err)
+			}
+			s.record(f.Errors == 0 && f.P99 < maxP99 && f.Achieved >= 0.95*float64(rate))
+			probed = true
 		}
-		if !ok {
+		if !probed {
 			break
 		}
-		good, bad = bad, bad*2
-		if bad > ceiling {
-			return good, nil
-		}
 	}
-	for range 5 {
-		mid := (good + bad) / 2
-		if mid == good {
-			break
-		}
-		ok, err := holds(mid)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			good = mid
-		} else {
-			bad = mid
-		}
+	found := make([]int, len(searches))
+	for i, s := range searches {
+		found[i] = s.good
 	}
-	return good, nil
+	return found, nil
+}
+
+// rateSearch is the search for a server's highest rate, a probe at a time: the rate doubles
+// from start until a probe fails (or the next would pass ceiling), then the gap between the
+// last rate held and the first failed is halved up to five times.
+type rateSearch struct {
+	good, bad, ceiling int // good: the highest rate held so far; bad: the lowest failed, or next to try
+	doubling           bool
+	halvings           int
+	done               bool
+}
+
+func newRateSearch(start, ceiling int) *rateSearch {
+	return &rateSearch{bad: start, ceiling: ceiling, doubling: true}
+}
+
+// next is the rate to probe next.
+func (s *rateSearch) next() int {
+	if s.doubling {
+		return s.bad
+	}
+	return (s.good + s.bad) / 2
+}
+
+// record takes whether the rate next gave held.
+func (s *rateSearch) record(held bool) {
+	switch {
+	case s.doubling && held:
+		s.good, s.bad = s.bad, s.bad*2
+		s.done = s.bad > s.ceiling
+		return
+	case s.doubling:
+		s.doubling = false
+	case held:
+		s.good, s.halvings = s.next(), s.halvings+1
+	default:
+		s.bad, s.halvings = s.next(), s.halvings+1
+	}
+	s.done = s.halvings == 5 || s.next() == s.good
 }
 
 // ratesOf runs the fixed rates of o on connectfed and the bare server (procs, in that order),
@@ -228,19 +272,14 @@ func ratesOf(ctx context.Context, o options, scenario string, procs []*proc, sig
 	if !o.findRate {
 		return rows, nil, nil
 	}
-	s := &sustained{Scenario: scenario}
-	cf, bare, err := sign()
+	cf, bare, err := sign() // both searches take a minute or two: within the signature's five
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.Connectfed, err = findRate(ctx, cf, 1000, rateCeiling, o.maxP99, o.probe); err != nil {
-		return nil, nil, fmt.Errorf("connectfed's highest rate: %w", err)
+	found, err := findRates(ctx, []target{cf, bare}, 1000, rateCeiling, o.maxP99, o.probe)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the highest rates: %w", err)
 	}
-	if cf, bare, err = sign(); err != nil {
-		return nil, nil, err
-	}
-	if s.Bare, err = findRate(ctx, bare, 1000, rateCeiling, o.maxP99, o.probe); err != nil {
-		return nil, nil, fmt.Errorf("the bare handler's highest rate: %w", err)
-	}
+	s := &sustained{Scenario: scenario, Connectfed: found[0], Bare: found[1]}
 	return rows, s, nil
 }
