@@ -216,11 +216,7 @@ func TestCPUTimeGrowsWithWork(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc here:", err)
 	}
-	self, err := os.FindProcess(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{name: "self", cmd: &exec.Cmd{Process: self}}
+	p := selfProcs(t, "self")[0]
 	before, err := p.cpuTime()
 	if err != nil {
 		t.Fatal(err)
@@ -422,20 +418,56 @@ func TestAttackKeepsTheRateAndCountsErrors(t *testing.T) {
 	}
 }
 
+// selfProcs are procs named names that are all this test process: alternate reads their CPU
+// time, liveness and peak RSS from /proc as it does a server's.
+func selfProcs(t *testing.T, names ...string) []*proc {
+	t.Helper()
+	self, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs := make([]*proc, len(names))
+	for i, name := range names {
+		procs[i] = &proc{name: name, cmd: &exec.Cmd{Process: self}}
+	}
+	return procs
+}
+
+// arrivals logs which of its test servers each request reached, in order.
+type arrivals struct {
+	mu    sync.Mutex
+	names []string
+}
+
+// server is a test server named name that answers every request with code.
+func (a *arrivals) server(name string, code int) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		a.mu.Lock()
+		a.names = append(a.names, name)
+		a.mu.Unlock()
+		w.WriteHeader(code)
+	}))
+}
+
+// turns are the servers in the order they were visited, a run of arrivals at one counting once:
+// "a b a" for a, a, b, b, a.
+func (a *arrivals) turns() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var turns []string
+	for _, name := range a.names {
+		if len(turns) == 0 || turns[len(turns)-1] != name {
+			turns = append(turns, name)
+		}
+	}
+	return strings.Join(turns, " ")
+}
+
 // The open loop at a fixed rate alternates between the two servers as the closed loop does
 // (A, B, B, A), and each server's slices merge into its row.
 func TestRatesAlternate(t *testing.T) {
-	var mu sync.Mutex
-	var arrivals []string
-	serverNamed := func(name string) *httptest.Server {
-		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			mu.Lock()
-			arrivals = append(arrivals, name)
-			mu.Unlock()
-			w.Write([]byte("ok"))
-		}))
-	}
-	a, b := serverNamed("a"), serverNamed("b")
+	var log arrivals
+	a, b := log.server("a", http.StatusOK), log.server("b", http.StatusOK)
 	defer a.Close()
 	defer b.Close()
 	ta, err := signedTarget(t.Context(), a.URL, "/x", aws.Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s"})
@@ -446,24 +478,14 @@ func TestRatesAlternate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	self, err := os.FindProcess(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	procs := []*proc{{name: "a", cmd: &exec.Cmd{Process: self}}, {name: "b", cmd: &exec.Cmd{Process: self}}}
+	procs := selfProcs(t, "a", "b")
 	o := options{rates: []int{100}, duration: time.Second, slices: 2}
 	rows, _, err := ratesOf(t.Context(), o, "X", procs, func() (target, target, error) { return ta, tb, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The turns, each run of arrivals at one server: a's slice, b's two, a's second.
-	var turns []string
-	for _, name := range arrivals {
-		if len(turns) == 0 || turns[len(turns)-1] != name {
-			turns = append(turns, name)
-		}
-	}
-	if got := strings.Join(turns, " "); got != "a b a" {
+	// a's slice, b's two, a's second.
+	if got := log.turns(); got != "a b a" {
 		t.Errorf("servers in turn %q, want \"a b a\" (a, b, b, a)", got)
 	}
 	r := rows[0]
@@ -556,17 +578,8 @@ func TestRateSearchSteps(t *testing.T) {
 // Two servers' searches take turns probe by probe (A B, B A, ...), rather than one whole
 // search after the other.
 func TestFindRatesTakeTurns(t *testing.T) {
-	var mu sync.Mutex
-	var arrivals []string
-	serverNamed := func(name string, code int) *httptest.Server {
-		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			mu.Lock()
-			arrivals = append(arrivals, name)
-			mu.Unlock()
-			w.WriteHeader(code)
-		}))
-	}
-	refuse, ok := serverNamed("refuse", http.StatusServiceUnavailable), serverNamed("ok", http.StatusOK)
+	var log arrivals
+	refuse, ok := log.server("refuse", http.StatusServiceUnavailable), log.server("ok", http.StatusOK)
 	defer refuse.Close()
 	defer ok.Close()
 	tr, err := signedTarget(t.Context(), refuse.URL, "/x", aws.Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s"})
@@ -586,13 +599,7 @@ func TestFindRatesTakeTurns(t *testing.T) {
 	}
 	// ok's search (50, 100, 200/s) ends in round three; refuse's (50, 25, 12, 6, 3, 1/s) goes
 	// on: ok's probes come between refuse's.
-	var turns []string
-	for _, name := range arrivals {
-		if len(turns) == 0 || turns[len(turns)-1] != name {
-			turns = append(turns, name)
-		}
-	}
-	if got, want := strings.Join(turns, " "), "refuse ok refuse ok refuse"; got != want {
+	if got, want := log.turns(), "refuse ok refuse ok refuse"; got != want {
 		t.Errorf("probes in turn %q, want %q", got, want)
 	}
 }
@@ -725,11 +732,7 @@ func (l *turnLoad) keepsLatencies() bool { return true }
 // Alternating slices warm each server up once, then take turns A B, B A, A B, ..., each slice
 // a share of the duration; a server's slices come back in order.
 func TestAlternateTakesTurns(t *testing.T) {
-	self, err := os.FindProcess(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	procs := []*proc{{name: "a", cmd: &exec.Cmd{Process: self}}, {name: "b", cmd: &exec.Cmd{Process: self}}}
+	procs := selfProcs(t, "a", "b")
 	targets := []target{{url: &url.URL{Host: "a"}}, {url: &url.URL{Host: "b"}}}
 	l := &turnLoad{}
 	o := options{warmup: time.Second}
