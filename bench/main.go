@@ -272,7 +272,7 @@ func measure(ctx context.Context, o options, stdout, stderr io.Writer) (err erro
 		Duration: o.duration, Warmup: o.warmup, Connections: o.connections, BareWork: o.bareWork}
 	rep.Slices = o.slicesWith(load)
 	if len(o.rates) > 0 {
-		rep.RateSlices = o.slices // vegeta keeps every latency: the open loop is always sliced
+		rep.RateSlices = o.slicesWith(&openLoad{})
 	}
 	if o.previous != "" {
 		if rep.previous, err = readPrevious(o.previous); err != nil {
